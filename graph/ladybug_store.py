@@ -1,0 +1,393 @@
+"""The embedded store: LadybugDB in a folder, no server.
+
+The folder holds the database file ``graph.lbdb`` (and, beside it, whatever else
+belongs to this store, such as the audit trail). Writes are one transaction each:
+nodes and relationships are upserted with ``LOAD FROM $frame MERGE ...`` so that
+loading the same data twice changes nothing and a newer extract overwrites the
+properties it carries; if anything fails the transaction is rolled back and the
+store is as it was.
+
+Dialect notes (the differences from Neo4j live here and in ``neo4j_store``):
+``label(x)`` names the label of a node or the type of a relationship; tables are
+typed, so the DDL is generated from :mod:`graph.schema`; nullable integer
+columns go in as Python objects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graph.dataset import GraphData
+from graph.errors import StoreError, StoreQueryError, StoreUnavailable
+from graph.schema import (
+    ENTITY_LABELS,
+    NODE_TYPES,
+    REL_TYPES,
+    Prop,
+    PropType,
+    entity_key,
+    node_type,
+    rel_type,
+    split_entity_key,
+)
+from graph.snapshot import GraphSnapshot, build_snapshot
+from graph.store import (
+    ALERT_STATUSES,
+    AlertRecord,
+    AlertSaveSummary,
+    ProgressFn,
+    Subgraph,
+    WriteSummary,
+    alert_rows,
+)
+
+__all__ = ["DB_FILENAME", "LadybugStore", "ddl_statements"]
+
+DB_FILENAME = "graph.lbdb"
+_DEFAULT_BUFFER_POOL_MB = 2048
+
+
+def _column_ddl(prop: Prop) -> str:
+    if prop.name == "id":
+        return "id STRING PRIMARY KEY"
+    return f"{prop.name} {prop.type.value}"
+
+
+def ddl_statements() -> list[str]:
+    """The statements that create every table of the schema (idempotent)."""
+    out = []
+    for spec in NODE_TYPES:
+        cols = ", ".join(_column_ddl(p) for p in spec.props)
+        out.append(f"CREATE NODE TABLE IF NOT EXISTS {spec.label}({cols})")
+    for rel in REL_TYPES:
+        ends = ", ".join(f"FROM {a} TO {b}" for a, b in rel.ends)
+        props = "".join(f", {p.name} {p.type.value}" for p in rel.props)
+        out.append(f"CREATE REL TABLE IF NOT EXISTS {rel.type}({ends}{props})")
+    return out
+
+
+def _cast(prop: Prop, column: str) -> str:
+    if prop.type in (PropType.DATE, PropType.BOOL, PropType.INT):
+        return f"CAST({column} AS {prop.type.value})"
+    return column
+
+
+def _for_ladybug(frame: pd.DataFrame, props: Mapping[str, Prop]) -> pd.DataFrame:
+    """Convert pandas extension dtypes that the scanner cannot read into plain ones."""
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        values = frame[col]
+        prop = props.get(col)
+        ptype = prop.type if prop else PropType.STRING
+        if ptype in (PropType.DATE, PropType.TIMESTAMP):
+            out[col] = pd.to_datetime(values, errors="coerce").astype("datetime64[us]")
+        elif ptype == PropType.FLOAT:
+            out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif ptype == PropType.INT:
+            numbers = pd.to_numeric(values, errors="coerce")
+            if numbers.notna().all():
+                out[col] = numbers.astype("int64")
+            else:
+                out[col] = pd.Series(
+                    [None if pd.isna(v) else int(v) for v in numbers], index=frame.index, dtype=object
+                )
+        elif ptype == PropType.BOOL:
+            out[col] = pd.Series(
+                [None if pd.isna(v) else bool(v) for v in values], index=frame.index, dtype=object
+            )
+        else:
+            out[col] = values.astype(object).where(values.notna(), None)
+    return out.reset_index(drop=True)
+
+
+class LadybugStore:
+    """A :class:`graph.store.Store` on an embedded LadybugDB database in ``folder``."""
+
+    def __init__(self, folder: str | os.PathLike[str], read_only: bool = False) -> None:
+        import ladybug  # imported here so that `--help` stays fast
+
+        self.folder = Path(folder)
+        self.read_only = read_only
+        db_file = self.folder / DB_FILENAME
+        if read_only and not db_file.exists():
+            raise StoreUnavailable(
+                f"no Sunlight store at {self.folder} (run `sunlight load` or `sunlight demo`)"
+            )
+        if self.folder.exists() and not self.folder.is_dir():
+            raise StoreUnavailable(f"{self.folder} is a file, not a store folder")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pool_mb = int(os.environ.get("SUNLIGHT_BUFFER_POOL_MB", _DEFAULT_BUFFER_POOL_MB))
+        try:
+            self._db = ladybug.Database(
+                str(db_file), read_only=read_only, buffer_pool_size=pool_mb * 1024 * 1024
+            )
+            self._conn = ladybug.Connection(self._db)
+        except RuntimeError as exc:
+            raise StoreUnavailable(f"cannot open the store at {self.folder}: {exc}") from exc
+        if not read_only:
+            for statement in ddl_statements():
+                self._execute(statement)
+
+    # ---- low level ---------------------------------------------------------------
+    def _execute(self, cypher: str, params: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return self._conn.execute(cypher, dict(params or {}))
+        except RuntimeError as exc:
+            raise StoreQueryError(str(exc), cypher) from exc
+
+    def _read(self, cypher: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        return self._execute(cypher, params).get_as_df()
+
+    def _count(self, cypher: str) -> int:
+        return int(self._read(cypher).iloc[0, 0])
+
+    def _transaction(self) -> _Transaction:
+        if self.read_only:
+            raise StoreError(f"the store at {self.folder} is open read-only")
+        return _Transaction(self)
+
+    # ---- writes ------------------------------------------------------------------
+    def write(self, data: GraphData, progress: ProgressFn | None = None) -> WriteSummary:
+        rows: dict[str, int] = {}
+        created: dict[str, int] = {}
+        steps = len(data.nodes) + len(data.rels) + (1 if data.policy is not None else 0)
+        done = 0
+        with self._transaction():
+            for label, frame in data.nodes.items():
+                before = self._count(f"MATCH (n:{label}) RETURN count(n)")
+                self._merge_nodes(label, frame)
+                rows[label] = len(frame)
+                created[label] = self._count(f"MATCH (n:{label}) RETURN count(n)") - before
+                done += 1
+                if progress:
+                    progress(label, done, steps)
+            for (rel, src, dst), frame in data.rels.items():
+                count = f"MATCH (:{src})-[r:{rel}]->(:{dst}) RETURN count(r)"
+                before = self._count(count)
+                self._merge_rels(rel, src, dst, frame)
+                rows[rel] = rows.get(rel, 0) + len(frame)
+                created[rel] = created.get(rel, 0) + self._count(count) - before
+                done += 1
+                if progress:
+                    progress(rel, done, steps)
+            if data.policy is not None:
+                import json
+
+                self._execute(
+                    "MERGE (p:Policy {id: 'policy'}) SET p.document = $doc",
+                    {"doc": json.dumps(data.policy, ensure_ascii=False, sort_keys=True)},
+                )
+        return WriteSummary(rows=rows, created=created)
+
+    def _merge_nodes(self, label: str, frame: pd.DataFrame) -> None:
+        spec = node_type(label)
+        props = {p.name: p for p in spec.props}
+        frame = _for_ladybug(frame, props)
+        sets = ", ".join(f"n.{c} = {_cast(props[c], c)}" for c in frame.columns if c != "id")
+        cypher = f"LOAD FROM $frame MERGE (n:{label} {{id: id}})" + (f" SET {sets}" if sets else "")
+        self._execute(cypher, {"frame": frame})
+
+    def _merge_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> None:
+        spec = rel_type(rel)
+        props = {p.name: p for p in spec.props}
+        frame = _for_ladybug(frame, props)
+        key = ", ".join(f"{k}: {_cast(props[k], k)}" for k in spec.key_props)
+        sets = ", ".join(
+            f"r.{c} = {_cast(props[c], c)}" for c in frame.columns if c not in ("src", "dst", *spec.key_props)
+        )
+        cypher = (
+            f"LOAD FROM $frame MATCH (a:{src} {{id: src}}), (b:{dst} {{id: dst}}) "
+            f"MERGE (a)-[r:{rel}{' {' + key + '}' if key else ''}]->(b)" + (f" SET {sets}" if sets else "")
+        )
+        self._execute(cypher, {"frame": frame})
+
+    # ---- reads -------------------------------------------------------------------
+    def snapshot(self) -> GraphSnapshot:
+        return build_snapshot(self._read)
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        self._execute("BEGIN TRANSACTION READ ONLY")
+        try:
+            return self._read(cypher, params)
+        finally:
+            self._execute("ROLLBACK")
+
+    def subgraph(self, keys: Sequence[str], hops: int = 1, limit: int = 200) -> Subgraph:
+        seen: dict[str, tuple[str, str, str]] = {}
+        for key in keys:
+            label, node_id = split_entity_key(key)
+            seen[key] = (label, node_id, "")
+        edges: set[tuple[str, str, str]] = set()
+        frontier = list(seen)
+        truncated = False
+        for _ in range(hops):
+            by_label: dict[str, list[str]] = {}
+            for key in frontier:
+                label, node_id, _name = seen[key]
+                if label in ("Alert", "Policy"):
+                    continue
+                by_label.setdefault(label, []).append(node_id)
+            found: list[str] = []
+            for label, ids in by_label.items():
+                for outgoing in (True, False):
+                    pattern = f"(n:{label})-[r]->(m)" if outgoing else f"(n:{label})<-[r]-(m)"
+                    frame = self._read(
+                        f"MATCH {pattern} WHERE n.id IN $ids AND label(m) <> 'Alert' "
+                        "RETURN n.id AS nid, label(r) AS type, label(m) AS mlabel, m.id AS mid, m.name AS mname "
+                        "LIMIT $cap",
+                        {"ids": ids, "cap": limit * 4},
+                    )
+                    for row in frame.itertuples(index=False):
+                        nkey = entity_key(label, row.nid)
+                        mkey = entity_key(row.mlabel, row.mid)
+                        if mkey not in seen:
+                            if len(seen) >= limit:
+                                truncated = True
+                                continue
+                            seen[mkey] = (
+                                row.mlabel,
+                                row.mid,
+                                row.mname if isinstance(row.mname, str) else "",
+                            )
+                            found.append(mkey)
+                        edges.add((nkey, mkey, row.type) if outgoing else (mkey, nkey, row.type))
+            frontier = found
+        names = self._names(seen)
+        nodes = pd.DataFrame(
+            [(k, lab, nid, names.get(k) or nm or nid) for k, (lab, nid, nm) in seen.items()],
+            columns=["key", "label", "id", "name"],
+        )
+        edge_frame = pd.DataFrame(sorted(edges), columns=["src", "dst", "type"])
+        return Subgraph(nodes=nodes, edges=edge_frame, truncated=truncated)
+
+    def _names(self, seen: Mapping[str, tuple[str, str, str]]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        by_label: dict[str, list[str]] = {}
+        for label, node_id, _ in seen.values():
+            if "name" in node_type(label).prop_names:
+                by_label.setdefault(label, []).append(node_id)
+        for label, ids in by_label.items():
+            frame = self._read(
+                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, n.name AS name", {"ids": ids}
+            )
+            for node_id, name in zip(frame["id"], frame["name"], strict=True):
+                if isinstance(name, str):
+                    out[entity_key(label, node_id)] = name
+        return out
+
+    # ---- alerts ------------------------------------------------------------------
+    def save_alerts(self, alerts: Sequence[AlertRecord], seen_at: datetime) -> AlertSaveSummary:
+        if not alerts:
+            return AlertSaveSummary(0, 0, 0)
+        frame = pd.DataFrame(
+            [
+                {
+                    "id": a.id,
+                    "detector": a.detector,
+                    "subject": a.subject,
+                    "score": float(a.score),
+                    "level": a.level,
+                    "grade": a.grade,
+                    "title_zh": a.title_zh,
+                    "title_en": a.title_en,
+                    "explanation_zh": a.explanation_zh,
+                    "explanation_en": a.explanation_en,
+                    "evidence": a.evidence_json(),
+                }
+                for a in alerts
+            ]
+        ).astype(object)
+        before = self._read("MATCH (a:Alert) RETURN a.id AS id, a.score AS score, a.evidence AS evidence")
+        known = {r.id: (r.score, r.evidence) for r in before.itertuples(index=False)}
+        new = sum(1 for a in alerts if a.id not in known)
+        unchanged = sum(
+            1 for a in alerts if a.id in known and known[a.id] == (float(a.score), a.evidence_json())
+        )
+        flags: dict[str, list[tuple[str, str]]] = {}
+        for a in alerts:
+            for key in a.entities:
+                label, node_id = split_entity_key(key)
+                if label in ENTITY_LABELS:
+                    flags.setdefault(label, []).append((a.id, node_id))
+        with self._transaction():
+            self._execute(
+                "LOAD FROM $frame MERGE (a:Alert {id: id}) "
+                "ON CREATE SET a.status = 'open', a.first_seen = $now "
+                "SET a.last_seen = $now, a.detector = detector, a.subject = subject, a.score = score, "
+                "a.level = level, a.grade = grade, a.title_zh = title_zh, a.title_en = title_en, "
+                "a.explanation_zh = explanation_zh, a.explanation_en = explanation_en, a.evidence = evidence",
+                {"frame": frame, "now": seen_at},
+            )
+            for label, pairs in flags.items():
+                pair_frame = pd.DataFrame(pairs, columns=["alert_id", "entity_id"]).astype(object)
+                self._execute(
+                    f"LOAD FROM $frame MATCH (a:Alert {{id: alert_id}}), (x:{label} {{id: entity_id}}) "
+                    "MERGE (a)-[:FLAGS]->(x)",
+                    {"frame": pair_frame},
+                )
+        return AlertSaveSummary(new=new, updated=len(alerts) - new - unchanged, unchanged=unchanged)
+
+    def alerts(self) -> pd.DataFrame:
+        frame = self._read(
+            "MATCH (a:Alert) OPTIONAL MATCH (a)-[:FLAGS]->(x) "
+            "RETURN a.id AS alert_id, a.detector AS detector, a.level AS level, a.grade AS grade, "
+            "a.score AS score, a.status AS status, a.assignee AS assignee, label(x) AS entity_label, "
+            "x.id AS entity_id, a.title_zh AS title_zh, a.title_en AS title_en, "
+            "a.explanation_zh AS explanation_zh, a.explanation_en AS explanation_en, "
+            "a.evidence AS evidence, a.first_seen AS first_seen, a.last_seen AS last_seen"
+        )
+        return alert_rows(frame)
+
+    def set_alert_status(self, alert_id: str, status: str, assignee: str | None = None) -> None:
+        if status not in ALERT_STATUSES:
+            raise StoreError(f"unknown alert status {status!r}; expected one of {', '.join(ALERT_STATUSES)}")
+        with self._transaction():
+            found = self._read("MATCH (a:Alert {id: $id}) RETURN count(a)", {"id": alert_id}).iloc[0, 0]
+            if not found:
+                raise StoreError(f"no alert with id {alert_id!r}")
+            self._execute(
+                "MATCH (a:Alert {id: $id}) SET a.status = $status", {"id": alert_id, "status": status}
+            )
+            if assignee is not None:
+                self._execute(
+                    "MATCH (a:Alert {id: $id}) SET a.assignee = $who", {"id": alert_id, "who": assignee}
+                )
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = {spec.label: self._count(f"MATCH (n:{spec.label}) RETURN count(n)") for spec in NODE_TYPES}
+        rels = {rel.type: self._count(f"MATCH ()-[r:{rel.type}]->() RETURN count(r)") for rel in REL_TYPES}
+        levels = self._read("MATCH (a:Alert) RETURN a.level AS level, count(a) AS n")
+        alerts = {str(r.level): int(r.n) for r in levels.itertuples(index=False)}
+        return {"nodes": nodes, "relationships": rels, "alerts": alerts}
+
+    def close(self) -> None:
+        self._conn.close()
+        self._db.close()
+
+    def __enter__(self) -> LadybugStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Transaction:
+    """``with store._transaction():`` — commit on success, roll back on any error."""
+
+    def __init__(self, store: LadybugStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        self.store._execute("BEGIN TRANSACTION")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.store._execute("COMMIT")
+        else:
+            self.store._execute("ROLLBACK")
