@@ -203,9 +203,17 @@ class LadybugStore:
         )
         cypher = (
             f"LOAD FROM $frame MATCH (a:{src} {{id: src}}), (b:{dst} {{id: dst}}) "
-            f"MERGE (a)-[r:{rel}{' {' + key + '}' if key else ''}]->(b)" + (f" SET {sets}" if sets else "")
+            f"MERGE (a)-[r:{rel}{' {' + key + '}' if key else ''}]->(b)"
+            + (f" SET {sets}" if sets else "")
+            + " RETURN count(*) AS n"
         )
-        self._execute(cypher, {"frame": frame})
+        matched = int(self._read(cypher, {"frame": frame}).iloc[0, 0])
+        if matched != len(frame):
+            # Dropping a relationship whose end is missing would lose data silently.
+            raise StoreError(
+                f"{len(frame) - matched} of {len(frame)} {rel} relationships ({src} -> {dst}) "
+                "reference nodes that are not in the store; nothing was written"
+            )
 
     # ---- reads -------------------------------------------------------------------
     def snapshot(self) -> GraphSnapshot:

@@ -1,0 +1,70 @@
+"""Run detectors on a snapshot: each one isolated, timed, its findings turned into alerts."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from detectors.base import Detector, Finding, to_alert
+from detectors.registry import all_detectors
+from graph.snapshot import GraphSnapshot
+from graph.store import AlertRecord
+
+__all__ = ["DetectorOutcome", "RunResult", "run_detectors"]
+
+
+@dataclass
+class DetectorOutcome:
+    detector: Detector
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    outcomes: list[DetectorOutcome]
+
+    @property
+    def alerts(self) -> list[AlertRecord]:
+        return [to_alert(f, o.detector) for o in self.outcomes for f in o.findings]
+
+    @property
+    def failed(self) -> list[DetectorOutcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+
+def run_detectors(
+    snapshot: GraphSnapshot,
+    params: Mapping[str, Any] | None = None,
+    only: Sequence[str] | None = None,
+    detectors: Sequence[Detector] | None = None,
+) -> RunResult:
+    """Run the registered detectors (or ``only`` those ids) on ``snapshot``.
+
+    A detector that raises does not stop the others: its outcome carries the error.
+    """
+    chosen = list(detectors if detectors is not None else all_detectors())
+    if only:
+        known = {d.id for d in chosen}
+        missing = [d for d in only if d not in known]
+        if missing:
+            raise KeyError(
+                f"unknown detector {', '.join(missing)}; known detectors: {', '.join(sorted(known))}"
+            )
+        chosen = [d for d in chosen if d.id in set(only)]
+    outcomes = []
+    for detector in chosen:
+        detector_params = (params or {}).get(detector.id) or detector.default_params()
+        started = time.perf_counter()
+        outcome = DetectorOutcome(detector)
+        try:
+            outcome.findings = detector.run(snapshot, detector_params)
+        except Exception as exc:  # one broken detector must not stop the nightly run
+            outcome.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        outcome.seconds = time.perf_counter() - started
+        outcomes.append(outcome)
+    return RunResult(outcomes)

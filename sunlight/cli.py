@@ -1,0 +1,321 @@
+"""The ``sunlight`` command. Verbs and outputs are documented in docs/cli.md.
+
+Exit status: 0 success; 1 the work failed (the message on stderr names what and
+where); 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graph.errors import StoreError
+from graph.store import DEFAULT_STORE_PATH, Store, open_store
+from sunlight.i18n import LANGS, default_lang, t
+
+__all__ = ["main"]
+
+APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+
+
+class CommandFailed(Exception):
+    """The work failed; the message is for the user (exit status 1)."""
+
+
+# ---- helpers ------------------------------------------------------------------------
+def _store_path(args: argparse.Namespace) -> Path:
+    return Path(args.store or os.environ.get("SUNLIGHT_STORE") or DEFAULT_STORE_PATH)
+
+
+def _open(args: argparse.Namespace, read_only: bool = False) -> Store:
+    return open_store(_store_path(args), neo4j_uri=args.neo4j, read_only=read_only)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _progress(lang: str) -> Callable[[str, int, int], None]:
+    interactive = sys.stderr.isatty()
+
+    def report(what: str, done: int, total: int) -> None:
+        line = t("progress", lang, what=what, done=done, total=total)
+        if interactive:
+            print("\r" + line.ljust(60), end="" if done < total else "\n", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    return report
+
+
+def _write_output(text: str, out: str | None, lang: str, rows: int) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(t("exported", lang, n=rows, path=out))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# ---- verbs --------------------------------------------------------------------------
+def cmd_generate(args: argparse.Namespace) -> int:
+    from loaders.generator import generate
+
+    summary = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    print(
+        t(
+            "generated",
+            args.lang,
+            path=args.out,
+            contracts=summary.counts.get("contracts", args.scale),
+            schemes=len(summary.instances),
+        )
+    )
+    return 0
+
+
+def _load_into(store: Store, source: Path, mapping: str | None, lang: str) -> None:
+    from loaders import LoadError, load_source
+
+    if not source.exists():
+        raise CommandFailed(t("not_found", lang, path=source))
+    print(t("loading", lang, source=source), file=sys.stderr)
+
+    def existing(label: str) -> set[str]:
+        return set(store.query(f"MATCH (n:{label}) RETURN n.id AS id")["id"])
+
+    try:
+        result = load_source(source, mapping=mapping, progress=_progress(lang), existing=existing)
+    except LoadError as exc:
+        raise CommandFailed(t("load_refused", lang, n=len(exc.report.errors)) + "\n" + str(exc)) from exc
+    store.write(result.data, progress=_progress(lang))
+    print(t("loaded", lang, source=source, summary=result.report.summary(lang=lang)))
+    if result.report.warnings:
+        _err(t("load_warnings", lang, n=len(result.report.warnings)))
+        for warning in result.report.warnings[:20]:
+            _err(f"  {warning}")
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _load_into(store, Path(args.source), args.mapping, args.lang)
+    finally:
+        store.close()
+    return 0
+
+
+def _detect(store: Store, args: argparse.Namespace) -> Any:
+    from detectors.registry import all_detectors
+    from detectors.runner import run_detectors
+    from detectors.settings import SettingsError, load_settings
+
+    detectors = all_detectors()
+    try:
+        params = load_settings(getattr(args, "settings", None), detectors)
+    except SettingsError as exc:
+        raise CommandFailed(t("settings_error", args.lang, error=exc)) from exc
+    only = [x.strip() for x in args.only.split(",") if x.strip()] if getattr(args, "only", None) else None
+    snapshot = store.snapshot()
+    n = len(only) if only else len(detectors)
+    print(t("detecting", args.lang, n=n), file=sys.stderr)
+    try:
+        result = run_detectors(snapshot, params, only=only, detectors=detectors)
+    except KeyError as exc:
+        raise CommandFailed(str(exc.args[0])) from exc
+    saved = store.save_alerts(result.alerts, datetime.now().replace(microsecond=0))
+    print(t("alerts_saved", args.lang, new=saved.new, updated=saved.updated, unchanged=saved.unchanged))
+    return result
+
+
+def _summary_table(result: Any, lang: str) -> str:
+    from detectors.base import level_of
+
+    rows = []
+    for outcome in result.outcomes:
+        levels = {"high": 0, "medium": 0, "low": 0}
+        for finding in outcome.findings:
+            levels[level_of(finding.score, finding.hard)] += 1
+        title = outcome.detector.title_en if lang == "en" else outcome.detector.title_zh
+        rows.append(
+            {
+                t("summary_header", lang): f"{outcome.detector.id}  {title}",
+                t("level_high", lang): levels["high"],
+                t("level_medium", lang): levels["medium"],
+                t("level_low", lang): levels["low"],
+                t("total", lang): len(outcome.findings),
+                t("seconds", lang): round(outcome.seconds, 2),
+            }
+        )
+    return pd.DataFrame(rows).to_string(index=False)
+
+
+def _print_top(result: Any, lang: str, top: int = 5) -> None:
+    alerts = sorted(result.alerts, key=lambda a: a.score, reverse=True)[:top]
+    if not alerts:
+        return
+    print("\n" + t("top_alerts", lang))
+    for alert in alerts:
+        text = alert.explanation_en if lang == "en" else alert.explanation_zh
+        print(f"  [{alert.grade} {alert.score:.2f}] {alert.id}  {text}")
+
+
+def _report_failures(result: Any, lang: str) -> int:
+    for outcome in result.failed:
+        _err(t("detector_failed", lang, id=outcome.detector.id, error=outcome.error))
+    return 1 if result.failed else 0
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        result = _detect(store, args)
+    finally:
+        store.close()
+    print(_summary_table(result, args.lang))
+    return _report_failures(result, args.lang)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from sunlight.export import alert_export_frame, to_csv_text, to_json_text
+
+    store = _open(args, read_only=True)
+    try:
+        frame = alert_export_frame(store.alerts(), args.lang)
+    finally:
+        store.close()
+    text = to_json_text(frame) if args.format == "json" else to_csv_text(frame)
+    _write_output(text, args.out, args.lang, len(frame))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = _open(args, read_only=True)
+    try:
+        counts = store.counts()
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps(counts, ensure_ascii=False, indent=2, sort_keys=True))
+        return 0
+    for section, values in counts.items():
+        print(f"[{section}]")
+        for name, n in values.items():
+            print(f"  {name:<20} {n:>10,}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from loaders.generator import generate
+
+    store_path = _store_path(args).resolve()
+    data_dir = store_path / "demo-data"
+    summary = generate(data_dir, scale=args.scale, seed=args.seed)
+    print(
+        t(
+            "generated",
+            args.lang,
+            path=data_dir,
+            contracts=summary.counts.get("contracts", args.scale),
+            schemes=len(summary.instances),
+        )
+    )
+    store = open_store(store_path, neo4j_uri=args.neo4j)
+    try:
+        _load_into(store, data_dir, None, args.lang)
+        result = _detect(store, args)
+    finally:
+        store.close()
+    print()
+    print(_summary_table(result, args.lang))
+    _print_top(result, args.lang)
+    print()
+    print(t("open_app", args.lang, store=store_path, app=APP_PATH))
+    return _report_failures(result, args.lang)
+
+
+# ---- parser ---------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    def add_common(target: argparse.ArgumentParser, defaults: bool) -> None:
+        # Sub-commands repeat the options without defaults so that
+        # `sunlight --store X load ...` and `sunlight load ... --store X` both work.
+        def default(value: Any) -> Any:
+            return value if defaults else argparse.SUPPRESS
+
+        target.add_argument(
+            "--store",
+            default=default(None),
+            help="embedded store folder (env SUNLIGHT_STORE; default ./sunlight-store)",
+        )
+        target.add_argument(
+            "--neo4j", default=default(None), help="Neo4j URI instead of the embedded store (env NEO4J_URI)"
+        )
+        target.add_argument(
+            "--lang", choices=LANGS, default=default(default_lang()), help="message language (zh or en)"
+        )
+
+    common = argparse.ArgumentParser(add_help=False)
+    add_common(common, defaults=False)
+    parser = argparse.ArgumentParser(
+        prog="sunlight",
+        description="Sunlight 阳光: find collusion and concentration in procurement.",
+    )
+    add_common(parser, defaults=True)
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("demo", parents=[common], help="generate demo data, load it, detect, summarise")
+    p.add_argument("--scale", type=int, default=2000, help="contracts to generate (default 2000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.set_defaults(func=cmd_demo)
+
+    p = verbs.add_parser("generate", parents=[common], help="write a synthetic dataset with planted schemes")
+    p.add_argument("--out", required=True, help="folder to write")
+    p.add_argument("--scale", type=int, default=2000, help="contracts to generate (default 2000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.set_defaults(func=cmd_generate)
+
+    p = verbs.add_parser(
+        "load", parents=[common], help="load a data-contract folder, .xlsx or Parquet folder"
+    )
+    p.add_argument("source", help="folder, .xlsx workbook or folder of Parquet files")
+    p.add_argument("--mapping", help="YAML mapping of foreign column names")
+    p.set_defaults(func=cmd_load)
+
+    p = verbs.add_parser("detect", parents=[common], help="run the detectors and persist alerts")
+    p.add_argument("--only", help="comma-separated detector ids")
+    p.add_argument("--settings", help="YAML detector settings (one section per detector id)")
+    p.set_defaults(func=cmd_detect)
+
+    p = verbs.add_parser("alerts", parents=[common], help="export alerts, one row per (alert, entity)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_alerts)
+
+    p = verbs.add_parser("stats", parents=[common], help="counts of nodes, relationships and alerts")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CommandFailed as exc:
+        _err(str(exc))
+        return 1
+    except StoreError as exc:
+        _err(t("store_error", args.lang, error=exc))
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
