@@ -241,6 +241,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _report_failures(result, args.lang)
 
 
+def cmd_risk(args: argparse.Namespace) -> int:
+    from detectors.composite import department_risk, entity_risk
+    from detectors.registry import all_detectors
+
+    family_of = {d.id: d.family for d in all_detectors()}
+    store = _open(args, read_only=True)
+    try:
+        alerts = store.alerts()
+        snapshot = store.snapshot() if args.by == "department" else None
+    finally:
+        store.close()
+    risk = entity_risk(alerts, family_of)
+    if snapshot is not None:
+        risk = department_risk(risk, snapshot.employees, snapshot.contracts)
+    risk = risk.head(args.top)
+    if args.format == "json":
+        print(risk.to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        print(risk.to_string(index=False))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from sunlight.evaluation import evaluate_alerts
+
+    labels_path = Path(args.dataset) / "labels.csv"
+    if not labels_path.exists():
+        raise CommandFailed(t("not_found", args.lang, path=labels_path))
+    labels = pd.read_csv(labels_path, dtype=str, keep_default_na=False)
+    store = _open(args, read_only=True)
+    try:
+        report = evaluate_alerts(store.alerts(), labels)
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.to_text())
+    return 0
+
+
 # ---- parser ---------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     def add_common(target: argparse.ArgumentParser, defaults: bool) -> None:
@@ -301,6 +342,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("stats", parents=[common], help="counts of nodes, relationships and alerts")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_stats)
+    p = verbs.add_parser("risk", parents=[common], help="composite risk per entity or department")
+    p.add_argument("--by", choices=("entity", "department"), default="entity")
+    p.add_argument("--top", type=int, default=30, help="rows to show (default 30)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_risk)
+
+    p = verbs.add_parser("eval", parents=[common], help="score the store's alerts against DIR/labels.csv")
+    p.add_argument("--dataset", required=True, help="a generated dataset folder with labels.csv")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 
