@@ -92,7 +92,7 @@ def test_hard_flags_are_at_least_high():
 
 
 def test_findings_validate_their_score_and_entities():
-    with pytest.raises(ValueError, match="outside 0..1"):
+    with pytest.raises(ValueError, match=r"outside 0\.\.1"):
         _finding("x", score=1.5)
     with pytest.raises(ValueError, match="at least one entity"):
         Finding("d", "s", 0.5, (), "zh", "en", {})
