@@ -39,6 +39,17 @@ def _open(args: argparse.Namespace, read_only: bool = False) -> Store:
     return open_store(_store_path(args), neo4j_uri=args.neo4j, read_only=read_only)
 
 
+def _audit(args: argparse.Namespace) -> Any:
+    """The trail beside the embedded store, or in SUNLIGHT_AUDIT_DIR (required reading for Neo4j users)."""
+    from sunlight.audit import AuditLog
+
+    folder = os.environ.get("SUNLIGHT_AUDIT_DIR")
+    if folder is None:
+        uses_neo4j = bool(args.neo4j or os.environ.get("NEO4J_URI"))
+        folder = "sunlight-audit" if uses_neo4j else str(_store_path(args))
+    return AuditLog(folder)
+
+
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -81,7 +92,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_into(store: Store, source: Path, mapping: str | None, lang: str) -> None:
+def _load_into(store: Store, source: Path, mapping: str | None, lang: str, audit: Any = None) -> None:
     from loaders import LoadError, load_source
 
     if not source.exists():
@@ -95,8 +106,18 @@ def _load_into(store: Store, source: Path, mapping: str | None, lang: str) -> No
         result = load_source(source, mapping=mapping, progress=_progress(lang), existing=existing)
     except LoadError as exc:
         raise CommandFailed(t("load_refused", lang, n=len(exc.report.errors)) + "\n" + str(exc)) from exc
-    store.write(result.data, progress=_progress(lang))
+    summary = store.write(result.data, progress=_progress(lang))
     print(t("loaded", lang, source=source, summary=result.report.summary(lang=lang)))
+    if audit is not None:
+        audit.append(
+            "load",
+            {
+                "source": str(source.resolve()),
+                "rows": dict(summary.rows),
+                "created": dict(summary.created),
+                "warnings": len(result.report.warnings),
+            },
+        )
     if result.report.warnings:
         _err(t("load_warnings", lang, n=len(result.report.warnings)))
         for warning in result.report.warnings[:20]:
@@ -106,7 +127,7 @@ def _load_into(store: Store, source: Path, mapping: str | None, lang: str) -> No
 def cmd_load(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
-        _load_into(store, Path(args.source), args.mapping, args.lang)
+        _load_into(store, Path(args.source), args.mapping, args.lang, _audit(args))
     finally:
         store.close()
     return 0
@@ -132,6 +153,14 @@ def _detect(store: Store, args: argparse.Namespace) -> Any:
         raise CommandFailed(str(exc.args[0])) from exc
     saved = store.save_alerts(result.alerts, datetime.now().replace(microsecond=0))
     print(t("alerts_saved", args.lang, new=saved.new, updated=saved.updated, unchanged=saved.unchanged))
+    _audit(args).append(
+        "detect",
+        {
+            "detectors": {o.detector.id: len(o.findings) for o in result.outcomes},
+            "failed": [o.detector.id for o in result.failed],
+            "alerts": {"new": saved.new, "updated": saved.updated, "unchanged": saved.unchanged},
+        },
+    )
     return result
 
 
@@ -229,7 +258,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     store = open_store(store_path, neo4j_uri=args.neo4j)
     try:
-        _load_into(store, data_dir, None, args.lang)
+        _load_into(store, data_dir, None, args.lang, _audit(args))
         result = _detect(store, args)
     finally:
         store.close()
@@ -279,6 +308,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(report.to_text())
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    trail = _audit(args)
+    if args.action == "verify":
+        problem = trail.verify()
+        if problem is not None:
+            raise CommandFailed(t("audit_broken", args.lang, path=trail.path, problem=problem))
+        print(t("audit_ok", args.lang, path=trail.path, n=len(trail.entries())))
+        return 0
+    for entry in trail.entries()[-args.tail :]:
+        details = json.dumps(entry["details"], ensure_ascii=False, sort_keys=True)
+        print(f"{entry['seq']:>6}  {entry['at']}  {entry['actor']:<12} {entry['action']:<14} {details}")
     return 0
 
 
@@ -352,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="a generated dataset folder with labels.csv")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_eval)
+    p = verbs.add_parser("audit", parents=[common], help="the hash-chained trail: verify it or show it")
+    p.add_argument("action", choices=("verify", "show"))
+    p.add_argument("--tail", type=int, default=50, help="entries to show (default 50)")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -50,6 +50,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "store_error": ("图数据库出错：{error}", "Store error: {error}"),
     "settings_error": ("检测器参数有误：{error}", "Detector settings error: {error}"),
     "not_found": ("找不到：{path}", "Not found: {path}"),
+    "audit_ok": ("审计日志完整：{path}（{n}条记录）", "The trail is intact: {path} ({n} entries)"),
+    "audit_broken": ("审计日志被篡改或损坏：{path}，{problem}", "The trail is broken: {path}, {problem}"),
     "demo_store_in_use": ("演示数据写入：{store}", "Demo store: {store}"),
 }
 

@@ -1,0 +1,160 @@
+"""The trail (痕迹管理): an append-only, hash-chained log of every load, run and case action.
+
+Each line of ``audit.jsonl`` is one JSON entry::
+
+    {"seq": 7, "at": "2026-11-21T02:00:04", "actor": "scheduler", "action": "detect",
+     "details": {...}, "prev": "<hash of entry 6>", "hash": "<sha256 of this entry>"}
+
+``hash`` is the SHA-256 of the entry's canonical JSON without its ``hash`` field,
+so editing an entry breaks its own hash, deleting or reordering entries breaks
+the ``prev`` link or the sequence, and a separate ``audit.head`` file (the last
+sequence number and hash) reveals a log cut short at the end. Appends take an
+exclusive file lock, so the app and a scheduled run may write at the same time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AuditLog", "AuditProblem", "current_actor"]
+
+GENESIS = "0" * 64
+
+
+def current_actor() -> str:
+    """Who is acting: ``SUNLIGHT_ACTOR`` if set (the app sets the signed-in user), else the OS user."""
+    explicit = os.environ.get("SUNLIGHT_ACTOR")
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _digest(entry: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """The first entry at which the chain is broken (1-based line number) and why."""
+
+    line: int
+    seq: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        seq = f" (seq {self.seq})" if self.seq is not None else ""
+        return f"audit entry at line {self.line}{seq}: {self.reason}"
+
+
+class AuditLog:
+    """The trail kept in ``folder`` (``audit.jsonl`` and ``audit.head``)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / "audit.jsonl"
+        self.head_path = self.folder / "audit.head"
+        self._lock_path = self.folder / "audit.lock"
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _last(self) -> tuple[int, str]:
+        if not self.path.exists():
+            return 0, GENESIS
+        last_line = ""
+        with self.path.open("rb") as handle:
+            for raw in handle:
+                if raw.strip():
+                    last_line = raw.decode("utf-8")
+        if not last_line:
+            return 0, GENESIS
+        entry = json.loads(last_line)
+        return int(entry["seq"]), str(entry["hash"])
+
+    def append(
+        self, action: str, details: Mapping[str, Any] | None = None, actor: str | None = None
+    ) -> dict[str, Any]:
+        """Append one entry and return it."""
+        with self._locked():
+            seq, prev = self._last()
+            entry: dict[str, Any] = {
+                "seq": seq + 1,
+                "at": datetime.now().isoformat(timespec="seconds"),
+                "actor": actor or current_actor(),
+                "action": action,
+                "details": dict(details or {}),
+                "prev": prev,
+            }
+            entry["hash"] = _digest(entry)
+            line = json.dumps(entry, ensure_ascii=False, sort_keys=True, default=str)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            tmp = self.head_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"seq": entry["seq"], "hash": entry["hash"]}), encoding="utf-8")
+            tmp.replace(self.head_path)
+            return entry
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def verify(self) -> AuditProblem | None:
+        """``None`` when the chain is intact, else the first broken entry."""
+        if not self.path.exists():
+            return None
+        prev, expected_seq, line_no, last_seq, last_hash = GENESIS, 1, 0, 0, GENESIS
+        with self.path.open(encoding="utf-8") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    return AuditProblem(line_no, None, "empty line in the log")
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    return AuditProblem(line_no, None, f"not valid JSON ({exc.msg})")
+                seq = entry.get("seq")
+                if entry.get("hash") != _digest(entry):
+                    return AuditProblem(line_no, seq, "its content does not match its hash (edited)")
+                if seq != expected_seq:
+                    return AuditProblem(
+                        line_no, seq, f"expected sequence number {expected_seq} (deleted or reordered)"
+                    )
+                if entry.get("prev") != prev:
+                    return AuditProblem(
+                        line_no, seq, "does not link to the entry before it (deleted or reordered)"
+                    )
+                prev, expected_seq, last_seq, last_hash = entry["hash"], seq + 1, seq, entry["hash"]
+        if self.head_path.exists():
+            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+            if (head.get("seq"), head.get("hash")) != (last_seq, last_hash):
+                return AuditProblem(
+                    line_no + 1,
+                    head.get("seq"),
+                    f"the log ends at seq {last_seq} but the head records seq {head.get('seq')} (entries removed from the end)",
+                )
+        return None
