@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,31 +92,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _load_into(store: Store, source: Path, mapping: str | None, lang: str, audit: Any = None) -> None:
-    from loaders import LoadError, load_source
+    from loaders import LoadError
+    from sunlight.pipeline import load_into_store
 
     if not source.exists():
         raise CommandFailed(t("not_found", lang, path=source))
     print(t("loading", lang, source=source), file=sys.stderr)
-
-    def existing(label: str) -> set[str]:
-        return set(store.query(f"MATCH (n:{label}) RETURN n.id AS id")["id"])
-
     try:
-        result = load_source(source, mapping=mapping, progress=_progress(lang), existing=existing)
+        result, _ = load_into_store(store, source, mapping, progress=_progress(lang), audit=audit)
     except LoadError as exc:
         raise CommandFailed(t("load_refused", lang, n=len(exc.report.errors)) + "\n" + str(exc)) from exc
-    summary = store.write(result.data, progress=_progress(lang))
     print(t("loaded", lang, source=source, summary=result.report.summary(lang=lang)))
-    if audit is not None:
-        audit.append(
-            "load",
-            {
-                "source": str(source.resolve()),
-                "rows": dict(summary.rows),
-                "created": dict(summary.created),
-                "warnings": len(result.report.warnings),
-            },
-        )
     if result.report.warnings:
         _err(t("load_warnings", lang, n=len(result.report.warnings)))
         for warning in result.report.warnings[:20]:
@@ -134,34 +119,22 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _detect(store: Store, args: argparse.Namespace) -> Any:
-    from detectors.registry import all_detectors
-    from detectors.runner import run_detectors
-    from detectors.settings import SettingsError, load_settings
+    from detectors.settings import SettingsError
+    from sunlight.pipeline import detect_and_save
 
-    detectors = all_detectors()
+    only = [x.strip() for x in args.only.split(",") if x.strip()] if getattr(args, "only", None) else None
+    from detectors.registry import all_detectors
+
+    print(t("detecting", args.lang, n=len(only) if only else len(all_detectors())), file=sys.stderr)
     try:
-        params = load_settings(getattr(args, "settings", None), detectors)
+        outcome = detect_and_save(store, getattr(args, "settings", None), only=only, audit=_audit(args))
     except SettingsError as exc:
         raise CommandFailed(t("settings_error", args.lang, error=exc)) from exc
-    only = [x.strip() for x in args.only.split(",") if x.strip()] if getattr(args, "only", None) else None
-    snapshot = store.snapshot()
-    n = len(only) if only else len(detectors)
-    print(t("detecting", args.lang, n=n), file=sys.stderr)
-    try:
-        result = run_detectors(snapshot, params, only=only, detectors=detectors)
     except KeyError as exc:
         raise CommandFailed(str(exc.args[0])) from exc
-    saved = store.save_alerts(result.alerts, datetime.now().replace(microsecond=0))
+    saved = outcome.saved
     print(t("alerts_saved", args.lang, new=saved.new, updated=saved.updated, unchanged=saved.unchanged))
-    _audit(args).append(
-        "detect",
-        {
-            "detectors": {o.detector.id: len(o.findings) for o in result.outcomes},
-            "failed": [o.detector.id for o in result.failed],
-            "alerts": {"new": saved.new, "updated": saved.updated, "unchanged": saved.unchanged},
-        },
-    )
-    return result
+    return outcome.result
 
 
 def _summary_table(result: Any, lang: str) -> str:
@@ -311,6 +284,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from sunlight.scheduled import ConfigError, RunLocked, execute_run, load_run_config
+
+    try:
+        config = load_run_config(args.config)
+        entry = execute_run(config)
+    except (ConfigError, RunLocked) as exc:
+        raise CommandFailed(str(exc)) from exc
+    print(json.dumps(entry, ensure_ascii=False, indent=2, default=str))
+    return 0 if entry["status"] == "ok" else 1
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     trail = _audit(args)
     if args.action == "verify":
@@ -395,6 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="a generated dataset folder with labels.csv")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_eval)
+    p = verbs.add_parser(
+        "run", parents=[common], help="the scheduled job: load sources, detect, notify (locked)"
+    )
+    p.add_argument("--config", required=True, help="YAML run configuration (see docs/operations.md)")
+    p.set_defaults(func=cmd_run)
+
     p = verbs.add_parser("audit", parents=[common], help="the hash-chained trail: verify it or show it")
     p.add_argument("action", choices=("verify", "show"))
     p.add_argument("--tail", type=int, default=50, help="entries to show (default 50)")

@@ -1,0 +1,92 @@
+"""The steps every entry point shares: load a source into a store, run the detectors and save alerts.
+
+The CLI verbs, the demo and the scheduled run all call these, so a load or a
+detector run means the same thing (and leaves the same trail) wherever it starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from detectors.registry import all_detectors
+from detectors.runner import RunResult, run_detectors
+from detectors.settings import load_settings
+from graph.store import AlertSaveSummary, Store, WriteSummary
+from sunlight.audit import AuditLog
+from sunlight.realert import AlertChange, plan_changes, previous_state
+
+__all__ = ["DetectOutcome", "detect_and_save", "load_into_store"]
+
+
+def load_into_store(
+    store: Store,
+    source: Path,
+    mapping: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    audit: AuditLog | None = None,
+) -> tuple[Any, WriteSummary]:
+    """Validate ``source`` and write it, all or nothing. Raises ``loaders.LoadError`` on bad data."""
+    from loaders import load_source
+
+    def existing(label: str) -> set[str]:
+        return set(store.query(f"MATCH (n:{label}) RETURN n.id AS id")["id"])
+
+    result = load_source(source, mapping=mapping, progress=progress, existing=existing)
+    summary = store.write(result.data, progress=progress)
+    if audit is not None:
+        audit.append(
+            "load",
+            {
+                "source": str(source.resolve()),
+                "rows": dict(summary.rows),
+                "created": dict(summary.created),
+                "warnings": len(result.report.warnings),
+            },
+        )
+    return result, summary
+
+
+@dataclass
+class DetectOutcome:
+    result: RunResult
+    saved: AlertSaveSummary
+    changes: list[AlertChange]
+
+
+def detect_and_save(
+    store: Store,
+    settings_path: str | None = None,
+    only: Sequence[str] | None = None,
+    audit: AuditLog | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> DetectOutcome:
+    """Run the detectors on a snapshot of ``store``, save the alerts, apply the re-alert rules.
+
+    Raises ``detectors.settings.SettingsError`` for a bad settings file and ``KeyError``
+    for an unknown detector id in ``only``.
+    """
+    detectors = all_detectors()
+    chosen_params = params if params is not None else load_settings(settings_path, detectors)
+    result = run_detectors(store.snapshot(), chosen_params, only=only, detectors=detectors)
+    alerts = result.alerts
+    before = previous_state(store.alerts())
+    changes = plan_changes(before, alerts)
+    saved = store.save_alerts(alerts, datetime.now().replace(microsecond=0))
+    for change in changes:
+        if change.reopen:
+            store.set_alert_status(change.alert.id, "open")
+    if audit is not None:
+        audit.append(
+            "detect",
+            {
+                "detectors": {o.detector.id: len(o.findings) for o in result.outcomes},
+                "failed": [o.detector.id for o in result.failed],
+                "alerts": {"new": saved.new, "updated": saved.updated, "unchanged": saved.unchanged},
+                "reopened": [c.alert.id for c in changes if c.reopen],
+            },
+        )
+    return DetectOutcome(result=result, saved=saved, changes=changes)
