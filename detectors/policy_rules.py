@@ -1,0 +1,179 @@
+"""The organisation's rules from ``policy.yaml`` as the detectors use them.
+
+``policy.yaml`` (see the data contract) names the approval limits of each level
+and the working hours; it may also name the amount from which an open procedure
+is required. Each reader here returns plain numbers and says where they came
+from, so that a finding can print the rule it applied. A value set in the
+detector settings wins over the policy; the policy wins over a built-in default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "DEFAULT_APPROVAL_LIMITS",
+    "DEFAULT_WORKING_HOURS",
+    "ApprovalLimit",
+    "PolicyError",
+    "approval_limits",
+    "approval_roles",
+    "exempt_categories",
+    "holidays",
+    "open_procedure_threshold",
+    "working_hours",
+]
+
+
+class PolicyError(ValueError):
+    """``policy.yaml`` holds a value the detectors cannot use."""
+
+
+@dataclass(frozen=True)
+class ApprovalLimit:
+    """The largest amount (CNY) that approval level ``level`` may sign off alone."""
+
+    level: int
+    max_amount: float
+
+
+#: Used when the dataset has no policy: the example of the data contract.
+DEFAULT_APPROVAL_LIMITS: tuple[ApprovalLimit, ...] = (
+    ApprovalLimit(1, 50_000.0),
+    ApprovalLimit(2, 200_000.0),
+    ApprovalLimit(3, 1_000_000.0),
+)
+DEFAULT_WORKING_HOURS: tuple[str, str] = ("08:00", "19:00")
+
+#: Keys under which a policy may name the open-procedure threshold, most specific first.
+_OPEN_THRESHOLD_KEYS = ("open_procedure_threshold", "open_tender_threshold", "tender_threshold")
+
+
+def approval_limits(policy: Mapping[str, Any]) -> tuple[tuple[ApprovalLimit, ...], str]:
+    """The approval limits, sorted by level, and their source (``policy`` or ``default``).
+
+    >>> approval_limits({"approval_limits": [{"level": 2, "max_amount": 200000},
+    ...                                      {"level": 1, "max_amount": 50000}]})[0]
+    (ApprovalLimit(level=1, max_amount=50000.0), ApprovalLimit(level=2, max_amount=200000.0))
+    >>> approval_limits({})[1]
+    'default'
+    """
+    raw = policy.get("approval_limits")
+    if not raw:
+        return DEFAULT_APPROVAL_LIMITS, "default"
+    limits = []
+    for entry in raw:
+        try:
+            limits.append(ApprovalLimit(int(entry["level"]), float(entry["max_amount"])))
+        except (KeyError, TypeError, ValueError):
+            raise PolicyError(
+                f"policy.yaml approval_limits: each entry needs a level and a max_amount, got {entry!r}"
+            ) from None
+    limits.sort(key=lambda limit: limit.level)
+    amounts = [limit.max_amount for limit in limits]
+    if amounts != sorted(amounts):
+        raise PolicyError(
+            f"policy.yaml approval_limits: a higher level must have a higher max_amount: {raw!r}"
+        )
+    return tuple(limits), "policy"
+
+
+def _minutes(text: str, where: str) -> int:
+    try:
+        hours, minutes = str(text).strip().split(":")[:2]
+        value = int(hours) * 60 + int(minutes)
+    except ValueError:
+        raise PolicyError(f"policy.yaml {where}: expected HH:MM, got {text!r}") from None
+    if not 0 <= value <= 24 * 60:
+        raise PolicyError(f"policy.yaml {where}: {text!r} is not a time of day")
+    return value
+
+
+def working_hours(policy: Mapping[str, Any]) -> tuple[int, int, str]:
+    """Start and end of the working day in minutes after midnight, and their source.
+
+    >>> working_hours({"working_hours": {"start": "08:30", "end": "18:00"}})
+    (510, 1080, 'policy')
+    >>> working_hours({})
+    (480, 1140, 'default')
+    """
+    raw = policy.get("working_hours")
+    source = "policy"
+    if not raw:
+        raw, source = {"start": DEFAULT_WORKING_HOURS[0], "end": DEFAULT_WORKING_HOURS[1]}, "default"
+    if not isinstance(raw, Mapping) or "start" not in raw or "end" not in raw:
+        raise PolicyError(f"policy.yaml working_hours: expected {{start: HH:MM, end: HH:MM}}, got {raw!r}")
+    start = _minutes(raw["start"], "working_hours.start")
+    end = _minutes(raw["end"], "working_hours.end")
+    if end <= start:
+        raise PolicyError(f"policy.yaml working_hours: end {raw['end']} is not after start {raw['start']}")
+    return start, end, source
+
+
+def open_procedure_threshold(policy: Mapping[str, Any], setting: float, fallback: float) -> tuple[float, str]:
+    """The amount (CNY) from which an open procedure is required, and where it came from.
+
+    ``setting`` (the detector's parameter) wins when it is positive; then the
+    policy; then ``fallback``. A policy may give one number or one per category
+    or method (a mapping); with several the lowest applies, as agreed for OCP R055.
+
+    >>> open_procedure_threshold({"open_procedure_threshold": 2000000}, 0, 1000000)
+    (2000000.0, 'policy')
+    >>> open_procedure_threshold({"open_procedure_threshold": {"goods": 2e6, "services": 1e6}}, 0, 5e5)
+    (1000000.0, 'policy')
+    >>> open_procedure_threshold({}, 300000, 1000000)
+    (300000.0, 'settings')
+    """
+    if setting > 0:
+        return float(setting), "settings"
+    for key in _OPEN_THRESHOLD_KEYS:
+        raw = policy.get(key)
+        if raw is None:
+            continue
+        values = list(raw.values()) if isinstance(raw, Mapping) else [raw]
+        try:
+            amounts = [float(v) for v in values]
+        except (TypeError, ValueError):
+            raise PolicyError(
+                f"policy.yaml {key}: expected an amount or a mapping of amounts, got {raw!r}"
+            ) from None
+        if amounts:
+            return min(amounts), "policy"
+    return float(fallback), "default"
+
+
+def approval_roles(policy: Mapping[str, Any]) -> dict[str, int]:
+    """Job title -> approval level, from the policy's ``approval_roles`` (empty when absent).
+
+    >>> approval_roles({"approval_roles": [{"level": 1, "role": "部门经理"}, {"level": 2, "role": "分管副总"}]})
+    {'部门经理': 1, '分管副总': 2}
+    """
+    roles: dict[str, int] = {}
+    for entry in policy.get("approval_roles") or ():
+        try:
+            roles[str(entry["role"]).strip()] = int(entry["level"])
+        except (KeyError, TypeError, ValueError):
+            raise PolicyError(
+                f"policy.yaml approval_roles: each entry needs a level and a role, got {entry!r}"
+            ) from None
+    return roles
+
+
+def holidays(policy: Mapping[str, Any]) -> frozenset[str]:
+    """Public holidays (ISO dates) named by the policy: non-working days besides weekends.
+
+    >>> sorted(holidays({"holidays": ["2024-10-01", "2024-10-02"]}))
+    ['2024-10-01', '2024-10-02']
+    """
+    return frozenset(str(day)[:10] for day in policy.get("holidays") or ())
+
+
+def exempt_categories(policy: Mapping[str, Any]) -> frozenset[str]:
+    """Categories the policy exempts from competition (natural monopolies such as 电力).
+
+    >>> exempt_categories({"direct_award_exempt_categories": ["电力"]})
+    frozenset({'电力'})
+    """
+    return frozenset(str(c) for c in policy.get("direct_award_exempt_categories") or ())
