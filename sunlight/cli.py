@@ -296,6 +296,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if entry["status"] == "ok" else 1
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sunlight.bench import format_table, run_bench
+
+    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    cache = Path(args.cache or Path.home() / ".cache" / "sunlight" / "bench")
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        results = run_bench(scales, args.seed, cache, engines)
+    except RuntimeError as exc:
+        raise CommandFailed(str(exc)) from exc
+    print(format_table(results))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(t("exported", args.lang, n=len(results), path=args.out))
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     trail = _audit(args)
     if args.action == "verify":
@@ -385,6 +403,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", required=True, help="YAML run configuration (see docs/operations.md)")
     p.set_defaults(func=cmd_run)
+
+    p = verbs.add_parser("bench", parents=[common], help="measure load, detect, memory, latency by scale")
+    p.add_argument("--scales", default="10000", help="comma-separated contract counts (default 10000)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--engines", default="python-louvain,networkx,igraph", help="community engines to compare")
+    p.add_argument("--cache", help="where generated datasets are kept (default ~/.cache/sunlight/bench)")
+    p.add_argument("--out", help="write the JSON results here")
+    p.set_defaults(func=cmd_bench)
 
     p = verbs.add_parser("audit", parents=[common], help="the hash-chained trail: verify it or show it")
     p.add_argument("action", choices=("verify", "show"))
