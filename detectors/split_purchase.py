@@ -1,0 +1,343 @@
+"""Split purchases: one need bought as several contracts, each under an approval limit.
+
+Summary
+-------
+Flags contracts from one requester (or one department) to one supplier, signed
+within a few days of each other, each below an approval limit or the
+open-procedure threshold while together they reach it.
+
+Methodology
+-----------
+Thresholds *T*: every ``max_amount`` of ``policy.yaml`` ``approval_limits`` and,
+when the policy (or the settings) name one, the open-procedure threshold.
+For each *T*, from the highest down, and for each grouping — first (requester,
+supplier), then (department, supplier):
+
+1. keep contracts with ``min_piece_share·T ≤ amount < T`` (a piece too small to
+   matter does not make a split);
+2. sort by group and date; for every contract, the window of ``window_days``
+   days ending on its signing day holds ``n`` pieces summing to ``Σ``;
+3. a window with ``n ≥ min_pieces`` and ``Σ ≥ T`` is a split; overlapping
+   windows of one group merge into one episode;
+4. an episode that shares a contract with one already reported (at a higher *T*
+   or by requester) is dropped, so each contract appears in one finding.
+
+Score = 0.4 + 0.25·closeness + 0.2·tightness + 0.15·(one requester), where
+closeness = mean piece / *T* (pieces just under the limit) and tightness =
+1 − span / window (pieces on the same day score highest). An episode spanning
+more than ``max_span_windows`` windows is a recurring purchase rather than one
+split need and is not reported.
+
+Example
+-------
+采购员 李强 buys 硒鼓 from 华信商贸 on 2024-05-06, 05-07 and 05-09 for 4.8万, 4.9万 and
+4.6万元: each is under the 5万元 limit of a department manager (level 1), together
+14.3万元 need level 2 → split purchase, score ≈ 0.97, high.
+
+Why is this a red flag?
+-----------------------
+Splitting a purchase keeps it inside a junior approver's authority or outside
+a tender: the classic way to steer work to a chosen supplier without the
+scrutiny the amount requires (化整为零, 规避招标/审批).
+
+Based on
+--------
+INDICATORS A03 (split purchase, OCP R011); IDEA split-transaction tests (same
+date, same supplier, same approver); the data contract's ``policy.yaml``
+(``approval_limits``; ``split_window_days`` and ``open_tender_threshold`` when
+present).
+
+Output
+------
+Entities: the requester(s), the supplier, the department and the contracts.
+Evidence: ``metrics`` (pieces, total, span_days, closeness, grouping),
+``thresholds`` (the limit *T* crossed, its name and source, the window and
+minimums), ``rows`` (the contracts) and ``subgraph``.
+
+Configuration
+-------------
+``window_days`` (days; 0 = ``policy.yaml`` ``split_window_days``, else 14),
+``min_pieces`` (count), ``min_piece_share`` (ratio of *T*),
+``max_span_windows`` (count), ``open_procedure_threshold`` (CNY; 0 = from the
+policy, none if the policy has none), ``exclude_exempt_categories`` (flag),
+``max_rows`` (count).
+
+Exclusions
+----------
+Contracts without a supplier, date or amount; contracts in categories the
+policy exempts from competition (``direct_award_exempt_categories``, e.g. 电力:
+utility bills are not split by the buyer) unless ``exclude_exempt_categories``
+is off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.policy_rules import approval_limits, exempt_categories, open_procedure_threshold
+from graph.schema import entity_key
+from graph.snapshot import GraphSnapshot
+
+__all__ = ["DETECTOR", "Params", "run", "split_episodes"]
+
+DEFAULT_WINDOW_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Params:
+    window_days: int = param(
+        0, "days", "length of the window the pieces fall in; 0 = policy.yaml split_window_days, else 14"
+    )
+    min_pieces: int = param(2, "count", "fewest contracts that make a split")
+    min_piece_share: float = param(0.2, "ratio", "smallest piece counted, as a share of the limit")
+    max_span_windows: int = param(
+        3, "count", "longest episode reported, in windows; longer ones are recurring"
+    )
+    open_procedure_threshold: float = param(
+        0.0, "CNY", "open-procedure threshold also tested; 0 = policy.yaml open_tender_threshold if any"
+    )
+    exclude_exempt_categories: bool = param(
+        True, "flag", "skip categories policy.yaml exempts from competition (direct_award_exempt_categories)"
+    )
+    max_rows: int = param(50, "count", "contracts listed in the evidence")
+
+
+def split_episodes(
+    keys: np.ndarray, days: np.ndarray, amounts: np.ndarray, threshold: float, window: int, min_pieces: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Episodes of pieces whose ``window``-day total reaches ``threshold``.
+
+    Inputs must be sorted by (key, day). Returns, for each row, the episode
+    number (``-1`` outside any episode) and the rows' window sums.
+
+    >>> keys = np.array([0, 0, 0, 1, 1])
+    >>> days = np.array([0, 3, 40, 0, 30])
+    >>> amounts = np.array([30.0, 30.0, 30.0, 30.0, 30.0])
+    >>> split_episodes(keys, days, amounts, 50.0, 14, 2)[0].tolist()
+    [0, 0, -1, -1, -1]
+    """
+    n = len(keys)
+    if n == 0:
+        return np.full(0, -1), np.zeros(0)
+    span = int(days.max() - days.min()) + window + 1
+    composite = keys.astype(np.int64) * span + (days - days.min()).astype(np.int64)
+    start = np.searchsorted(composite, composite - (window - 1), side="left")
+    cumulative = np.concatenate([[0.0], np.cumsum(amounts)])
+    index = np.arange(n)
+    window_sum = cumulative[index + 1] - cumulative[start]
+    count = index - start + 1
+    fired = np.flatnonzero((count >= min_pieces) & (window_sum >= threshold))
+    episode = np.full(n, -1)
+    if len(fired) == 0:
+        return episode, window_sum
+    # windows [start, end] of one group overlap when a window starts at or before the previous end
+    starts = start[fired]
+    previous_end = np.concatenate([[-1], fired[:-1]])
+    new = starts > previous_end
+    lows = np.minimum.reduceat(starts, np.flatnonzero(new))
+    highs = np.maximum.reduceat(fired, np.flatnonzero(new))
+    lengths = highs - lows + 1
+    members = np.repeat(lows, lengths) + (
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    episode[members] = np.repeat(np.arange(len(lows)), lengths)
+    return episode, window_sum
+
+
+def _thresholds(snapshot: GraphSnapshot, params: Params) -> list[dict[str, Any]]:
+    limits, source = approval_limits(snapshot.policy)
+    out = [
+        {
+            "amount": limit.max_amount,
+            "name_zh": f"第{limit.level}级审批限额",
+            "name_en": f"the level-{limit.level} approval limit",
+            "source": source,
+        }
+        for limit in limits
+    ]
+    open_threshold, open_source = open_procedure_threshold(
+        snapshot.policy, params.open_procedure_threshold, 0.0
+    )
+    if open_threshold > 0:
+        out.append(
+            {
+                "amount": open_threshold,
+                "name_zh": "公开招标限额",
+                "name_en": "the open-procedure threshold",
+                "source": open_source,
+            }
+        )
+    return sorted(out, key=lambda t: -t["amount"])
+
+
+def _window_days(snapshot: GraphSnapshot, params: Params) -> tuple[int, str]:
+    if params.window_days > 0:
+        return params.window_days, "settings"
+    from_policy = snapshot.policy.get("split_window_days")
+    if from_policy:
+        return int(from_policy), "policy"
+    return DEFAULT_WINDOW_DAYS, "default"
+
+
+def _candidates(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
+    cols = ["id", "amount", "signed_date", "supplier_id", "department_id", "requester_id", "category", "item"]
+    contracts = snapshot.contracts[cols].dropna(subset=["amount", "signed_date", "supplier_id"])
+    if params.exclude_exempt_categories:
+        exempt = exempt_categories(snapshot.policy)
+        if exempt:
+            contracts = contracts[~contracts["category"].isin(exempt)]
+    contracts = contracts[contracts["amount"] > 0].copy()
+    contracts["day"] = (contracts["signed_date"] - pd.Timestamp("1970-01-01")).dt.days.astype(np.int64)
+    return contracts
+
+
+def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
+    contracts = _candidates(snapshot, params)
+    if contracts.empty:
+        return []
+    window, window_source = _window_days(snapshot, params)
+    claimed: set[str] = set()
+    findings: list[Finding] = []
+    for threshold in _thresholds(snapshot, params):
+        t = threshold["amount"]
+        pieces = contracts[(contracts["amount"] < t) & (contracts["amount"] >= params.min_piece_share * t)]
+        for grouping in ("requester_id", "department_id"):
+            rows = pieces.dropna(subset=[grouping])
+            if len(rows) < params.min_pieces:
+                continue
+            group_key = rows[grouping].astype(str) + "\x1f" + rows["supplier_id"].astype(str)
+            codes, _ = pd.factorize(group_key)
+            rows = rows.assign(group=codes).sort_values(["group", "day", "id"], kind="stable")
+            episode, _sums = split_episodes(
+                rows["group"].to_numpy(),
+                rows["day"].to_numpy(),
+                rows["amount"].to_numpy(dtype=float),
+                t,
+                window,
+                params.min_pieces,
+            )
+            rows = rows[episode >= 0].assign(episode=episode[episode >= 0])
+            for _, members in rows.groupby("episode", sort=True):
+                ids = set(members["id"])
+                if ids & claimed:
+                    continue
+                span = int(members["day"].max() - members["day"].min())
+                if span > params.max_span_windows * window:
+                    continue
+                claimed |= ids
+                findings.append(
+                    _finding(snapshot, members, grouping, threshold, window, window_source, span, params)
+                )
+    findings.sort(key=lambda f: -f.score)
+    return findings
+
+
+def _finding(
+    snapshot: GraphSnapshot,
+    members: pd.DataFrame,
+    grouping: str,
+    threshold: dict[str, Any],
+    window: int,
+    window_source: str,
+    span: int,
+    params: Params,
+) -> Finding:
+    members = members.sort_values(["signed_date", "id"])
+    t = float(threshold["amount"])
+    total = float(members["amount"].sum())
+    n = len(members)
+    supplier = str(members["supplier_id"].iloc[0])
+    requesters: Sequence[str] = sorted(members["requester_id"].dropna().astype(str).unique())
+    departments: Sequence[str] = sorted(members["department_id"].dropna().astype(str).unique())
+    closeness = float(members["amount"].mean()) / t
+    tightness = max(0.0, 1.0 - span / window)
+    one_requester = len(requesters) == 1
+    score = 0.4 + 0.25 * closeness + 0.2 * tightness + 0.15 * one_requester
+    sup = snapshot.name("Supplier", supplier)
+    if grouping == "requester_id":
+        who_zh = f"申请人{snapshot.name('Employee', requesters[0])}（{requesters[0]}）"
+        who_en = f"Requester {snapshot.name('Employee', requesters[0])} ({requesters[0]})"
+    else:
+        dept = departments[0]
+        names = "、".join(snapshot.name("Employee", r) for r in requesters) or "未知申请人"
+        who_zh = f"部门{snapshot.name('Department', dept)}（{dept}；申请人{names}）"
+        who_en = f"Department {snapshot.name('Department', dept)} ({dept}; requesters {', '.join(requesters) or 'unknown'})"
+    first, last = members["signed_date"].min(), members["signed_date"].max()
+    amounts_zh = "、".join(wan(a) for a in members["amount"].head(6))
+    amounts_en = ", ".join(yuan(a) for a in members["amount"].head(6))
+    more = "等" if n > 6 else ""
+    zh = (
+        f"{who_zh}于{first:%Y-%m-%d}至{last:%Y-%m-%d}的{span + 1}天内向供应商{sup}（{supplier}）签订{n}份合同"
+        f"（{amounts_zh}{more}），单笔均低于{threshold['name_zh']}{wan(t)}，合计{wan(total)}，已达到该限额"
+        f"（规则：{window}天内同一申请人/部门与同一供应商至少{params.min_pieces}笔、合计≥限额），疑似化整为零。"
+    )
+    en = (
+        f"{who_en} signed {n} contracts with supplier {sup} ({supplier}) within {span + 1} days "
+        f"({first:%Y-%m-%d} to {last:%Y-%m-%d}; {amounts_en}{' …' if n > 6 else ''}), each below {threshold['name_en']} "
+        f"of {yuan(t)} but {yuan(total)} together (rule: at least {params.min_pieces} contracts to one supplier within "
+        f"{window} days totalling at least the limit): a likely split purchase."
+    )
+    contract_ids = members["id"].astype(str).tolist()
+    entities = [
+        *(entity_key("Employee", r) for r in requesters),
+        entity_key("Supplier", supplier),
+        *(entity_key("Department", d) for d in departments),
+        *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
+    ]
+    key = requesters[0] if grouping == "requester_id" else departments[0]
+    evidence = {
+        "metrics": {
+            "grouping": "requester" if grouping == "requester_id" else "department",
+            "pieces": n,
+            "total": total,
+            "span_days": span,
+            "closeness": round(closeness, 4),
+            "requesters": list(requesters),
+        },
+        "thresholds": {
+            "limit": t,
+            "limit_name": threshold["name_en"],
+            "limit_source": threshold["source"],
+            "window_days": window,
+            "window_source": window_source,
+            "min_pieces": params.min_pieces,
+            "min_piece": round(params.min_piece_share * t, 2),
+        },
+        "rows": [
+            {
+                "contract_id": r.id,
+                "signed_date": f"{r.signed_date:%Y-%m-%d}",
+                "amount": float(r.amount),
+                "requester_id": r.requester_id,
+                "item": r.item,
+            }
+            for r in members.head(params.max_rows).itertuples(index=False)
+        ],
+        "subgraph": entities[:60],
+    }
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"{'requester' if grouping == 'requester_id' else 'department'}|{key}|{supplier}|{contract_ids[0]}",
+        score=float(min(1.0, score)),
+        entities=tuple(entities),
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence=evidence,
+    )
+
+
+DETECTOR = Detector(
+    id="split_purchase",
+    title_zh="化整为零拆分采购",
+    title_en="Split purchases",
+    family="approval",
+    params_type=Params,
+    run=run,
+    doc=__doc__ or "",
+)

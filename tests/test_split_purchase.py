@@ -1,0 +1,139 @@
+"""split_purchase: pieces under a limit that reach it together, and the cases that must stay quiet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from detector_snapshots import snapshot_of
+
+from detectors.base import level_of
+from detectors.split_purchase import Params, run, split_episodes
+
+POLICY = {
+    "approval_limits": [
+        {"level": 1, "max_amount": 50000},
+        {"level": 2, "max_amount": 200000},
+        {"level": 3, "max_amount": 1000000},
+    ],
+    "open_tender_threshold": 2000000,
+    "direct_award_exempt_categories": ["电力"],
+    "split_window_days": 14,
+}
+
+
+def contract(cid, amount, day, requester="E1", supplier="S1", department="D1", category="办公用品"):
+    return {
+        "contract_id": cid,
+        "supplier_id": supplier,
+        "amount": amount,
+        "signed_date": f"2024-05-{day:02d}",
+        "department_id": department,
+        "requester_id": requester,
+        "category": category,
+        "item": "硒鼓",
+    }
+
+
+def findings_of(contracts, params=None, policy=POLICY):
+    snapshot = snapshot_of(
+        contracts=contracts,
+        employees=[
+            {"employee_id": "E1", "name": "李强", "department_id": "D1"},
+            {"employee_id": "E2", "name": "周杰", "department_id": "D1"},
+        ],
+        suppliers=[
+            {"supplier_id": "S1", "name": "华信商贸有限公司"},
+            {"supplier_id": "S2", "name": "国网供电公司"},
+        ],
+        departments=[{"department_id": "D1", "name": "后勤保障部"}],
+        policy=policy,
+    )
+    return run(snapshot, params or Params())
+
+
+def test_three_pieces_just_under_the_level_one_limit():
+    findings = findings_of(
+        [
+            contract("C1", 48000, 6),
+            contract("C2", 49000, 7),
+            contract("C3", 46000, 9),
+            contract("C9", 48000, 30),
+        ]
+    )
+    assert [f.subject for f in findings] == ["requester|E1|S1|C1"]
+    finding = findings[0]
+    assert finding.evidence["metrics"]["pieces"] == 3
+    assert finding.evidence["metrics"]["total"] == 143000
+    assert finding.evidence["thresholds"]["limit"] == 50000
+    assert finding.evidence["thresholds"]["window_source"] == "policy"
+    # 0.4 + 0.25 * (47,667 / 50,000) + 0.2 * (1 - 3 / 14) + 0.15
+    assert finding.score == pytest.approx(0.4 + 0.25 * 143000 / 3 / 50000 + 0.2 * (1 - 3 / 14) + 0.15)
+    assert level_of(finding.score) == "high"
+    assert {"employee:E1", "supplier:S1", "department:D1", "contract:C1", "contract:C3"} <= set(
+        finding.entities
+    )
+    assert "contract:C9" not in finding.entities
+    assert "李强" in finding.explanation_zh and "5.00万元" in finding.explanation_zh
+    assert "14.30万元" in finding.explanation_zh
+    assert "CNY 50,000" in finding.explanation_en
+
+
+def test_pieces_that_stay_under_the_limit_or_far_apart_are_quiet():
+    assert findings_of([contract("C1", 30000, 6), contract("C2", 15000, 7)]) == []
+    assert findings_of([contract("C1", 30000, 1), contract("C2", 30000, 20)]) == []
+
+
+def test_a_tiny_piece_does_not_make_a_split():
+    # 48,000 + 5,000 crosses 50,000, but 5,000 is below 20 % of the limit
+    assert findings_of([contract("C1", 48000, 6), contract("C2", 5000, 7)]) == []
+
+
+def test_two_requesters_of_one_department_split_together():
+    findings = findings_of(
+        [contract("C1", 30000, 6, requester="E1"), contract("C2", 30000, 6, requester="E2")]
+    )
+    assert [f.subject for f in findings] == ["department|D1|S1|C1"]
+    assert findings[0].evidence["metrics"]["requesters"] == ["E1", "E2"]
+    assert findings[0].score == pytest.approx(0.4 + 0.25 * 0.6 + 0.2)
+
+
+def test_a_recurring_purchase_is_not_a_split():
+    # 30,000 every week for eight weeks: every window crosses 50,000, but the run spans 49 days > 3 × 14
+    weekly = [
+        {**contract(f"C{i}", 30000, 1), "signed_date": str(np.datetime64("2024-05-01") + 7 * i)}
+        for i in range(8)
+    ]
+    assert findings_of(weekly) == []
+    assert len(findings_of(weekly, params=Params(max_span_windows=4))) == 1
+
+
+def test_exempt_categories_are_skipped():
+    bills = [
+        contract("C1", 40000, 6, supplier="S2", category="电力"),
+        contract("C2", 40000, 8, supplier="S2", category="电力"),
+    ]
+    assert findings_of(bills) == []
+    assert len(findings_of(bills, params=Params(exclude_exempt_categories=False))) == 1
+
+
+def test_the_open_procedure_threshold_is_tested_first():
+    findings = findings_of([contract("C1", 1500000, 6), contract("C2", 900000, 8)])
+    assert len(findings) == 1
+    assert findings[0].evidence["thresholds"]["limit"] == 2000000
+    assert findings[0].evidence["thresholds"]["limit_source"] == "policy"
+    assert "公开招标限额" in findings[0].explanation_zh
+
+
+def test_each_contract_is_reported_once_at_its_highest_limit():
+    # five pieces of 45,000 in a week cross 50,000 and 200,000; only the 200,000 episode is reported
+    findings = findings_of([contract(f"C{i}", 45000, 6 + i) for i in range(5)])
+    assert len(findings) == 1
+    assert findings[0].evidence["thresholds"]["limit"] == 200000
+
+
+def test_overlapping_windows_merge_into_one_episode():
+    keys = np.zeros(4, dtype=int)
+    days = np.array([0, 10, 20, 30])
+    episode, sums = split_episodes(keys, days, np.full(4, 30.0), 50.0, 14, 2)
+    assert episode.tolist() == [0, 0, 0, 0]
+    assert sums.tolist() == [30.0, 60.0, 60.0, 60.0]
