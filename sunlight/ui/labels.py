@@ -1,0 +1,345 @@
+"""Every word the investigator app shows, in Chinese and English.
+
+Chinese is the default; English is one switch away. Names of detector families,
+entity types and relationship types come from where they are defined
+(``detectors.base.FAMILIES`` and ``graph.schema``) so that they cannot drift.
+"""
+
+from __future__ import annotations
+
+from detectors.base import FAMILIES
+from graph.schema import NODE_TYPES, REL_TYPES
+from graph.store import ALERT_STATUSES
+
+__all__ = [
+    "LABELS",
+    "LANGS",
+    "entity_type_name",
+    "family_name",
+    "grade_name",
+    "label_name",
+    "level_name",
+    "relation_name",
+    "status_name",
+    "t",
+]
+
+LANGS = ("zh", "en")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # ---- frame -----------------------------------------------------------------------
+    "app_title": ("阳光 · 采购廉洁风险预警", "Sunlight · procurement integrity alerts"),
+    "app_tagline": ("阳光是最好的防腐剂", "Sunlight is the best disinfectant"),
+    "language": ("语言 / Language", "语言 / Language"),
+    "current_user": ("当前调查人员", "Signed-in investigator"),
+    "current_user_help": (
+        "记录在每一条案件操作的痕迹中",
+        "Recorded with every case action in the trail",
+    ),
+    "store_in_use": ("数据来源：{store}", "Data: {store}"),
+    "store_missing": (
+        "找不到数据：{error}。请先运行 `sunlight demo`，或 `sunlight load` 与 `sunlight detect`。",
+        "No data: {error}. Run `sunlight demo`, or `sunlight load` and `sunlight detect`, first.",
+    ),
+    "no_alerts": (
+        "暂无预警。请先运行 `sunlight detect`（或 `sunlight demo`）。",
+        "No alerts yet. Run `sunlight detect` (or `sunlight demo`) first.",
+    ),
+    "refresh": ("刷新数据", "Reload data"),
+    "data_as_of": ("数据读取于 {at}", "Data read at {at}"),
+    "masked_note": (
+        "身份证号、电话、银行账号及个人住址已脱敏显示。",
+        "Identity numbers, phones, bank accounts and home addresses are masked.",
+    ),
+    # ---- pages -----------------------------------------------------------------------
+    "page_overview": ("风险总览", "Overview"),
+    "page_queue": ("预警队列", "Alert queue"),
+    "page_case": ("案件核查", "Case"),
+    "page_search": ("对象查询", "Entity search"),
+    "page_console": ("分析查询", "Query console"),
+    # ---- overview ----------------------------------------------------------------------
+    "kpi_alerts": ("预警总数", "Alerts"),
+    "kpi_high": ("一级（高风险）", "Grade 1 (high)"),
+    "kpi_medium": ("二级（中风险）", "Grade 2 (medium)"),
+    "kpi_open": ("待处理", "Open"),
+    "kpi_flagged_value": ("涉及合同金额", "Contract value involved"),
+    "kpi_flagged_share": ("占合同总额 {share}", "{share} of all contract value"),
+    "kpi_entities": ("涉及对象", "Entities flagged"),
+    "heatmap_title": ("风险热力图：部门 × 风险类别", "Risk heatmap: department × detector family"),
+    "heatmap_metric": ("单元格显示", "Cells show"),
+    "metric_risk": ("最高风险分", "Highest risk score"),
+    "metric_value_share": ("涉险金额占比", "Flagged value share"),
+    "metric_count": ("预警数", "Alert count"),
+    "heatmap_help": (
+        "点击一个单元格，即在预警队列中按该部门和风险类别筛选。",
+        "Select a cell to filter the alert queue to that department and family.",
+    ),
+    "heatmap_selected": ("已选：{department} × {family}", "Selected: {department} × {family}"),
+    "open_filtered_queue": ("查看这些预警", "Show these alerts"),
+    "department": ("部门", "Department"),
+    "no_department": ("（未归属部门）", "(no department)"),
+    "trend_title": ("风险趋势（按合同签订月份）", "Risk over time (by contract signing month)"),
+    "trend_month": ("月份", "Month"),
+    "trend_value": ("涉险合同金额（万元）", "Flagged contract value (10k CNY)"),
+    "trend_empty": ("预警中没有可按时间展示的合同。", "No contracts in the alerts to show over time."),
+    "hot_graph_title": ("最高风险关系网络", "Highest-risk network"),
+    "hot_graph_caption": (
+        "风险最高的{n}条预警所涉对象；颜色越深风险越高。",
+        "Entities of the {n} highest-risk alerts; the darker, the riskier.",
+    ),
+    # ---- queue -------------------------------------------------------------------------
+    "filters": ("筛选", "Filters"),
+    "f_detector": ("检测器", "Detector"),
+    "f_family": ("风险类别", "Family"),
+    "f_level": ("风险等级", "Level"),
+    "f_grade": ("预警级别", "Grade"),
+    "f_department": ("部门", "Department"),
+    "f_status": ("状态", "Status"),
+    "f_assignee": ("经办人", "Assignee"),
+    "f_period": ("时间范围", "Period"),
+    "f_text": ("关键词（名称、编号、说明）", "Keyword (name, id, explanation)"),
+    "unassigned": ("（未分配）", "(unassigned)"),
+    "sort_by": ("排序", "Sort by"),
+    "sort_score": ("风险分（高→低）", "Risk score (high → low)"),
+    "sort_newest": ("最近发现", "Most recently seen"),
+    "sort_grade": ("预警级别", "Grade"),
+    "sort_status": ("状态", "Status"),
+    "clear_filters": ("清除筛选", "Clear filters"),
+    "queue_count": ("共 {n} 条预警（总计 {total} 条）", "{n} alerts (of {total})"),
+    "queue_help": ("选中一行后点击“打开案件”。", "Select a row, then “Open case”."),
+    "open_case": ("打开案件", "Open case"),
+    "export_xlsx": ("导出 Excel", "Export Excel"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "export_sheet": ("预警清单", "alerts"),
+    "col_alert_id": ("预警编号", "Alert id"),
+    "col_grade": ("级别", "Grade"),
+    "col_level": ("等级", "Level"),
+    "col_score": ("风险分", "Score"),
+    "col_detector": ("检测器", "Detector"),
+    "col_family": ("风险类别", "Family"),
+    "col_department": ("部门", "Department"),
+    "col_entities": ("涉及对象", "Entities"),
+    "col_status": ("状态", "Status"),
+    "col_assignee": ("经办人", "Assignee"),
+    "col_period": ("涉及期间", "Period"),
+    "col_first_seen": ("首次发现", "First seen"),
+    "col_last_seen": ("最近发现", "Last seen"),
+    "col_explanation": ("说明", "Explanation"),
+    "col_explanation_zh": ("说明（中文）", "Explanation (Chinese)"),
+    "col_explanation_en": ("说明（英文）", "Explanation (English)"),
+    # ---- case --------------------------------------------------------------------------
+    "choose_alert": ("选择预警", "Choose an alert"),
+    "no_case_selected": (
+        "请在预警队列中选择一条预警，或在上方选择。",
+        "Pick an alert in the queue, or choose one above.",
+    ),
+    "case_header": ("{grade} · {title}", "{grade} · {title}"),
+    "explanation_zh": ("说明（中文）", "Explanation (Chinese)"),
+    "explanation_en": ("说明（英文）", "Explanation (English)"),
+    "threshold_fired": ("触发的阈值", "Threshold that fired"),
+    "threshold_name": ("参数", "Parameter"),
+    "threshold_value": ("阈值", "Threshold"),
+    "measured_value": ("本案数值", "Measured here"),
+    "metrics": ("指标", "Measures"),
+    "evidence_graph": ("证据关系图", "Evidence graph"),
+    "hops": ("展开层数", "Hops"),
+    "show_more": ("显示更多邻居（+{n}）", "Show {n} more neighbours"),
+    "show_fewer": ("只看证据对象", "Evidence only"),
+    "graph_truncated": (
+        "已显示 {shown} 个对象；还有更多邻居未显示。",
+        "Showing {shown} entities; more neighbours are not shown.",
+    ),
+    "graph_complete": ("已显示 {shown} 个对象。", "Showing {shown} entities."),
+    "evidence_rows": ("证据明细", "Evidence records"),
+    "no_evidence_rows": ("该预警没有明细记录。", "This alert has no evidence records."),
+    "timeline": ("时间线：合同、审批、付款", "Timeline: contracts, approvals, payments"),
+    "no_timeline": ("没有可展示的合同、审批或付款记录。", "No contracts, approvals or payments to show."),
+    "ev_time": ("时间", "When"),
+    "ev_kind": ("事项", "Event"),
+    "ev_contract": ("合同", "Contract"),
+    "ev_party": ("相关方", "Party"),
+    "ev_amount": ("金额（元）", "Amount (CNY)"),
+    "ev_detail": ("说明", "Detail"),
+    "ev_signed": ("签订合同", "Contract signed"),
+    "ev_approved": ("审批（第{step}步）", "Approval (step {step})"),
+    "ev_rejected": ("驳回（第{step}步）", "Rejected (step {step})"),
+    "ev_paid": ("付款", "Payment"),
+    "workflow": ("处置", "Case handling"),
+    "status_now": ("当前状态：{status}", "Status: {status}"),
+    "assignee_now": ("经办人：{who}", "Assignee: {who}"),
+    "new_status": ("变更状态为", "Move to"),
+    "reason": ("排除理由（必填）", "Reason for dismissal (required)"),
+    "remediation_note": ("整改说明（必填）", "Remediation note (required)"),
+    "status_note": ("备注（可选）", "Note (optional)"),
+    "apply_status": ("确认变更", "Change status"),
+    "assign_to": ("指派给", "Assign to"),
+    "apply_assign": ("指派", "Assign"),
+    "add_note": ("添加备注", "Add note"),
+    "note_text": ("备注内容", "Note"),
+    "final_status": ("已销号，流程结束。", "Remediated (closed); nothing further to do."),
+    "status_changed": ("状态已变更为：{status}", "Status changed to {status}"),
+    "assigned": ("已指派给：{who}", "Assigned to {who}"),
+    "note_added": ("备注已记录", "Note recorded"),
+    "need_user": ("请先在左侧填写当前调查人员。", "Enter the signed-in investigator in the sidebar first."),
+    "store_busy": (
+        "数据库正被其他任务写入（如夜间检测），请稍后重试：{error}",
+        "The store is being written by another job (such as the nightly run); try again shortly: {error}",
+    ),
+    "history": ("处置记录（痕迹）", "Case history (trail)"),
+    "no_history": ("尚无处置记录。", "No actions recorded yet."),
+    "h_at": ("时间", "When"),
+    "h_actor": ("操作人", "Who"),
+    "h_action": ("操作", "Action"),
+    "h_detail": ("内容", "Detail"),
+    "act_status": ("变更状态", "Status change"),
+    "act_assign": ("指派", "Assignment"),
+    "act_note": ("备注", "Note"),
+    "err_transition": (
+        "不能从“{from_}”变更为“{to}”；可选：{allowed}",
+        "Cannot move from “{from_}” to “{to}”; allowed: {allowed}",
+    ),
+    "err_reason": ("排除预警必须填写理由。", "A dismissal needs a reason."),
+    "err_remediation": ("销号必须填写整改说明。", "Remediation needs a note of what was done."),
+    "err_note": ("备注不能为空。", "A note cannot be empty."),
+    "err_assignee": ("请填写经办人。", "Enter an assignee."),
+    "err_unknown_alert": ("找不到预警 {alert_id}。", "No alert {alert_id}."),
+    "err_changed": (
+        "该预警已被他人变更为“{status}”，请刷新后重试。",
+        "Someone else moved this alert to “{status}”; reload and try again.",
+    ),
+    # ---- search ------------------------------------------------------------------------
+    "search_box": (
+        "姓名或名称（汉字或拼音）、编号、手机号或身份证号",
+        "Name (characters or pinyin), id, phone or identity number",
+    ),
+    "search_help": (
+        "拼音可输全拼或首字母，如 zhangwei 或 zw；电话和证件号须输入完整号码。",
+        "Pinyin may be full or initials (zhangwei, zw); phones and identity numbers must be complete.",
+    ),
+    "search_types": ("查找范围", "Look in"),
+    "search_none": ("没有找到匹配的对象。", "Nothing matches."),
+    "search_results": ("找到 {n} 个对象", "{n} matches"),
+    "search_pick": ("选择一个对象查看其关系", "Select one to see its neighbourhood"),
+    "matched_on": ("匹配", "Matched on"),
+    "match_name": ("名称", "name"),
+    "match_pinyin": ("拼音", "pinyin"),
+    "match_id": ("编号", "id"),
+    "match_phone": ("电话", "phone"),
+    "match_id_number": ("证件号", "identity number"),
+    "match_credit_code": ("信用代码", "credit code"),
+    "neighbourhood": ("关系网络：{name}", "Neighbourhood: {name}"),
+    "entity_alerts": ("涉及该对象的预警", "Alerts about this entity"),
+    "entity_props": ("基本信息", "Details"),
+    "entity_risk": ("综合风险", "Combined risk"),
+    "no_entity_alerts": ("该对象没有预警。", "No alerts about this entity."),
+    "col_type": ("类型", "Type"),
+    "col_id": ("编号", "Id"),
+    "col_name": ("名称", "Name"),
+    "col_extra": ("部门 / 信用代码", "Department / credit code"),
+    "col_phone": ("电话", "Phone"),
+    "col_risk": ("综合风险", "Risk"),
+    "prop": ("属性", "Property"),
+    "value": ("值", "Value"),
+    # ---- console -----------------------------------------------------------------------
+    "console_intro": (
+        "从分析查询库中选择一条查询，填写参数后只读运行。",
+        "Choose a query from the library, fill in its parameters and run it read-only.",
+    ),
+    "console_unavailable": (
+        "分析查询库尚未安装（sunlight.querylib）。",
+        "The query library (sunlight.querylib) is not installed.",
+    ),
+    "console_empty": ("查询库中还没有查询。", "The query library is empty."),
+    "console_query": ("查询", "Query"),
+    "console_params": ("参数", "Parameters"),
+    "console_run": ("运行（只读）", "Run (read-only)"),
+    "console_rows": ("返回 {n} 行", "{n} rows"),
+    "console_error": ("查询失败：{error}", "The query failed: {error}"),
+    "console_graph": ("结果中的对象及其关系", "Entities in the result and their ties"),
+    "console_no_graph": ("结果中没有可绘制的对象。", "No entities in the result to draw."),
+    "console_cypher": ("查看 Cypher", "Show the Cypher"),
+    # ---- graph legend ------------------------------------------------------------------
+    "legend": ("图例", "Legend"),
+    "legend_high": ("高风险", "High risk"),
+    "legend_medium": ("中风险", "Medium risk"),
+    "legend_focus": ("预警对象", "Flagged"),
+    "legend_heat": ("风险：低 → 高", "Risk: low → high"),
+    "tip_type": ("类型", "Type"),
+    "tip_id": ("编号", "Id"),
+    "tip_risk": ("风险", "Risk"),
+    "graph_aria": ("关系图：{n} 个对象，{m} 条关系", "Graph: {n} entities, {m} ties"),
+    "graph_empty": ("没有可绘制的对象。", "Nothing to draw."),
+    # ---- values ------------------------------------------------------------------------
+    "level_high": ("高", "High"),
+    "level_medium": ("中", "Medium"),
+    "level_low": ("低", "Low"),
+    "grade_一级": ("一级", "Grade 1"),
+    "grade_二级": ("二级", "Grade 2"),
+    "grade_三级": ("三级", "Grade 3"),
+    "status_open": ("待处理", "Open"),
+    "status_reviewing": ("核查中", "Reviewing"),
+    "status_confirmed": ("已确认", "Confirmed"),
+    "status_dismissed": ("已排除", "Dismissed"),
+    "status_remediated": ("已销号", "Remediated"),
+}
+
+_STATUS_KEYS = {status: f"status_{status}" for status in ALERT_STATUSES}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The label ``key`` in ``lang`` (Chinese unless ``"en"``), formatted with ``values``.
+
+    >>> t("queue_count", "en", n=3, total=10), t("queue_count", "zh", n=3, total=10)
+    ('3 alerts (of 10)', '共 3 条预警（总计 10 条）')
+    """
+    zh, en = LABELS[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def family_name(family: str, lang: str) -> str:
+    """A detector family as people call it.
+
+    >>> family_name("bidding", "zh"), family_name("bidding", "en")
+    ('围标串标', 'Bid rigging')
+    """
+    zh, en = FAMILIES.get(family, (family, family))
+    return en if lang == "en" else zh
+
+
+def status_name(status: str, lang: str) -> str:
+    key = _STATUS_KEYS.get(status)
+    return t(key, lang) if key else str(status)
+
+
+def level_name(level: str, lang: str) -> str:
+    key = f"level_{level}"
+    return t(key, lang) if key in LABELS else str(level)
+
+
+def grade_name(grade: str, lang: str) -> str:
+    key = f"grade_{grade}"
+    return t(key, lang) if key in LABELS else str(grade)
+
+
+_NODE_NAMES = {spec.label: (spec.doc_zh, spec.doc_en) for spec in NODE_TYPES}
+_TYPE_NAMES = {spec.entity_type: (spec.doc_zh, spec.doc_en) for spec in NODE_TYPES}
+_REL_NAMES = {rel.type: (rel.doc_zh, rel.doc_en) for rel in REL_TYPES}
+
+
+def label_name(label: str, lang: str) -> str:
+    """A node label as people call it: ``Supplier`` -> 供应商 / Supplier."""
+    zh, en = _NODE_NAMES.get(label, (label, label))
+    return en if lang == "en" else zh
+
+
+def entity_type_name(entity_type: str, lang: str) -> str:
+    """An entity type as people call it: ``supplier`` -> 供应商 / Supplier."""
+    zh, en = _TYPE_NAMES.get(entity_type, (entity_type, entity_type))
+    return en if lang == "en" else zh
+
+
+def relation_name(rel: str, lang: str) -> str:
+    """A relationship type as people call it: ``APPROVED`` -> 审批 / approved."""
+    zh, en = _REL_NAMES.get(rel, (rel, rel))
+    return en if lang == "en" else zh
