@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -76,10 +76,14 @@ __all__ = [
     "ALERT_FIELDS",
     "DEFAULT_BATCH_SIZE",
     "Neo4jStore",
+    "WriteStep",
     "constraint_statements",
+    "frame_from_records",
     "index_statements",
     "node_merge_statement",
+    "plan_write",
     "rel_merge_statement",
+    "send_batches",
     "statements_for_linting",
     "translate_error",
 ]
@@ -360,13 +364,17 @@ def _from_bolt_column(values: pd.Series) -> pd.Series:
     return pd.Series(pd.to_datetime(native), index=values.index).astype("datetime64[us]")
 
 
-def _frame(result: Any) -> pd.DataFrame:
-    """Stream a driver result into a frame (records are read one by one)."""
-    keys = list(result.keys())
-    frame = pd.DataFrame([record.values() for record in result], columns=keys)
+def frame_from_records(keys: Sequence[str], records: Iterable[Sequence[Any]]) -> pd.DataFrame:
+    """Rows of driver values as a frame, temporal columns as pandas datetimes."""
+    frame = pd.DataFrame(list(records), columns=list(keys))
     for col in frame.columns:
         frame[col] = _from_bolt_column(frame[col])
     return frame
+
+
+def _frame(result: Any) -> pd.DataFrame:
+    """Stream a driver result into a frame (records are read one by one)."""
+    return frame_from_records(result.keys(), (record.values() for record in result))
 
 
 def _bolt_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -426,24 +434,58 @@ T = TypeVar("T")
 
 
 @dataclass
-class _Step:
+class WriteStep:
     """One part of a write: a statement and the frame whose rows it upserts."""
 
     what: str  # the label or relationship type, for summaries and progress
     statement: str
     frame: pd.DataFrame
     props: Mapping[str, Prop]
-    counts_nodes: bool
+    counts_nodes: bool  # whether the statement creates nodes (else relationships)
+
+    def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
+        """The frame's rows as driver values, ``size`` at a time (converted lazily)."""
+        for start in range(0, len(self.frame), size):
+            yield _rows(self.frame.iloc[start : start + size], self.props)
 
 
-def _run_alone(statement: str, run: Callable[..., Any]) -> Any:
-    return run(statement)
+def plan_write(data: GraphData) -> list[WriteStep]:
+    """The statements a write sends, in order: nodes first, so relationships find their ends."""
+    steps: list[WriteStep] = []
+    for label, frame in data.nodes.items():
+        props = {p.name: p for p in node_type(label).props}
+        steps.append(WriteStep(label, node_merge_statement(label, list(frame.columns)), frame, props, True))
+    for (rel, src, dst), frame in data.rels.items():
+        props = {p.name: p for p in rel_type(rel).props}
+        steps.append(
+            WriteStep(rel, rel_merge_statement(rel, src, dst, list(frame.columns)), frame, props, False)
+        )
+    return steps
 
 
-def _load_one(
-    load: Callable[..., dict[str, int]], part: tuple[_Step, list[dict[str, Any]]], run: Callable[..., Any]
+def _run_alone(statement: str, params: Mapping[str, Any] | None, run: Callable[..., Any]) -> Any:
+    return run(statement, params)
+
+
+def send_batches(
+    run: Callable[..., Any], steps: Sequence[WriteStep], batch_size: int, progress: ProgressFn | None = None
 ) -> dict[str, int]:
-    return load(run, part)
+    """Send every batch of ``steps`` through ``run(cypher, params) -> counters``; return
+    what the server reports created, per label or relationship type. ``progress(what,
+    rows_done, rows_total)`` follows each batch."""
+    total = sum(len(step.frame) for step in steps)
+    created = {step.what: 0 for step in steps}
+    done = 0
+    for step in steps:
+        for batch in step.batches(batch_size):
+            counters = run(step.statement, {"rows": batch})
+            created[step.what] += (
+                counters.nodes_created if step.counts_nodes else counters.relationships_created
+            )
+            done += len(batch)
+            if progress:
+                progress(step.what, done, total)
+    return created
 
 
 class _Current:
@@ -556,6 +598,9 @@ class Neo4jStore:
         with self._errors(current), self._session(WRITE_ACCESS) as session:
             return session.execute_write(unit)
 
+    def _run_in_own_transaction(self, cypher: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self._write(partial(_run_alone, cypher, params))
+
     def _session(self, access_mode: str) -> Any:
         return self._driver.session(database=self.database, default_access_mode=access_mode)
 
@@ -565,78 +610,31 @@ class Neo4jStore:
         if self._schema_ready:
             return
         for statement in constraint_statements() + index_statements():
-            self._write(partial(_run_alone, statement))
+            self._write(partial(_run_alone, statement, None))
         self._schema_ready = True
 
     # ---- writes ------------------------------------------------------------------------
-    def _plan(self, data: GraphData) -> list[_Step]:
-        steps: list[_Step] = []
-        for label, frame in data.nodes.items():
-            props = {p.name: p for p in node_type(label).props}
-            steps.append(_Step(label, node_merge_statement(label, list(frame.columns)), frame, props, True))
-        for (rel, src, dst), frame in data.rels.items():
-            props = {p.name: p for p in rel_type(rel).props}
-            steps.append(
-                _Step(rel, rel_merge_statement(rel, src, dst, list(frame.columns)), frame, props, False)
-            )
-        return steps
-
-    def _batches(self, step: _Step) -> Iterator[list[dict[str, Any]]]:
-        for start in range(0, len(step.frame), self.batch_size):
-            yield _rows(step.frame.iloc[start : start + self.batch_size], step.props)
-
     def write(self, data: GraphData, progress: ProgressFn | None = None) -> WriteSummary:
         """Upsert ``data``. ``progress(what, rows_done, rows_total)`` is called after
         every batch."""
         self.ensure_schema()
-        steps = self._plan(data)
+        steps = plan_write(data)
         rows: dict[str, int] = {}
         for step in steps:
             rows[step.what] = rows.get(step.what, 0) + len(step.frame)
-        total = sum(len(step.frame) for step in steps)
         policy_doc = (
             json.dumps(data.policy, ensure_ascii=False, sort_keys=True) if data.policy is not None else None
         )
 
-        def load(
-            run: Callable[..., Any], only: tuple[_Step, list[dict[str, Any]]] | None = None
-        ) -> dict[str, int]:
-            created: dict[str, int] = {}
-            done = 0
-            work = [only] if only else [(s, b) for s in steps for b in self._batches(s)]
-            for step, batch in work:
-                counters = run(step.statement, {"rows": batch})
-                made = counters.nodes_created if step.counts_nodes else counters.relationships_created
-                created[step.what] = created.get(step.what, 0) + made
-                done += len(batch)
-                if progress and not only:
-                    progress(step.what, done, total)
+        def everything(run: Callable[..., Any]) -> dict[str, int]:
+            created = send_batches(run, steps, self.batch_size, progress)
+            if policy_doc is not None:
+                run(POLICY_STATEMENT, {"id": "policy", "document": policy_doc})
             return created
 
-        if self.atomic_writes:
-
-            def everything(run: Callable[..., Any]) -> dict[str, int]:
-                created = load(run)
-                if policy_doc is not None:
-                    run(POLICY_STATEMENT, {"id": "policy", "document": policy_doc})
-                return created
-
-            created = self._write(everything)
-        else:
-            created = {}
-            done = 0
-            for step in steps:
-                for batch in self._batches(step):
-                    part = self._write(partial(_load_one, load, (step, batch)))
-                    for what, n in part.items():
-                        created[what] = created.get(what, 0) + n
-                    done += len(batch)
-                    if progress:
-                        progress(step.what, done, total)
-            if policy_doc is not None:
-                self._write(lambda run: run(POLICY_STATEMENT, {"id": "policy", "document": policy_doc}))
-        for what in rows:
-            created.setdefault(what, 0)
+        # atomic: every batch in one managed transaction; otherwise each batch commits alone
+        run_each_alone = self._run_in_own_transaction
+        created = self._write(everything) if self.atomic_writes else everything(run_each_alone)
         return WriteSummary(rows=rows, created=created)
 
     # ---- reads -------------------------------------------------------------------------
