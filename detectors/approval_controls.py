@@ -91,11 +91,11 @@ import numpy as np
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.policy_rules import approval_limits, approval_roles
+from detectors.policy_rules import approval_limits, approval_roles, required_level
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
-__all__ = ["DETECTOR", "RULES", "Params", "required_level", "run"]
+__all__ = ["DETECTOR", "RULES", "Params", "run"]
 
 
 @dataclass(frozen=True)
@@ -122,15 +122,6 @@ RULES: dict[str, tuple[str, str, float, bool]] = {
 
 #: A signed contract with no approval on record at all, in a dataset that records approvals.
 NO_APPROVAL_SCORE = 0.6
-
-
-def required_level(amounts: np.ndarray, max_amounts: np.ndarray) -> np.ndarray:
-    """The approval level each amount needs: 1 + the number of limits it exceeds.
-
-    >>> required_level(np.array([50000, 50001, 300000, 2e6]), np.array([5e4, 2e5, 1e6])).tolist()
-    [1, 2, 3, 4]
-    """
-    return np.searchsorted(max_amounts, amounts, side="left") + 1
 
 
 def _contracts(snapshot: GraphSnapshot) -> pd.DataFrame:

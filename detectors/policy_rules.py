@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "DEFAULT_APPROVAL_LIMITS",
     "DEFAULT_WORKING_HOURS",
@@ -23,6 +25,7 @@ __all__ = [
     "exempt_categories",
     "holidays",
     "open_procedure_threshold",
+    "required_level",
     "working_hours",
 ]
 
@@ -177,3 +180,14 @@ def exempt_categories(policy: Mapping[str, Any]) -> frozenset[str]:
     frozenset({'电力'})
     """
     return frozenset(str(c) for c in policy.get("direct_award_exempt_categories") or ())
+
+
+def required_level(amounts: np.ndarray, max_amounts: np.ndarray) -> np.ndarray:
+    """The approval level each amount needs: 1 + the number of limits it exceeds.
+
+    Above the last limit one more level signs (the level after the last one listed).
+
+    >>> required_level(np.array([50000, 50001, 300000, 2e6]), np.array([5e4, 2e5, 1e6])).tolist()
+    [1, 2, 3, 4]
+    """
+    return np.searchsorted(max_amounts, amounts, side="left") + 1

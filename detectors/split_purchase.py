@@ -10,7 +10,7 @@ Methodology
 -----------
 Thresholds *T*: every ``max_amount`` of ``policy.yaml`` ``approval_limits`` and,
 when the policy (or the settings) name one, the open-procedure threshold.
-For each *T*, from the highest down, and for each grouping — first (requester,
+For each *T*, from the lowest up, and for each grouping — first (requester,
 supplier), then (department, supplier):
 
 1. keep contracts with ``min_piece_share·T ≤ amount < T`` (a piece too small to
@@ -19,12 +19,16 @@ supplier), then (department, supplier):
    days ending on its signing day holds ``n`` pieces summing to ``Σ``;
 3. a window with ``n ≥ min_pieces`` and ``Σ ≥ T`` is a split; overlapping
    windows of one group merge into one episode;
-4. an episode that shares a contract with one already reported (at a higher *T*
-   or by requester) is dropped, so each contract appears in one finding.
+4. an episode that shares a contract with one already reported (at a lower *T*,
+   the tightest limit its pieces evade, or by requester) is dropped, so each
+   contract appears in one finding. The finding names the approval level the
+   total would have needed.
 
-Score = 0.4 + 0.25·closeness + 0.2·tightness + 0.15·(one requester), where
-closeness = mean piece / *T* (pieces just under the limit) and tightness =
-1 − span / window (pieces on the same day score highest). An episode spanning
+Score = 0.3 + 0.3·closeness + 0.15·tightness + 0.1·pieces + 0.15·(one
+requester), where closeness = min(1, max(0, (mean piece / *T* − 0.5) / 0.4))
+(1 when pieces average 90 % of the limit or more), tightness = 1 − span /
+window (pieces on the same day score highest) and pieces = min(1, (n − 1) / 2).
+An episode spanning
 more than ``max_span_windows`` windows is a recurring purchase rather than one
 split need and is not reported.
 
@@ -32,7 +36,8 @@ Example
 -------
 采购员 李强 buys 硒鼓 from 华信商贸 on 2024-05-06, 05-07 and 05-09 for 4.8万, 4.9万 and
 4.6万元: each is under the 5万元 limit of a department manager (level 1), together
-14.3万元 need level 2 → split purchase, score ≈ 0.97, high.
+14.3万元 need level 2 → split purchase, score ≈ 0.3 + 0.3 + 0.11 + 0.1 + 0.15 =
+0.96, high. Two orders of 3万 and 2.5万元 ten days apart score 0.58, medium.
 
 Why is this a red flag?
 -----------------------
@@ -80,11 +85,17 @@ import numpy as np
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.policy_rules import approval_limits, exempt_categories, open_procedure_threshold
+from detectors.policy_rules import (
+    approval_limits,
+    exempt_categories,
+    open_procedure_threshold,
+    required_level,
+)
+from detectors.windows import window_episodes
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
-__all__ = ["DETECTOR", "Params", "run", "split_episodes"]
+__all__ = ["DETECTOR", "Params", "run"]
 
 DEFAULT_WINDOW_DAYS = 14
 
@@ -108,52 +119,12 @@ class Params:
     max_rows: int = param(50, "count", "contracts listed in the evidence")
 
 
-def split_episodes(
-    keys: np.ndarray, days: np.ndarray, amounts: np.ndarray, threshold: float, window: int, min_pieces: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Episodes of pieces whose ``window``-day total reaches ``threshold``.
-
-    Inputs must be sorted by (key, day). Returns, for each row, the episode
-    number (``-1`` outside any episode) and the rows' window sums.
-
-    >>> keys = np.array([0, 0, 0, 1, 1])
-    >>> days = np.array([0, 3, 40, 0, 30])
-    >>> amounts = np.array([30.0, 30.0, 30.0, 30.0, 30.0])
-    >>> split_episodes(keys, days, amounts, 50.0, 14, 2)[0].tolist()
-    [0, 0, -1, -1, -1]
-    """
-    n = len(keys)
-    if n == 0:
-        return np.full(0, -1), np.zeros(0)
-    span = int(days.max() - days.min()) + window + 1
-    composite = keys.astype(np.int64) * span + (days - days.min()).astype(np.int64)
-    start = np.searchsorted(composite, composite - (window - 1), side="left")
-    cumulative = np.concatenate([[0.0], np.cumsum(amounts)])
-    index = np.arange(n)
-    window_sum = cumulative[index + 1] - cumulative[start]
-    count = index - start + 1
-    fired = np.flatnonzero((count >= min_pieces) & (window_sum >= threshold))
-    episode = np.full(n, -1)
-    if len(fired) == 0:
-        return episode, window_sum
-    # windows [start, end] of one group overlap when a window starts at or before the previous end
-    starts = start[fired]
-    previous_end = np.concatenate([[-1], fired[:-1]])
-    new = starts > previous_end
-    lows = np.minimum.reduceat(starts, np.flatnonzero(new))
-    highs = np.maximum.reduceat(fired, np.flatnonzero(new))
-    lengths = highs - lows + 1
-    members = np.repeat(lows, lengths) + (
-        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    )
-    episode[members] = np.repeat(np.arange(len(lows)), lengths)
-    return episode, window_sum
-
-
 def _thresholds(snapshot: GraphSnapshot, params: Params) -> list[dict[str, Any]]:
     limits, source = approval_limits(snapshot.policy)
+    max_amounts = np.array([limit.max_amount for limit in limits], dtype=float)
     out = [
         {
+            "max_amounts": max_amounts,
             "amount": limit.max_amount,
             "name_zh": f"第{limit.level}级审批限额",
             "name_en": f"the level-{limit.level} approval limit",
@@ -167,13 +138,14 @@ def _thresholds(snapshot: GraphSnapshot, params: Params) -> list[dict[str, Any]]
     if open_threshold > 0:
         out.append(
             {
+                "max_amounts": max_amounts,
                 "amount": open_threshold,
                 "name_zh": "公开招标限额",
                 "name_en": "the open-procedure threshold",
                 "source": open_source,
             }
         )
-    return sorted(out, key=lambda t: -t["amount"])
+    return sorted(out, key=lambda t: t["amount"])
 
 
 def _window_days(snapshot: GraphSnapshot, params: Params) -> tuple[int, str]:
@@ -214,7 +186,7 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
             group_key = rows[grouping].astype(str) + "\x1f" + rows["supplier_id"].astype(str)
             codes, _ = pd.factorize(group_key)
             rows = rows.assign(group=codes).sort_values(["group", "day", "id"], kind="stable")
-            episode, _sums = split_episodes(
+            episode, _totals = window_episodes(
                 rows["group"].to_numpy(),
                 rows["day"].to_numpy(),
                 rows["amount"].to_numpy(dtype=float),
@@ -255,10 +227,10 @@ def _finding(
     supplier = str(members["supplier_id"].iloc[0])
     requesters: Sequence[str] = sorted(members["requester_id"].dropna().astype(str).unique())
     departments: Sequence[str] = sorted(members["department_id"].dropna().astype(str).unique())
-    closeness = float(members["amount"].mean()) / t
+    closeness = min(1.0, max(0.0, (float(members["amount"].mean()) / t - 0.5) / 0.4))
     tightness = max(0.0, 1.0 - span / window)
     one_requester = len(requesters) == 1
-    score = 0.4 + 0.25 * closeness + 0.2 * tightness + 0.15 * one_requester
+    score = 0.3 + 0.3 * closeness + 0.15 * tightness + 0.1 * min(1.0, (n - 1) / 2) + 0.15 * one_requester
     sup = snapshot.name("Supplier", supplier)
     if grouping == "requester_id":
         who_zh = f"申请人{snapshot.name('Employee', requesters[0])}（{requesters[0]}）"
@@ -272,15 +244,16 @@ def _finding(
     amounts_zh = "、".join(wan(a) for a in members["amount"].head(6))
     amounts_en = ", ".join(yuan(a) for a in members["amount"].head(6))
     more = "等" if n > 6 else ""
+    needed = int(required_level(np.array([total]), threshold["max_amounts"])[0])
     zh = (
         f"{who_zh}于{first:%Y-%m-%d}至{last:%Y-%m-%d}的{span + 1}天内向供应商{sup}（{supplier}）签订{n}份合同"
-        f"（{amounts_zh}{more}），单笔均低于{threshold['name_zh']}{wan(t)}，合计{wan(total)}，已达到该限额"
+        f"（{amounts_zh}{more}），单笔均低于{threshold['name_zh']}{wan(t)}，合计{wan(total)}，按审批权限需第{needed}级审批"
         f"（规则：{window}天内同一申请人/部门与同一供应商至少{params.min_pieces}笔、合计≥限额），疑似化整为零。"
     )
     en = (
         f"{who_en} signed {n} contracts with supplier {sup} ({supplier}) within {span + 1} days "
         f"({first:%Y-%m-%d} to {last:%Y-%m-%d}; {amounts_en}{' …' if n > 6 else ''}), each below {threshold['name_en']} "
-        f"of {yuan(t)} but {yuan(total)} together (rule: at least {params.min_pieces} contracts to one supplier within "
+        f"of {yuan(t)} but {yuan(total)} together, an amount that needs approval level {needed} (rule: at least {params.min_pieces} contracts to one supplier within "
         f"{window} days totalling at least the limit): a likely split purchase."
     )
     contract_ids = members["id"].astype(str).tolist()
@@ -299,6 +272,7 @@ def _finding(
             "span_days": span,
             "closeness": round(closeness, 4),
             "requesters": list(requesters),
+            "level_needed_by_total": needed,
         },
         "thresholds": {
             "limit": t,

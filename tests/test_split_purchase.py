@@ -7,7 +7,8 @@ import pytest
 from detector_snapshots import snapshot_of
 
 from detectors.base import level_of
-from detectors.split_purchase import Params, run, split_episodes
+from detectors.split_purchase import Params, run
+from detectors.windows import window_episodes
 
 POLICY = {
     "approval_limits": [
@@ -66,15 +67,16 @@ def test_three_pieces_just_under_the_level_one_limit():
     assert finding.evidence["metrics"]["total"] == 143000
     assert finding.evidence["thresholds"]["limit"] == 50000
     assert finding.evidence["thresholds"]["window_source"] == "policy"
-    # 0.4 + 0.25 * (47,667 / 50,000) + 0.2 * (1 - 3 / 14) + 0.15
-    assert finding.score == pytest.approx(0.4 + 0.25 * 143000 / 3 / 50000 + 0.2 * (1 - 3 / 14) + 0.15)
+    # mean piece 95 % of the limit: closeness 1; three days of a 14-day window; three pieces; one requester
+    assert finding.score == pytest.approx(0.3 + 0.3 * 1.0 + 0.15 * (1 - 3 / 14) + 0.1 + 0.15)
+    assert finding.evidence["metrics"]["level_needed_by_total"] == 2
     assert level_of(finding.score) == "high"
     assert {"employee:E1", "supplier:S1", "department:D1", "contract:C1", "contract:C3"} <= set(
         finding.entities
     )
     assert "contract:C9" not in finding.entities
     assert "李强" in finding.explanation_zh and "5.00万元" in finding.explanation_zh
-    assert "14.30万元" in finding.explanation_zh
+    assert "14.30万元" in finding.explanation_zh and "需第2级审批" in finding.explanation_zh
     assert "CNY 50,000" in finding.explanation_en
 
 
@@ -94,7 +96,8 @@ def test_two_requesters_of_one_department_split_together():
     )
     assert [f.subject for f in findings] == ["department|D1|S1|C1"]
     assert findings[0].evidence["metrics"]["requesters"] == ["E1", "E2"]
-    assert findings[0].score == pytest.approx(0.4 + 0.25 * 0.6 + 0.2)
+    # mean piece 60 % of the limit: closeness 0.25; same day; two pieces; two requesters
+    assert findings[0].score == pytest.approx(0.3 + 0.3 * 0.25 + 0.15 + 0.05)
 
 
 def test_a_recurring_purchase_is_not_a_split():
@@ -116,7 +119,7 @@ def test_exempt_categories_are_skipped():
     assert len(findings_of(bills, params=Params(exclude_exempt_categories=False))) == 1
 
 
-def test_the_open_procedure_threshold_is_tested_first():
+def test_pieces_under_the_open_procedure_threshold():
     findings = findings_of([contract("C1", 1500000, 6), contract("C2", 900000, 8)])
     assert len(findings) == 1
     assert findings[0].evidence["thresholds"]["limit"] == 2000000
@@ -124,16 +127,18 @@ def test_the_open_procedure_threshold_is_tested_first():
     assert "公开招标限额" in findings[0].explanation_zh
 
 
-def test_each_contract_is_reported_once_at_its_highest_limit():
-    # five pieces of 45,000 in a week cross 50,000 and 200,000; only the 200,000 episode is reported
+def test_each_contract_is_reported_once_at_the_limit_its_pieces_evade():
+    # five pieces of 45,000 in a week cross 50,000 and 200,000: one finding, at the level-1 limit,
+    # saying the total needed level 3
     findings = findings_of([contract(f"C{i}", 45000, 6 + i) for i in range(5)])
     assert len(findings) == 1
-    assert findings[0].evidence["thresholds"]["limit"] == 200000
+    assert findings[0].evidence["thresholds"]["limit"] == 50000
+    assert findings[0].evidence["metrics"]["level_needed_by_total"] == 3
 
 
 def test_overlapping_windows_merge_into_one_episode():
     keys = np.zeros(4, dtype=int)
     days = np.array([0, 10, 20, 30])
-    episode, sums = split_episodes(keys, days, np.full(4, 30.0), 50.0, 14, 2)
+    episode, sums = window_episodes(keys, days, np.full(4, 30.0), 50.0, 14, 2)
     assert episode.tolist() == [0, 0, 0, 0]
     assert sums.tolist() == [30.0, 60.0, 60.0, 60.0]
