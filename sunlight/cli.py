@@ -430,6 +430,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         _err(t("store_error", args.lang, error=exc))
         return 1
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

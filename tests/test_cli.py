@@ -1,0 +1,129 @@
+"""The `sunlight` command as scripts and schedulers use it: verbs, outputs, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sunlight.cli import main
+from sunlight.export import ALERT_EXPORT_COLUMNS
+
+FIXTURE = Path(__file__).parent / "fixtures" / "detectors" / "repeated_pairs" / "true_positive"
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUNLIGHT_STORE", str(tmp_path / "store"))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    return tmp_path / "store"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_load_detect_export_stats_audit(store, capsys, tmp_path):
+    code, out, _ = run(capsys, "--lang", "en", "load", str(FIXTURE))
+    assert code == 0 and "Loaded" in out
+    code, out, _ = run(capsys, "--lang", "en", "detect")
+    assert code == 0 and "repeated_pairs" in out
+    code, out, _ = run(capsys, "alerts", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and list(rows[0]) == ALERT_EXPORT_COLUMNS
+    pair = [r for r in rows if r["detector"] == "repeated_pairs"]
+    assert {(r["entity_type"], r["entity_id"]) for r in pair} == {("employee", "E1"), ("supplier", "S1")}
+    assert "张伟" in pair[0]["explanation_zh"] and "华信科技有限公司" in pair[0]["explanation_en"]
+    out_file = tmp_path / "alerts.json"
+    code, _, _ = run(capsys, "alerts", "--format", "json", "--out", str(out_file))
+    exported = json.loads(out_file.read_text(encoding="utf-8"))
+    assert code == 0 and len(exported) == len(rows) and exported[0]["level"] in {"high", "medium", "low"}
+    code, out, _ = run(capsys, "stats", "--format", "json")
+    stats = json.loads(out)
+    assert stats["nodes"]["Contract"] == 40 and stats["relationships"]["APPROVED"] == 40
+    assert sum(stats["alerts"].values()) == len({r["alert_id"] for r in rows})
+    code, out, _ = run(capsys, "--lang", "en", "audit", "verify")
+    assert code == 0 and "intact" in out
+
+
+def test_detecting_twice_keeps_alert_ids(store, capsys):
+    run(capsys, "load", str(FIXTURE))
+    run(capsys, "detect")
+    _, first, _ = run(capsys, "alerts", "--format", "json")
+    code, out, _ = run(capsys, "--lang", "en", "detect")
+    assert code == 0 and "0 new" in out
+    _, second, _ = run(capsys, "alerts", "--format", "json")
+    ids = lambda text: sorted({a["alert_id"] for a in json.loads(text)})  # noqa: E731
+    assert ids(first) == ids(second)
+
+
+def test_a_bad_load_exits_1_naming_file_row_and_column(store, capsys, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(FIXTURE, broken)
+    text = (broken / "contracts.csv").read_text(encoding="utf-8").splitlines()
+    fields = text[3].split(",")
+    fields[2] = "12万"  # not an amount in yuan
+    text[3] = ",".join(fields)
+    (broken / "contracts.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "--lang", "en", "load", str(broken))
+    assert code == 1
+    assert "contracts.csv" in err and "amount" in err and "4" in err
+    code, out, _ = run(capsys, "stats", "--format", "json")
+    assert json.loads(out)["nodes"]["Contract"] == 0
+
+
+def test_unknown_detector_and_bad_settings_fail_clearly(store, capsys, tmp_path):
+    run(capsys, "load", str(FIXTURE))
+    code, _, err = run(capsys, "detect", "--only", "nonsense")
+    assert code == 1 and "nonsense" in err
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("repeated_pairs: {min_contract: 2}\n", encoding="utf-8")
+    code, _, err = run(capsys, "detect", "--settings", str(settings))
+    assert code == 1 and "min_contract" in err
+
+
+def test_eval_scores_alerts_against_labels(store, capsys, tmp_path):
+    dataset = tmp_path / "dataset"
+    shutil.copytree(FIXTURE, dataset)
+    (dataset / "labels.csv").write_text(
+        "scheme,instance_id,entity_type,entity_id\n"
+        "favoritism,f1,employee,E1\nfavoritism,f1,supplier,S1\n"
+        "favoritism,f2,employee,E2\nfavoritism,f2,supplier,S4\n"
+        "decoy_monopoly_utility,d1,supplier,S2\n",
+        encoding="utf-8",
+    )
+    run(capsys, "load", str(dataset))
+    run(capsys, "detect", "--only", "repeated_pairs")
+    code, out, _ = run(capsys, "eval", "--dataset", str(dataset), "--format", "json")
+    report = json.loads(out)
+    scheme = report["schemes"][0]
+    assert code == 0 and (scheme["instances"], scheme["found"], scheme["recall"]) == (2, 1, 0.5)
+    assert report["missed"] == {"favoritism": ["f2"]}
+    assert report["precision_at_k"]["10"] == 1.0
+    assert report["decoys"][0]["high_alerts"] == 0
+
+
+def test_usage_errors_exit_2_and_every_verb_has_help(capsys):
+    with pytest.raises(SystemExit) as usage:
+        main(["frobnicate"])
+    assert usage.value.code == 2
+    verbs = ["demo", "generate", "load", "detect", "alerts", "stats", "eval", "risk", "run", "audit", "bench"]
+    for verb in verbs:
+        with pytest.raises(SystemExit) as shown:
+            main([verb, "--help"])
+        assert shown.value.code == 0 and "usage: sunlight" in capsys.readouterr().out, verb
+
+
+def test_the_command_runs_as_an_installed_script():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sunlight.cli", "--help"], check=False, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "demo" in proc.stdout
