@@ -507,7 +507,7 @@ def _address_signals(
     scores = process.cpdist(
         unique["staff_value"].tolist(), unique["supplier_value"].tolist(), scorer=fuzz.ratio
     )
-    unique = unique.assign(similarity=np.asarray(scores, dtype=float) / 100.0)
+    unique = unique.assign(similarity=(np.asarray(scores, dtype=float) / 100.0).round(4))
     unique = unique[unique["similarity"] >= params.address_min_similarity]
     pairs = pairs.merge(unique, on=["staff_value", "supplier_value"])
     if pairs.empty:
