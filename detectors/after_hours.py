@@ -1,48 +1,51 @@
-"""After-hours approvals: bursts of sign-offs at night, at weekends or on holidays.
+"""After-hours approvals: spates of sign-offs at night, at weekends or on holidays.
 
 Summary
 -------
-Flags an approver who signs a run of contracts outside working hours in one
-sitting, and an approver whose share of off-hours approvals stands out from
-their peers.
+Flags an approver who signs a run of contracts outside working hours within a
+few days — far more than their own habit explains — and an approver whose
+share of off-hours approvals stands out from their peers.
 
 Methodology
 -----------
 An approval is *off-hours* when ``approved_at`` falls before the start or at or
 after the end of ``policy.yaml`` ``working_hours``, on a Saturday or Sunday, or
 on a date the policy lists under ``holidays``. Rejections count too (a decision
-taken off-hours is the behaviour of interest).
+taken off-hours is the behaviour of interest); one approver signing several
+steps of one contract counts once.
 
-* **Burst** — one approver's off-hours approvals sorted by time are cut into
-  sittings wherever two are more than ``burst_gap_hours`` apart; a sitting of at
-  least ``min_burst`` distinct contracts is a burst when it is also unlikely for
-  this approver: with λ = the approver's off-hours approvals per day on which
-  they signed any off-hours approval outside this sitting (an approver who
-  signs hundreds of steps a day has late evenings routinely), the Poisson tail
-  ``P(X ≥ n | λ)`` must be at most ``alpha``. Score = 0.4 +
-  0.15·min(1, (n − ``min_burst`` + 1)/3) + 0.2·(share of the burst's contracts
-  won by its most frequent supplier) + 0.15·(share signed between 22:00 and
-  06:00 or on a non-working day), so a long night session for one supplier is
-  high.
+* **Spate** — for each approver, every window of ``window_days`` days holding
+  at least ``min_spate`` off-hours approvals; overlapping windows merge into
+  one spate of *n* approvals over *d* days. It is reported when it is also
+  unlikely for this approver: with *r* = the approver's off-hours approvals
+  (this spate included) per calendar day of their approving career (counted
+  as at least 90 days, so a newcomer's first weeks are judged against a
+  quarter), the Poisson tail
+  ``P(X ≥ n | r·d)`` must be at most ``alpha`` (a chief executive who signs
+  hundreds of steps a day has late evenings routinely; a department manager
+  does not). Score = 0.35 + 0.2·min(1, (n − ``min_spate`` + 1)/4) +
+  0.2·(share signed between 22:00 and 06:00 or on a non-working day) +
+  0.15·min(1, −log10(tail)/8) + 0.1·(share of the spate's contracts won by
+  its most frequent supplier).
 * **Habitual** — per approver with at least ``min_approvals`` approvals, the
-  share of them signed off-hours; flagged above the Tukey fence Q3 + 1.5·IQR
-  of that share over all such approvers (no fence when IQR = 0) or above
-  ``max_off_hours_share`` when that is set. Score = 0.3 + 0.4·share (at most
-  medium: a habit is a lead, not proof). Approvals already in a reported burst
-  do not count towards the habit.
+  share of them signed off-hours (outside reported spates); flagged above the
+  Tukey fence Q3 + 1.5·IQR of that share over all such approvers (no fence when
+  IQR = 0 or fewer than 5 approvers) or above ``max_off_hours_share`` when that
+  is set. Score = 0.3 + 0.4·share, at most 0.7 (a habit is a lead, not proof).
 
 Example
 -------
-分管副总 赵敏 approves 6 contracts of 鼎盛建设 on Saturday 2024-06-15 between 22:40
-and 23:25: a burst, score ≈ 0.4 + 0.15 + 0.2 + 0.15 = 0.9, high. An approver who
-signs 2 % of their approvals after 19:00 when peers sign 0–1 % is habitual
-only if 2 % lies above the peers' fence.
+部门经理 赵敏 signs 8 contracts in 12 days, five of them between 22:00 and 01:30
+and three on a Saturday, when she signed 4 off-hours approvals in the three
+years before: a spate, tail ≈ 1e-15, score ≈ 0.35 + 0.2 + 0.2 + 0.15 = 0.9, high.
+An approver who signs 2 % of their approvals after 19:00 when peers sign 0–1 %
+is habitual only if 2 % lies above the peers' fence.
 
 Why is this a red flag?
 -----------------------
 Approvals pushed through when nobody else is in the office avoid colleagues'
-questions and compliance review; a burst of them for one supplier is how a
-prepared package gets waved through (突击审批).
+questions and compliance review; a run of them is how a prepared package gets
+waved through (突击审批).
 
 Based on
 --------
@@ -52,17 +55,18 @@ the data contract's ``policy.yaml`` (``working_hours``, ``holidays``).
 
 Output
 ------
-Entities: the approver, then the suppliers and the contracts of the burst.
-Evidence: ``rule`` (``burst`` or ``habitual``), ``metrics`` (approvals, window,
-off-hours share), ``thresholds`` (working hours and their source; for habitual,
-the fence from the data with q1, q3 and n), ``rows`` and ``subgraph``.
+Entities: the approver and the contracts of the spate (suppliers are named in
+the explanation and the rows, not flagged: a utility bill signed late is not
+the utility's doing). Evidence: ``rule`` (``spate`` or ``habitual``),
+``metrics`` (approvals, days, usual rate, Poisson tail, off-hours share),
+``thresholds`` (working hours and their source; for habitual, the fence from
+the data with q1, q3 and n), ``rows`` and ``subgraph``.
 
 Configuration
 -------------
-``min_burst`` (count), ``burst_gap_hours`` (hours), ``alpha`` (probability),
-``min_approvals`` (count),
-``max_off_hours_share`` (ratio; 0 = the fence from the data), ``max_rows``
-(count).
+``min_spate`` (count), ``window_days`` (days), ``alpha`` (probability),
+``min_approvals`` (count), ``max_off_hours_share`` (ratio; 0 = the fence from
+the data), ``max_rows`` (count).
 
 Exclusions
 ----------
@@ -82,20 +86,23 @@ from scipy.stats import poisson
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import tukey_fences
 from detectors.policy_rules import holidays, working_hours
+from detectors.windows import window_episodes
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
 __all__ = ["DETECTOR", "Params", "off_hours_mask", "run"]
 
 DEEP_NIGHT = (22 * 60, 6 * 60)
+#: An approver's usual off-hours rate is taken over at least this many days.
+SHORTEST_CAREER_DAYS = 90
 
 
 @dataclass(frozen=True)
 class Params:
-    min_burst: int = param(3, "count", "fewest contracts one approver signs off-hours in one sitting")
-    burst_gap_hours: float = param(3.0, "hours", "largest gap between two approvals of one sitting")
+    min_spate: int = param(3, "count", "fewest off-hours approvals of one approver within the window")
+    window_days: int = param(14, "days", "length of the window a spate falls in")
     alpha: float = param(
-        0.001, "probability", "Poisson tail a burst must fall below, given the approver's usual rate"
+        0.001, "probability", "Poisson tail a spate must fall below, given the approver's usual rate"
     )
     min_approvals: int = param(30, "count", "fewest approvals before an approver's off-hours share is judged")
     max_off_hours_share: float = param(
@@ -141,113 +148,136 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     minute = (approvals["approved_at"].dt.hour * 60 + approvals["approved_at"].dt.minute).to_numpy()
     approvals["non_working"] = non_working
     approvals["deep"] = non_working | (minute >= DEEP_NIGHT[0]) | (minute < DEEP_NIGHT[1])
+    approvals["off"] = off
     hours = {
         "working_hours": f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}",
         "working_hours_source": hours_source,
         "holidays_from_policy": bool(holidays(snapshot.policy)),
     }
-    late = approvals[off].sort_values(["approver_id", "approved_at", "contract_id"])
-    active_days = approvals.groupby("approver_id")["approved_at"].agg(lambda t: t.dt.normalize().nunique())
-    findings, in_bursts = _bursts(snapshot, late, active_days, hours, params)
-    approvals["off"] = off & ~approvals.index.isin(in_bursts)
+    late = approvals[off].drop_duplicates(["approver_id", "contract_id"])
+    late = late.sort_values(["approver_id", "approved_at", "contract_id"])
+    career = approvals.groupby("approver_id")["approved_at"].agg(["min", "max"])
+    career_days = ((career["max"] - career["min"]).dt.days + 1).clip(lower=SHORTEST_CAREER_DAYS)
+    findings, in_spates = _spates(snapshot, late, career_days, hours, params)
+    approvals["off"] = off & ~approvals.set_index(["approver_id", "contract_id"]).index.isin(in_spates)
     findings += _habitual(snapshot, approvals, hours, params)
     findings.sort(key=lambda f: -f.score)
     return findings
 
 
-def _bursts(
-    snapshot: GraphSnapshot, late: pd.DataFrame, active_days: pd.Series, hours: dict[str, Any], params: Params
-) -> tuple[list[Finding], pd.Index]:
+def _spates(
+    snapshot: GraphSnapshot, late: pd.DataFrame, career_days: pd.Series, hours: dict[str, Any], params: Params
+) -> tuple[list[Finding], pd.MultiIndex]:
+    none = pd.MultiIndex.from_arrays([[], []])
     if late.empty:
-        return [], pd.Index([])
-    gap = late["approved_at"].diff().dt.total_seconds().to_numpy() / 3600
-    same_approver = late["approver_id"].to_numpy()[1:] == late["approver_id"].to_numpy()[:-1]
-    new_sitting = np.concatenate([[True], ~same_approver | (gap[1:] > params.burst_gap_hours)])
-    late = late.assign(sitting=np.cumsum(new_sitting))
-    size = late.groupby("sitting")["contract_id"].transform("nunique")
-    rows_in_sitting = late.groupby("sitting")["contract_id"].transform("size")
-    off_total = late.groupby("approver_id")["contract_id"].transform("size")
-    usual_rate = (off_total - rows_in_sitting) / late["approver_id"].map(active_days).clip(lower=1)
-    tail = poisson.sf(size.to_numpy() - 1, usual_rate.to_numpy(dtype=float))
-    late = late.assign(usual_rate=usual_rate, tail=tail)
-    bursts = late[(size >= params.min_burst).to_numpy() & (tail <= params.alpha)]
+        return [], none
+    codes, _ = pd.factorize(late["approver_id"])
+    days = (late["approved_at"].dt.normalize() - pd.Timestamp("1970-01-01")).dt.days.to_numpy()
+    episode, _counts = window_episodes(
+        codes, days, np.ones(len(late)), params.min_spate, params.window_days, params.min_spate
+    )
+    late = late.assign(episode=episode, day=days)
+    spates = late[episode >= 0]
+    if spates.empty:
+        return [], none
+    per_spate = spates.groupby("episode").agg(
+        approver_id=("approver_id", "first"),
+        n=("contract_id", "size"),
+        first_day=("day", "min"),
+        last_day=("day", "max"),
+    )
+    # the spate counts towards the usual rate, so an approver who works late all year round is not flagged
+    off_total = late.groupby("approver_id").size()
+    per_spate["rate"] = per_spate["approver_id"].map(off_total) / per_spate["approver_id"].map(career_days)
+    per_spate["expected"] = per_spate["rate"] * (per_spate["last_day"] - per_spate["first_day"] + 1)
+    per_spate["tail"] = poisson.sf(per_spate["n"] - 1, per_spate["expected"])
+    reported = per_spate[per_spate["tail"] <= params.alpha]
+    members = spates[spates["episode"].isin(reported.index)]
     findings = [
-        _burst_finding(snapshot, sitting, hours, params)
-        for _, sitting in bursts.groupby("sitting", sort=True)
+        _spate_finding(snapshot, spate, reported.loc[number], hours, params)
+        for number, spate in members.groupby("episode", sort=True)
     ]
-    return findings, bursts.index
+    return findings, pd.MultiIndex.from_frame(members[["approver_id", "contract_id"]])
 
 
-def _burst_finding(
-    snapshot: GraphSnapshot, sitting: pd.DataFrame, hours: dict[str, Any], params: Params
+def _spate_finding(
+    snapshot: GraphSnapshot, spate: pd.DataFrame, stats: pd.Series, hours: dict[str, Any], params: Params
 ) -> Finding:
-    approver = str(sitting["approver_id"].iloc[0])
-    first, last = sitting["approved_at"].min(), sitting["approved_at"].max()
-    contracts = sitting.drop_duplicates("contract_id")
-    n = len(contracts)
-    by_supplier = contracts["supplier_id"].dropna().value_counts()
-    top_supplier = str(by_supplier.index[0]) if len(by_supplier) else None
+    approver = str(stats["approver_id"])
+    first, last = spate["approved_at"].min(), spate["approved_at"].max()
+    n = len(spate)
+    days = int(stats["last_day"] - stats["first_day"] + 1)
+    tail = float(stats["tail"])
+    by_supplier = spate["supplier_id"].dropna().value_counts()
     top_share = float(by_supplier.iloc[0]) / n if len(by_supplier) else 0.0
-    deep_share = float(sitting["deep"].mean())
-    size_term = min(1.0, (n - params.min_burst + 1) / 3)
-    score = 0.4 + 0.15 * size_term + 0.2 * top_share + 0.15 * deep_share
-    total = float(contracts["amount"].sum())
+    deep_share = float(spate["deep"].mean())
+    night = int((spate["deep"] & ~spate["non_working"]).sum())
+    weekend = int(spate["non_working"].sum())
+    score = (
+        0.35
+        + 0.2 * min(1.0, (n - params.min_spate + 1) / 4)
+        + 0.2 * deep_share
+        + 0.15 * min(1.0, -np.log10(max(tail, 1e-300)) / 8)
+        + 0.1 * top_share
+    )
+    total = float(spate["amount"].sum())
     emp = snapshot.name("Employee", approver)
-    day_zh = "非工作日" if bool(sitting["non_working"].all()) else "下班后"
-    day_en = "a non-working day" if bool(sitting["non_working"].all()) else "after hours"
+    top = str(by_supplier.index[0]) if len(by_supplier) and by_supplier.iloc[0] > 1 else None
     sup_zh = (
-        f"，其中{int(by_supplier.iloc[0])}份属供应商{snapshot.name('Supplier', top_supplier)}（{top_supplier}）"
-        if top_supplier and by_supplier.iloc[0] > 1
-        else ""
+        f"，其中{int(by_supplier.iloc[0])}份属供应商{snapshot.name('Supplier', top)}（{top}）" if top else ""
     )
     sup_en = (
-        f", {int(by_supplier.iloc[0])} of them for supplier {snapshot.name('Supplier', top_supplier)} ({top_supplier})"
-        if top_supplier and by_supplier.iloc[0] > 1
+        f", {int(by_supplier.iloc[0])} of them for supplier {snapshot.name('Supplier', top)} ({top})"
+        if top
         else ""
     )
+    usual = float(stats["expected"])
     zh = (
-        f"审批人{emp}（{approver}）于{day_zh}{first:%Y-%m-%d %H:%M}至{last:%H:%M}集中审批了{n}份合同，合计{wan(total)}"
-        f"{sup_zh}（规则：工作时间{hours['working_hours']}之外，间隔不超过{params.burst_gap_hours:g}小时的"
-        f"审批至少{params.min_burst}份即为突击审批）。"
+        f"审批人{emp}（{approver}）在{first:%Y-%m-%d}至{last:%Y-%m-%d}的{days}天内于工作时间{hours['working_hours']}之外"
+        f"或非工作日审批了{n}份合同（其中深夜{night}份、非工作日{weekend}份），合计{wan(total)}{sup_zh}；"
+        f"按其本人以往习惯，同样天数内预计仅{usual:.2f}份（泊松检验p={tail:.1e}；规则：{params.window_days}天内"
+        f"至少{params.min_spate}份且p≤{params.alpha:g}）。"
     )
     en = (
-        f"Approver {emp} ({approver}) signed off {n} contracts worth {yuan(total)} on {day_en} between "
-        f"{first:%Y-%m-%d %H:%M} and {last:%H:%M}{sup_en} (rule: at least {params.min_burst} approvals outside "
-        f"working hours {hours['working_hours']}, no more than {params.burst_gap_hours:g} h apart)."
+        f"Approver {emp} ({approver}) signed {n} contracts worth {yuan(total)} outside working hours "
+        f"{hours['working_hours']} or on non-working days within {days} days ({first:%Y-%m-%d} to {last:%Y-%m-%d}; "
+        f"{night} late at night, {weekend} on non-working days){sup_en}, where their own habit predicts {usual:.2f} "
+        f"(Poisson p = {tail:.1e}; rule: at least {params.min_spate} within {params.window_days} days and "
+        f"p ≤ {params.alpha:g})."
     )
-    suppliers = by_supplier.index.astype(str).tolist()
-    contract_ids = contracts["contract_id"].astype(str).tolist()
+    contract_ids = spate["contract_id"].astype(str).tolist()
     entities = (
         entity_key("Employee", approver),
-        *(entity_key("Supplier", s) for s in suppliers[:10]),
         *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
     )
     return Finding(
         detector=DETECTOR.id,
-        subject=f"burst|{approver}|{first:%Y-%m-%dT%H:%M:%S}",
+        subject=f"spate|{approver}|{first:%Y-%m-%dT%H:%M:%S}",
         score=float(min(1.0, score)),
         entities=entities,
         explanation_zh=zh,
         explanation_en=en,
         evidence={
-            "rule": "burst",
+            "rule": "spate",
             "metrics": {
                 "approvals": n,
+                "days": days,
                 "value": total,
                 "first": f"{first:%Y-%m-%dT%H:%M:%S}",
                 "last": f"{last:%Y-%m-%dT%H:%M:%S}",
+                "late_night": night,
+                "non_working_day": weekend,
+                "expected": round(usual, 6),
+                "poisson_tail": tail,
                 "top_supplier_share": round(top_share, 4),
-                "deep_night_share": round(deep_share, 4),
-                "usual_rate_per_day": round(float(sitting["usual_rate"].iloc[0]), 6),
-                "poisson_tail": float(sitting["tail"].iloc[0]),
             },
             "thresholds": {
                 **hours,
-                "min_burst": params.min_burst,
-                "burst_gap_hours": params.burst_gap_hours,
+                "min_spate": params.min_spate,
+                "window_days": params.window_days,
                 "alpha": params.alpha,
             },
-            "rows": _rows(sitting, params.max_rows),
+            "rows": _rows(spate, params.max_rows),
             "subgraph": list(entities[:40]),
         },
     )
@@ -339,7 +369,7 @@ def _habitual(
 DETECTOR = Detector(
     id="after_hours",
     title_zh="非工作时间突击审批",
-    title_en="After-hours approval bursts",
+    title_en="After-hours approval spates",
     family="approval",
     params_type=Params,
     run=run,

@@ -1,6 +1,8 @@
-"""after_hours: night and weekend bursts, the approver's usual rate, and the habitual-share fence."""
+"""after_hours: night and weekend spates, the approver's usual rate, and the habitual-share fence."""
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import pytest
@@ -39,21 +41,46 @@ def test_a_saturday_night_burst_for_one_supplier_is_high():
     contracts = [contract(f"C{i}") for i in range(4)]
     approvals = [approval(f"C{i}", "E1", t) for i, t in enumerate(times)]
     findings = findings_of(contracts, approvals)
-    assert [f.subject for f in findings] == ["burst|E1|2024-06-15T22:40:00"]
-    burst = findings[0]
-    # 0.4 + 0.15 * min(1, 2/3) + 0.2 * 1.0 + 0.15 * 1.0
-    assert burst.score == pytest.approx(0.4 + 0.1 + 0.2 + 0.15)
-    assert level_of(burst.score) == "high"
-    assert burst.entities[:2] == ("employee:E1", "supplier:S1")
-    assert {"contract:C0", "contract:C3"} <= set(burst.entities)
-    assert burst.evidence["metrics"]["approvals"] == 4
-    assert burst.evidence["thresholds"]["working_hours"] == "08:00-19:00"
-    assert "赵敏" in burst.explanation_zh and "非工作日" in burst.explanation_zh
-    assert "鼎盛建设有限公司" in burst.explanation_zh and "40.00万元" in burst.explanation_zh
+    assert [f.subject for f in findings] == ["spate|E1|2024-06-15T22:40:00"]
+    spate = findings[0]
+    # four off-hours approvals over a career counted as 90 days: expected 4/90 in one day
+    expected = 4 / 90
+    assert spate.evidence["metrics"]["expected"] == pytest.approx(expected, abs=1e-6)
+    tail = spate.evidence["metrics"]["poisson_tail"]
+    assert tail == pytest.approx(
+        1 - sum(math.exp(-expected) * expected**k / math.factorial(k) for k in range(4))
+    )
+    assert spate.score == pytest.approx(0.35 + 0.2 * 0.5 + 0.2 + 0.15 * min(1, -math.log10(tail) / 8) + 0.1)
+    assert level_of(spate.score) == "high"
+    assert spate.entities == ("employee:E1", "contract:C0", "contract:C1", "contract:C2", "contract:C3")
+    assert spate.evidence["metrics"]["approvals"] == 4
+    assert spate.evidence["thresholds"]["working_hours"] == "08:00-19:00"
+    assert "赵敏" in spate.explanation_zh and "非工作日4份" in spate.explanation_zh
+    assert "鼎盛建设有限公司" in spate.explanation_zh and "40.00万元" in spate.explanation_zh
 
 
-def test_approvals_spread_over_evenings_or_in_office_hours_are_quiet():
-    spread = [approval(f"C{i}", "E1", f"2024-06-1{i}T20:00:00") for i in range(3)]
+def office_history(approver, start="2023-06-01", days=200):
+    """An ordinary year: one approval at 10:00 on each of ``days`` working days."""
+    return [
+        approval(f"H{approver}{d:%Y%m%d}", approver, f"{d:%Y-%m-%d}T10:00:00")
+        for d in pd.bdate_range(start, periods=days)
+    ]
+
+
+def test_late_approvals_on_separate_days_of_one_fortnight_are_a_spate():
+    times = ["2024-06-11T22:30:00", "2024-06-13T23:50:00", "2024-06-16T11:00:00", "2024-06-20T00:40:00"]
+    late = [approval(f"C{i}", "E1", t) for i, t in enumerate(times)]
+    history = office_history("E1")
+    contracts = [contract(a["contract_id"], supplier=f"S{i % 2 + 1}") for i, a in enumerate(late + history)]
+    findings = findings_of(contracts, late + history)
+    assert [f.subject for f in findings] == ["spate|E1|2024-06-11T22:30:00"]
+    assert findings[0].evidence["metrics"]["days"] == 10
+    assert findings[0].evidence["metrics"]["late_night"] == 3
+    assert findings[0].evidence["metrics"]["non_working_day"] == 1
+
+
+def test_approvals_spread_over_weeks_or_in_office_hours_are_quiet():
+    spread = [approval(f"C{i}", "E1", f"2024-0{6 + i}-12T20:00:00") for i in range(3)]
     office = [approval(f"C{i + 3}", "E1", f"2024-06-18T10:{i}0:00") for i in range(3)]
     contracts = [contract(f"C{i}") for i in range(6)]
     assert findings_of(contracts, spread + office) == []
@@ -64,7 +91,7 @@ def test_a_holiday_counts_as_a_non_working_day():
     findings = findings_of(
         [contract(f"C{i}") for i in range(3)], [approval(f"C{i}", "E1", t) for i, t in enumerate(times)]
     )
-    assert len(findings) == 1 and findings[0].evidence["metrics"]["deep_night_share"] == 1.0
+    assert len(findings) == 1 and findings[0].evidence["metrics"]["non_working_day"] == 3
 
 
 def test_midnight_stamps_are_dates_without_a_time():
@@ -74,36 +101,37 @@ def test_midnight_stamps_are_dates_without_a_time():
         assert findings_of(contracts, approvals) == []
 
 
-def test_an_approver_who_often_works_late_needs_a_bigger_burst():
-    # E1 signs two late approvals on each of 40 days: three in one evening is usual for them
-    days = pd.bdate_range("2024-01-01", periods=40)
-    routine = [
-        approval(f"R{d:%m%d}{k}", "E1", f"{d:%Y-%m-%d}T{20 + k}:00:00") for d in days for k in range(2)
-    ]
+def test_an_approver_who_works_late_all_year_has_no_spate():
+    # E1 signs one late approval every working day from January to June, three on 18 June
+    days = pd.bdate_range("2024-01-02", "2024-06-28")
+    routine = [approval(f"R{d:%m%d}", "E1", f"{d:%Y-%m-%d}T20:00:00") for d in days]
     burst = [approval(f"B{i}", "E1", f"2024-06-18T21:{10 * i:02d}:00") for i in range(3)]
     contracts = [contract(a["contract_id"]) for a in routine + burst]
-    findings = findings_of(contracts, routine + burst, params=Params(min_approvals=1000))
-    assert findings == []
+    assert findings_of(contracts, routine + burst, params=Params(min_approvals=1000)) == []
 
 
 def test_habitual_share_above_the_fence_of_the_peers():
     contracts, approvals = [], []
-    # six approvers with 40 office-hours approvals each; E1 also signs 12 in the evenings of different days
+    office_days = pd.bdate_range("2024-03-01", periods=40)
+    # six approvers with 40 office-hours approvals each; three of them once in an evening
     for a in range(6):
-        for i in range(40):
+        for i, day in enumerate(office_days):
             cid = f"C{a}-{i}"
             contracts.append(contract(cid))
             late = a in (1, 2, 3) and i == 0
-            approvals.append(approval(cid, f"A{a}", f"2024-03-{1 + i % 28:02d}T{20 if late else 10}:00:00"))
-    for i in range(12):
+            approvals.append(approval(cid, f"A{a}", f"{day:%Y-%m-%d}T{20 if late else 10}:00:00"))
+    # A0 also signs 12 in the evening, ten working days apart: never three in a fortnight
+    for i, day in enumerate(pd.bdate_range("2024-05-01", periods=120)[::10]):
         cid = f"L{i}"
         contracts.append(contract(cid))
-        approvals.append(approval(cid, "A0", f"2024-04-{1 + 2 * i:02d}T20:30:00"))
+        approvals.append(approval(cid, "A0", f"{day:%Y-%m-%d}T20:30:00"))
     findings = findings_of(contracts, approvals, params=Params(min_approvals=30))
     assert [f.subject for f in findings] == ["habitual|A0"]
     habitual = findings[0]
     fence = habitual.evidence["thresholds"]["fence"]
     assert fence["n"] == 6 and habitual.evidence["metrics"]["share"] > fence["upper"]
-    assert level_of(habitual.score) == "medium"
+    assert habitual.evidence["metrics"]["off_hours"] == 12
+    assert habitual.score == pytest.approx(0.3 + 0.4 * 12 / 52)
+    assert "高于同类审批人分布的上限" in habitual.explanation_zh
     fixed = findings_of(contracts, approvals, params=Params(min_approvals=30, max_off_hours_share=0.5))
     assert fixed == []
