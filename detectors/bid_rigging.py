@@ -1,0 +1,546 @@
+"""Bid-rigging screens per tender: bids too close together, cover bids, identical and single bids.
+
+Summary
+-------
+Scores every tender by the shape of its bids against the other tenders of its
+category and flags the tenders whose bids look arranged: dispersion far below
+what the category shows, a winner set apart from a tight cluster of cover bids,
+identical prices from different companies, or one bid in a competitive tender.
+
+Methodology
+-----------
+Per tender, from its bids (one per supplier; bids without a positive amount are
+left out), with ``b1 ≤ b2 ≤ …`` the sorted bids, ``μ``/``σ`` their mean and
+sample standard deviation and *losers* every bid but the lowest:
+
+* ``cv = σ / μ`` — coefficient of variation (≥ 2 bids);
+* ``spread = (max − b1) / b1`` (≥ 2 bids); ``diffp = (b2 − b1) / b1`` is reported;
+* ``rd = (b2 − b1) / σ(losers)`` — relative distance (Imhof 2017, ≥ 3 bids);
+* ``skew`` — bias-corrected sample skewness (≥ 3 bids); ``kurt`` — bias-corrected
+  excess kurtosis (≥ 4 bids).
+
+Each screen is ranked within the tender's **peer group**: its category (from the
+contract that came from the tender), or all tenders when the category has fewer
+than ``min_peer_tenders`` tenders with two bids or more. The collusive direction
+is low ``cv``, low ``spread``, high ``rd``, low (negative) ``skew`` and high
+``kurt``. ``p`` is the tender's percentile in that direction (1 = the most
+suspicious of its peers); the **screen score** is the mean ``p`` over the screens
+the tender has. A screen *fires* when the value crosses the peer group's fence —
+the ``low_percentile``-th percentile for the low screens, the
+``high_percentile``-th for the high ones — and the fence differs from the peer
+median (a degenerate fence, where most peers share one value, fires nothing).
+
+Event screens:
+
+* **identical bids** (C05) — two suppliers bid the same amount (to 1e-9 relative);
+* **cover bids** — ≥ 3 bids, the winner is the lowest bid, the lowest losing bid
+  is at most ``cover_max_gap`` above the winner, the losing bids' coefficient of
+  variation is at most ``cover_max_loser_cv`` *and* at or below the peer group's
+  ``low_percentile`` fence of it, and ``rd > 1`` (the losers are closer to each
+  other than to the winner);
+* **single bid** (C01) — one bid in a tender whose contract method is competitive
+  (``competitive_methods``) or unknown.
+
+Identical and single bids fire only where they are rare: when more than
+``max_event_share`` of the peer group's tenders show them, they are that market's
+norm (a published floor price every bidder hits, a district with one dairy) and
+only reported in the metrics — in the spirit of cardinal, which skips a fence
+rather than flag a quarter of all processes.
+
+A tender is flagged when (``n ≥ min_bids``, the low-``cv`` screen fires and at
+least ``min_confirming`` of ``rd``, ``skew``, ``kurt`` fire too) or an event screen
+fires. ``spread`` moves with ``cv`` almost one for one, so it counts in the score
+and is reported, but does not confirm ``cv``. Score = the screen score, raised to at least 0.75 by identical
+bids, 0.6 by a single bid and 0.55 by cover bids. The winner, when not recorded,
+is taken to be the lowest bid.
+
+Example
+-------
+Tender T2024-017 (category 电缆): 华信电缆 wins at CNY 1,000,000; 东方线缆,
+北方电工 and 远大电线 bid 1,031,000, 1,032,500 and 1,033,800. ``cv`` = 1.5 %
+(category P10 = 4.1 %), ``rd`` = 18.9 (P90 = 2.6), ``spread`` = 3.4 % (P10 = 9.5 %),
+``kurt`` = 3.7 (P90 = 1.9), and the losers sit within 3.4 % of the winner with a
+``cv`` of 0.1 %: five screens and the cover-bid screen fire, score 0.92 → high.
+Four honest bids at 1.00, 1.12, 1.19 and 1.31 million have ``cv`` ≈ 11 % and are
+not flagged.
+
+Why is this a red flag?
+-----------------------
+Companies that agree who wins submit "cover" bids just above the chosen winner:
+the bids bunch together (low dispersion) while the winner stands apart from the
+bunch (high relative distance, negative skew, high kurtosis). Swiss competition
+authorities found a road-construction cartel with these screens before any
+complaint (Imhof, Karagök & Rutz 2018). Identical prices rarely happen by chance,
+and under the PRC Bidding Law (招标投标法 第二十八条) a tender with fewer than three
+bidders must be re-tendered, so a single bid awarded is a process breach too.
+
+Based on
+--------
+INDICATORS C14 (bid-distribution screens: Imhof 2017; Huber & Imhof 2019, IJIO
+65), C05 (identical bid prices, cardinal R028), C01 (single bid, cardinal R018),
+C03 (price close to the winner, cardinal R024) for the cover-bid gap. Fences are
+percentiles of the peer group, as proposed in INDICATORS C14.
+
+Output
+------
+One finding per flagged tender. Entities: the tender, then its bidders (winner
+first). Evidence: ``metrics`` (n_bids, category, peer_group, winner, cv, spread,
+diffp, rd, skew, kurt, loser_cv, screen_score, percentiles, fired screens),
+``thresholds`` (the peer group's fences and the parameters), ``rows`` (the bids)
+and ``subgraph`` (tender, bidders, contracts). Subject: the tender id.
+
+Configuration
+-------------
+See the parameter table: ``min_bids`` (count), ``min_peer_tenders`` (count),
+``low_percentile`` and ``high_percentile`` (percent), ``min_confirming`` (count),
+``cover_max_gap``, ``cover_max_loser_cv`` and ``max_event_share`` (ratio),
+``competitive_methods`` (comma-separated), ``max_rows`` (count).
+
+Exclusions
+----------
+Bids without a positive amount. Tenders whose contract method is known and not
+competitive for the single-bid screen. Distribution screens on tenders with too
+few bids for them (see Methodology); peer groups where a fence equals the median;
+identical and single bids in peer groups where they are common (``max_event_share``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.base import Detector, Finding, param, wan
+from graph.schema import entity_key
+from graph.snapshot import GraphSnapshot
+
+__all__ = [
+    "DETECTOR",
+    "SCREENS",
+    "Params",
+    "money",
+    "run",
+    "tender_screens",
+]
+
+UNCATEGORISED = "未分类"
+ALL_PEERS = "*"
+
+#: screen -> (collusive direction, fewest bids it needs)
+SCREENS: dict[str, tuple[str, int]] = {
+    "cv": ("low", 2),
+    "spread": ("low", 2),
+    "rd": ("high", 3),
+    "skew": ("low", 3),
+    "kurt": ("high", 4),
+}
+# spread moves with cv almost one for one, so it is reported but does not confirm cv
+_CONFIRMING = ("rd", "skew", "kurt")
+
+IDENTICAL_FLOOR = 0.75
+SINGLE_BID_FLOOR = 0.6
+COVER_FLOOR = 0.55
+
+_SCREEN_NAMES = {
+    "cv": ("变异系数CV", "coefficient of variation"),
+    "spread": ("极差率", "spread"),
+    "rd": ("相对距离RD", "relative distance RD"),
+    "skew": ("偏度", "skewness"),
+    "kurt": ("峰度", "kurtosis"),
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    min_bids: int = param(3, "count", "fewest bids for the distribution screens to flag a tender")
+    min_peer_tenders: int = param(
+        30, "count", "fewest tenders (≥ 2 bids) in a category for it to be its own peer group"
+    )
+    low_percentile: float = param(10.0, "percent", "fence of the low screens (cv, spread, skew)")
+    high_percentile: float = param(90.0, "percent", "fence of the high screens (rd, kurt)")
+    min_confirming: int = param(1, "count", "screens among rd, skew, kurt that must fire with low cv")
+    cover_max_gap: float = param(
+        0.05, "ratio", "largest (lowest losing bid − winner) / winner for cover bids"
+    )
+    cover_max_loser_cv: float = param(
+        0.01, "ratio", "largest coefficient of variation of the losing bids for cover bids"
+    )
+    competitive_methods: str = param("open,invited", "list", "contract methods where one bid is a red flag")
+    max_event_share: float = param(
+        0.1, "ratio", "identical or single bids in more of the peer group's tenders are its norm, not a flag"
+    )
+    max_rows: int = param(30, "count", "bids listed in the evidence")
+
+
+# ---- screens ----------------------------------------------------------------------------
+def _per_tender_context(snapshot: GraphSnapshot) -> pd.DataFrame:
+    """Category, method and department of each tender, from the first contract that came from it."""
+    contracts = snapshot.contracts
+    linked = contracts[contracts["tender_id"].notna()]
+    cols = ["tender_id", "category", "method", "department_id"]
+    return linked[cols].drop_duplicates("tender_id").set_index("tender_id")
+
+
+def _bid_moments(bids: pd.DataFrame) -> pd.DataFrame:
+    """Dispersion, gap and shape statistics of each tender's bids, in one vectorised pass."""
+    codes, tenders = pd.factorize(bids["tender_id"], sort=False)
+    amount = bids["amount"].to_numpy(dtype=float)
+    order = np.lexsort((amount, codes))
+    codes, amount = codes[order], amount[order]
+    n_groups = len(tenders)
+    n = np.bincount(codes, minlength=n_groups).astype(float)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    position = np.arange(len(codes)) - start[codes]
+
+    mean = np.bincount(codes, amount, n_groups) / n
+    dev = amount - mean[codes]
+    m2 = np.bincount(codes, dev**2, n_groups) / n
+    m3 = np.bincount(codes, dev**3, n_groups) / n
+    m4 = np.bincount(codes, dev**4, n_groups) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        std = np.sqrt(m2 * n / (n - 1))
+        lowest = amount[start]
+        highest = amount[start + n.astype(np.int64) - 1]
+        second = np.where(n >= 2, amount[np.minimum(start + 1, len(amount) - 1)], np.nan)
+
+        loser = position > 0
+        n_losers = n - 1
+        loser_mean = np.bincount(codes[loser], amount[loser], n_groups) / n_losers
+        loser_dev = amount[loser] - loser_mean[codes[loser]]
+        loser_std = np.sqrt(np.bincount(codes[loser], loser_dev**2, n_groups) / (n_losers - 1))
+
+        cv = np.where(n >= 2, std / mean, np.nan)
+        spread = np.where(n >= 2, (highest - lowest) / lowest, np.nan)
+        diffp = np.where(n >= 2, (second - lowest) / lowest, np.nan)
+        rd = np.where(n >= 3, (second - lowest) / loser_std, np.nan)
+        rd = np.where((n >= 3) & (second == lowest), np.nan, rd)  # 0/0: all bids at the bottom tie
+        loser_cv = np.where(n >= 3, loser_std / loser_mean, np.nan)
+        degenerate = m2 <= 0
+        skew = np.where((n >= 3) & ~degenerate, np.sqrt(n * (n - 1)) / (n - 2) * m3 / m2**1.5, np.nan)
+        excess = m4 / m2**2 - 3.0
+        kurt = np.where(
+            (n >= 4) & ~degenerate, (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * excess + 6.0), np.nan
+        )
+
+    # identical bids: equal neighbours in the sorted bids of one tender
+    same_tender = codes[1:] == codes[:-1]
+    equal = same_tender & np.isclose(amount[1:], amount[:-1], rtol=1e-9, atol=0.0)
+    has_identical = np.zeros(n_groups, dtype=bool)
+    has_identical[codes[1:][equal]] = True
+
+    return pd.DataFrame(
+        {
+            "n_bids": n.astype(np.int64),
+            "mean": mean,
+            "lowest": lowest,
+            "second": second,
+            "cv": cv,
+            "spread": spread,
+            "diffp": diffp,
+            "rd": rd,
+            "skew": skew,
+            "kurt": kurt,
+            "loser_cv": loser_cv,
+            "has_identical": has_identical,
+        },
+        index=pd.Index(tenders, name="tender_id"),
+    )
+
+
+def _winners(bids: pd.DataFrame) -> pd.DataFrame:
+    """The recorded winner of each tender (a tender with several winners keeps the lowest)."""
+    won = bids[bids["is_winner"].fillna(False).astype(bool)]
+    won = won.sort_values(["tender_id", "amount"])
+    first = won.drop_duplicates("tender_id").set_index("tender_id")
+    out = pd.DataFrame(
+        {
+            "winner_id": first["supplier_id"],
+            "winning_amount": first["amount"],
+            "n_winners": won.groupby("tender_id").size(),
+        }
+    )
+    return out
+
+
+def _peer_stat(
+    frame: pd.DataFrame, own_group: pd.Series, values: pd.Series, stat: Callable[[Any], Any]
+) -> pd.Series:
+    """``stat`` of ``values`` over each tender's peer group: its category, or all tenders."""
+    by_category = frame["category"].map(stat(values.groupby(frame["category"])))
+    return by_category.where(own_group, stat(values))
+
+
+def _peer_percentiles(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Collusive-direction percentile, fence and firing of each screen within its peer group."""
+    scored = frame["n_bids"] >= 2
+    sizes = frame.loc[scored].groupby("category").size()
+    own_group = frame["category"].map(sizes).fillna(0) >= params.min_peer_tenders
+    frame["peer_group"] = np.where(own_group, frame["category"], ALL_PEERS)
+    low_q, high_q = params.low_percentile / 100, params.high_percentile / 100
+    for screen, (direction, _needs) in SCREENS.items():
+        values = frame[screen]
+        ascending = direction == "high"
+        by_category = values.groupby(frame["category"]).rank(pct=True, ascending=ascending)
+        overall = values.rank(pct=True, ascending=ascending)
+        frame[f"p_{screen}"] = by_category.where(own_group, overall)
+
+        q = low_q if direction == "low" else high_q
+        fence = _peer_stat(frame, own_group, values, lambda v, q=q: v.quantile(q))
+        median = _peer_stat(frame, own_group, values, lambda v: v.median())
+        frame[f"fence_{screen}"] = fence
+        beyond = values <= fence if direction == "low" else values >= fence
+        frame[f"fires_{screen}"] = (beyond & (fence != median)).fillna(False).astype(bool)
+    p_cols = [f"p_{s}" for s in SCREENS]
+    frame["screen_score"] = frame[p_cols].mean(axis=1, skipna=True).fillna(0.0)
+
+    loser_cv = frame["loser_cv"]
+    frame["fence_loser_cv"] = _peer_stat(frame, own_group, loser_cv, lambda v: v.quantile(low_q))
+    loser_median = _peer_stat(frame, own_group, loser_cv, lambda v: v.median())
+    frame["loser_cv_fence_usable"] = (frame["fence_loser_cv"] != loser_median).fillna(False)
+    identical = frame["has_identical"].where(scored).astype(float)
+    frame["identical_share"] = _peer_stat(frame, own_group, identical, lambda v: v.mean())
+    frame["single_share"] = _peer_stat(frame, own_group, frame["is_single"].astype(float), lambda v: v.mean())
+    return frame
+
+
+def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.DataFrame:
+    """Every tender with bids, its screens, percentiles, fences, flags and score (index: tender id).
+
+    This is the table :func:`run` turns into findings; evaluations rank tenders by
+    its ``score`` column.
+    """
+    params = params or Params()
+    bids = snapshot.bids[["tender_id", "supplier_id", "amount", "is_winner"]]
+    bids = bids[bids["amount"].notna() & (bids["amount"] > 0) & bids["tender_id"].notna()]
+    bids = bids.drop_duplicates(["tender_id", "supplier_id"])
+    if bids.empty:
+        return pd.DataFrame()
+    frame = _bid_moments(bids)
+    context = _per_tender_context(snapshot)
+    frame["category"] = frame.index.map(context["category"]).fillna(UNCATEGORISED)
+    frame["method"] = frame.index.map(context["method"])
+    frame["department_id"] = frame.index.map(context["department_id"])
+    frame = frame.join(_winners(bids))
+    frame["n_winners"] = frame["n_winners"].fillna(0).astype(np.int64)
+    frame["winning_amount"] = frame["winning_amount"].fillna(frame["lowest"])
+    competitive = {m.strip().lower() for m in params.competitive_methods.split(",") if m.strip()}
+    method = frame["method"].astype(object).where(frame["method"].notna(), None)
+    method_ok = method.map(lambda m: m is None or str(m).strip().lower() in competitive)
+    frame["is_single"] = (frame["n_bids"] == 1) & method_ok.astype(bool)
+    frame = _peer_percentiles(frame, params)
+
+    # an event that a large share of the peers show is that market's norm (a published
+    # floor price everyone bids, a rural market with one dairy), not a sign of collusion
+    frame["identical"] = frame["has_identical"] & (frame["identical_share"] <= params.max_event_share)
+    frame["single_bid"] = frame["is_single"] & (frame["single_share"] <= params.max_event_share)
+    winner_lowest = np.isclose(frame["winning_amount"], frame["lowest"], rtol=1e-9, atol=0.0)
+    frame["cover"] = (
+        (frame["n_bids"] >= 3)
+        & winner_lowest
+        & (frame["diffp"] <= params.cover_max_gap)
+        & (frame["loser_cv"] <= params.cover_max_loser_cv)
+        & (frame["loser_cv"] <= frame["fence_loser_cv"])
+        & frame["loser_cv_fence_usable"]
+        & (frame["rd"] > 1.0)  # the losers are closer to each other than to the winner
+    ).fillna(False)
+    confirming = frame[[f"fires_{s}" for s in _CONFIRMING]].sum(axis=1)
+    frame["distribution"] = (
+        (frame["n_bids"] >= params.min_bids) & frame["fires_cv"] & (confirming >= params.min_confirming)
+    )
+    score = frame["screen_score"].to_numpy(dtype=float)
+    score = np.where(frame["identical"], np.maximum(score, IDENTICAL_FLOOR), score)
+    score = np.where(frame["single_bid"], np.maximum(score, SINGLE_BID_FLOOR), score)
+    score = np.where(frame["cover"], np.maximum(score, COVER_FLOOR), score)
+    frame["score"] = np.clip(score, 0.0, 1.0)
+    frame["flagged"] = frame["distribution"] | frame["identical"] | frame["cover"] | frame["single_bid"]
+    return frame
+
+
+# ---- findings ---------------------------------------------------------------------------
+def money(amount: float, currency: str, lang: str) -> str:
+    """An amount for an explanation: 万元 for CNY in Chinese, decimals kept for unit prices.
+
+    >>> money(1234567, "CNY", "zh"), money(1234567, "CNY", "en"), money(0.1215, "USD", "en")
+    ('123.46万元', 'CNY 1,234,567', 'USD 0.1215')
+    """
+    if currency == "CNY" and lang == "zh":
+        return wan(amount)
+    text = f"{amount:,.4f}".rstrip("0").rstrip(".") if abs(amount) < 100 else f"{amount:,.0f}"
+    return f"{text}元" if currency == "CNY" and lang == "zh" else f"{currency} {text}"
+
+
+def _fmt(screen: str, value: float) -> str:
+    if screen in {"cv", "spread", "diffp", "loser_cv"}:
+        return f"{value:.2%}"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:.2f}"
+
+
+def _num(value: Any) -> float | None:
+    """A JSON-safe number: NaN and infinity become None."""
+    if value is None or pd.isna(value):
+        return None
+    as_float = float(value)
+    return None if math.isinf(as_float) else round(as_float, 6)
+
+
+def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
+    frame = tender_screens(snapshot, params)
+    if frame.empty:
+        return []
+    flagged = frame[frame["flagged"]].sort_values("score", ascending=False)
+    if flagged.empty:
+        return []
+    bids = snapshot.bids
+    bids = bids[bids["tender_id"].isin(flagged.index)].sort_values(["tender_id", "amount"])
+    bids_of = dict(tuple(bids.groupby("tender_id", sort=False)))
+    contracts = snapshot.contracts
+    contracts_of = (
+        contracts[contracts["tender_id"].isin(flagged.index)].groupby("tender_id")["id"].apply(list).to_dict()
+    )
+    currency = str(snapshot.policy.get("currency") or "CNY")
+    return [
+        _finding(
+            snapshot, tender_id, row, bids_of[tender_id], contracts_of.get(tender_id, []), params, currency
+        )
+        for tender_id, row in flagged.iterrows()
+    ]
+
+
+def _fired(row: pd.Series) -> list[str]:
+    return [s for s in SCREENS if bool(row[f"fires_{s}"]) and row["distribution"]]
+
+
+def _finding(
+    snapshot: GraphSnapshot,
+    tender_id: str,
+    row: pd.Series,
+    bids: pd.DataFrame,
+    contracts: list[str],
+    params: Params,
+    currency: str,
+) -> Finding:
+    winner = row["winner_id"] if isinstance(row["winner_id"], str) else bids["supplier_id"].iloc[0]
+    ordered = pd.concat([bids[bids["supplier_id"] == winner], bids[bids["supplier_id"] != winner]])
+    listed = ordered.head(params.max_rows)
+    fired = _fired(row)
+    q_low, q_high = f"P{params.low_percentile:g}", f"P{params.high_percentile:g}"
+
+    def bidders(lang: str) -> str:
+        parts = []
+        for b in listed.head(8).itertuples(index=False):
+            name = snapshot.name("Supplier", b.supplier_id)
+            won = ("（中标）" if lang == "zh" else " (won)") if b.supplier_id == winner else ""
+            parts.append(f"{name} {money(float(b.amount), currency, lang)}{won}")
+        more = len(ordered) - 8
+        if more > 0:
+            parts.append(f"另{more}家" if lang == "zh" else f"{more} more")
+        return ("、" if lang == "zh" else ", ").join(parts)
+
+    def screen_text(lang: str) -> list[str]:
+        out = []
+        for screen in fired:
+            direction = SCREENS[screen][0]
+            zh_name, en_name = _SCREEN_NAMES[screen]
+            q = q_low if direction == "low" else q_high
+            value, fence = _fmt(screen, row[screen]), _fmt(screen, row[f"fence_{screen}"])
+            if lang == "zh":
+                rel = "≤" if direction == "low" else "≥"
+                out.append(f"{zh_name}{value}{rel}同类{q}（{fence}）")
+            else:
+                rel = "at or below" if direction == "low" else "at or above"
+                out.append(f"{en_name} {value}, {rel} the peer {q} of {fence}")
+        if row["cover"]:
+            gap, lcv = _fmt("diffp", row["diffp"]), _fmt("loser_cv", row["loser_cv"])
+            out.append(
+                f"陪标特征：落标报价均紧贴中标价之上（最低落标价高出{gap}，落标报价变异系数{lcv}）"
+                if lang == "zh"
+                else f"cover bids: the losing bids sit just above the winner ({gap} gap, losers' CV {lcv})"
+            )
+        if row["identical"]:
+            out.append(
+                "不同供应商报价完全相同" if lang == "zh" else "different suppliers bid identical amounts"
+            )
+        if row["single_bid"]:
+            out.append(
+                "竞争性招标仅一家投标（少于三家应重新招标）"
+                if lang == "zh"
+                else "only one bid in a competitive tender (fewer than three bidders requires re-tendering)"
+            )
+        return out
+
+    category = str(row["category"])
+    peer_zh = f"“{category}”类" if row["peer_group"] != ALL_PEERS else "全部招标"
+    peer_en = f"category '{category}'" if row["peer_group"] != ALL_PEERS else "all tenders"
+    zh = (
+        f"招标{tender_id}（{category}）共{int(row['n_bids'])}家投标：{bidders('zh')}。"
+        f"{'；'.join(screen_text('zh'))}（比较基准：{peer_zh}；综合筛查分{row['screen_score']:.2f}）。"
+    )
+    en = (
+        f"Tender {tender_id} ({category}) drew {int(row['n_bids'])} bids: {bidders('en')}. "
+        f"{'; '.join(screen_text('en'))} (peers: {peer_en}; screen score {row['screen_score']:.2f})."
+    )
+    thresholds: dict[str, Any] = {
+        "peer_group": row["peer_group"],
+        "low_percentile": params.low_percentile,
+        "high_percentile": params.high_percentile,
+        "min_bids": params.min_bids,
+        "min_confirming": params.min_confirming,
+        "cover_max_gap": params.cover_max_gap,
+        "cover_max_loser_cv": params.cover_max_loser_cv,
+        "fences": {s: _num(row[f"fence_{s}"]) for s in SCREENS},
+    }
+    metrics = {
+        "n_bids": int(row["n_bids"]),
+        "category": category,
+        "winner": winner,
+        "winning_amount": _num(row["winning_amount"]),
+        **{k: _num(row[k]) for k in ("cv", "spread", "diffp", "rd", "skew", "kurt", "loser_cv")},
+        "screen_score": round(float(row["screen_score"]), 4),
+        "percentiles": {s: _num(row[f"p_{s}"]) for s in SCREENS},
+        "fired": fired + [name for name in ("cover", "identical", "single_bid") if bool(row[name])],
+    }
+    suppliers = ordered["supplier_id"].tolist()
+    evidence = {
+        "metrics": metrics,
+        "thresholds": thresholds,
+        "rows": [
+            {
+                "supplier_id": b.supplier_id,
+                "supplier": snapshot.name("Supplier", b.supplier_id),
+                "amount": float(b.amount),
+                "is_winner": b.supplier_id == winner,
+            }
+            for b in listed.itertuples(index=False)
+        ],
+        "subgraph": [
+            entity_key("Tender", tender_id),
+            *(entity_key("Supplier", s) for s in suppliers[:20]),
+            *(entity_key("Contract", c) for c in contracts[:5]),
+        ],
+    }
+    return Finding(
+        detector=DETECTOR.id,
+        subject=str(tender_id),
+        score=float(row["score"]),
+        entities=(entity_key("Tender", tender_id), *(entity_key("Supplier", s) for s in suppliers)),
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence=evidence,
+    )
+
+
+DETECTOR = Detector(
+    id="bid_rigging",
+    title_zh="围标串标筛查（报价分布）",
+    title_en="Bid-rigging screens per tender",
+    family="bidding",
+    params_type=Params,
+    run=run,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,342 @@
+"""How well do the unsupervised bid-rigging and co-bidding detectors find known cartels?
+
+For each labelled market of :mod:`loaders.cartels` the market's tables go through
+the data-contract loader into a temporary embedded store, exactly like a customer's
+data, and the detectors run on its snapshot with their default parameters. Nothing
+is fitted on the labels; they are only read afterwards to score the rankings:
+
+* **tender level** — ROC-AUC and PR-AUC (average precision) of the bid-rigging
+  score (:func:`detectors.bid_rigging.tender_screens`, column ``score``) against
+  the market's collusive-tender label; the same for the co-bidding score of a
+  tender (the score of the community whose members, two or more, bid in it);
+* **firm level** — recall of the known cartel firms among the top *K* suppliers
+  ranked by their community's score (then by their co-bidding inside it), with
+  *K* = the number of known cartel firms (so recall@K = precision@K), and the
+  ROC-AUC of that ranking.
+
+Next to each market stands the supervised reference of
+``garcia-collusion/SOURCE.md``: an ExtraTrees classifier trained on 80 % of the
+tenders with the labels and tested on the rest (bid level, García's protocol).
+It is an upper reference, not a target: our figures use no labels at all.
+
+``evaluate_cartels(data_dir)`` returns ``{MARKET: {"tenders", "tender_roc_auc",
+"tender_pr_auc", "firm_recall_at_k", "k", ...}}``; ``sunlight eval-cartels --data
+DIR --out FILE`` writes it as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from detectors import bid_rigging, communities
+from graph.dataset import GraphData
+from graph.snapshot import SNAPSHOT_QUERIES, GraphSnapshot, assemble_snapshot
+from loaders.cartels import OHIO, CartelMarket, load_cartel_markets, market_graph_data
+
+__all__ = [
+    "REFERENCE",
+    "average_precision",
+    "evaluate_cartels",
+    "evaluate_market",
+    "market_snapshot",
+    "roc_auc",
+    "snapshot_from_graph_data",
+]
+
+#: Supervised reference (ExtraTrees, García protocol, 10 tender-grouped 80/20 splits) from
+#: shared/data/garcia-collusion/SOURCE.md, in %: bid-level ROC-AUC and F1 on the thresholded
+#: label with common features + screens, and ROC-AUC on the original (firm) label, all features.
+REFERENCE: dict[str, dict[str, float | None]] = {
+    "brazil": {"thr_roc_auc": 94.1, "thr_f1": 76.0, "orig_roc_auc": 95.3},
+    "italy": {"thr_roc_auc": 92.3, "thr_f1": 82.5, "orig_roc_auc": 98.0},
+    "japan": {"thr_roc_auc": 92.7, "thr_f1": 65.9, "orig_roc_auc": 94.8},
+    "usa": {"thr_roc_auc": 76.0, "thr_f1": 40.4, "orig_roc_auc": 76.9},
+    "switzerland_ticino": {"thr_roc_auc": 96.0, "thr_f1": 93.8, "orig_roc_auc": None},
+    "switzerland_gr_see_gaster": {"thr_roc_auc": 78.6, "thr_f1": 88.9, "orig_roc_auc": 86.8},
+    OHIO: {"thr_roc_auc": 76.0, "thr_f1": 40.4, "orig_roc_auc": 76.9},
+}
+
+
+def roc_auc(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray) -> float | None:
+    """Area under the ROC curve (Mann–Whitney; ties count one half); None without both classes.
+
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    """
+    y = np.asarray(labels, dtype=int)
+    s = np.asarray(scores, dtype=float)
+    n_pos, n_neg = int(y.sum()), int((1 - y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = rankdata(s)
+    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def average_precision(
+    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
+) -> float | None:
+    """PR-AUC as average precision: Σ (recall_n − recall_{n−1}) · precision_n over distinct scores.
+
+    >>> average_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.8333333333333333
+    """
+    y = np.asarray(labels, dtype=int)
+    s = np.asarray(scores, dtype=float)
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        return None
+    order = np.argsort(-s, kind="stable")
+    y, s = y[order], s[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]
+    true_pos = np.cumsum(y)[last_of_tie]
+    precision = true_pos / (last_of_tie + 1)
+    recall = true_pos / n_pos
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+_NODE_READ = re.compile(r"^MATCH \((\w+):(\w+)\) RETURN (.*)$")
+_REL_READ = re.compile(r"^MATCH \(a:(\w+)\)-\[r:(\w+)\]->\(b:(\w+)\) RETURN (.*)$")
+
+
+def snapshot_from_graph_data(data: GraphData) -> GraphSnapshot:
+    """The snapshot a store would return after writing ``data``, assembled in memory.
+
+    Each read of :data:`graph.snapshot.SNAPSHOT_QUERIES` is answered from the frames of
+    ``data`` (``MATCH (a:X)-[r:R]->(b:Y) RETURN a.id AS …`` takes the ``src``/``dst``
+    columns of relationship ``(R, X, Y)``), then typed and joined by the same
+    :func:`graph.snapshot.assemble_snapshot` as a store's snapshot. It spares the
+    evaluation a database round trip per market.
+    """
+    raw: dict[str, pd.DataFrame] = {}
+    for name, query in SNAPSHOT_QUERIES.items():
+        node, rel = _NODE_READ.match(query), _REL_READ.match(query)
+        if node and node.group(2) == "Policy":
+            if data.policy is not None:
+                raw[name] = pd.DataFrame({"id": ["policy"], "document": [json.dumps(data.policy)]})
+        elif node and node.group(2) in data.nodes:
+            raw[name] = _answer(data.nodes[node.group(2)], node.group(3), {})
+        elif rel and (rel.group(2), rel.group(1), rel.group(3)) in data.rels:
+            frame = data.rels[(rel.group(2), rel.group(1), rel.group(3))]
+            raw[name] = _answer(frame, rel.group(4), {"a.id": "src", "b.id": "dst"})
+    return assemble_snapshot(raw)
+
+
+def _answer(frame: pd.DataFrame, returns: str, ends: dict[str, str]) -> pd.DataFrame:
+    """The columns ``RETURN x.prop AS alias, …`` asks for, from ``frame`` (absent ones empty)."""
+    out = {}
+    for part in returns.split(", "):
+        expr, alias = part.split(" AS ")
+        column = ends.get(expr, expr.split(".", 1)[1])
+        out[alias] = (
+            frame[column] if column in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        )
+    return pd.DataFrame(out)
+
+
+def market_snapshot(market: CartelMarket, via_store: bool = False) -> GraphSnapshot:
+    """The market through the data-contract loader, as a snapshot.
+
+    By default the loader's validated ``GraphData`` is assembled in memory
+    (:func:`snapshot_from_graph_data`); ``via_store=True`` writes it to a temporary
+    embedded store and reads the snapshot back, the way ``sunlight load`` would.
+    """
+    data = market_graph_data(market)
+    if not via_store:
+        return snapshot_from_graph_data(data)
+    from graph.ladybug_store import LadybugStore
+
+    with tempfile.TemporaryDirectory(prefix=f"sunlight-{market.key}-") as tmp:
+        store = LadybugStore(Path(tmp) / "store")
+        try:
+            store.write(data)
+            return store.snapshot()
+        finally:
+            store.close()
+
+
+def _sample_tenders(market: CartelMarket, max_tenders: int | None, seed: int) -> CartelMarket:
+    """The market cut to ``max_tenders`` tenders drawn at random (seeded), bids and contracts with them."""
+    tenders = market.tender_labels.index
+    if max_tenders is None or len(tenders) <= max_tenders:
+        return market
+    keep = set(pd.Series(tenders).sample(max_tenders, random_state=seed))
+    tables = dict(market.tables)
+    tables["bids"] = tables["bids"][tables["bids"]["tender_id"].isin(keep)]
+    tables["contracts"] = tables["contracts"][tables["contracts"]["tender_id"].isin(keep)]
+    bidders = set(tables["bids"]["supplier_id"])
+    tables["suppliers"] = tables["suppliers"][tables["suppliers"]["supplier_id"].isin(bidders)]
+    firm_labels = market.firm_labels
+    if firm_labels is not None:
+        firm_labels = firm_labels[firm_labels.index.isin(bidders)]
+    return CartelMarket(
+        key=market.key,
+        title=market.title,
+        currency=market.currency,
+        tables=tables,
+        tender_labels=market.tender_labels[market.tender_labels.index.isin(keep)],
+        firm_labels=firm_labels,
+        source=market.source,
+        notes=[*market.notes, f"sampled {max_tenders} of {len(tenders)} tenders (seed {seed})"],
+    )
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None or np.isnan(value) else round(float(value), digits)
+
+
+def _community_tender_scores(community_table: pd.DataFrame, tender_ids: pd.Index) -> pd.Series:
+    """Per tender: the best score of a community with at least two members bidding in it."""
+    per_tender: pd.DataFrame = community_table.attrs["community_tenders"]
+    if per_tender.empty:
+        return pd.Series(0.0, index=tender_ids)
+    scored = per_tender.assign(score=per_tender["community"].map(community_table["score"]))
+    return scored.groupby("tender_id")["score"].max().reindex(tender_ids).fillna(0.0)
+
+
+def _firm_ranking(members: pd.DataFrame, all_suppliers: pd.Index) -> pd.DataFrame:
+    """Suppliers ordered by community score, then co-bidding inside it; suppliers off the graph last."""
+    ranked = members[["community", "community_score", "community_rank", "strength_in"]].copy()
+    missing = all_suppliers.difference(ranked.index)
+    off_graph = pd.DataFrame(
+        {"community": -1, "community_score": 0.0, "community_rank": np.nan, "strength_in": 0.0},
+        index=missing,
+    )
+    ranked = pd.concat([ranked, off_graph]) if len(off_graph) else ranked
+    ranked = ranked.sort_values(["community_score", "strength_in"], ascending=[False, False], kind="stable")
+    ranked["supplier_rank"] = np.arange(1, len(ranked) + 1)
+    return ranked
+
+
+def evaluate_market(
+    market: CartelMarket,
+    engine: str | None = None,
+    snapshot: GraphSnapshot | None = None,
+) -> dict[str, Any]:
+    """Tender- and firm-level figures of one labelled market (see the module docstring)."""
+    started = time.perf_counter()
+    snap = snapshot if snapshot is not None else market_snapshot(market)
+    loaded = time.perf_counter()
+    screens = bid_rigging.tender_screens(snap, bid_rigging.Params())
+    labels = market.tender_labels.reindex(screens.index).fillna(0).astype(int)
+    cparams = (
+        communities.Params() if engine is None else communities.with_engine(communities.Params(), engine)
+    )
+    out: dict[str, Any] = {
+        "title": market.title,
+        "currency": market.currency,
+        "tenders": len(screens),
+        "bids": len(market.tables["bids"]),
+        "collusive_tenders": int(labels.sum()),
+        "tender_base_rate": _round(labels.mean()),
+        "tender_roc_auc": _round(roc_auc(labels, screens["score"])),
+        "tender_pr_auc": _round(average_precision(labels, screens["score"])),
+    }
+    multi = screens["n_bids"] >= 3
+    out["screen_roc_auc_3plus_bids"] = _round(roc_auc(labels[multi], screens.loc[multi, "screen_score"]))
+    flagged = screens["flagged"]
+    out["flagged_tenders"] = int(flagged.sum())
+    out["flagged_precision"] = _round(labels[flagged].mean()) if flagged.any() else None
+    out["flagged_recall"] = _round(labels[flagged].sum() / labels.sum()) if labels.sum() else None
+    screened = time.perf_counter()
+
+    if market.has_firm_ids:
+        table, members, partition, cob = communities.community_table(snap, cparams, screens=screens)
+        tender_community = _community_tender_scores(table, screens.index)
+        out["community_tender_roc_auc"] = _round(roc_auc(labels, tender_community))
+        out["community_tender_pr_auc"] = _round(average_precision(labels, tender_community))
+        firm_labels = market.firm_labels
+        assert firm_labels is not None
+        ranking = _firm_ranking(members, pd.Index(firm_labels.index))
+        truth = firm_labels.reindex(ranking.index).fillna(0).astype(int)
+        k = int(truth.sum())
+        out["k"] = k
+        out["firm_recall_at_k"] = _round(truth.iloc[:k].sum() / k) if k else None
+        out["firm_recall_at_2k"] = _round(truth.iloc[: 2 * k].sum() / k) if k else None
+        out["firm_roc_auc"] = _round(roc_auc(truth, -ranking["supplier_rank"]))
+        out["cartel_firms"] = k
+        out["suppliers"] = len(ranking)
+        out["communities"] = int((table["size"] >= cparams.min_members).sum())
+        out["reported_communities"] = int((table["eligible"] & (table["score"] > cparams.min_score)).sum())
+        out["graph_edges"] = int(cob.graph.n_edges)
+        out["modularity"] = _round(partition.modularity)
+        out["engine"] = partition.engine
+        out["louvain_seconds"] = _round(partition.seconds, 3)
+        if market.key == OHIO:
+            out["cartel_firm_ranks"] = _cartel_ranks(truth, ranking, table, members)
+    else:
+        out.update(
+            {
+                "k": None,
+                "firm_recall_at_k": None,
+                "community_tender_roc_auc": None,
+                "community_tender_pr_auc": None,
+                "note_firms": "no bidder ids in the source: co-bidding and firm figures are not defined",
+            }
+        )
+    out["reference"] = REFERENCE.get(market.key, {})
+    out["notes"] = market.notes
+    out["seconds"] = {
+        "load": _round(loaded - started, 2),
+        "screens": _round(screened - loaded, 2),
+        "total": _round(time.perf_counter() - started, 2),
+    }
+    return out
+
+
+def _cartel_ranks(
+    truth: pd.Series, ranking: pd.DataFrame, table: pd.DataFrame, members: pd.DataFrame
+) -> dict[str, Any]:
+    """Where each known cartel firm stands: supplier rank, its community's rank, size and score."""
+    out = {}
+    for firm in truth[truth == 1].index:
+        row = ranking.loc[firm]
+        community = int(row["community"])
+        entry: dict[str, Any] = {"supplier_rank": int(row["supplier_rank"]), "of_suppliers": len(ranking)}
+        if community >= 0:
+            crow = table.loc[community]
+            fellow = members[members["community"] == community].index.tolist()
+            entry.update(
+                {
+                    "community_rank": int(crow["rank"]),
+                    "of_communities": int((table["size"] >= 2).sum()),
+                    "community_size": int(crow["size"]),
+                    "community_score": _round(crow["score"]),
+                    "cohesion": _round(crow["cohesion"]),
+                    "exclusivity": _round(crow["exclusivity"]),
+                    "community_members": fellow[:12],
+                }
+            )
+        out[str(firm)] = entry
+    return out
+
+
+def evaluate_cartels(
+    data_dir: Path,
+    markets: Sequence[str] | None = None,
+    engine: str | None = None,
+    max_tenders: int | None = None,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Evaluate the detectors on every labelled market under ``data_dir`` (``../shared/data``).
+
+    ``markets`` limits the run (keys of :data:`loaders.cartels.GARCIA_MARKETS` and
+    ``ohio_school_milk``); ``max_tenders`` samples large markets (seeded by ``seed``);
+    ``engine`` overrides the Louvain engine of the co-bidding detector.
+    """
+    results: dict[str, dict[str, Any]] = {}
+    for market in load_cartel_markets(Path(data_dir), list(markets) if markets else None):
+        if progress:
+            progress(market.key)
+        results[market.key] = evaluate_market(_sample_tenders(market, max_tenders, seed), engine=engine)
+    return results
