@@ -11,7 +11,11 @@ from detectors.base import Detector
 
 __all__ = ["all_detectors", "get_detector"]
 
-_MODULES: tuple[str, ...] = ("detectors.repeated_pairs",)
+_MODULES: tuple[str, ...] = (
+    "detectors.repeated_pairs",
+    "detectors.conflict_paths",
+    "detectors.shared_identifiers",
+)
 
 
 def all_detectors() -> list[Detector]:
