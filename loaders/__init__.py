@@ -117,8 +117,16 @@ def load_source(
 
     Raises :class:`LoadError` (with every problem in ``error.report``) when the source, the
     mapping file or ``policy.yaml`` has any error.
+
+    OCDS JSON (a ``.json``/``.jsonl`` file, or a folder of them without data-contract
+    tables) goes to :func:`loaders.ocds.load_ocds`; its ``mapping`` file then holds the
+    currency settings, and its per-publisher report rides on ``result.report.source_report``.
     """
     path = Path(path)
+    from loaders.ocds import is_ocds_source, load_ocds  # imported here: OCDS is one format among several
+
+    if is_ocds_source(path):
+        return load_ocds(path, mapping=mapping, progress=progress, existing=existing)
     report = LoadReport(str(path))
     column_mapping = read_mapping(mapping, report)
     if report.has_errors:

@@ -78,6 +78,9 @@ def _datetime_parts(matches: pd.DataFrame) -> pd.Series:
         fraction = matches["f"].fillna("0").astype(str).str.ljust(6, "0").str[:6]
         parts["us"] = pd.to_numeric(fraction)
     matched = parts["year"].notna()
+    if "hour" in parts:
+        # pandas would carry 24:00 or a 60th second over into the next day or minute.
+        matched &= (parts["hour"] <= 23) & (parts["minute"] <= 59) & (parts["second"] <= 59)
     out = pd.Series(pd.NaT, index=matches.index, dtype="datetime64[us]")
     if matched.any():
         good = parts[matched]
@@ -145,7 +148,9 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
             "datetime64[us]"
         ),
     )
-    todo = present & out.isna().to_numpy()
+    # strptime accepts leap seconds (":60", ":61"); a timestamp of the contract does not.
+    leap = (values.str.endswith(":60") | values.str.endswith(":61")).fillna(False).to_numpy(dtype=bool)
+    todo = present & (out.isna().to_numpy() | leap)
     out = _fill(out, todo, values, lambda rest: _regex_dates(rest, _TIMESTAMP_RE))
     return out, present & out.isna().to_numpy()
 

@@ -744,6 +744,7 @@ def _finish(
     labels: dict[str, str] = {}
     given_by: dict[str, str] = {}  # contract column -> source header
     seen_headers: dict[str, int] = {}
+    twice: set[str] = set()
     for i, raw_name in enumerate(header):
         position = f"c{i}"
         name = raw_name.replace("\ufeff", "").strip()
@@ -754,7 +755,9 @@ def _finish(
             else:
                 continue  # a trailing comma: no name, no values
         if name in seen_headers:
+            # Which of the two holds the data is anyone's guess: neither is read.
             report.add("duplicate_column", file, column=name, rows=[1])
+            twice.add(name)
             continue
         seen_headers[name] = i
         if name in wanted:
@@ -775,6 +778,16 @@ def _finish(
         renamed[position] = target
         info.columns[name] = target
         labels[target] = target if name == target else f"{name} ({target})"
+    if twice:
+        first_of = {header[i].replace("\ufeff", "").strip(): f"c{i}" for i in reversed(range(len(header)))}
+        for name in twice:
+            position = first_of[name]
+            target = renamed.pop(position, None)
+            if target is not None and target in info.extra_columns:
+                info.extra_columns.remove(target)
+            if target is not None:
+                labels.pop(target, None)
+                info.columns.pop(name, None)
     named = cleaned[list(renamed)].rename(columns=renamed)
     report.tables[table] = info
     return TextTable(table=table, file=file, frame=named, info=info, labels=labels)

@@ -35,6 +35,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graph.dataset import GraphData
@@ -198,11 +199,17 @@ class _Builder:
         for column, (pivot, rel, normalise) in PIVOTS.items():
             if column not in frame or (label, pivot) not in rel_type(rel).ends:
                 continue
-            values = per_unique(frame[column], normalise)
-            pairs = pd.DataFrame({"src": _plain(frame[id_column]), "dst": values}).dropna()
-            pairs = pairs.explode("dst").dropna().drop_duplicates().reset_index(drop=True)
-            if pairs.empty:
+            given = frame[column].notna().to_numpy()
+            found = per_unique(frame[column][given], normalise).to_numpy()
+            counts = np.fromiter((len(v) for v in found), dtype=np.int64, count=len(found))
+            if not counts.any():
                 continue
+            pairs = pd.DataFrame(
+                {
+                    "src": np.repeat(frame[id_column].to_numpy(dtype=object)[given], counts),
+                    "dst": np.concatenate([np.asarray(v, dtype=object) for v in found if v]),
+                }
+            ).drop_duplicates()
             self.data.add_nodes(pivot, _ids(pairs["dst"]))
             self.data.add_rels(rel, label, pivot, pairs)
 

@@ -192,26 +192,38 @@ class _Checker:
         spec = TABLES[text.table]
         if not all(k in checked.frame.columns for k in spec.key):
             return
-        keys = checked.frame[list(spec.key)]
-        complete = keys.notna().all(axis=1).to_numpy()
-        keys = keys[complete]
-        duplicated = keys.duplicated(keep="first").to_numpy()
+        columns = [checked.frame[k] for k in spec.key]
+        complete = np.logical_and.reduce([c.notna().to_numpy() for c in columns])
+        # One integer per distinct key: the columns' codes folded together, re-coded after
+        # each step so that the numbers stay small.
+        codes = np.zeros(len(checked.frame), dtype=np.int64)
+        for column in columns:
+            column_codes, uniques = pd.factorize(column)
+            codes = pd.factorize(codes * (len(uniques) + 1) + column_codes)[0]
+        codes = codes[complete]
+        duplicated = pd.Series(codes).duplicated(keep="first").to_numpy()
         if not duplicated.any():
             return
-        group = keys.groupby(list(spec.key), sort=False, dropna=False).ngroup().to_numpy()
-        first_row = pd.Series(keys.index.to_numpy()).groupby(group).transform("first").to_numpy()
-        shown = keys.astype(str).agg(" / ".join, axis=1).to_numpy() if len(spec.key) > 1 else keys.iloc[:, 0]
-        column = spec.key[0] if len(spec.key) == 1 else "+".join(spec.key)
-        label = text.label(column) if len(spec.key) == 1 else column
+        rows = checked.frame.index.to_numpy()[complete]
+        first_row = pd.Series(rows).groupby(codes).transform("first").to_numpy()
+        if len(spec.key) == 1:
+            shown = columns[0].to_numpy(dtype=object)[complete]
+            column_label = text.label(spec.key[0])
+            what, what_zh = f"{spec.what[0]} id", f"{spec.what[1]}编号"
+        else:
+            keys = checked.frame.loc[complete, list(spec.key)].astype(str)
+            shown = keys.agg(" / ".join, axis=1).to_numpy(dtype=object)
+            column_label = "+".join(spec.key)
+            what, what_zh = spec.what
         self.report.add(
             "duplicate_key",
             text.file,
-            column=label,
-            rows=keys.index.to_numpy()[duplicated],
-            values=np.asarray(shown, dtype=object)[duplicated],
+            column=column_label,
+            rows=rows[duplicated],
+            values=shown[duplicated],
             others=first_row[duplicated],
-            what=spec.what[0] if len(spec.key) > 1 else f"{spec.what[0]} id",
-            what_zh=spec.what[1] if len(spec.key) > 1 else f"{spec.what[1]}编号",
+            what=what,
+            what_zh=what_zh,
         )
 
     # ---- table-specific rules ------------------------------------------------------------
