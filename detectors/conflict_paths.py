@@ -13,9 +13,10 @@ Methodology
 **Tie graph.** Employees, persons and suppliers joined by the declared ties ``OWNS``,
 ``LEGAL_REP_OF``, ``DIRECTOR_OF``, ``RELATIVE_OF``, ``SPOUSE_OF`` and by the pivots they
 share (``Phone``, ``BankAccount``, ``Address``, ``IdNumber`` nodes holding the loaders'
-normalised value). A pivot held by more than ``max_pivot_parties`` parties (a switchboard,
-a group head-office address) is a *hub*: it is not traversed, and the hubs touching a
-finding's path are listed in its evidence (the shared-identifier detector reports each one).
+normalised value). A pivot held by more than ``max_pivot_parties`` parties, or written for
+more than ``max_pivot_employees`` employees (a switchboard, a head-office address), is a
+*hub*: it is not traversed, and the hubs touching a finding's path are listed in its
+evidence (the shared-identifier detector reports each one).
 
 **Conflict paths.** The loop employee → contract → supplier → … → employee has length
 2 + the hops of the tie path, where a shared identifier is two hops (party → identifier →
@@ -72,18 +73,19 @@ Output
 ------
 Subjects ``path|<employee>|<supplier>``, ``cycle|<supplier>>…`` (starting at the smallest
 id) and ``payment|<account holder key>|<supplier>``. Entities: the employee, the supplier
-and every party on the path; the cycle's suppliers; the employees, the account holder, the
-supplier, the contracts and the payments. Evidence: ``path`` (ordered entity keys, pivots
-included), ``relations`` (one per hop: type, direction, share), ``loop`` (the path closed
-through the first contract), ``metrics`` (strength, hops, loop_length, contracts, value,
-engagement, hubs_skipped_total), ``skipped_hubs`` (hubs held by parties of the path, masked),
-``rows`` (contracts or payments), ``thresholds`` and ``subgraph``.
+and every party on the path; the cycle's suppliers; the employees, the account holder and
+the payments (the supplier and the contracts paid for are in the subgraph). Evidence:
+``path`` (ordered entity keys, pivots included), ``relations`` (one per hop: type,
+direction, share), ``loop`` (the path closed through the first contract), ``metrics``
+(strength, hops, loop_length, contracts, value, engagement, hubs_skipped_total),
+``skipped_hubs`` (hubs held by parties of the path, masked), ``rows`` (contracts or
+payments), ``thresholds`` and ``subgraph``.
 
 Configuration
 -------------
-See the parameter table: ``max_length`` (hops), ``max_pivot_parties`` (count),
-``full_engagement_contracts`` (count), ``department_factor`` (ratio), ``min_score`` (ratio),
-``hard_strength`` (ratio), ``min_cycle_members_same_department`` (count), ``max_cycles``,
+See the parameter table: ``max_length`` (hops), ``max_pivot_parties``,
+``max_pivot_employees``, ``full_engagement_contracts`` (count), ``department_factor``,
+``min_score``, ``hard_strength`` (ratio), ``min_cycle_members_same_department`` (count), ``max_cycles``,
 ``max_paths_per_pair``, ``max_rows`` (count).
 
 Exclusions
@@ -164,6 +166,9 @@ class Params:
     )
     max_pivot_parties: int = param(
         20, "count", "an identifier held by more parties than this is a hub: not traversed, listed"
+    )
+    max_pivot_employees: int = param(
+        5, "count", "an identifier written for more employees than this is an office's: a hub"
     )
     full_engagement_contracts: int = param(
         3, "count", "contracts the employee approved or requested at which the engagement term is full"
@@ -529,12 +534,13 @@ def _path_finding(
     hard_en = f", at or above the hard-flag strength {params.hard_strength:g}" if hard else ""
     zh = (
         f"{deal_zh}，而二者之间存在关联：{path_zh}（{len(hops)}跳，闭环长度{loop_length}，上限{params.max_length}；"
-        f"关联强度{strength:.2f}{hard_zh}；共用主体超过{params.max_pivot_parties}个的标识视为枢纽不予追踪）。"
+        f"关联强度{strength:.2f}{hard_zh}；共用主体超过{params.max_pivot_parties}个或员工超过"
+        f"{params.max_pivot_employees}名的标识视为枢纽不予追踪）。"
     )
     en = (
         f"{deal_en}, and the two are linked: {path_en} ({len(hops)} hops, loop length {loop_length} of at most "
         f"{params.max_length}; strength {strength:.2f}{hard_en}; identifiers held by more than "
-        f"{params.max_pivot_parties} parties are hubs and not followed)."
+        f"{params.max_pivot_parties} parties or {params.max_pivot_employees} employees are hubs and not followed)."
     )
     listed = contracts.head(params.max_rows)
     parties = [key for key in path if not _is_pivot(key)]
@@ -728,7 +734,11 @@ def _cycle_finding(
 
 
 def _payment_findings(
-    snapshot: GraphSnapshot, staff: pd.DataFrame, params: Params, thresholds: dict[str, Any]
+    snapshot: GraphSnapshot,
+    staff: pd.DataFrame,
+    hubs: pd.DataFrame,
+    params: Params,
+    thresholds: dict[str, Any],
 ) -> list[Finding]:
     payments = snapshot.payments
     payments = payments[payments["account"].notna() & payments["contract_id"].notna()]
@@ -740,6 +750,7 @@ def _payment_findings(
         {"holder": keys_of(accounts["label"], accounts["party_id"]), "account": accounts["value"].astype(str)}
     ).drop_duplicates()
     holders_per_account = holders.groupby("account")["holder"].nunique()
+    hub_accounts = set(hubs.loc[hubs["kind"] == "BankAccount", "value"])
     staff_holders = holders.merge(staff.rename(columns={"party": "holder"}), on="holder")
     if staff_holders.empty:
         return []
@@ -755,7 +766,15 @@ def _payment_findings(
     for (holder, supplier), group in paid.groupby(["holder", "supplier_id"], sort=True):
         findings.append(
             _payment_finding(
-                snapshot, str(holder), str(supplier), group, holders, holders_per_account, params, thresholds
+                snapshot,
+                str(holder),
+                str(supplier),
+                group,
+                holders,
+                holders_per_account,
+                hub_accounts,
+                params,
+                thresholds,
             )
         )
     return findings
@@ -768,12 +787,13 @@ def _payment_finding(
     group: pd.DataFrame,
     holders: pd.DataFrame,
     holders_per_account: pd.Series,
+    hub_accounts: set[str],
     params: Params,
     thresholds: dict[str, Any],
 ) -> Finding:
     payments = group.drop_duplicates("id").sort_values(["paid_at", "id"])
     accounts = sorted(payments["account"].unique())
-    crowded = [a for a in accounts if int(holders_per_account.get(a, 0)) > params.max_pivot_parties]
+    crowded = [a for a in accounts if a in hub_accounts]
     hard = len(crowded) < len(accounts)
     score = PAYMENT_SCORE if hard else PAYMENT_TO_HUB_SCORE
     employees = sorted(set(group["employee_id"]))
@@ -803,9 +823,10 @@ def _payment_finding(
         rule_zh = "硬性预警：合同款流入员工或其亲属账户"
         rule_en = "hard flag: contract money paid into the account of an employee or a relative"
     else:
-        rule_zh = f"该账户被超过{params.max_pivot_parties}个主体共用，视为枢纽，降为提示"
+        rule_zh = f"该账户被超过{params.max_pivot_parties}个主体或{params.max_pivot_employees}名员工共用，视为枢纽，降为提示"
         rule_en = (
-            f"the account is held by more than {params.max_pivot_parties} parties, a hub, so not a hard flag"
+            f"the account is held by more than {params.max_pivot_parties} parties or "
+            f"{params.max_pivot_employees} employees, a hub, so not a hard flag"
         )
     zh = (
         f"供应商{sup_zh}合同（{'、'.join(contract_ids[:3])}{'等' if len(contract_ids) > 3 else ''}）的"
@@ -822,9 +843,9 @@ def _payment_finding(
     payment_keys = [entity_key("Payment", p) for p in listed["id"]]
     contract_keys = [entity_key("Contract", c) for c in contract_ids[: params.max_rows]]
     employee_keys = [entity_key("Employee", e) for e in employees]
-    entities = list(
-        dict.fromkeys([*employee_keys, holder, f"supplier:{supplier}", *contract_keys, *payment_keys])
-    )
+    # the accused are the account's holder and the employees behind it; the supplier and the
+    # contracts paid for are the context, drawn in the subgraph
+    entities = list(dict.fromkeys([*employee_keys, holder, *payment_keys]))
     evidence = {
         "path": [
             f"supplier:{supplier}",
@@ -858,7 +879,16 @@ def _payment_finding(
             }
             for r in listed.itertuples(index=False)
         ],
-        "subgraph": list(dict.fromkeys([*entities[:40], *(f"bank_account:{a}" for a in accounts)])),
+        "subgraph": list(
+            dict.fromkeys(
+                [
+                    *entities[:20],
+                    f"supplier:{supplier}",
+                    *contract_keys[:20],
+                    *(f"bank_account:{a}" for a in accounts),
+                ]
+            )
+        ),
     }
     return Finding(
         detector=DETECTOR.id,
@@ -876,17 +906,18 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     thresholds: dict[str, Any] = {
         "max_length": params.max_length,
         "max_pivot_parties": params.max_pivot_parties,
+        "max_pivot_employees": params.max_pivot_employees,
         "min_score": params.min_score,
         "hard_strength": params.hard_strength,
         "full_engagement_contracts": params.full_engagement_contracts,
         "department_factor": params.department_factor,
         "min_cycle_members_same_department": params.min_cycle_members_same_department,
     }
-    links, hubs = shared_pivots(snapshot, params.max_pivot_parties)
+    links, hubs = shared_pivots(snapshot, params.max_pivot_parties, params.max_pivot_employees)
     graph = _tie_graph(snapshot, links)
     findings = _path_findings(snapshot, graph, hubs, params, thresholds)
     findings += _cycle_findings(snapshot, params, thresholds)
-    findings += _payment_findings(snapshot, staff_parties(snapshot), params, thresholds)
+    findings += _payment_findings(snapshot, staff_parties(snapshot), hubs, params, thresholds)
     return findings
 
 

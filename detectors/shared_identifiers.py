@@ -18,8 +18,9 @@ with a weight *w* in 0..1:
 
 * **same pivot** — the loaders' normalised value, shared through a pivot node:
   identity number 0.98, bank account 0.9, phone 0.8, address 0.6. A pivot held by more
-  than ``max_pivot_parties`` parties is a *hub* (a switchboard, a group head-office address):
-  it matches nothing and is reported instead (see Output);
+  than ``max_pivot_parties`` parties, or written for more than ``max_pivot_employees``
+  employees, is a *hub* (a switchboard, a head-office address — a personal number is not
+  written for a crowd of staff): it matches nothing and is reported instead (see Output);
 * **similar address** — normalised addresses in one block (the first house number with
   the two characters before it), rapidfuzz ``ratio`` ≥ ``address_min_similarity``:
   *w* = 0.5 × similarity; an address similar to more than ``max_pivot_parties`` parties is a hub;
@@ -75,7 +76,8 @@ supplier-side parties: subject ``hub|<kind>|<digest>``, score 0.1 (low), evidenc
 
 Configuration
 -------------
-See the parameter table: ``max_pivot_parties`` (count), ``address_min_similarity`` (ratio),
+See the parameter table: ``max_pivot_parties``, ``max_pivot_employees`` (count),
+``address_min_similarity`` (ratio),
 ``max_name_frequency`` (count), ``min_probability``, ``hard_probability``,
 ``same_as_min_probability`` (probability), ``full_engagement_contracts`` (count),
 ``max_block_comparisons``, ``max_hub_entities``, ``max_rows`` (count).
@@ -157,6 +159,9 @@ _ENTITY_TYPES = {spec.label: spec.entity_type for spec in NODE_TYPES}
 class Params:
     max_pivot_parties: int = param(
         20, "count", "an identifier held by more parties than this is a hub: skipped and reported"
+    )
+    max_pivot_employees: int = param(
+        5, "count", "an identifier written for more employees than this is an office's, a hub"
     )
     address_min_similarity: float = param(
         0.9, "ratio", "rapidfuzz ratio of two normalised addresses counted as similar"
@@ -249,15 +254,19 @@ def supplier_parties(snapshot: GraphSnapshot) -> pd.DataFrame:
     return out.drop_duplicates(["supplier_id", "party"]).drop(columns="rank").reset_index(drop=True)
 
 
-def shared_pivots(snapshot: GraphSnapshot, max_parties: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pivots held by 2..``max_parties`` parties, and the hubs held by more.
+def shared_pivots(
+    snapshot: GraphSnapshot, max_parties: int, max_employees: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pivots that tie parties, and the hubs that would tie everybody.
 
-    Returns ``(links, hubs)``: ``links`` has one row per (party, shared pivot) —
-    ``party, kind, value, pivot, parties``; ``hubs`` one row per (party, hub pivot) with
-    the same columns. A pivot held by one party ties nothing and appears in neither.
+    A pivot is a hub when more than ``max_parties`` parties hold it, or more than
+    ``max_employees`` employees: a personal phone, account or home address is not
+    written for a crowd of staff, an office switchboard or a head-office address is.
+    Returns ``(links, hubs)``, one row per (party, pivot) — ``party, kind, value, pivot,
+    parties, employees``. A pivot held by one party ties nothing and appears in neither.
     """
     ident = snapshot.identifiers
-    cols = ["party", "kind", "value", "pivot", "parties"]
+    cols = ["party", "kind", "value", "pivot", "parties", "employees"]
     if ident.empty:
         empty = pd.DataFrame(columns=cols)
         return empty, empty.copy()
@@ -266,15 +275,17 @@ def shared_pivots(snapshot: GraphSnapshot, max_parties: int) -> tuple[pd.DataFra
             "party": keys_of(ident["label"], ident["party_id"]),
             "kind": ident["kind"],
             "value": ident["value"].astype(str),
+            "is_employee": (ident["label"] == "Employee").to_numpy(),
         }
-    ).drop_duplicates()
+    ).drop_duplicates(["party", "kind", "value"])
     frame = frame[frame["value"] != ""]
-    frame["parties"] = frame.groupby(["kind", "value"])["party"].transform("size")
+    grouped = frame.groupby(["kind", "value"])
+    frame["parties"] = grouped["party"].transform("size")
+    frame["employees"] = grouped["is_employee"].transform("sum").astype(int)
     frame = frame[frame["parties"] >= 2].copy()
     frame["pivot"] = keys_of(frame["kind"], frame["value"])
-    links = frame[frame["parties"] <= max_parties][cols].reset_index(drop=True)
-    hubs = frame[frame["parties"] > max_parties][cols].reset_index(drop=True)
-    return links, hubs
+    hub = (frame["parties"] > max_parties) | (frame["employees"] > max_employees)
+    return frame[~hub][cols].reset_index(drop=True), frame[hub][cols].reset_index(drop=True)
 
 
 def engaged_contracts(snapshot: GraphSnapshot, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -657,14 +668,16 @@ def _hub_findings(
         what_zh, what_en = pivot_phrase(str(pivot))
         zh = (
             f"{what_zh}被{len(parties)}个主体共用（员工{counts.get('Employee', 0)}名、供应商"
-            f"{counts.get('Supplier', 0)}家、其他自然人{counts.get('Person', 0)}名），超过上限"
-            f"{params.max_pivot_parties}个，视为总机、集团地址等枢纽标识，未用于员工与供应商的关联匹配，仅作提示。"
+            f"{counts.get('Supplier', 0)}家、其他自然人{counts.get('Person', 0)}名），超过上限（"
+            f"{params.max_pivot_parties}个主体或{params.max_pivot_employees}名员工），视为总机、集团地址等枢纽标识，"
+            f"未用于员工与供应商的关联匹配，仅作提示。"
         )
         en = (
             f"The {what_en} is held by {len(parties)} parties ({counts.get('Employee', 0)} employees, "
             f"{counts.get('Supplier', 0)} suppliers, {counts.get('Person', 0)} other persons), more than the limit "
-            f"of {params.max_pivot_parties}, so it is treated as a hub (a switchboard or a group address) and not "
-            f"used to match staff with suppliers; listed for information."
+            f"({params.max_pivot_parties} parties or {params.max_pivot_employees} employees), so it is treated as "
+            f"a hub (a switchboard or a group address) and not used to match staff with suppliers; listed for "
+            f"information."
         )
         digest = hashlib.sha256(str(pivot).encode()).hexdigest()[:12]
         findings.append(
@@ -685,7 +698,10 @@ def _hub_findings(
                         "staff_side": len(on_staff),
                         "supplier_side": len(on_supplier),
                     },
-                    "thresholds": {"max_pivot_parties": params.max_pivot_parties},
+                    "thresholds": {
+                        "max_pivot_parties": params.max_pivot_parties,
+                        "max_pivot_employees": params.max_pivot_employees,
+                    },
                     "subgraph": [str(pivot), *named[:20]],
                 },
             )
@@ -696,7 +712,7 @@ def _hub_findings(
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     staff = staff_parties(snapshot)
     supp = supplier_parties(snapshot)
-    links, hubs = shared_pivots(snapshot, params.max_pivot_parties)
+    links, hubs = shared_pivots(snapshot, params.max_pivot_parties, params.max_pivot_employees)
     counters: dict[str, int] = {"hubs_skipped": int(hubs["pivot"].nunique()) if not hubs.empty else 0}
     hub_values = set(hubs.loc[hubs["kind"] == "Address", "value"]) if not hubs.empty else set()
     signals = pd.concat(
@@ -736,6 +752,7 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         "hard_probability": params.hard_probability,
         "same_as_min_probability": params.same_as_min_probability,
         "max_pivot_parties": params.max_pivot_parties,
+        "max_pivot_employees": params.max_pivot_employees,
         "address_min_similarity": params.address_min_similarity,
         "max_name_frequency": params.max_name_frequency,
     }
@@ -865,13 +882,15 @@ def _finding(
     hard_en = f", at or above the hard-flag threshold {params.hard_probability:g}" if hard else ""
     zh = (
         f"员工{emp_zh}与供应商{sup_zh}存在共用标识：{matches_zh}；关联概率{probability:.2f}"
-        f"（报告阈值{params.min_probability:g}{hard_zh}；共用主体超过{params.max_pivot_parties}个的标识视为枢纽不予匹配），"
+        f"（报告阈值{params.min_probability:g}{hard_zh}；共用主体超过{params.max_pivot_parties}个或员工超过"
+        f"{params.max_pivot_employees}名的标识视为枢纽不予匹配），"
         f"{deal_zh}。"
     )
     en = (
         f"Employee {emp_en} and supplier {sup_en} share identifiers: {matches_en}; "
         f"match probability {probability:.2f} (reported from {params.min_probability:g}{hard_en}; identifiers "
-        f"held by more than {params.max_pivot_parties} parties are hubs and not matched), and {deal_en}."
+        f"held by more than {params.max_pivot_parties} parties or {params.max_pivot_employees} employees are hubs "
+        f"and not matched), and {deal_en}."
     )
     listed = contracts.head(params.max_rows)
     staff_keys = [p for p in dict.fromkeys(group["staff_party"]) if p != f"employee:{employee}"]

@@ -264,6 +264,22 @@ def test_an_identifier_at_the_hub_limit_is_still_followed():
     assert findings["path|E7|S12"].evidence["skipped_hubs"] == []
 
 
+def test_a_number_written_for_many_employees_is_not_followed():
+    office = "02787654321"
+    staff = [
+        {"employee_id": f"E{i}", "name": f"员工{i}", "department_id": "D1", "phone": office} for i in range(6)
+    ]
+    snap = relationship_snapshot(
+        employees=staff,
+        suppliers=[{**SUPPLIERS[0], "phone": office}],
+        contracts=contracts_of("S12", 3),
+        approvals=approved_by("E1", 3),
+        departments=DEPARTMENTS,
+    )
+    assert run(snap, Params()) == []
+    assert set(by_subject(run(snap, Params(max_pivot_employees=6)))) >= {"path|E1|S12"}
+
+
 def cycle_snapshot(departments: tuple[str, str, str]):
     suppliers = [{"supplier_id": f"S{i}", "name": f"环{i}有限公司"} for i in (1, 2, 3)]
     contracts = []
@@ -338,19 +354,16 @@ def test_a_payment_into_an_employee_or_relative_account_is_a_hard_flag():
     assert set(findings) == {"payment|employee:E8|S12", "payment|person:P9|S13"}
     own = findings["payment|employee:E8|S12"]
     assert own.hard and own.score == pytest.approx(0.95)
-    assert own.entities == (
-        "employee:E8",
-        "supplier:S12",
-        "contract:C0",
-        "contract:C1",
-        "payment:PAY1",
-        "payment:PAY2",
+    # the employee and the payments are accused; the supplier and its contracts are drawn as context
+    assert own.entities == ("employee:E8", "payment:PAY1", "payment:PAY2")
+    assert {"supplier:S12", "contract:C0", "contract:C1", "bank_account:6222020000001234"} <= set(
+        own.evidence["subgraph"]
     )
     assert [r["payment_id"] for r in own.evidence["rows"]] == ["PAY1", "PAY2"]
     assert "10.00万元" in own.explanation_zh and "6222********1234" in own.explanation_zh
     relative = findings["payment|person:P9|S13"]
     assert relative.hard
-    assert relative.entities[:3] == ("employee:E7", "person:P9", "supplier:S13")
+    assert relative.entities == ("employee:E7", "person:P9", "payment:PAY3")
     assert "员工王芳（E7）的亲属陈梅（P9）" in relative.explanation_zh
 
 

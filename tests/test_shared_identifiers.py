@@ -224,7 +224,7 @@ def test_a_hub_identifier_is_not_matched_but_reported_once_as_information():
     assert hub.evidence["hub"]["parties"] == 22
     assert hub.evidence["hub"]["by_label"] == {"Employee": 1, "Supplier": 21}
     assert hub.entities[0] == "employee:E1" and len(hub.entities) == 22
-    assert "超过上限20个" in hub.explanation_zh and switchboard not in hub.explanation_zh
+    assert "超过上限（20个主体或5名员工）" in hub.explanation_zh and switchboard not in hub.explanation_zh
     # with a higher limit the number is an ordinary shared identifier
     wide = by_subject(run(snap, Params(max_pivot_parties=25)))
     assert "E1|S1" in wide and not any(s.startswith("hub|") for s in wide)
@@ -301,6 +301,19 @@ def test_a_tie_already_declared_is_left_to_the_conflict_path_detector():
         approvals=[{"contract_id": "C1", "approver_id": "E1"}],
     )
     assert run(snap, Params()) == []
+
+
+def test_a_number_written_for_many_employees_is_an_office_number():
+    office = "02787654321"
+    staff = [{"employee_id": f"E{i}", "name": f"员工{i}", "phone": office} for i in range(6)]
+    snap = relationship_snapshot(
+        employees=staff,
+        suppliers=[{"supplier_id": "S1", "name": "华信科技有限公司", "phone": office}],
+        contracts=[{"contract_id": "C1", "supplier_id": "S1", "amount": 50_000.0, "requester_id": "E1"}],
+    )
+    # seven holders are few, but six employees are more than max_pivot_employees = 5
+    assert [f.subject.split("|")[0] for f in run(snap, Params())] == ["hub"]
+    assert "E1|S1" in by_subject(run(snap, Params(max_pivot_employees=6)))
 
 
 @pytest.mark.parametrize(
