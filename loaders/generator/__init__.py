@@ -1,0 +1,157 @@
+"""Synthetic procurement data of a Chinese state-owned energy group, with planted
+schemes and decoys as ground truth.
+
+``generate(out_dir, scale, seed)`` writes a data-contract folder
+(``employees``, ``suppliers``, ``persons``, ``relations``, ``contracts``,
+``approvals``, ``bids``, ``payments`` as CSV, and ``policy.yaml``) for ``scale``
+purchase orders, plus ``labels.csv`` (``scheme, instance_id, entity_type,
+entity_id``) naming the entities of every planted instance. The same seed gives
+byte-identical files.
+
+The background
+--------------
+东岳能源集团: headquarters departments (采购部, 信息中心, 基建部, 后勤保障部,
+生产运营部 ...) and branch companies (山西分公司 ...), more branches as the scale
+grows; staff ≈ 3 % of the orders (at least 80), suppliers ≈ 10 % (at least 120).
+Each department has a 部门经理 and deputies who sign level 1, a 分管副总 signs
+level 2, the 总经理 level 3 and the 董事长 above that. Three years of orders
+(2023-2025, slower at the Spring Festival, a rush in December): category by
+department, lognormal amounts per category, items with unit prices, suppliers
+chosen by Zipf-like popularity within the category (local suppliers a little
+more), the method by amount (direct and inquiry for small orders, invited and
+open tenders for large ones), 3-6 bids around an estimate with the lowest
+usually winning, approval chains as long as ``policy.yaml``'s
+``approval_limits`` require with timestamps in working hours, and one to three
+instalments to the supplier's account. Identifiers are valid (统一社会信用代码,
+居民身份证号码 with correct check characters), unique unless planted, and
+written in varied ways (``138 1234 5678``, ``+86-138-…``, full-width digits,
+account numbers in groups of four), so matching needs normalisation. Noise: a
+few wrong check characters, blank optional fields, a passport number here and
+there, some overtime and weekend signatures spread over everybody.
+
+Planted schemes (labels: the entities an investigator would name)
+------------------------------------------------------------------
+``favoritism``
+    A level-1 signer steers many small orders (within their own limit) of one
+    category to a young, thinly capitalised supplier that nobody else buys
+    from: its share of the signer's orders in the category is far above its
+    market share. Labels: the employee and the supplier.
+``split_purchase``
+    One requester buys from one supplier three to five orders within a few
+    days (signed within 14), each just below an approval limit (50 000 or
+    200 000), together above it. Labels: the employee (requester), the
+    supplier and every contract.
+``self_approval``
+    A manager raises an order and signs its first approval step. Labels: the
+    employee and the contracts.
+``relative_supplier``
+    A signer approves orders of a supplier that their spouse or relative (a
+    person with ``SPOUSE_OF``/``RELATIVE_OF`` to the employee) owns
+    (``OWNS``), represents (``LEGAL_REP_OF``), or both. Labels: the employee,
+    the person and the supplier.
+``shared_identifier``
+    A signer approves orders of a supplier whose phone (odd instances) or bank
+    account (even instances) is the employee's own, written differently.
+    Labels: the employee and the supplier.
+``ownership_cycle``
+    Three suppliers own shares of each other in a cycle (A→B→C→A) and all win
+    orders of one department. Labels: the three suppliers.
+``payment_to_staff``
+    One instalment of an order is paid into the bank account of an employee
+    who requested or approved it (every third instance: of their spouse),
+    often under the supplier's name. Labels: the payment and the employee
+    (and the spouse when it is theirs).
+``bid_rotation``
+    A cartel of three to five suppliers bids together in every tender of a
+    series in one category and takes turns winning, in date order; the cover
+    bids are 0.8-3.5 % above the winner, so the bids hardly disperse. Labels:
+    the suppliers and the tenders.
+``price_inflation``
+    A supplier sells one item at 1.8-2.6 times the unit price others charge,
+    without competition. Labels: the supplier and the contracts.
+``after_hours``
+    A level-1 signer approves a burst of six to ten orders within two weeks
+    late at night (22:00-01:30) or at weekends. Labels: the employee and the
+    contracts.
+``repeat_direct_awards``
+    A department gives one supplier several direct or single-source awards,
+    each below ``open_tender_threshold`` (2 000 000) and together above it,
+    within a year. Labels: the department and the supplier.
+
+Decoys (legitimate patterns that should not be flagged high)
+------------------------------------------------------------
+``decoy_monopoly_utility``
+    The power utility supplies all electricity (电力) to every department.
+    Labels: the supplier.
+``decoy_hub_address``
+    The headquarters address, shared by three group service companies and by
+    many staff who give their office as address. Labels: all those parties.
+``decoy_switchboard``
+    The headquarters switchboard number, in varied writing, on three group
+    service companies and many staff records. Labels: all those parties.
+``decoy_relative_no_approval``
+    An employee's relative owns a supplier, but the employee never requests or
+    approves its orders. Labels: the employee, the person and the supplier.
+``decoy_competitive_cobidders``
+    The four leading suppliers of a category meet in many tenders, with
+    ordinary bid dispersion, and the lowest bid wins — sometimes an outsider.
+    Labels: the four suppliers.
+``decoy_big_legit_contracts``
+    Very large construction contracts (8-60 million yuan) through open tender
+    and signed at every level the policy requires. Labels: the contracts.
+
+Each scheme has ``max(2, round(4 + 3·log10(scale / 2000)))`` instances (4 at
+2 000 orders, 12 at a million); decoys one or a few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .output import FILES, write_dataset
+from .process import derive
+from .schemes import DECOY_PLANTERS, SCHEME_PLANTERS, plant_all
+from .world import build_world
+
+__all__ = ["DECOYS", "FILES", "MIN_SCALE", "SCHEMES", "GenerateSummary", "generate"]
+
+#: Names of the planted schemes, as they appear in ``labels.csv``.
+SCHEMES: tuple[str, ...] = tuple(SCHEME_PLANTERS)
+#: Names of the decoys; all start with ``decoy_``.
+DECOYS: tuple[str, ...] = tuple(DECOY_PLANTERS)
+#: Fewer orders leave too little background for the schemes to stand out from.
+MIN_SCALE = 300
+
+
+@dataclass(frozen=True)
+class GenerateSummary:
+    out_dir: Path
+    scale: int
+    seed: int
+    #: data rows per file, by name without ``.csv`` (``labels`` included)
+    counts: dict[str, int] = field(default_factory=dict)
+    #: instances per scheme and decoy
+    instances: dict[str, int] = field(default_factory=dict)
+
+
+def generate(out_dir: str | Path, scale: int = 2000, seed: int = 7) -> GenerateSummary:
+    """Write a synthetic dataset of ``scale`` purchase orders into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write; created if missing, files in it are replaced.
+    scale
+        Number of purchase orders (rows of ``contracts.csv``); at least ``MIN_SCALE``.
+    seed
+        Seed of the random generator; the same seed gives byte-identical files.
+    """
+    if scale < MIN_SCALE:
+        raise ValueError(f"scale must be at least {MIN_SCALE} purchase orders, got {scale}")
+    out = Path(out_dir)
+    world = build_world(scale, seed)
+    instances = plant_all(world)
+    process = derive(world)
+    counts = write_dataset(world, process, out)
+    return GenerateSummary(out_dir=out, scale=scale, seed=seed, counts=counts, instances=instances)

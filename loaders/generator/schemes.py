@@ -1,0 +1,677 @@
+"""Planting the schemes and decoys into the background world.
+
+Each planter rewrites a few purchase orders (never one another's: a taken order
+is *reserved*), may add suppliers, people and ties, and labels the entities an
+investigator would name. The module docstring of :mod:`loaders.generator`
+describes every scheme.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .catalog import (
+    APPROVAL_LIMITS,
+    CATEGORIES,
+    GOODS_CATEGORIES,
+    HOLIDAYS,
+    HQ_ADDRESS,
+    OPEN_TENDER_THRESHOLD,
+    SWITCHBOARD,
+    UTILITY_CATEGORY,
+)
+from .names import ACCOUNT_STYLES, MOBILE_STYLES, surname_of, write_account, write_phone
+from .process import DIRECT, INQUIRY, INVITED, NEGOTIATION, OPEN, SINGLE_SOURCE
+from .world import DAY, DEPUTY, FIRST_REQUEST_DAY, MANAGER, NO_LEAVE, SPAN_DAYS, STAFF, World
+
+__all__ = ["DECOY_PLANTERS", "SCHEME_PLANTERS", "plant_all"]
+
+_CAT = {c.name: i for i, c in enumerate(CATEGORIES)}
+#: Categories where an order of a few ten thousand yuan is ordinary.
+_SMALL_ORDER_CATEGORIES = tuple(
+    _CAT[n] for n in ("办公用品", "IT设备", "物资材料", "技术服务", "车辆维修", "咨询服务")
+)
+#: Lump-sum categories, tendered as one job (construction, services).
+_JOB_CATEGORIES = tuple(_CAT[n] for n in ("工程施工", "技术服务", "后勤物业", "劳务外包"))
+_HOLIDAY_DAYS = np.array(
+    [(np.datetime64(h) - np.datetime64("2023-01-01")).astype(int) for h in HOLIDAYS], dtype=np.int64
+)
+
+
+# ---- shared helpers ---------------------------------------------------------------------
+def _log_uniform(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
+    return np.exp(rng.uniform(math.log(low), math.log(high), n))
+
+
+def _free(w: World, mask: np.ndarray) -> np.ndarray:
+    c = w.contracts
+    assert c is not None
+    return np.flatnonzero(mask & ~c.reserved)
+
+
+def _take(w: World, pools: list[np.ndarray], k: int) -> np.ndarray:
+    """Up to ``k`` free orders, drawn from the first pool, topped up from the next ones."""
+    c = w.contracts
+    assert c is not None
+    chosen: list[np.ndarray] = []
+    need = k
+    for pool in pools:
+        if need <= 0:
+            break
+        pool = pool[~c.reserved[pool]]
+        if len(pool) > need:
+            pool = w.rng.choice(pool, need, replace=False)
+        c.reserved[pool] = True
+        chosen.append(pool)
+        need -= len(pool)
+    return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def _unprotected_employees(w: World, roles: tuple[int, ...]) -> np.ndarray:
+    emp = w.employees
+    ok = emp["role"].isin(roles).to_numpy().copy()
+    ok &= (emp["leave_day"].to_numpy() == NO_LEAVE) & (emp["hire_day"].to_numpy() <= 0)
+    ok[list(w.protected_employees)] = False
+    return np.flatnonzero(ok)
+
+
+def _busy_manager(w: World, min_orders: int) -> int:
+    """A level-1 signer not yet in a scheme, likelier the more free orders they sign."""
+    c = w.contracts
+    assert c is not None
+    candidates = _unprotected_employees(w, (MANAGER, DEPUTY))
+    load = np.bincount(c.approver1[~c.reserved], minlength=len(w.employees))[candidates]
+    eligible = load >= min_orders
+    if eligible.any():
+        candidates, load = candidates[eligible], load[eligible]
+    return int(w.rng.choice(candidates, p=load / load.sum()) if load.sum() else w.rng.choice(candidates))
+
+
+def _orders_signed_by(w: World, manager: int, cats: tuple[int, ...] | None = None) -> list[np.ndarray]:
+    """Pools of free orders for a manager: theirs in ``cats``, theirs in any category, their department's."""
+    c = w.contracts
+    assert c is not None
+    dept = int(w.employees.at[manager, "dept"])
+    mine = (c.approver1 == manager) & (c.cat != UTILITY_CATEGORY)
+    pools = []
+    if cats is not None:
+        pools.append(_free(w, mine & np.isin(c.cat, cats)))
+    pools.append(_free(w, mine))
+    pools.append(_free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)))
+    return pools
+
+
+def _assign(
+    w: World,
+    idx: np.ndarray,
+    *,
+    cat: int | None = None,
+    supplier: int | None = None,
+    signer: int | None = None,
+) -> None:
+    c = w.contracts
+    assert c is not None
+    if signer is not None:
+        c.approver1[idx] = signer
+    if cat is not None:
+        c.cat[idx] = cat
+    if supplier is not None:
+        c.supplier[idx] = supplier
+
+
+def _favourite_category(w: World, manager: int, allowed: tuple[int, ...]) -> int:
+    c = w.contracts
+    assert c is not None
+    signed = c.cat[(c.approver1 == manager) & ~c.reserved]
+    counts = np.bincount(signed, minlength=len(CATEGORIES))[list(allowed)]
+    if counts.max() == 0:
+        return int(w.rng.choice(allowed))
+    return int(allowed[int(counts.argmax())])
+
+
+def _front_company(w: World, cat: int, region: int) -> int:
+    return int(w.new_suppliers(np.array([cat]), np.array([region]), kind="scheme", small=True)[0])
+
+
+def _relative_of(w: World, employee: int, spouse: bool, bank: bool = False) -> int:
+    """A new person tied to ``employee`` as spouse or (same-surname) relative."""
+    rng = w.rng
+    emp = w.employees
+    own_gender = emp.at[employee, "gender"]
+    if spouse:
+        gender = "F" if own_gender == "M" else "M"
+        surnames = None
+    else:
+        gender = "M" if rng.random() < 0.6 else "F"
+        surnames = np.array([surname_of(emp.at[employee, "name"])])
+    person = int(
+        w.new_persons(
+            np.array([gender]),
+            np.array([int(emp.at[employee, "region"])]),
+            surnames=surnames,
+            phone_share=1.0,
+            id_share=1.0,
+            bank_share=1.0 if bank else 0.3,
+        )[0]
+    )
+    w.relate("person", person, "SPOUSE_OF" if spouse else "RELATIVE_OF", "employee", employee)
+    return person
+
+
+def _quiet_start(w: World, span: int, latest: int) -> int:
+    """A first day such that ``span`` days from it contain no public holiday."""
+    for _ in range(200):
+        day = int(w.rng.integers(FIRST_REQUEST_DAY, latest))
+        if not ((day <= _HOLIDAY_DAYS) & (day + span >= _HOLIDAY_DAYS)).any():
+            return day
+    return int(w.rng.integers(FIRST_REQUEST_DAY, latest))
+
+
+def _small_orders(w: World, idx: np.ndarray) -> None:
+    """Orders within a department manager's own limit, so one signature suffices."""
+    c = w.contracts
+    assert c is not None
+    w.price(
+        idx, _log_uniform(w.rng, 6_000, APPROVAL_LIMITS[0] * 0.99, len(idx)), max_unit_share=0.8, cap=True
+    )
+    c.method[idx] = np.where(w.rng.random(len(idx)) < 0.7, INQUIRY, NEGOTIATION)
+
+
+# ---- schemes ----------------------------------------------------------------------------
+def favoritism(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    manager = _busy_manager(w, 12)
+    dept = int(w.employees.at[manager, "dept"])
+    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES)
+    signed_in_cat = int(((c.approver1 == manager) & (c.cat == cat) & ~c.reserved).sum())
+    k = int(np.clip(round(0.6 * signed_in_cat), 8, 200))
+    idx = _take(w, _orders_signed_by(w, manager, (cat,)), k)
+    supplier = _front_company(w, cat, int(w.dept_region[dept]))
+    _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
+    _small_orders(w, idx)
+    w.label("favoritism", n, "employee", manager)
+    w.label("favoritism", n, "supplier", supplier)
+
+
+def split_purchase(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    limit = APPROVAL_LIMITS[0] if n % 2 else APPROVAL_LIMITS[1]
+    staff = _unprotected_employees(w, (STAFF,))
+    volume = w.dept_volume[w.employees["dept"].to_numpy()[staff]]
+    requester = int(rng.choice(staff, p=volume / volume.sum()))
+    dept = int(w.employees.at[requester, "dept"])
+    allowed = [cat for cat in _SMALL_ORDER_CATEGORIES if w.dept_mix[dept, cat] > 0] or list(
+        _SMALL_ORDER_CATEGORIES
+    )
+    cat = int(rng.choice(allowed))
+    sellers = np.flatnonzero(
+        (w.suppliers["category"].to_numpy() == cat)
+        & (w.suppliers["kind"].to_numpy() == "pool")
+        & (w.suppliers["weight"].to_numpy() > 0)
+    )
+    sellers = np.setdiff1d(sellers, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    supplier = int(rng.choice(sellers))
+    parts = int(rng.integers(3, 6))
+    idx = _take(
+        w,
+        [
+            _free(w, (c.dept == dept) & (c.cat == cat)),
+            _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
+        ],
+        parts,
+    )
+    _assign(w, idx, cat=cat, supplier=supplier)
+    c.requester[idx] = requester
+    first = _quiet_start(w, 16, SPAN_DAYS - 120)
+    c.request_day[idx] = first + np.sort(rng.integers(0, 5, len(idx)))
+    c.fast[idx] = True
+    w.price(idx, rng.uniform(0.86 * limit, 0.995 * limit, len(idx)), max_unit_share=0.02, cap=True)
+    cheap = (INQUIRY, DIRECT) if limit == APPROVAL_LIMITS[0] else (INQUIRY, NEGOTIATION)
+    c.method[idx] = rng.choice(cheap, len(idx))
+    w.label("split_purchase", n, "employee", requester)
+    w.label("split_purchase", n, "supplier", supplier)
+    for i in idx:
+        w.label("split_purchase", n, "contract", int(i))
+
+
+def self_approval(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    manager = _busy_manager(w, 3)
+    idx = _take(w, _orders_signed_by(w, manager), int(w.rng.integers(1, 3)))
+    _assign(w, idx, signer=manager)
+    c.requester[idx] = manager
+    w.label("self_approval", n, "employee", manager)
+    for i in idx:
+        w.label("self_approval", n, "contract", int(i))
+
+
+def relative_supplier(w: World, n: int) -> None:
+    rng = w.rng
+    manager = _busy_manager(w, 6)
+    dept = int(w.employees.at[manager, "dept"])
+    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES)
+    supplier = _front_company(w, cat, int(w.dept_region[dept]))
+    person = _relative_of(w, manager, spouse=n % 2 == 1)
+    since = int(w.suppliers.at[supplier, "registered_day"])
+    # the tie runs through ownership, the legal representative, or both
+    variant = (n - 1) % 3
+    if variant in (0, 1):
+        w.relate(
+            "person", person, "OWNS", "supplier", supplier, float(np.round(rng.uniform(0.6, 1.0), 2)), since
+        )
+    if variant in (0, 2):
+        w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
+        w.suppliers.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
+    idx = _take(w, _orders_signed_by(w, manager, (cat,)), int(rng.integers(3, 7)))
+    _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
+    _small_orders(w, idx)
+    w.label("relative_supplier", n, "employee", manager)
+    w.label("relative_supplier", n, "person", person)
+    w.label("relative_supplier", n, "supplier", supplier)
+
+
+def _restyle(
+    written: str, number: str, writer: Callable[[str, int], str], styles: int, rng: np.random.Generator
+) -> str:
+    """``number`` written in a style other than ``written`` (so only normalisation shows they match)."""
+    for style in rng.permutation(styles):
+        other = writer(number, int(style))
+        if other != written:
+            return other
+    return written
+
+
+def shared_identifier(w: World, n: int) -> None:
+    rng = w.rng
+    manager = _busy_manager(w, 5)
+    dept = int(w.employees.at[manager, "dept"])
+    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES)
+    supplier = _front_company(w, cat, int(w.dept_region[dept]))
+    emp, sup = w.employees, w.suppliers
+    if n % 2:
+        digits = emp.at[manager, "phone_digits"]
+        sup.at[supplier, "phone_digits"] = digits
+        sup.at[supplier, "phone"] = _restyle(
+            emp.at[manager, "phone"], digits, write_phone, MOBILE_STYLES, rng
+        )
+    else:
+        digits = emp.at[manager, "bank_digits"]
+        sup.at[supplier, "bank_digits"] = digits
+        sup.at[supplier, "bank_account"] = _restyle(
+            emp.at[manager, "bank_account"], digits, write_account, ACCOUNT_STYLES, rng
+        )
+    idx = _take(w, _orders_signed_by(w, manager, (cat,)), int(rng.integers(3, 6)))
+    _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
+    _small_orders(w, idx)
+    w.label("shared_identifier", n, "employee", manager)
+    w.label("shared_identifier", n, "supplier", supplier)
+
+
+def ownership_cycle(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    procuring = w.procuring_departments
+    dept = int(rng.choice(procuring, p=w.dept_volume[procuring] / w.dept_volume[procuring].sum()))
+    mix = w.dept_mix[dept].copy()
+    mix[UTILITY_CATEGORY] = 0
+    cats = rng.choice(len(CATEGORIES), 3, p=mix / mix.sum())
+    region = np.full(3, int(w.dept_region[dept]))
+    members = w.new_suppliers(cats, region, kind="scheme")
+    for a, b in ((0, 1), (1, 2), (2, 0)):
+        since = int(
+            max(w.suppliers.at[members[a], "registered_day"], w.suppliers.at[members[b], "registered_day"])
+        )
+        w.relate(
+            "supplier",
+            members[a],
+            "OWNS",
+            "supplier",
+            members[b],
+            float(np.round(rng.uniform(0.2, 0.6), 2)),
+            since,
+        )
+    for member, cat in zip(members, cats, strict=True):
+        idx = _take(
+            w,
+            [
+                _free(w, (c.dept == dept) & (c.cat == cat)),
+                _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
+            ],
+            int(rng.integers(2, 5)),
+        )
+        _assign(w, idx, cat=int(cat), supplier=int(member))
+        w.price(idx, w.draw_amounts(np.full(len(idx), cat)))
+    for member in members:
+        w.label("ownership_cycle", n, "supplier", int(member))
+
+
+def payment_to_staff(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    protected = np.array(sorted(w.protected_employees), dtype=np.int64)
+    candidates = _free(
+        w,
+        (c.amount_fen >= 100_000_00)
+        & (c.request_day <= SPAN_DAYS - 300)
+        & (c.cat != UTILITY_CATEGORY)
+        & ~np.isin(c.approver1, protected)
+        & ~np.isin(c.requester, protected),
+    )
+    order = int(_take(w, [candidates], 1)[0])
+    employee = int(c.approver1[order] if n % 2 == 0 else c.requester[order])
+    supplier_name = w.suppliers.at[int(c.supplier[order]), "name"]
+    if n % 3 == 0:
+        person = _relative_of(w, employee, spouse=True, bank=True)
+        digits, holder = w.persons.at[person, "bank_digits"], w.persons.at[person, "name"]
+        w.persons.at[person, "bank_account"] = write_account(digits, 0)
+    else:
+        person, digits, holder = -1, w.employees.at[employee, "bank_digits"], w.employees.at[employee, "name"]
+    written = write_account(digits, int(rng.integers(1, 3)))
+    payee = supplier_name if rng.random() < 0.5 else holder
+    w.diverted_payments[order] = (written, payee, float(np.round(rng.uniform(0.05, 0.2), 2)))
+    w.label("payment_to_staff", n, "payment", ("diverted", order))
+    w.label("payment_to_staff", n, "employee", employee)
+    if person >= 0:
+        w.label("payment_to_staff", n, "person", person)
+
+
+def bid_rotation(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    cat = _JOB_CATEGORIES[(n - 1) % len(_JOB_CATEGORIES)]
+    size = 3 + (n - 1) % 3
+    region = int(rng.integers(0, len(w.regions)))
+    members = w.new_suppliers(np.full(size, cat), np.full(size, region), kind="scheme")
+    tenders = int(rng.integers(8, 13)) + w.sizes.instances // 2
+    idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], tenders)
+    idx = idx[np.argsort(c.request_day[idx], kind="stable")]
+    # members take turns, in date order
+    winners = members[(np.arange(len(idx)) + int(rng.integers(0, size))) % size]
+    _assign(w, idx, cat=cat)
+    c.supplier[idx] = winners
+    estimate = _log_uniform(rng, 500_000, 5_000_000, len(idx))
+    w.price(idx, estimate * rng.uniform(1.02, 1.08, len(idx)))
+    outsiders = np.flatnonzero(
+        (w.suppliers["category"].to_numpy() == cat) & (w.suppliers["weight"].to_numpy() > 0)
+    )
+    for i, winner in zip(idx, winners, strict=True):
+        won = int(c.amount_fen[i])
+        covers = [m for m in members if m != winner]
+        # cover bids sit a hair above the winner
+        markups = np.sort(rng.uniform(0.008, 0.035, len(covers)))
+        bidders = [int(winner), *(int(m) for m in covers)]
+        fen = [won, *(round(won * (1 + u)) for u in markups)]
+        if rng.random() < 0.3 and len(outsiders):
+            bidders.append(int(rng.choice(outsiders)))
+            fen.append(round(won * rng.uniform(1.08, 1.2)))
+        w.scripted_tenders[int(i)] = (np.array(bidders, dtype=np.int64), np.array(fen, dtype=np.int64))
+    c.method[idx] = np.where(c.amount_fen[idx] > OPEN_TENDER_THRESHOLD * 100, OPEN, INVITED)
+    for member in members:
+        w.label("bid_rotation", n, "supplier", int(member))
+    for i in idx:
+        w.label("bid_rotation", n, "tender", ("tender", int(i)))
+
+
+def price_inflation(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    cat = GOODS_CATEGORIES[(n - 1) % len(GOODS_CATEGORIES)]
+    items, counts = np.unique(c.item[c.cat == cat], return_counts=True)
+    item = int(rng.choice(items[np.argsort(-counts, kind="stable")][:3]))
+    sup = w.suppliers
+    sellers = np.flatnonzero(
+        (sup["category"].to_numpy() == cat)
+        & (sup["kind"].to_numpy() == "pool")
+        & (sup["weight"].to_numpy() > 0)
+    )
+    sellers = sellers[np.argsort(-sup["weight"].to_numpy()[sellers], kind="stable")][3:]
+    sellers = np.setdiff1d(sellers, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    supplier = int(rng.choice(sellers))
+    idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], int(rng.integers(4, 9)))
+    _assign(w, idx, cat=cat, supplier=supplier)
+    targets = _log_uniform(rng, 20_000, 180_000, len(idx))
+    w.price(idx, targets, item=item, price_factor=rng.uniform(1.8, 2.6, len(idx)))
+    c.method[idx] = rng.choice((NEGOTIATION, SINGLE_SOURCE, INQUIRY), len(idx))
+    w.label("price_inflation", n, "supplier", supplier)
+    for i in idx:
+        w.label("price_inflation", n, "contract", int(i))
+
+
+def after_hours(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    manager = _busy_manager(w, 10)
+    idx = _take(w, _orders_signed_by(w, manager), int(rng.integers(6, 11)))
+    _assign(w, idx, signer=manager)
+    first = int(rng.integers(FIRST_REQUEST_DAY, SPAN_DAYS - 120))
+    day = first + np.sort(rng.integers(0, 14, len(idx)))
+    c.request_day[idx] = day
+    # late at night (22:00-01:30) or in the middle of a weekend day
+    weekday = (day + 6) % 7  # 2023-01-01 was a Sunday; Monday = 0
+    to_weekend = (5 - weekday) % 7 + rng.integers(0, 2, len(idx))
+    at_night = rng.random(len(idx)) < 0.6
+    night = day * DAY + rng.integers(22 * 3600, int(25.5 * 3600), len(idx))
+    weekend = (day + to_weekend) * DAY + rng.integers(9 * 3600, 23 * 3600, len(idx))
+    c.step1_time[idx] = np.where(at_night, night, weekend)
+    w.label("after_hours", n, "employee", manager)
+    for i in idx:
+        w.label("after_hours", n, "contract", int(i))
+
+
+def repeat_direct_awards(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    used = {int(ref) for s, _, kind, ref in w.labels if s == "repeat_direct_awards" and kind == "department"}  # type: ignore[call-overload]
+    procuring = [d for d in w.procuring_departments if int(d) not in used] or list(w.procuring_departments)
+    dept = int(rng.choice(procuring))
+    cats = [cat for cat in _JOB_CATEGORIES if w.dept_mix[dept, cat] > 0] or [_CAT["技术服务"]]
+    cat = int(rng.choice(cats))
+    supplier = int(w.new_suppliers(np.array([cat]), np.array([int(w.dept_region[dept])]), kind="scheme")[0])
+    amounts = list(_log_uniform(rng, 300_000, 950_000, int(rng.integers(4, 8))))
+    while sum(amounts) <= 1.1 * OPEN_TENDER_THRESHOLD:
+        amounts.append(float(_log_uniform(rng, 300_000, 950_000, 1)[0]))
+    idx = _take(
+        w,
+        [
+            _free(w, (c.dept == dept) & (c.cat == cat)),
+            _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
+        ],
+        len(amounts),
+    )
+    _assign(w, idx, cat=cat, supplier=supplier)
+    w.price(idx, np.array(amounts[: len(idx)]), cap=True)
+    first = int(rng.integers(FIRST_REQUEST_DAY, SPAN_DAYS - 420))
+    c.request_day[idx] = first + np.sort(rng.integers(0, 330, len(idx)))
+    c.method[idx] = np.where(rng.random(len(idx)) < 0.6, SINGLE_SOURCE, DIRECT)
+    w.label("repeat_direct_awards", n, "department", dept)
+    w.label("repeat_direct_awards", n, "supplier", supplier)
+
+
+# ---- decoys -----------------------------------------------------------------------------
+def decoy_monopoly_utility(w: World, n: int) -> None:
+    utility = int(np.flatnonzero(w.suppliers["kind"].to_numpy() == "utility")[0])
+    w.label("decoy_monopoly_utility", n, "supplier", utility)
+
+
+def _hub_crowd(w: World) -> np.ndarray:
+    """Headquarters staff and deputy managers not in any scheme, in random order."""
+    emp = w.employees
+    hq = np.flatnonzero(
+        (w.dept_region[emp["dept"].to_numpy()] == 0) & emp["role"].isin((STAFF, DEPUTY)).to_numpy()
+    )
+    crowd = np.setdiff1d(hq, np.array(sorted(w.protected_employees), dtype=np.int64))
+    return w.rng.permutation(crowd)[: int(np.clip(round(0.08 * len(emp)), 15, 600))]
+
+
+def decoy_hub_address(w: World, n: int) -> None:
+    internal = np.flatnonzero(w.suppliers["kind"].to_numpy() == "internal")[:3]
+    w.suppliers.loc[internal, "address"] = HQ_ADDRESS
+    crowd = _hub_crowd(w)
+    w.employees.loc[crowd, "address"] = HQ_ADDRESS
+    for s in internal:
+        w.label("decoy_hub_address", n, "supplier", int(s))
+    for e in crowd:
+        w.label("decoy_hub_address", n, "employee", int(e))
+
+
+def decoy_switchboard(w: World, n: int) -> None:
+    rng = w.rng
+    internal = np.flatnonzero(w.suppliers["kind"].to_numpy() == "internal")[3:]
+    crowd = _hub_crowd(w)
+    for kind, rows in (("supplier", internal), ("employee", crowd)):
+        frame = w.suppliers if kind == "supplier" else w.employees
+        frame.loc[rows, "phone_digits"] = SWITCHBOARD
+        frame.loc[rows, "phone"] = [write_phone(SWITCHBOARD, int(s)) for s in rng.integers(0, 5, len(rows))]
+        for r in rows:
+            w.label("decoy_switchboard", n, kind, int(r))
+
+
+def decoy_relative_no_approval(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    employee = int(rng.choice(_unprotected_employees(w, (STAFF,))))
+    sup = w.suppliers
+    owned = {
+        dst
+        for st, _, rel, dt, dst, _, _ in w.relations
+        if rel in ("OWNS", "LEGAL_REP_OF") and dt == "supplier"
+    }
+    busy = np.bincount(c.supplier, minlength=len(sup)) >= 3
+    candidates = np.flatnonzero(busy & (sup["kind"].to_numpy() == "pool") & (sup["weight"].to_numpy() > 0))
+    candidates = np.array(
+        [s for s in candidates if int(s) not in owned and int(s) not in w.protected_suppliers], dtype=np.int64
+    )
+    supplier = int(rng.choice(candidates))
+    person = _relative_of(w, employee, spouse=n % 2 == 1)
+    since = int(sup.at[supplier, "registered_day"])
+    w.relate(
+        "person", person, "OWNS", "supplier", supplier, float(np.round(rng.uniform(0.51, 1.0), 2)), since
+    )
+    w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
+    sup.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
+    # the employee keeps clear of the relative's company
+    w.reassign_requesters(
+        np.flatnonzero((c.supplier == supplier) & (c.requester == employee)), avoid=employee
+    )
+    w.label("decoy_relative_no_approval", n, "employee", employee)
+    w.label("decoy_relative_no_approval", n, "person", person)
+    w.label("decoy_relative_no_approval", n, "supplier", supplier)
+
+
+def decoy_competitive_cobidders(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    cat = _CAT["技术服务"] if n % 2 else _CAT["工程施工"]
+    sup = w.suppliers
+    firms = np.flatnonzero(
+        (sup["category"].to_numpy() == cat)
+        & (sup["kind"].to_numpy() == "pool")
+        & (sup["weight"].to_numpy() > 0)
+    )
+    firms = np.setdiff1d(firms, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    firms = firms[np.argsort(-sup["weight"].to_numpy()[firms], kind="stable")]
+    group, others = firms[:4], firms[4:]
+    tenders = int(rng.integers(10, 16)) + w.sizes.instances
+    idx = _take(
+        w,
+        [
+            _free(w, (c.cat == cat) & (c.amount_fen > 300_000_00)),
+            _free(w, c.cat == cat),
+            _free(w, c.cat != UTILITY_CATEGORY),
+        ],
+        tenders,
+    )
+    _assign(w, idx, cat=cat)
+    estimate = _log_uniform(rng, 400_000, 4_000_000, len(idx))
+    for i, est in zip(idx, estimate, strict=True):
+        rivals = rng.choice(others, int(rng.integers(1, 3)), replace=False) if len(others) >= 2 else others
+        bidders = np.concatenate([group, rivals]).astype(np.int64)
+        bids = est * np.clip(rng.normal(0.95, 0.05, len(bidders)), 0.78, 1.2)
+        win = int(np.argmin(bids))
+        c.supplier[i] = bidders[win]
+        w.price(np.array([i]), np.array([bids[win]]))
+        fen = np.round(bids * 100).astype(np.int64)
+        fen[win] = c.amount_fen[i]
+        fen = np.where((np.arange(len(fen)) != win) & (fen <= fen[win]), fen[win] + 100_00, fen)
+        w.scripted_tenders[int(i)] = (bidders, fen)
+    c.method[idx] = np.where(c.amount_fen[idx] > OPEN_TENDER_THRESHOLD * 100, OPEN, INVITED)
+    for s in group:
+        w.label("decoy_competitive_cobidders", n, "supplier", int(s))
+
+
+def decoy_big_legit_contracts(w: World, n: int) -> None:
+    c = w.contracts
+    assert c is not None
+    cat = _CAT["工程施工"]
+    idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], 1)
+    _assign(w, idx, cat=cat)
+    if w.suppliers.at[int(c.supplier[idx[0]]), "category"] != cat:
+        pool = np.flatnonzero(
+            (w.suppliers["category"].to_numpy() == cat) & (w.suppliers["kind"].to_numpy() == "pool")
+        )
+        weight = w.suppliers["weight"].to_numpy()[pool]
+        c.supplier[idx] = w.rng.choice(pool, p=weight / weight.sum())
+    w.price(idx, _log_uniform(w.rng, 8_000_000, 60_000_000, len(idx)))
+    c.method[idx] = OPEN
+    w.label("decoy_big_legit_contracts", n, "contract", int(idx[0]))
+
+
+#: Planted schemes, in the order they are planted (the ones that need most orders first).
+SCHEME_PLANTERS: dict[str, Callable[[World, int], None]] = {
+    "favoritism": favoritism,
+    "split_purchase": split_purchase,
+    "self_approval": self_approval,
+    "relative_supplier": relative_supplier,
+    "shared_identifier": shared_identifier,
+    "ownership_cycle": ownership_cycle,
+    "payment_to_staff": payment_to_staff,
+    "bid_rotation": bid_rotation,
+    "price_inflation": price_inflation,
+    "after_hours": after_hours,
+    "repeat_direct_awards": repeat_direct_awards,
+}
+DECOY_PLANTERS: dict[str, Callable[[World, int], None]] = {
+    "decoy_monopoly_utility": decoy_monopoly_utility,
+    "decoy_hub_address": decoy_hub_address,
+    "decoy_switchboard": decoy_switchboard,
+    "decoy_relative_no_approval": decoy_relative_no_approval,
+    "decoy_competitive_cobidders": decoy_competitive_cobidders,
+    "decoy_big_legit_contracts": decoy_big_legit_contracts,
+}
+
+
+def _decoy_instances(name: str, instances: int) -> int:
+    if name in ("decoy_monopoly_utility", "decoy_hub_address", "decoy_switchboard"):
+        return 1
+    if name == "decoy_big_legit_contracts":
+        return max(3, instances)
+    return max(1, instances // 2)
+
+
+def plant_all(w: World) -> dict[str, int]:
+    """Plant every scheme and decoy; returns the number of instances of each."""
+    counts: dict[str, int] = {}
+    for name, planter in SCHEME_PLANTERS.items():
+        counts[name] = w.sizes.instances
+        for n in range(1, counts[name] + 1):
+            planter(w, n)
+    for name, planter in DECOY_PLANTERS.items():
+        counts[name] = _decoy_instances(name, w.sizes.instances)
+        for n in range(1, counts[name] + 1):
+            planter(w, n)
+    return counts

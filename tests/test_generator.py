@@ -1,0 +1,620 @@
+"""The synthetic generator: data-contract files, determinism, and planted ground truth
+that really is in the data."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from loaders.generator import DECOYS, MIN_SCALE, SCHEMES, GenerateSummary, generate
+from loaders.identifiers import is_valid_credit_code, is_valid_id_number
+
+# Columns as DATA_CONTRACT.md names them, in its order.
+CONTRACT_COLUMNS = {
+    "employees": [
+        "employee_id",
+        "name",
+        "department_id",
+        "department_name",
+        "position",
+        "hire_date",
+        "leave_date",
+        "phone",
+        "id_number",
+        "bank_account",
+        "address",
+    ],
+    "suppliers": [
+        "supplier_id",
+        "name",
+        "credit_code",
+        "legal_rep",
+        "phone",
+        "address",
+        "bank_account",
+        "registered_date",
+        "registered_capital",
+        "blacklisted",
+    ],
+    "persons": ["person_id", "name", "phone", "id_number", "bank_account", "address"],
+    "relations": ["src_type", "src_id", "relation", "dst_type", "dst_id", "share", "since"],
+    "contracts": [
+        "contract_id",
+        "supplier_id",
+        "amount",
+        "signed_date",
+        "department_id",
+        "requester_id",
+        "category",
+        "item",
+        "quantity",
+        "unit_price",
+        "method",
+        "tender_id",
+    ],
+    "approvals": ["contract_id", "step", "approver_id", "decision", "approved_at"],
+    "bids": ["tender_id", "supplier_id", "bid_amount", "is_winner", "submitted_at"],
+    "payments": ["payment_id", "contract_id", "payee_account", "payee_name", "amount", "paid_at"],
+    "labels": ["scheme", "instance_id", "entity_type", "entity_id"],
+}
+METHODS = {"open", "invited", "negotiation", "single_source", "inquiry", "direct"}
+ID_COLUMN = {
+    "employees": "employee_id",
+    "suppliers": "supplier_id",
+    "persons": "person_id",
+    "contracts": "contract_id",
+    "payments": "payment_id",
+}
+
+
+class Data:
+    """A generated folder read back as text, the way a loader sees it."""
+
+    def __init__(self, folder: Path, summary: GenerateSummary) -> None:
+        self.folder = folder
+        self.summary = summary
+        self.frames = {
+            name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+            for name in CONTRACT_COLUMNS
+        }
+        self.policy = yaml.safe_load((folder / "policy.yaml").read_text(encoding="utf-8"))
+        self.contracts = self["contracts"].assign(amount_yuan=lambda f: f["amount"].astype(float))
+        self.approvals = self["approvals"].assign(at=lambda f: pd.to_datetime(f["approved_at"]))
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def labelled(self, scheme: str) -> dict[str, pd.DataFrame]:
+        """Label rows of ``scheme`` per instance."""
+        labels = self["labels"]
+        return dict(iter(labels[labels["scheme"] == scheme].groupby("instance_id")))
+
+    @staticmethod
+    def ids(group: pd.DataFrame, entity_type: str) -> list[str]:
+        return group.loc[group["entity_type"] == entity_type, "entity_id"].tolist()
+
+    def approved_by(self, employee_id: str) -> set[str]:
+        return set(self.approvals.loc[self.approvals["approver_id"] == employee_id, "contract_id"])
+
+    def relations(self, relation: str) -> pd.DataFrame:
+        rel = self["relations"]
+        return rel[rel["relation"] == relation]
+
+
+def normalise_number(text: str) -> str:
+    """Digits only, full-width folded, without a +86 / 0086 country prefix."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", text))
+    if digits.startswith("0086"):
+        return digits[4:]
+    if digits.startswith("86") and len(digits) == 13:
+        return digits[2:]
+    return digits
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Data:
+    folder = tmp_path_factory.mktemp("generated")
+    summary = generate(folder, scale=2000, seed=7)
+    return Data(folder, summary)
+
+
+# ---- the files ------------------------------------------------------------------------------
+def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path: Path, data: Data) -> None:
+    generate(tmp_path / "again", scale=2000, seed=7)
+    generate(tmp_path / "other", scale=2000, seed=8)
+    first = file_digests(data.folder)
+    assert file_digests(tmp_path / "again") == first
+    other = file_digests(tmp_path / "other")
+    assert other.keys() == first.keys()
+    assert all(other[name] != first[name] for name in first if name.endswith(".csv"))
+
+
+def test_every_file_has_exactly_the_data_contract_columns(data: Data) -> None:
+    for name, columns in CONTRACT_COLUMNS.items():
+        header = (data.folder / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+        assert header.split(",") == columns, name
+    assert sorted(p.name for p in data.folder.iterdir()) == sorted(
+        [f"{name}.csv" for name in CONTRACT_COLUMNS] + ["policy.yaml"]
+    )
+
+
+def test_summary_counts_the_rows_written(data: Data) -> None:
+    assert data.summary.counts == {name: len(frame) for name, frame in data.frames.items()}
+    assert data.summary.counts["contracts"] == 2000
+
+
+def test_ids_are_unique_and_required_fields_present(data: Data) -> None:
+    for name, column in ID_COLUMN.items():
+        ids = data[name][column]
+        assert ids.is_unique and (ids != "").all(), name
+    for name, required in {
+        "employees": ["name"],
+        "suppliers": ["name"],
+        "persons": ["name"],
+        "contracts": ["supplier_id", "amount", "signed_date"],
+        "approvals": ["contract_id", "step", "approver_id", "approved_at"],
+        "bids": ["tender_id", "supplier_id", "bid_amount"],
+        "payments": ["payee_account", "amount", "paid_at"],
+    }.items():
+        for column in required:
+            assert (data[name][column] != "").all(), (name, column)
+
+
+def test_values_have_the_contract_types(data: Data) -> None:
+    c = data.contracts
+    assert (c["amount_yuan"] > 0).all()
+    assert c["signed_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert data.approvals["approved_at"].str.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}").all()
+    assert data["payments"]["paid_at"].str.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}").all()
+    assert set(c["method"]) <= METHODS
+    assert set(data["bids"]["is_winner"]) == {"true", "false"}
+    assert set(data["suppliers"]["blacklisted"]) == {"true", "false"}
+    assert set(data.approvals["decision"]) <= {"approve", ""}
+    priced = c[(c["quantity"] != "") & (c["unit_price"] != "")]
+    assert np.allclose(
+        priced["quantity"].astype(float) * priced["unit_price"].astype(float), priced["amount_yuan"]
+    )
+    # nothing happens after the extract's last day
+    assert c["signed_date"].max() <= "2025-12-31"
+    assert data["payments"]["paid_at"].max() <= "2025-12-31T23:59:59"
+
+
+def test_references_point_at_existing_records(data: Data) -> None:
+    employees = set(data["employees"]["employee_id"])
+    suppliers = set(data["suppliers"]["supplier_id"])
+    persons = set(data["persons"]["person_id"])
+    contracts = set(data["contracts"]["contract_id"])
+    departments = set(data["employees"]["department_id"])
+    c = data["contracts"]
+    assert set(c["supplier_id"]) <= suppliers
+    assert set(c["requester_id"]) - {""} <= employees
+    assert set(c["department_id"]) - {""} <= departments
+    assert set(data.approvals["approver_id"]) <= employees
+    assert set(data.approvals["contract_id"]) == contracts
+    assert set(data["payments"]["contract_id"]) <= contracts
+    bids = data["bids"]
+    assert set(bids["supplier_id"]) <= suppliers
+    assert set(bids["tender_id"]) == set(c["tender_id"]) - {""}
+    parties = {"employee": employees, "supplier": suppliers, "person": persons}
+    for end in ("src", "dst"):
+        for kind, group in data["relations"].groupby(f"{end}_type"):
+            assert set(group[f"{end}_id"]) <= parties[kind], (end, kind)
+    tenders = set(c["tender_id"]) - {""}
+    known = {**parties, "contract": contracts, "department": departments, "tender": tenders}
+    known["payment"] = set(data["payments"]["payment_id"])
+    for kind, group in data["labels"].groupby("entity_type"):
+        assert set(group["entity_id"]) <= known[kind], kind
+
+
+def test_each_tender_has_three_to_six_bids_and_one_winner_who_got_the_contract(data: Data) -> None:
+    bids = data["bids"]
+    sizes = bids.groupby("tender_id").size()
+    assert sizes.between(3, 6).all()
+    winners = bids[bids["is_winner"] == "true"]
+    assert winners["tender_id"].is_unique and set(winners["tender_id"]) == set(sizes.index)
+    c = data["contracts"].set_index("tender_id").loc[winners["tender_id"]]
+    assert (c["supplier_id"].to_numpy() == winners["supplier_id"].to_numpy()).all()
+    assert (c["amount"].to_numpy() == winners["bid_amount"].to_numpy()).all()
+    assert not bids.duplicated(["tender_id", "supplier_id"]).any()
+    # the lowest bid usually wins
+    lowest = bids.loc[bids["bid_amount"].astype(float).groupby(bids["tender_id"]).idxmin()]
+    assert (lowest["is_winner"] == "true").mean() > 0.75
+
+
+def test_approval_chains_follow_the_policy_limits_and_roles(data: Data) -> None:
+    limits = [level["max_amount"] for level in data.policy["approval_limits"]]
+    assert limits == sorted(limits)
+    c = data.contracts.set_index("contract_id")
+    a = data.approvals
+    steps = a.groupby("contract_id")["step"].agg(lambda s: sorted(int(x) for x in s))
+    expected = 1 + sum((c["amount_yuan"] > limit).astype(int) for limit in limits)
+    for contract_id, got in steps.items():
+        assert got == list(range(1, expected[contract_id] + 1)), contract_id
+    # each step signs later than the one before
+    ordered = a.assign(step=a["step"].astype(int)).sort_values(["contract_id", "step"])
+    later = ordered.groupby("contract_id")["at"].diff().dropna()
+    assert (later > pd.Timedelta(0)).all()
+    # level 1 is the department's manager or deputy, then 分管副总, 总经理, 董事长
+    emp = data["employees"].set_index("employee_id")
+    role = ordered.join(emp[["position", "department_id"]], on="approver_id")
+    role = role.join(c["department_id"].rename("buyer"), on="contract_id")
+    first = role[role["step"] == 1]
+    assert first["position"].isin(["部门经理", "部门副经理"]).all()
+    assert (first["department_id"] == first["buyer"])[first["buyer"] != ""].all()
+    for step, title in ((2, "分管副总"), (3, "总经理"), (4, "董事长")):
+        assert (role.loc[role["step"] == step, "position"] == title).all()
+    # chains are signed, then the contract
+    last = ordered.groupby("contract_id")["at"].max().dt.normalize()
+    signed = pd.to_datetime(c["signed_date"])
+    assert (signed.loc[last.index] >= last).all()
+    assert 2.0 < len(a) / len(c) < 3.5
+
+
+def test_routine_approvals_fall_in_working_hours_on_working_days(data: Data) -> None:
+    at = data.approvals["at"]
+    office = at.dt.hour.between(8, 18) & (at.dt.day_of_week < 5)
+    assert office.mean() > 0.95
+    assert (~office).sum() > 0  # some overtime, spread over everybody
+
+
+def test_sizes_grow_from_sensible_minimums(tmp_path: Path, data: Data) -> None:
+    small = generate(tmp_path / "small", scale=500, seed=3)
+    assert small.counts["contracts"] == 500
+    assert small.counts["employees"] >= 80 and small.counts["suppliers"] >= 120
+    assert set(small.instances) == set(SCHEMES) | set(DECOYS)
+    assert all(n >= 1 for n in small.instances.values())
+    labels = pd.read_csv(tmp_path / "small" / "labels.csv", dtype=str)
+    assert set(labels["scheme"]) == set(SCHEMES) | set(DECOYS)
+    big = data.summary.counts
+    assert 0.025 * 2000 <= big["employees"] <= 0.06 * 2000
+    assert 0.08 * 2000 <= big["suppliers"] <= 0.12 * 2000
+    assert 10 <= data["employees"]["department_id"].nunique() <= 60
+    with pytest.raises(ValueError, match="scale"):
+        generate(tmp_path / "tiny", scale=MIN_SCALE - 1, seed=1)
+
+
+# ---- realism ---------------------------------------------------------------------------------
+def test_identifiers_carry_valid_check_characters_with_a_little_noise(data: Data) -> None:
+    codes = data["suppliers"]["credit_code"]
+    valid = codes.map(is_valid_credit_code)
+    assert 1 <= (~valid).sum() <= 0.03 * len(codes)
+    ids = data["employees"]["id_number"]
+    ids = ids[ids.str.len() == 18]
+    valid_ids = ids.map(is_valid_id_number)
+    assert 1 <= (~valid_ids).sum() <= 0.03 * len(ids)
+    person_ids = data["persons"]["id_number"]
+    assert person_ids[person_ids != ""].map(is_valid_id_number).all()
+    # the 17th digit says the gender; names are two or three characters
+    assert data["employees"]["name"].str.len().between(2, 4).all()
+
+
+def test_phones_and_accounts_are_written_in_varied_ways(data: Data) -> None:
+    phones = pd.concat([data["employees"]["phone"], data["suppliers"]["phone"], data["persons"]["phone"]])
+    phones = phones[phones != ""]
+    assert phones.str.contains(r"^\+86|^0086").any()
+    assert phones.str.contains(" ").any() and phones.str.contains("-").any()
+    assert phones.map(lambda p: p != unicodedata.normalize("NFKC", p)).any()  # full-width digits
+    mobiles = phones.map(normalise_number)
+    assert mobiles.str.fullmatch(r"1\d{10}|0\d{9,11}").all()
+    accounts = data["employees"]["bank_account"]
+    assert accounts.str.contains(" ").any()
+    for column in ("phone", "id_number", "bank_account", "address"):
+        assert (data["employees"][column] == "").any(), column  # some optional fields are missing
+
+
+def test_background_has_no_accidental_red_flags(data: Data) -> None:
+    """Self-approval, shared identifiers and ownership cycles occur only where planted."""
+    labels = data["labels"]
+    planted = set(labels["entity_id"])
+    c = data["contracts"]
+    self_approved = c.merge(data.approvals, on="contract_id")
+    self_approved = self_approved[self_approved["requester_id"] == self_approved["approver_id"]]
+    assert set(self_approved["contract_id"]) <= set(
+        data.ids(labels[labels["scheme"] == "self_approval"], "contract")
+    )
+
+    def owners(frame: pd.DataFrame, id_column: str, column: str) -> pd.DataFrame:
+        values = frame[[id_column, column]][frame[column] != ""]
+        return values.assign(key=values[column].map(normalise_number))
+
+    for column in ("phone", "bank_account"):
+        emp = owners(data["employees"], "employee_id", column)
+        sup = owners(data["suppliers"], "supplier_id", column)
+        shared = emp.merge(sup, on="key")
+        assert set(shared["employee_id"]) <= planted and set(shared["supplier_id"]) <= planted, column
+
+    owns = data.relations("OWNS")
+    between_suppliers = owns[(owns["src_type"] == "supplier") & (owns["dst_type"] == "supplier")]
+    graph = nx.DiGraph(list(zip(between_suppliers["src_id"], between_suppliers["dst_id"], strict=True)))
+    cycles = [set(cycle) for cycle in nx.simple_cycles(graph)]
+    planted_cycles = [set(data.ids(g, "supplier")) for g in data.labelled("ownership_cycle").values()]
+    assert sorted(map(sorted, cycles)) == sorted(map(sorted, planted_cycles))
+
+
+# ---- ground truth ----------------------------------------------------------------------------
+def test_every_scheme_and_decoy_is_planted_and_labelled(data: Data) -> None:
+    labels = data["labels"]
+    assert not labels.duplicated().any()
+    assert all(name.startswith("decoy_") for name in DECOYS)
+    assert not any(name.startswith("decoy_") for name in SCHEMES)
+    per_scheme = labels.groupby("scheme")["instance_id"].nunique().to_dict()
+    assert per_scheme == data.summary.instances
+    for scheme in SCHEMES:
+        assert 3 <= per_scheme[scheme] <= 5, scheme
+    assert set(labels["entity_type"]) <= {
+        "employee",
+        "supplier",
+        "person",
+        "department",
+        "contract",
+        "tender",
+        "payment",
+    }
+    # an instance names at least two entities, so an alert can be matched to it
+    assert (labels.groupby("instance_id").size() >= 2).all() or set(
+        labels.groupby("instance_id").size().loc[lambda s: s < 2].index
+    ) <= {i for i in labels["instance_id"] if i.startswith("decoy_")}
+
+
+def test_favoritism_supplier_takes_a_far_larger_share_of_one_approver_than_of_the_market(data: Data) -> None:
+    c, a = data.contracts, data.approvals
+    for inst, group in data.labelled("favoritism").items():
+        (employee,), (supplier,) = data.ids(group, "employee"), data.ids(group, "supplier")
+        won = c[c["supplier_id"] == supplier]
+        assert len(won) >= 8, inst
+        assert set(won["contract_id"]) <= data.approved_by(employee), inst
+        category = won["category"].mode()[0]
+        in_category = c[c["category"] == category]
+        signed = in_category[in_category["contract_id"].isin(data.approved_by(employee))]
+        share_of_approver = (signed["supplier_id"] == supplier).mean()
+        market_share = (in_category["supplier_id"] == supplier).mean()
+        others = in_category[~in_category["contract_id"].isin(data.approved_by(employee))]
+        assert (others["supplier_id"] == supplier).sum() == 0, inst
+        assert share_of_approver >= 3 * market_share and share_of_approver >= 0.2, inst
+        assert len(a[a["contract_id"].isin(won["contract_id"])]) == len(won)  # one signature each
+
+
+def test_split_purchases_are_each_below_a_limit_and_together_above_it_within_the_window(data: Data) -> None:
+    c = data.contracts.set_index("contract_id")
+    limits = [level["max_amount"] for level in data.policy["approval_limits"]]
+    window = data.policy["split_window_days"]
+    for inst, group in data.labelled("split_purchase").items():
+        (employee,), (supplier,) = data.ids(group, "employee"), data.ids(group, "supplier")
+        parts = c.loc[data.ids(group, "contract")]
+        assert len(parts) >= 3, inst
+        assert (parts["requester_id"] == employee).all() and (parts["supplier_id"] == supplier).all(), inst
+        dates = pd.to_datetime(parts["signed_date"])
+        assert (dates.max() - dates.min()).days <= window, inst
+        amounts = parts["amount_yuan"]
+        limit = min(limit for limit in limits if limit > amounts.max())
+        assert (amounts > 0.8 * limit).all() and amounts.sum() > limit, inst
+
+
+def test_self_approval_contracts_are_approved_by_their_requester(data: Data) -> None:
+    c = data.contracts.set_index("contract_id")
+    for inst, group in data.labelled("self_approval").items():
+        (employee,) = data.ids(group, "employee")
+        contracts = data.ids(group, "contract")
+        assert contracts, inst
+        assert (c.loc[contracts, "requester_id"] == employee).all(), inst
+        assert set(contracts) <= data.approved_by(employee), inst
+
+
+def test_relative_supplier_is_owned_or_represented_by_the_approvers_relative(data: Data) -> None:
+    c = data.contracts
+    family = pd.concat([data.relations("SPOUSE_OF"), data.relations("RELATIVE_OF")])
+    ties = pd.concat([data.relations("OWNS"), data.relations("LEGAL_REP_OF")])
+    for inst, group in data.labelled("relative_supplier").items():
+        (employee,), (person,), (supplier,) = (data.ids(group, t) for t in ("employee", "person", "supplier"))
+        assert ((family["src_id"] == person) & (family["dst_id"] == employee)).any(), inst
+        assert ((ties["src_id"] == person) & (ties["dst_id"] == supplier)).any(), inst
+        won = set(c.loc[c["supplier_id"] == supplier, "contract_id"])
+        assert len(won & data.approved_by(employee)) >= 3, inst
+
+
+def test_shared_identifier_is_the_same_number_written_differently(data: Data) -> None:
+    emp = data["employees"].set_index("employee_id")
+    sup = data["suppliers"].set_index("supplier_id")
+    c = data.contracts
+    kinds = set()
+    for inst, group in data.labelled("shared_identifier").items():
+        (employee,), (supplier,) = data.ids(group, "employee"), data.ids(group, "supplier")
+        matches = [
+            column
+            for column in ("phone", "bank_account")
+            if emp.at[employee, column]
+            and normalise_number(emp.at[employee, column]) == normalise_number(sup.at[supplier, column])
+        ]
+        assert len(matches) == 1, inst
+        column = matches[0]
+        kinds.add(column)
+        assert emp.at[employee, column] != sup.at[supplier, column], inst
+        won = set(c.loc[c["supplier_id"] == supplier, "contract_id"])
+        assert won and won <= data.approved_by(employee), inst
+    assert kinds == {"phone", "bank_account"}
+
+
+def test_ownership_cycle_is_a_cycle_of_suppliers_winning_from_one_department(data: Data) -> None:
+    owns = data.relations("OWNS")
+    c = data.contracts
+    for inst, group in data.labelled("ownership_cycle").items():
+        members = data.ids(group, "supplier")
+        assert len(members) == 3
+        edges = owns[owns["src_id"].isin(members) & owns["dst_id"].isin(members)]
+        graph = nx.DiGraph(list(zip(edges["src_id"], edges["dst_id"], strict=True)))
+        assert sorted(nx.simple_cycles(graph)) and set(next(nx.simple_cycles(graph))) == set(members), inst
+        departments = [set(c.loc[c["supplier_id"] == m, "department_id"]) - {""} for m in members]
+        assert set.intersection(*departments), inst
+
+
+def test_payment_to_staff_lands_in_the_account_of_the_employee_or_their_spouse(data: Data) -> None:
+    pay = data["payments"].set_index("payment_id")
+    emp = data["employees"].set_index("employee_id")
+    per = data["persons"].set_index("person_id")
+    c = data.contracts.set_index("contract_id")
+    spouses = 0
+    for inst, group in data.labelled("payment_to_staff").items():
+        (payment,), (employee,) = data.ids(group, "payment"), data.ids(group, "employee")
+        account = normalise_number(pay.at[payment, "payee_account"])
+        persons = data.ids(group, "person")
+        holder = per.at[persons[0], "bank_account"] if persons else emp.at[employee, "bank_account"]
+        spouses += bool(persons)
+        assert account == normalise_number(holder), inst
+        contract = pay.at[payment, "contract_id"]
+        assert employee == c.at[contract, "requester_id"] or contract in data.approved_by(employee), inst
+        supplier_account = (
+            data["suppliers"].set_index("supplier_id").at[c.at[contract, "supplier_id"], "bank_account"]
+        )
+        assert account != normalise_number(supplier_account), inst
+    assert spouses >= 1
+
+
+def test_bid_rotation_cartel_takes_turns_with_close_cover_bids(data: Data) -> None:
+    bids = data["bids"].assign(amount=lambda f: f["bid_amount"].astype(float))
+    c = data.contracts.set_index("tender_id")
+    for inst, group in data.labelled("bid_rotation").items():
+        members, tenders = set(data.ids(group, "supplier")), data.ids(group, "tender")
+        assert 3 <= len(members) <= 5 and len(tenders) >= 8, inst
+        ring = bids[bids["tender_id"].isin(tenders)]
+        winners = ring[ring["is_winner"] == "true"]
+        assert set(winners["supplier_id"]) == members, inst  # every member wins in turn
+        for tender, tender_bids in ring.groupby("tender_id"):
+            inside = tender_bids[tender_bids["supplier_id"].isin(members)]
+            assert set(inside["supplier_id"]) == members, (inst, tender)
+            won = inside.loc[inside["is_winner"] == "true", "amount"].iloc[0]
+            assert (inside["amount"] <= won * 1.04).all(), (inst, tender)
+            assert inside["amount"].std() / inside["amount"].mean() < 0.02, (inst, tender)
+        # turns follow the calendar: nobody wins twice before everybody won once
+        order = c.loc[tenders].sort_values("signed_date")["supplier_id"].tolist()
+        assert len(set(order[: len(members)])) == len(members), inst
+
+
+def test_price_inflation_charges_far_more_than_others_for_the_same_item(data: Data) -> None:
+    c = data.contracts
+    priced = c[c["unit_price"] != ""].assign(unit=lambda f: f["unit_price"].astype(float))
+    for inst, group in data.labelled("price_inflation").items():
+        (supplier,) = data.ids(group, "supplier")
+        inflated = priced[priced["contract_id"].isin(data.ids(group, "contract"))]
+        assert len(inflated) >= 4 and (inflated["supplier_id"] == supplier).all(), inst
+        item = inflated["item"].iloc[0]
+        assert (inflated["item"] == item).all(), inst
+        others = priced[(priced["item"] == item) & (priced["supplier_id"] != supplier)]
+        assert len(others) >= 5, inst
+        assert (inflated["unit"] >= 1.5 * others["unit"].median()).all(), inst
+
+
+def test_after_hours_burst_is_signed_at_night_or_on_weekends(data: Data) -> None:
+    a = data.approvals
+    for inst, group in data.labelled("after_hours").items():
+        (employee,) = data.ids(group, "employee")
+        contracts = data.ids(group, "contract")
+        assert len(contracts) >= 6, inst
+        signed = a[(a["approver_id"] == employee) & a["contract_id"].isin(contracts)]["at"]
+        assert len(signed) == len(contracts), inst
+        off_hours = (signed.dt.hour >= 22) | (signed.dt.hour < 2) | (signed.dt.day_of_week >= 5)
+        assert off_hours.all(), inst
+        assert (signed.max() - signed.min()).days <= 21, inst
+
+
+def test_repeat_direct_awards_add_up_past_the_open_tender_threshold(data: Data) -> None:
+    threshold = data.policy["open_tender_threshold"]
+    c = data.contracts
+    for inst, group in data.labelled("repeat_direct_awards").items():
+        (department,), (supplier,) = data.ids(group, "department"), data.ids(group, "supplier")
+        awards = c[(c["department_id"] == department) & (c["supplier_id"] == supplier)]
+        assert awards["method"].isin(["direct", "single_source"]).all(), inst
+        assert (awards["amount_yuan"] < threshold).all() and awards["amount_yuan"].sum() > threshold, inst
+        dates = pd.to_datetime(awards["signed_date"])
+        assert (dates.max() - dates.min()).days <= 365, inst
+    # the background does not: routine direct awards per department and supplier stay under it
+    direct = c[c["method"].isin(["direct", "single_source"]) & (c["category"] != "电力")]
+    planted = {
+        tuple(data.ids(g, t)[0] for t in ("department", "supplier"))
+        for g in data.labelled("repeat_direct_awards").values()
+    }
+    sums = direct.groupby(["department_id", "supplier_id"])["amount_yuan"].sum()
+    assert set(sums[sums > threshold].index) <= planted
+
+
+# ---- decoys ----------------------------------------------------------------------------------
+def test_decoy_utility_supplies_all_electricity_to_many_departments(data: Data) -> None:
+    c = data.contracts
+    ((_, group),) = data.labelled("decoy_monopoly_utility").items()
+    (utility,) = data.ids(group, "supplier")
+    power = c[c["category"] == "电力"]
+    assert (power["supplier_id"] == utility).all()
+    assert power["department_id"].nunique() >= 3
+    assert (
+        data.approvals[data.approvals["contract_id"].isin(power["contract_id"])]["approver_id"].nunique() >= 5
+    )
+
+
+def test_decoy_hub_address_and_switchboard_are_shared_by_many_parties(data: Data) -> None:
+    emp = data["employees"].set_index("employee_id")
+    sup = data["suppliers"].set_index("supplier_id")
+    for scheme, column in (("decoy_hub_address", "address"), ("decoy_switchboard", "phone")):
+        ((_, group),) = data.labelled(scheme).items()
+        employees, suppliers = data.ids(group, "employee"), data.ids(group, "supplier")
+        assert len(employees) >= 10 and len(suppliers) >= 2, scheme
+        values = pd.concat([emp.loc[employees, column], sup.loc[suppliers, column]])
+        assert values.map(normalise_number if column == "phone" else str).nunique() == 1, scheme
+        # the shared value is one pivot of many parties, and those suppliers do win orders
+        assert data.contracts["supplier_id"].isin(suppliers).sum() >= 5, scheme
+    switchboard = data.labelled("decoy_switchboard")
+    phones = emp.loc[data.ids(next(iter(switchboard.values())), "employee"), "phone"]
+    assert phones.nunique() > 1  # written in more than one way
+
+
+def test_decoy_relative_never_touches_the_relatives_company(data: Data) -> None:
+    c = data.contracts
+    family = pd.concat([data.relations("SPOUSE_OF"), data.relations("RELATIVE_OF")])
+    owns = data.relations("OWNS")
+    for inst, group in data.labelled("decoy_relative_no_approval").items():
+        (employee,), (person,), (supplier,) = (data.ids(group, t) for t in ("employee", "person", "supplier"))
+        assert ((family["src_id"] == person) & (family["dst_id"] == employee)).any(), inst
+        assert ((owns["src_id"] == person) & (owns["dst_id"] == supplier)).any(), inst
+        won = c[c["supplier_id"] == supplier]
+        assert len(won) >= 3, inst
+        assert not (won["requester_id"] == employee).any(), inst
+        assert not set(won["contract_id"]) & data.approved_by(employee), inst
+
+
+def test_decoy_cobidders_meet_often_but_compete(data: Data) -> None:
+    bids = data["bids"].assign(amount=lambda f: f["bid_amount"].astype(float))
+    for inst, group in data.labelled("decoy_competitive_cobidders").items():
+        members = set(data.ids(group, "supplier"))
+        together = bids.groupby("tender_id")["supplier_id"].agg(lambda s, members=members: members <= set(s))
+        shared = together[together].index
+        assert len(shared) >= 8, inst
+        ring = bids[bids["tender_id"].isin(shared)]
+        winners = ring.loc[ring["is_winner"] == "true", "supplier_id"]
+        assert winners.nunique() >= 3, inst
+        spread = ring.groupby("tender_id")["amount"].agg(lambda s: s.std() / s.mean())
+        assert spread.median() > 0.02, inst
+        lowest = ring.loc[ring.groupby("tender_id")["amount"].idxmin()]
+        assert (lowest["is_winner"] == "true").all(), inst
+
+
+def test_decoy_big_contracts_are_tendered_and_signed_at_every_level(data: Data) -> None:
+    c = data.contracts.set_index("contract_id")
+    limits = [level["max_amount"] for level in data.policy["approval_limits"]]
+    groups = data.labelled("decoy_big_legit_contracts")
+    assert len(groups) >= 3
+    for inst, group in groups.items():
+        for contract in data.ids(group, "contract"):
+            assert c.at[contract, "amount_yuan"] >= 8_000_000, inst
+            assert c.at[contract, "method"] == "open" and c.at[contract, "tender_id"], inst
+            steps = data.approvals[data.approvals["contract_id"] == contract]
+            assert len(steps) == len(limits) + 1, inst
