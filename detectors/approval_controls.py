@@ -16,8 +16,9 @@ order and rejection checks and ignored otherwise) and ``contracts``:
 * ``self_approval`` — the requester approved a step of their own contract
   (hard flag, score 0.9).
 * ``staff_is_payee`` — a payment of the contract went to a bank account of an
-  employee who requested or approved it (normalised account numbers; hard
-  flag, score 0.95).
+  employee who requested or approved it, or of their declared spouse or
+  relative (``SPOUSE_OF`` / ``RELATIVE_OF``); normalised account numbers; hard
+  flag, score 0.95.
 * ``same_approver_steps`` — one employee signed two or more steps (the four-eyes
   principle is void; score 0.6).
 * ``approval_limit`` — nobody in the chain holds the authority the amount needs.
@@ -62,8 +63,10 @@ purchase orders and vendor masters; the data contract's ``policy.yaml``
 
 Output
 ------
-Entities: the employee concerned (requester or approver), the contract, its
-supplier and its department. Evidence: ``rule``, ``metrics`` (amount, levels,
+Entities: the employee concerned (requester or approver), the contract, the
+payments and the relative for ``staff_is_payee``, the department and the
+requester. The supplier is drawn in the subgraph but not flagged: a breach of
+the buyer's own controls is not the supplier's doing. Evidence: ``rule``, ``metrics`` (amount, levels,
 days, steps), ``rows`` (the approval steps), ``thresholds`` (the limit or
 tolerance applied and its source) and ``subgraph``.
 
@@ -120,6 +123,9 @@ RULES: dict[str, tuple[str, str, float, bool]] = {
 }
 
 
+#: Ties through which a payment into a relative's account counts as a payment to the employee.
+KIN_RELATIONS = ("SPOUSE_OF", "RELATIVE_OF")
+
 #: A signed contract with no approval on record at all, in a dataset that records approvals.
 NO_APPROVAL_SCORE = 0.6
 
@@ -149,19 +155,48 @@ def _self_approval(approvals: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataF
     )
 
 
+def _staff_accounts(snapshot: GraphSnapshot) -> pd.DataFrame:
+    """Normalised accounts of employees and of their declared spouses and relatives.
+
+    Columns: ``employee_id``, ``account`` and ``relative_id`` (empty for the employee's own account).
+    """
+    ids = snapshot.identifiers
+    accounts = ids[ids["kind"] == "BankAccount"]
+    own = accounts[accounts["label"] == "Employee"][["party_id", "value"]].rename(
+        columns={"party_id": "employee_id", "value": "account"}
+    )
+    rel = snapshot.relations
+    kin = rel[rel["relation"].isin(KIN_RELATIONS)]
+    ties = pd.concat(
+        [
+            kin[(kin["src_label"] == "Person") & (kin["dst_label"] == "Employee")][
+                ["src_id", "dst_id"]
+            ].set_axis(["relative_id", "employee_id"], axis=1),
+            kin[(kin["src_label"] == "Employee") & (kin["dst_label"] == "Person")][
+                ["dst_id", "src_id"]
+            ].set_axis(["relative_id", "employee_id"], axis=1),
+        ],
+        ignore_index=True,
+    )
+    person_accounts = accounts[accounts["label"] == "Person"][["party_id", "value"]].rename(
+        columns={"party_id": "relative_id", "value": "account"}
+    )
+    relatives = ties.merge(person_accounts, on="relative_id")[["employee_id", "account", "relative_id"]]
+    return pd.concat([own.assign(relative_id=None), relatives], ignore_index=True).drop_duplicates()
+
+
 def _staff_is_payee(
     snapshot: GraphSnapshot, approvals: pd.DataFrame, contracts: pd.DataFrame
 ) -> pd.DataFrame:
     payments = snapshot.payments
-    ids = snapshot.identifiers
-    staff_accounts = ids[(ids["label"] == "Employee") & (ids["kind"] == "BankAccount")][["party_id", "value"]]
+    staff_accounts = _staff_accounts(snapshot)
     if payments.empty or staff_accounts.empty:
         return pd.DataFrame()
     paid = payments[["id", "contract_id", "account", "amount", "paid_at"]].dropna(
         subset=["contract_id", "account"]
     )
-    paid = paid.merge(staff_accounts, left_on="account", right_on="value").rename(
-        columns={"id": "payment_id", "party_id": "employee_id", "amount": "paid_amount"}
+    paid = paid.merge(staff_accounts, on="account").rename(
+        columns={"id": "payment_id", "amount": "paid_amount"}
     )
     if paid.empty:
         return pd.DataFrame()
@@ -180,20 +215,19 @@ def _staff_is_payee(
     hits = paid.merge(roles, on=["contract_id", "employee_id"])
     if hits.empty:
         return pd.DataFrame()
+    hits["relative_id"] = hits["relative_id"].fillna("")
+    keys = ["contract_id", "employee_id", "relative_id"]
     grouped = (
-        hits.groupby(["contract_id", "employee_id"], sort=True)
+        hits.groupby(keys, sort=True)
         .agg(
             roles=("role", lambda r: ",".join(sorted(set(r)))),
             payments=("payment_id", lambda p: ",".join(sorted(set(p)))),
-            paid_amount=("paid_amount", "sum"),
         )
         .reset_index()
     )
-    # one payment row is counted once even when the employee holds two roles
-    per_payment = hits.drop_duplicates(["contract_id", "employee_id", "payment_id"])
-    grouped["paid_amount"] = (
-        per_payment.groupby(["contract_id", "employee_id"], sort=True)["paid_amount"].sum().to_numpy()
-    )
+    # one payment is counted once even when the employee holds two roles
+    per_payment = hits.drop_duplicates([*keys, "payment_id"])
+    grouped["paid_amount"] = per_payment.groupby(keys, sort=True)["paid_amount"].sum().to_numpy()
     return grouped.assign(rule="staff_is_payee")
 
 
@@ -382,15 +416,26 @@ def _finding(
             "approver,requester": "requester and approver",
         }[row["roles"]]
         paid = float(row["paid_amount"])
+        relative = row.get("relative_id") or None
+        holder_zh = f"其亲属{snapshot.name('Person', relative)}（{relative}）" if relative else "本人"
+        holder_en = f"their relative {snapshot.name('Person', relative)} ({relative})" if relative else "them"
         zh = (
-            f"{head_zh}的付款{row['payments']}共{wan(paid)}汇入该合同{role_zh}{emp_zh}本人的银行账户"
-            f"（规则：合同款不得支付给经办或审批人员）。"
+            f"{head_zh}的付款{row['payments']}共{wan(paid)}汇入该合同{role_zh}{emp_zh}{holder_zh}的银行账户"
+            f"（规则：合同款不得支付给经办或审批人员及其亲属）。"
         )
         en = (
-            f"{head_en} had payment(s) {row['payments']} of {yuan(paid)} paid into the bank account of its "
-            f"{role_en} {emp_en} (rule: no payment to staff who requested or approved the contract)."
+            f"{head_en} had payment(s) {row['payments']} of {yuan(paid)} paid into a bank account of its "
+            f"{role_en} {emp_en}, held by {holder_en} (rule: no payment to staff who requested or approved the "
+            f"contract, nor to their relatives)."
         )
-        metrics.update({"paid_amount": paid, "payments": row["payments"].split(","), "roles": row["roles"]})
+        metrics.update(
+            {
+                "paid_amount": paid,
+                "payments": row["payments"].split(","),
+                "roles": row["roles"],
+                "relative_id": relative,
+            }
+        )
         thresholds["staff_may_be_payee"] = False
     elif rule == "same_approver_steps":
         n = int(row["steps_signed"])
@@ -458,16 +503,24 @@ def _finding(
                     "decision": "reject" if r.rejected else "approve",
                 }
             )
+    # the supplier is drawn but not flagged: a breach of the buyer's own controls is not the supplier's doing
     entities = [entity_key("Employee", employee)] if employee else []
     entities.append(entity_key("Contract", contract))
-    if supplier:
-        entities.append(entity_key("Supplier", supplier))
+    if rule == "staff_is_payee":
+        entities += [entity_key("Payment", p) for p in metrics["payments"]]
+        if metrics["relative_id"]:
+            entities.append(entity_key("Person", metrics["relative_id"]))
     if department:
         entities.append(entity_key("Department", department))
     if requester and requester != employee:
         entities.append(entity_key("Employee", requester))
-    subject = f"{rule}|{contract}" + (f"|{employee}" if rule == "staff_is_payee" else "")
-    subgraph = list(dict.fromkeys([*entities, *(entity_key("Employee", r["approver_id"]) for r in rows)]))
+    subject = f"{rule}|{contract}"
+    if rule == "staff_is_payee":
+        subject += f"|{employee}" + (f"|{metrics['relative_id']}" if metrics["relative_id"] else "")
+    drawn = [entity_key("Supplier", supplier)] if supplier else []
+    subgraph = list(
+        dict.fromkeys([*entities, *drawn, *(entity_key("Employee", r["approver_id"]) for r in rows)])
+    )
     return Finding(
         detector=DETECTOR.id,
         subject=subject,

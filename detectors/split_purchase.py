@@ -17,17 +17,20 @@ supplier), then (department, supplier):
    matter does not make a split);
 2. sort by group and date; for every contract, the window of ``window_days``
    days ending on its signing day holds ``n`` pieces summing to ``Σ``;
-3. a window with ``n ≥ min_pieces`` and ``Σ ≥ T`` is a split; overlapping
+3. a window with ``n ≥ min_pieces`` (``min_pieces_department`` when the
+   pieces come from several requesters of a department) and ``Σ ≥ T`` is a
+   split; overlapping
    windows of one group merge into one episode;
 4. an episode that shares a contract with one already reported (at a lower *T*,
    the tightest limit its pieces evade, or by requester) is dropped, so each
    contract appears in one finding. The finding names the approval level the
    total would have needed.
 
-Score = 0.3 + 0.3·closeness + 0.15·tightness + 0.1·pieces + 0.15·(one
-requester), where closeness = min(1, max(0, (mean piece / *T* − 0.5) / 0.4))
-(1 when pieces average 90 % of the limit or more), tightness = 1 − span /
-window (pieces on the same day score highest) and pieces = min(1, (n − 1) / 2).
+Score = 0.25 + 0.3·closeness + 0.2·tightness + 0.15·(three or more pieces) +
+0.1·(one requester), where closeness = min(1, max(0, (mean piece / *T* − 0.5) /
+0.4)) (1 when pieces average 90 % of the limit or more) and tightness =
+max(0, 1 − span / 7 days) (pieces on the same day score highest). Two pieces
+reach high only when they are close to the limit and signed within a few days.
 An episode spanning
 more than ``max_span_windows`` windows is a recurring purchase rather than one
 split need and is not reported.
@@ -36,8 +39,9 @@ Example
 -------
 采购员 李强 buys 硒鼓 from 华信商贸 on 2024-05-06, 05-07 and 05-09 for 4.8万, 4.9万 and
 4.6万元: each is under the 5万元 limit of a department manager (level 1), together
-14.3万元 need level 2 → split purchase, score ≈ 0.3 + 0.3 + 0.11 + 0.1 + 0.15 =
-0.96, high. Two orders of 3万 and 2.5万元 ten days apart score 0.58, medium.
+14.3万元 need level 2 → split purchase, score ≈ 0.25 + 0.3 + 0.11 + 0.15 + 0.1 =
+0.91, high. Two orders of 48万 and 46万元 twelve days apart, under the 100万元
+limit, score 0.25 + 0.3 + 0 + 0 + 0.1 = 0.65, medium.
 
 Why is this a red flag?
 -----------------------
@@ -62,7 +66,8 @@ minimums), ``rows`` (the contracts) and ``subgraph``.
 Configuration
 -------------
 ``window_days`` (days; 0 = ``policy.yaml`` ``split_window_days``, else 14),
-``min_pieces`` (count), ``min_piece_share`` (ratio of *T*),
+``min_pieces`` (count), ``min_pieces_department`` (count),
+``min_piece_share`` (ratio of *T*),
 ``max_span_windows`` (count), ``open_procedure_threshold`` (CNY; 0 = from the
 policy, none if the policy has none), ``exclude_exempt_categories`` (flag),
 ``max_rows`` (count).
@@ -98,6 +103,8 @@ from graph.snapshot import GraphSnapshot
 __all__ = ["DETECTOR", "Params", "run"]
 
 DEFAULT_WINDOW_DAYS = 14
+#: Pieces signed further apart than this get no credit for being close in time.
+TIGHT_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,11 @@ class Params:
     window_days: int = param(
         0, "days", "length of the window the pieces fall in; 0 = policy.yaml split_window_days, else 14"
     )
-    min_pieces: int = param(2, "count", "fewest contracts that make a split")
-    min_piece_share: float = param(0.2, "ratio", "smallest piece counted, as a share of the limit")
+    min_pieces: int = param(2, "count", "fewest contracts of one requester that make a split")
+    min_pieces_department: int = param(
+        3, "count", "fewest contracts of several requesters of one department that make a split"
+    )
+    min_piece_share: float = param(0.5, "ratio", "smallest piece counted, as a share of the limit")
     max_span_windows: int = param(
         3, "count", "longest episode reported, in windows; longer ones are recurring"
     )
@@ -181,7 +191,8 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         pieces = contracts[(contracts["amount"] < t) & (contracts["amount"] >= params.min_piece_share * t)]
         for grouping in ("requester_id", "department_id"):
             rows = pieces.dropna(subset=[grouping])
-            if len(rows) < params.min_pieces:
+            min_pieces = params.min_pieces if grouping == "requester_id" else params.min_pieces_department
+            if len(rows) < min_pieces:
                 continue
             group_key = rows[grouping].astype(str) + "\x1f" + rows["supplier_id"].astype(str)
             codes, _ = pd.factorize(group_key)
@@ -192,7 +203,7 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
                 rows["amount"].to_numpy(dtype=float),
                 t,
                 window,
-                params.min_pieces,
+                min_pieces,
             )
             rows = rows[episode >= 0].assign(episode=episode[episode >= 0])
             for _, members in rows.groupby("episode", sort=True):
@@ -221,6 +232,7 @@ def _finding(
     params: Params,
 ) -> Finding:
     members = members.sort_values(["signed_date", "id"])
+    min_pieces = params.min_pieces if grouping == "requester_id" else params.min_pieces_department
     t = float(threshold["amount"])
     total = float(members["amount"].sum())
     n = len(members)
@@ -228,9 +240,9 @@ def _finding(
     requesters: Sequence[str] = sorted(members["requester_id"].dropna().astype(str).unique())
     departments: Sequence[str] = sorted(members["department_id"].dropna().astype(str).unique())
     closeness = min(1.0, max(0.0, (float(members["amount"].mean()) / t - 0.5) / 0.4))
-    tightness = max(0.0, 1.0 - span / window)
+    tightness = max(0.0, 1.0 - span / TIGHT_DAYS)
     one_requester = len(requesters) == 1
-    score = 0.3 + 0.3 * closeness + 0.15 * tightness + 0.1 * min(1.0, (n - 1) / 2) + 0.15 * one_requester
+    score = 0.25 + 0.3 * closeness + 0.2 * tightness + 0.15 * (n >= 3) + 0.1 * one_requester
     sup = snapshot.name("Supplier", supplier)
     if grouping == "requester_id":
         who_zh = f"申请人{snapshot.name('Employee', requesters[0])}（{requesters[0]}）"
@@ -248,12 +260,13 @@ def _finding(
     zh = (
         f"{who_zh}于{first:%Y-%m-%d}至{last:%Y-%m-%d}的{span + 1}天内向供应商{sup}（{supplier}）签订{n}份合同"
         f"（{amounts_zh}{more}），单笔均低于{threshold['name_zh']}{wan(t)}，合计{wan(total)}，按审批权限需第{needed}级审批"
-        f"（规则：{window}天内同一申请人/部门与同一供应商至少{params.min_pieces}笔、合计≥限额），疑似化整为零。"
+        f"（规则：{window}天内同一{'申请人' if grouping == 'requester_id' else '部门'}与同一供应商至少{min_pieces}笔、"
+        f"每笔≥限额的{params.min_piece_share:.0%}、合计≥限额），疑似化整为零。"
     )
     en = (
         f"{who_en} signed {n} contracts with supplier {sup} ({supplier}) within {span + 1} days "
         f"({first:%Y-%m-%d} to {last:%Y-%m-%d}; {amounts_en}{' …' if n > 6 else ''}), each below {threshold['name_en']} "
-        f"of {yuan(t)} but {yuan(total)} together, an amount that needs approval level {needed} (rule: at least {params.min_pieces} contracts to one supplier within "
+        f"of {yuan(t)} but {yuan(total)} together, an amount that needs approval level {needed} (rule: at least {min_pieces} contracts of at least {params.min_piece_share:.0%} of the limit to one supplier within "
         f"{window} days totalling at least the limit): a likely split purchase."
     )
     contract_ids = members["id"].astype(str).tolist()
@@ -280,7 +293,7 @@ def _finding(
             "limit_source": threshold["source"],
             "window_days": window,
             "window_source": window_source,
-            "min_pieces": params.min_pieces,
+            "min_pieces": min_pieces,
             "min_piece": round(params.min_piece_share * t, 2),
         },
         "rows": [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
 import pytest
 from detector_snapshots import snapshot_of
 
@@ -105,7 +108,9 @@ def test_self_approval_is_a_hard_flag_naming_the_employee():
     finding = found["self_approval|C2"]
     assert finding.hard and level_of(finding.score, finding.hard) == "high"
     assert finding.entities[0] == "employee:E2"
-    assert {"contract:C2", "supplier:S1", "department:D1"} <= set(finding.entities)
+    assert {"contract:C2", "department:D1"} <= set(finding.entities)
+    # the supplier is drawn, not flagged: the breach is the buyer's
+    assert "supplier:S1" not in finding.entities and "supplier:S1" in finding.evidence["subgraph"]
     assert "王芳" in finding.explanation_zh and "华能商贸有限公司" in finding.explanation_zh
     assert "3.00万元" in finding.explanation_zh
     assert "王芳 (E2)" in finding.explanation_en and "CNY 30,000" in finding.explanation_en
@@ -135,6 +140,48 @@ def test_payment_into_the_approvers_account_is_a_hard_flag():
     assert finding.evidence["metrics"]["paid_amount"] == 12000
     assert finding.evidence["metrics"]["payments"] == ["P1"]
     assert "1.20万元" in finding.explanation_zh
+    assert {"employee:E2", "contract:C9", "payment:P1"} <= set(finding.entities)
+
+
+def test_payment_into_a_declared_relatives_account():
+    snapshot = snapshot_of(
+        contracts=[contract("C9", 30000)],
+        approvals=[step("C9", 1, "E2")],
+        employees=EMPLOYEES,
+        payments=[
+            {
+                "payment_id": "P1",
+                "contract_id": "C9",
+                "payee_account": "77770001",
+                "amount": 9000,
+                "paid_at": "2024-04-01T10:00:00",
+            }
+        ],
+        policy=POLICY,
+    )
+    relatives = pd.DataFrame(
+        {
+            "src_label": ["Person"],
+            "src_id": ["P7"],
+            "relation": ["SPOUSE_OF"],
+            "dst_label": ["Employee"],
+            "dst_id": ["E2"],
+            "share": [None],
+            "since": [pd.NaT],
+        }
+    )
+    accounts = pd.DataFrame(
+        {"label": ["Person"], "party_id": ["P7"], "kind": ["BankAccount"], "value": ["77770001"]}
+    )
+    snapshot = dataclasses.replace(
+        snapshot,
+        relations=relatives,
+        identifiers=pd.concat([snapshot.identifiers, accounts], ignore_index=True),
+    )
+    findings = run(snapshot, Params())
+    assert [f.subject for f in findings] == ["staff_is_payee|C9|E2|P7"]
+    assert {"employee:E2", "person:P7", "payment:P1"} <= set(findings[0].entities)
+    assert "亲属" in findings[0].explanation_zh and findings[0].hard
 
 
 def test_one_person_signing_two_steps():

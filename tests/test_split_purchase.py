@@ -67,8 +67,8 @@ def test_three_pieces_just_under_the_level_one_limit():
     assert finding.evidence["metrics"]["total"] == 143000
     assert finding.evidence["thresholds"]["limit"] == 50000
     assert finding.evidence["thresholds"]["window_source"] == "policy"
-    # mean piece 95 % of the limit: closeness 1; three days of a 14-day window; three pieces; one requester
-    assert finding.score == pytest.approx(0.3 + 0.3 * 1.0 + 0.15 * (1 - 3 / 14) + 0.1 + 0.15)
+    # mean piece 95 % of the limit: closeness 1; spread over three days; three pieces; one requester
+    assert finding.score == pytest.approx(0.25 + 0.3 * 1.0 + 0.2 * (1 - 3 / 7) + 0.15 + 0.1)
     assert finding.evidence["metrics"]["level_needed_by_total"] == 2
     assert level_of(finding.score) == "high"
     assert {"employee:E1", "supplier:S1", "department:D1", "contract:C1", "contract:C3"} <= set(
@@ -86,18 +86,19 @@ def test_pieces_that_stay_under_the_limit_or_far_apart_are_quiet():
 
 
 def test_a_tiny_piece_does_not_make_a_split():
-    # 48,000 + 5,000 crosses 50,000, but 5,000 is below 20 % of the limit
+    # 48,000 + 5,000 crosses 50,000, but 5,000 is below half the limit
     assert findings_of([contract("C1", 48000, 6), contract("C2", 5000, 7)]) == []
 
 
-def test_two_requesters_of_one_department_split_together():
-    findings = findings_of(
-        [contract("C1", 30000, 6, requester="E1"), contract("C2", 30000, 6, requester="E2")]
-    )
+def test_three_requesters_of_one_department_split_together():
+    pieces = [contract(f"C{i}", 30000, 6, requester=f"E{i}") for i in (1, 2, 3)]
+    findings = findings_of(pieces)
     assert [f.subject for f in findings] == ["department|D1|S1|C1"]
-    assert findings[0].evidence["metrics"]["requesters"] == ["E1", "E2"]
-    # mean piece 60 % of the limit: closeness 0.25; same day; two pieces; two requesters
-    assert findings[0].score == pytest.approx(0.3 + 0.3 * 0.25 + 0.15 + 0.05)
+    assert findings[0].evidence["metrics"]["requesters"] == ["E1", "E2", "E3"]
+    # mean piece 60 % of the limit: closeness 0.25; same day; three pieces; several requesters
+    assert findings[0].score == pytest.approx(0.25 + 0.3 * 0.25 + 0.2 + 0.15)
+    # two requesters are not enough for a department-level split
+    assert findings_of(pieces[:2]) == []
 
 
 def test_a_recurring_purchase_is_not_a_split():
@@ -120,7 +121,7 @@ def test_exempt_categories_are_skipped():
 
 
 def test_pieces_under_the_open_procedure_threshold():
-    findings = findings_of([contract("C1", 1500000, 6), contract("C2", 900000, 8)])
+    findings = findings_of([contract("C1", 1500000, 6), contract("C2", 1200000, 8)])
     assert len(findings) == 1
     assert findings[0].evidence["thresholds"]["limit"] == 2000000
     assert findings[0].evidence["thresholds"]["limit_source"] == "policy"
