@@ -64,9 +64,11 @@ purchase orders and vendor masters; the data contract's ``policy.yaml``
 Output
 ------
 Entities: the employee concerned (requester or approver), the contract, the
-payments and the relative for ``staff_is_payee``, the department and the
-requester. The supplier is drawn in the subgraph but not flagged: a breach of
-the buyer's own controls is not the supplier's doing. Evidence: ``rule``, ``metrics`` (amount, levels,
+payments and the relative for ``staff_is_payee``, and the department; the
+requester when no single signer is at fault (missing or disordered steps,
+signing before approval, no approval at all). The supplier and the requester
+are drawn in the subgraph but not otherwise flagged: a breach of the buyer's
+own controls is not the supplier's doing. Evidence: ``rule``, ``metrics`` (amount, levels,
 days, steps), ``rows`` (the approval steps), ``thresholds`` (the limit or
 tolerance applied and its source) and ``subgraph``.
 
@@ -512,12 +514,15 @@ def _finding(
             entities.append(entity_key("Person", metrics["relative_id"]))
     if department:
         entities.append(entity_key("Department", department))
-    if requester and requester != employee:
+    # the requester answers for the paperwork when no single signer is at fault
+    if requester and not employee:
         entities.append(entity_key("Employee", requester))
     subject = f"{rule}|{contract}"
     if rule == "staff_is_payee":
         subject += f"|{employee}" + (f"|{metrics['relative_id']}" if metrics["relative_id"] else "")
     drawn = [entity_key("Supplier", supplier)] if supplier else []
+    if requester:
+        drawn.append(entity_key("Employee", requester))
     subgraph = list(
         dict.fromkeys([*entities, *drawn, *(entity_key("Employee", r["approver_id"]) for r in rows)])
     )
