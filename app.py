@@ -1,43 +1,27 @@
-"""Sunlight investigator app (Streamlit).
+"""Sunlight investigator app (Streamlit): overview, alert queue, cases, entity search, query console.
 
-Run: ``SUNLIGHT_STORE=./sunlight-store streamlit run app.py``. The app reads the
-store named by ``SUNLIGHT_STORE`` (or ``NEO4J_URI``) through the same Store API
-as the command line; it holds no Cypher and no detector logic.
+Run: ``SUNLIGHT_STORE=./sunlight-store streamlit run app.py`` (or set ``NEO4J_URI``).
+The app reads the store through the same Store API as the command line and holds
+no Cypher and no detector logic: pages live in ``sunlight/ui/pages``, the tables
+they show are built in ``sunlight/ui/viewmodels.py``, graphs are drawn by
+``sunlight/drawing.py``, and case actions go through ``sunlight/cases.py``.
+Chinese by default; ``?lang=en`` or the sidebar switch for English.
 """
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
-from graph.store import open_store
+from sunlight.ui.common import PAGES, lang, render_sidebar
+from sunlight.ui.labels import t
 
-st.set_page_config(page_title="阳光 Sunlight", layout="wide")
+st.set_page_config(page_title=t("app_title", "zh"), page_icon="☀️", layout="wide")
 
-
-@st.cache_data(ttl=60)
-def load_alerts(store_path: str):
-    store = open_store(store_path, read_only=True)
-    try:
-        return store.alerts()
-    finally:
-        store.close()
-
-
-store_path = os.environ.get("SUNLIGHT_STORE", "sunlight-store")
-st.title("阳光 · 采购廉洁风险预警")
-alerts = load_alerts(store_path)
-if alerts.empty:
-    st.info("暂无预警。请先运行 `sunlight demo` 或 `sunlight load` 与 `sunlight detect`。")
-else:
-    per_alert = alerts.drop_duplicates("alert_id")
-    cols = st.columns(3)
-    cols[0].metric("预警总数", len(per_alert))
-    cols[1].metric("高风险（一级）", int((per_alert["level"] == "high").sum()))
-    cols[2].metric("中风险（二级）", int((per_alert["level"] == "medium").sum()))
-    st.dataframe(
-        per_alert[["alert_id", "grade", "score", "title_zh", "explanation_zh", "status"]],
-        hide_index=True,
-        use_container_width=True,
-    )
+language = lang()
+pages = [
+    st.Page(path, title=t(title_key, language), icon=icon, default=(index == 0))
+    for index, (path, title_key, icon) in enumerate(PAGES)
+]
+navigation = st.navigation(pages)
+render_sidebar()
+navigation.run()

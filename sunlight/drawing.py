@@ -20,7 +20,6 @@ other reader (a report, a notebook) can use it as it is.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -118,8 +117,8 @@ def vis_network_script() -> str:
 @cache
 def _tooltip_css() -> str:
     css = (_pyvis_lib() / "vis-network.css").read_text(encoding="utf-8")
-    rules = re.findall(r"[^{}]*vis-tooltip[^{}]*\{[^{}]*\}", css)
-    return "\n".join(rule.strip() for rule in rules)
+    rules = (rule.strip() + "}" for rule in css.split("}"))
+    return "\n".join(rule for rule in rules if "vis-tooltip" in rule.partition("{")[0])
 
 
 def _script_json(value: Any) -> Markup:

@@ -12,8 +12,10 @@ from graph.schema import NODE_TYPES, REL_TYPES
 from graph.store import ALERT_STATUSES
 
 __all__ = [
+    "COLUMN_NAMES",
     "LABELS",
     "LANGS",
+    "column_name",
     "entity_type_name",
     "family_name",
     "grade_name",
@@ -89,6 +91,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     # ---- queue -------------------------------------------------------------------------
     "filters": ("筛选", "Filters"),
+    "any": ("全部", "Any"),
     "f_detector": ("检测器", "Detector"),
     "f_family": ("风险类别", "Family"),
     "f_level": ("风险等级", "Level"),
@@ -164,12 +167,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "ev_approved": ("审批（第{step}步）", "Approval (step {step})"),
     "ev_rejected": ("驳回（第{step}步）", "Rejected (step {step})"),
     "ev_paid": ("付款", "Payment"),
+    "ev_approval": ("审批", "Approval"),
     "workflow": ("处置", "Case handling"),
     "status_now": ("当前状态：{status}", "Status: {status}"),
     "assignee_now": ("经办人：{who}", "Assignee: {who}"),
     "new_status": ("变更状态为", "Move to"),
-    "reason": ("排除理由（必填）", "Reason for dismissal (required)"),
-    "remediation_note": ("整改说明（必填）", "Remediation note (required)"),
+    "reason": ("排除理由（排除时必填）", "Reason (required to dismiss)"),
+    "remediation_note": ("整改说明（销号时必填）", "Remediation note (required to remediate)"),
     "status_note": ("备注（可选）", "Note (optional)"),
     "apply_status": ("确认变更", "Change status"),
     "assign_to": ("指派给", "Assign to"),
@@ -245,10 +249,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "从分析查询库中选择一条查询，填写参数后只读运行。",
         "Choose a query from the library, fill in its parameters and run it read-only.",
     ),
-    "console_unavailable": (
-        "分析查询库尚未安装（sunlight.querylib）。",
-        "The query library (sunlight.querylib) is not installed.",
-    ),
     "console_empty": ("查询库中还没有查询。", "The query library is empty."),
     "console_query": ("查询", "Query"),
     "console_params": ("参数", "Parameters"),
@@ -285,6 +285,60 @@ LABELS: dict[str, tuple[str, str]] = {
 
 _STATUS_KEYS = {status: f"status_{status}" for status in ALERT_STATUSES}
 
+#: Names of properties, evidence fields and query columns that recur; others are shown as written.
+COLUMN_NAMES: dict[str, tuple[str, str]] = {
+    "type": ("类型", "Type"),
+    "id": ("编号", "Id"),
+    "name": ("名称", "Name"),
+    "position": ("职务", "Position"),
+    "hire_date": ("入职日期", "Hired"),
+    "leave_date": ("离职日期", "Left"),
+    "phone": ("电话", "Phone"),
+    "id_number": ("证件号码", "Identity number"),
+    "bank_account": ("银行账户", "Bank account"),
+    "address": ("地址", "Address"),
+    "credit_code": ("统一社会信用代码", "Credit code"),
+    "legal_rep": ("法定代表人", "Legal representative"),
+    "registered_date": ("注册日期", "Registered"),
+    "registered_capital": ("注册资本", "Registered capital"),
+    "blacklisted": ("黑名单", "Blacklisted"),
+    "department_id": ("部门编号", "Department id"),
+    "department_name": ("部门", "Department"),
+    "amount": ("金额", "Amount"),
+    "total_amount": ("合计金额", "Total amount"),
+    "signed_date": ("签订日期", "Signed"),
+    "category": ("品类", "Category"),
+    "item": ("标的", "Item"),
+    "quantity": ("数量", "Quantity"),
+    "unit_price": ("单价", "Unit price"),
+    "method": ("采购方式", "Method"),
+    "paid_at": ("付款时间", "Paid at"),
+    "payee_name": ("收款人", "Payee"),
+    "payee_account": ("收款账户", "Payee account"),
+    "contract_id": ("合同编号", "Contract"),
+    "contract_ids": ("合同编号", "Contracts"),
+    "contracts": ("合同数", "Contracts"),
+    "supplier_id": ("供应商编号", "Supplier"),
+    "supplier_name": ("供应商", "Supplier name"),
+    "employee_id": ("员工编号", "Employee"),
+    "employee_name": ("员工", "Employee name"),
+    "approver_id": ("审批人编号", "Approver"),
+    "approver_name": ("审批人", "Approver name"),
+    "requester_id": ("申请人编号", "Requester"),
+    "tender_id": ("招标编号", "Tender"),
+    "payment_id": ("付款编号", "Payment"),
+    "bid_amount": ("投标报价", "Bid"),
+    "step": ("审批步骤", "Step"),
+    "approved_at": ("审批时间", "Approved at"),
+    "decision": ("审批意见", "Decision"),
+    "kind": ("标识类型", "Identifier"),
+    "value": ("值", "Value"),
+    "shared": ("共用标识", "Shared"),
+    "share": ("占比", "Share"),
+    "hops": ("跳数", "Hops"),
+    "label": ("类型", "Type"),
+}
+
 
 def t(key: str, lang: str, **values: object) -> str:
     """The label ``key`` in ``lang`` (Chinese unless ``"en"``), formatted with ``values``.
@@ -295,6 +349,16 @@ def t(key: str, lang: str, **values: object) -> str:
     zh, en = LABELS[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+def column_name(name: str, lang: str) -> str:
+    """A property or column as people call it; unknown names as written.
+
+    >>> column_name("signed_date", "zh"), column_name("lift", "zh")
+    ('签订日期', 'lift')
+    """
+    zh, en = COLUMN_NAMES.get(name, (name, name))
+    return en if lang == "en" else zh
 
 
 def family_name(family: str, lang: str) -> str:

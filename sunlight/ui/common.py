@@ -1,0 +1,202 @@
+"""The Streamlit side shared by every page: language, the signed-in investigator, cached data.
+
+Data is read through :class:`sunlight.ui.source.StoreSource` and cached per data
+*version* (the store's and the trail's file times), so a page run after a case
+action or a nightly detector run shows the new state, and every other run costs
+no store access at all.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from graph.errors import StoreError
+from graph.store import Subgraph
+from sunlight.drawing import draw_graph
+from sunlight.ui import viewmodels as vm
+from sunlight.ui.labels import LANGS, t
+from sunlight.ui.source import StoreSource
+
+__all__ = [
+    "PAGES",
+    "alert_book",
+    "current_user",
+    "draw",
+    "flash",
+    "lang",
+    "md",
+    "open_case",
+    "render_sidebar",
+    "search_index",
+    "show_flash",
+    "source",
+    "subgraph",
+]
+
+#: Page files, relative to app.py, with their title keys and icons (material symbols ship with Streamlit).
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("sunlight/ui/pages/overview.py", "page_overview", ":material/dashboard:"),
+    ("sunlight/ui/pages/queue.py", "page_queue", ":material/format_list_bulleted:"),
+    ("sunlight/ui/pages/case.py", "page_case", ":material/gavel:"),
+    ("sunlight/ui/pages/search.py", "page_search", ":material/person_search:"),
+    ("sunlight/ui/pages/console.py", "page_console", ":material/terminal:"),
+)
+
+
+def lang() -> str:
+    """The reader's language: Chinese unless switched (or opened with ``?lang=en``)."""
+    if "lang" not in st.session_state:
+        asked = st.query_params.get("lang")
+        st.session_state["lang"] = asked if asked in LANGS else "zh"
+    return str(st.session_state["lang"])
+
+
+def _default_user() -> str:
+    explicit = os.environ.get("SUNLIGHT_USER") or os.environ.get("SUNLIGHT_ACTOR")
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def current_user() -> str:
+    return str(st.session_state.get("user") or "").strip()
+
+
+def source() -> StoreSource:
+    return StoreSource.from_env()
+
+
+def render_sidebar() -> None:
+    """Language switch, investigator name, where the data comes from."""
+    language = lang()
+    with st.sidebar:
+        st.radio(
+            t("language", language),
+            options=list(LANGS),
+            format_func=lambda code: "中文" if code == "zh" else "English",
+            key="lang",
+            horizontal=True,
+        )
+        language = lang()
+        if "user" not in st.session_state:
+            st.session_state["user"] = _default_user()
+        st.text_input(t("current_user", language), key="user", help=t("current_user_help", language))
+        st.caption(t("store_in_use", language, store=source().label))
+        st.caption(t("masked_note", language))
+        if st.button(t("refresh", language), icon=":material/refresh:"):
+            _alert_book.clear()
+            _search_index.clear()
+            _subgraph.clear()
+
+
+# Cached functions take the source as plain strings (path, Neo4j URI) plus its version: the
+# version is what makes a cached value stale. cache_resource hands out the one object (no copy):
+# pages must treat an AlertBook as read-only.
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _alert_book(path: str, neo4j_uri: str | None, version: str) -> vm.AlertBook:
+    data = StoreSource(path, neo4j_uri)
+    rows, snapshot = data.read(lambda store: (store.alerts(), store.snapshot()))
+    return vm.build_alert_book(rows, snapshot, vm.family_map())
+
+
+def alert_book() -> vm.AlertBook:
+    """The alerts and the records they name; stops the page with a clear message when there is no store."""
+    data = source()
+    try:
+        book = _alert_book(data.path, data.neo4j_uri, data.version())
+    except StoreError as exc:
+        st.error(t("store_missing", lang(), error=exc))
+        st.stop()
+    return book
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _search_index(path: str, neo4j_uri: str | None, version: str) -> vm.SearchIndex:
+    return vm.SearchIndex(_alert_book(path, neo4j_uri, version).snapshot)
+
+
+def search_index() -> vm.SearchIndex:
+    alert_book()  # stops the page when there is no store
+    data = source()
+    return _search_index(data.path, data.neo4j_uri, data.version())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _subgraph(
+    path: str, neo4j_uri: str | None, version: str, keys: tuple[str, ...], hops: int, limit: int
+) -> Subgraph:
+    data = StoreSource(path, neo4j_uri)
+    return data.read(lambda store: store.subgraph(list(keys), hops=hops, limit=limit))
+
+
+def subgraph(keys: Sequence[str], hops: int, limit: int) -> Subgraph:
+    data = source()
+    return _subgraph(data.path, data.neo4j_uri, data.version(), tuple(keys), hops, limit)
+
+
+def draw(
+    graph: Subgraph,
+    *,
+    risk: dict[str, float] | None = None,
+    focus: Sequence[str] = (),
+    mode: str = "type",
+    height: int = 480,
+) -> None:
+    """Embed a pyvis drawing (its HTML carries its own scripts; nothing is fetched)."""
+    html = draw_graph(graph.nodes, graph.edges, lang=lang(), risk=risk, focus=focus, mode=mode, height=height)
+    st.iframe(html, height=height + 60)
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Show ``message`` at the top of the next page run (after ``st.rerun``)."""
+    st.session_state["_flash"] = (kind, message)
+
+
+def show_flash() -> None:
+    kind, message = st.session_state.pop("_flash", (None, None))
+    if message:
+        getattr(st, kind)(message)
+
+
+def open_case(alert_id: str) -> None:
+    st.session_state["case_alert"] = alert_id
+    st.switch_page(PAGES[2][0], query_params={"alert": alert_id})
+
+
+def dataframe_selection(event: Any, kind: str) -> list[Any]:
+    """The selected rows or cells of an ``st.dataframe`` event ([] when nothing is selected)."""
+    selection = getattr(event, "selection", None) or {}
+    return list(selection.get(kind, []) if isinstance(selection, dict) else getattr(selection, kind, []))
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def md(text: object) -> str:
+    r"""Text from the data, escaped so that Markdown shows it as written (no emphasis, links, maths
+    or ``:directives:`` hidden in a supplier's name or an explanation).
+
+    >>> md("A*B $5 [x](y)")
+    'A\\*B \\$5 \\[x\\]\\(y\\)'
+    """
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def money(value: float, language: str) -> str:
+    """Amounts as Chinese reports write them (万元) or in CNY for English readers."""
+    if language == "en":
+        return f"CNY {value:,.0f}"
+    return f"{value / 10_000:,.2f}万元" if abs(value) >= 10_000 else f"{value:,.0f}元"
+
+
+def timestamp(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"

@@ -1,0 +1,89 @@
+"""Where the app's data comes from: the store named by the environment, opened briefly.
+
+The app never keeps a store open between page runs. Reads open the embedded
+store read-only (a scheduled ``sunlight detect`` may be writing it meanwhile);
+a case action opens it for writing just long enough to change one alert. Each
+read is tagged with a *version* — the modification times of the store's files and
+of the trail — so cached tables are rebuilt exactly when something changed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from graph.store import DEFAULT_STORE_PATH, Store, open_store
+from sunlight.audit import AuditLog
+from sunlight.cases import audit_log_for
+
+__all__ = ["StoreSource"]
+
+T = TypeVar("T")
+
+# One store at a time per process: a page run and a case action from two browser
+# sessions must not open the same database file concurrently from two threads.
+_LOCK = threading.RLock()
+_NEO4J_REFRESH_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class StoreSource:
+    """The embedded store at ``path``, or the Neo4j server at ``neo4j_uri``."""
+
+    path: str
+    neo4j_uri: str | None = None
+
+    @classmethod
+    def from_env(cls) -> StoreSource:
+        """``NEO4J_URI`` if set, else ``SUNLIGHT_STORE``, else ``./sunlight-store`` (as the CLI)."""
+        return cls(
+            path=os.environ.get("SUNLIGHT_STORE") or DEFAULT_STORE_PATH,
+            neo4j_uri=os.environ.get("NEO4J_URI") or None,
+        )
+
+    @property
+    def label(self) -> str:
+        return self.neo4j_uri or str(Path(self.path).resolve())
+
+    def audit(self) -> AuditLog:
+        return audit_log_for(self.path, self.neo4j_uri)
+
+    def version(self) -> str:
+        """Changes whenever the store or the trail changes (for Neo4j: once a minute)."""
+        audit = self.audit().path
+        trail = f"{audit.stat().st_mtime_ns}:{audit.stat().st_size}" if audit.exists() else "-"
+        if self.neo4j_uri:
+            return f"{int(time.time() // _NEO4J_REFRESH_SECONDS)}|{trail}"
+        folder = Path(self.path)
+        parts = []
+        if folder.is_dir():
+            for entry in sorted(folder.iterdir()):
+                if entry.name.startswith("graph.lbdb") and entry.is_file():
+                    stat = entry.stat()
+                    parts.append(f"{entry.name}:{stat.st_mtime_ns}:{stat.st_size}")
+        return ";".join(parts) + "|" + trail
+
+    @contextmanager
+    def _opened(self, read_only: bool) -> Iterator[Store]:
+        with _LOCK:
+            store = open_store(self.path, neo4j_uri=self.neo4j_uri, read_only=read_only)
+            try:
+                yield store
+            finally:
+                store.close()
+
+    def read(self, work: Callable[[Store], T]) -> T:
+        """Run ``work`` on the store opened read-only."""
+        with self._opened(read_only=True) as store:
+            return work(store)
+
+    def write(self, work: Callable[[Store], T]) -> T:
+        """Run ``work`` on the store opened for writing (a case action)."""
+        with self._opened(read_only=False) as store:
+            return work(store)
