@@ -102,11 +102,8 @@ def _load_into(store: Store, source: Path, mapping: str | None, lang: str, audit
         result, _ = load_into_store(store, source, mapping, progress=_progress(lang), audit=audit)
     except LoadError as exc:
         raise CommandFailed(t("load_refused", lang, n=len(exc.report.errors)) + "\n" + str(exc)) from exc
+    # the summary lists the data-quality warnings itself
     print(t("loaded", lang, source=source, summary=result.report.summary(lang=lang)))
-    if result.report.warnings:
-        _err(t("load_warnings", lang, n=len(result.report.warnings)))
-        for warning in result.report.warnings[:20]:
-            _err(f"  {warning}")
 
 
 def cmd_load(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "数据有误，未写入任何内容（共{n}个错误）：",
         "The data has errors; nothing was written ({n} errors):",
     ),
-    "loaded": ("已载入 {source}：{summary}", "Loaded {source}: {summary}"),
+    "loaded": ("已载入 {source}：\n{summary}", "Loaded {source}:\n{summary}"),
     "load_warnings": (
         "数据质量提示 {n} 条（已载入，建议核实）：",
         "{n} data-quality warnings (loaded; worth checking):",
