@@ -13,6 +13,7 @@ once per distinct value (:func:`per_unique`), never once per row.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -98,8 +99,14 @@ def split_phones(value: Any) -> list[str]:
     >>> split_phones(" ")
     []
     """
-    parts = (normalize_phone(part) for part in _PHONE_SEPARATORS.split(_nfkc(value)))
-    return list(dict.fromkeys(p for p in parts if p))
+    return list(_phones(str(value)))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _phones(text: str) -> tuple[str, ...]:
+    # Cached: validation and the graph both split the same cells.
+    parts = (normalize_phone(part) for part in _PHONE_SEPARATORS.split(_nfkc(text)))
+    return tuple(dict.fromkeys(p for p in parts if p))
 
 
 def is_plausible_phone(normalised: str) -> bool:

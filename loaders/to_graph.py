@@ -281,9 +281,8 @@ class _Builder:
         ids = frame["payment_id"]
         if "contract_id" in frame:
             self.data.add_rels("PAYS_FOR", "Payment", "Contract", _pairs(ids, frame["contract_id"]))
-        accounts = per_unique(frame["payee_account"], _long_enough(normalize_account)).map(
-            lambda found: found[0] if found else None
-        )
+        account_of = _long_enough(normalize_account)
+        accounts = per_unique(frame["payee_account"], lambda v: next(iter(account_of(v)), None))
         pairs = _pairs(ids, accounts)
         if len(pairs):
             self.data.add_nodes("BankAccount", _ids(pairs["dst"]))
