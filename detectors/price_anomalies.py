@@ -1,0 +1,476 @@
+"""Price anomalies: unit prices far from what others pay, contract values far above their category, prices that creep up.
+
+Summary
+-------
+Flags a supplier whose unit price for an item lies far outside the prices of
+the same item in the same year, a non-competitive contract whose value lies
+far above its category, and a supplier whose prices for one item drift up
+against the market over time.
+
+Methodology
+-----------
+* **unit_price** (P01, OCP R017) — contracts with an item, a quantity and a
+  unit price, grouped by item and calendar year (a group smaller than
+  ``min_group_contracts`` falls back to the item over all years). On the
+  logarithm of the unit price (prices are skewed; a ratio is what matters),
+  the robust z-score ``z = 0.6745·(x − median)/MAD`` (Iglewicz & Hoaglin);
+  ``|z| > z_threshold`` is an outlier. Groups whose MAD is 0 get no score;
+  items whose MAD exceeds ``max_log_mad`` have no comparable unit price
+  (lump sums, bespoke jobs) and are skipped. The fence in prices,
+  ``median·exp(±z_threshold·MAD/0.6745)``, is written into the finding. The
+  outliers of one supplier, item and direction form one finding. Score (high
+  prices) = 0.45 + 0.25·min(1, (z − z_threshold)/10) + 0.15·min(1, (n − 1)/4)
+  + 0.15·(share awarded without competition); prices far *below* the others
+  are reported at 0.3 (a lead: a data error or a loss leader).
+* **contract_value** (P02, OCP R016) — per category with at least
+  ``min_group_contracts`` contracts, Tukey fences on log10(amount):
+  ``Q3 + fence_k·IQR`` (the default ``fence_k = 3`` is Tukey's "far out"
+  fence: contract values are log-normal and the inner fence would flag the
+  ordinary large job). Contracts above it that were *not* awarded through a
+  competitive method (``competitive_methods``) are flagged; a fixed
+  ``fixed_upper_fence`` in CNY replaces the computed fence when set. Score =
+  0.35 + 0.15·min(1, (log10 amount − fence)/IQR) + 0.1 when the method is
+  single-source or direct (at most medium: a big contract is a lead).
+* **drift** — per supplier and item with at least ``min_drift_contracts``
+  priced contracts spanning ``min_drift_days`` days, each price relative to
+  the item's median that year; the median relative price of the supplier's
+  last third of contracts over that of its first third. A drift of at least
+  ``min_drift`` ending at least ``min_final_premium`` above the market is
+  flagged. Score = 0.4 + 0.3·min(1, (drift − min_drift)/0.7).
+
+Example
+-------
+华信物资 sells 电力电缆 at 205元/米 in five negotiated contracts of 2024 while the
+2024 median is 88元/米 (MAD of log price 0.05): z ≈ 11, fence ≈ 116元/米 → high.
+A 3,800万元 construction job won in an open tender is not flagged however big.
+
+Why is this a red flag?
+-----------------------
+Overpricing is how a kickback is paid for: the buyer pays too much and the
+difference is shared. It shows as a unit price far above what others pay for
+the same thing, as a contract far above its kind, or as a supplier's prices
+creeping up once it is entrenched.
+
+Based on
+--------
+INDICATORS P01 (unit price outlier, OCP R017) and P02 (value vs category, OCP
+R016); Iglewicz & Hoaglin (1993) for the modified z-score; Tukey (1977) for the
+fences; cardinal-rs conventions (fences from the data in the output, IQR = 0
+skipped, minimum samples, price indicators only for methods that compare
+prices).
+
+Output
+------
+Entities: the supplier and the contracts (unit_price, drift); the contract and
+its supplier (contract_value). Evidence: ``rule``, ``metrics`` (prices, z,
+median, MAD, overpayment; or amount and fence; or drift), ``thresholds`` (the
+fence computed from the data, with the group it came from) and ``rows``.
+
+Configuration
+-------------
+``z_threshold`` (robust z), ``min_group_contracts`` (count), ``max_log_mad``
+(log ratio), ``fence_k`` (IQR multiples), ``fixed_upper_fence`` (CNY; 0 = from
+the data), ``competitive_methods`` (list), ``min_drift_contracts`` (count),
+``min_drift_days`` (days), ``min_drift`` (ratio), ``min_final_premium``
+(ratio), ``max_rows`` (count).
+
+Exclusions
+----------
+Contracts without an item, quantity or unit price (unit_price, drift) or
+amount (contract_value); categories the policy exempts from competition
+(``direct_award_exempt_categories``: a utility bill is priced by tariff);
+competitively awarded contracts for contract_value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.outliers import MAD_TO_Z, group_fences, group_robust_z
+from detectors.policy_rules import exempt_categories
+from graph.schema import entity_key
+from graph.snapshot import GraphSnapshot
+
+__all__ = ["DETECTOR", "Params", "run"]
+
+NON_COMPETITIVE = ("single_source", "direct")
+
+
+@dataclass(frozen=True)
+class Params:
+    z_threshold: float = param(3.5, "robust z", "modified z-score beyond which a unit price is an outlier")
+    min_group_contracts: int = param(
+        8, "count", "fewest priced contracts in an item-year (or category) group"
+    )
+    max_log_mad: float = param(
+        0.3, "log ratio", "largest MAD of log unit prices for an item to count as comparable"
+    )
+    fence_k: float = param(3.0, "IQR multiples", "Tukey fence for contract values, on log10 amounts")
+    fixed_upper_fence: float = param(
+        0.0, "CNY", "fixed upper limit on contract value; 0 = fence from the data"
+    )
+    competitive_methods: tuple[str, ...] = param(
+        ("open", "invited"), "list", "methods whose contracts are not judged on value"
+    )
+    min_drift_contracts: int = param(6, "count", "fewest priced contracts of a supplier and item for drift")
+    min_drift_days: int = param(180, "days", "shortest span of those contracts")
+    min_drift: float = param(1.3, "ratio", "late relative price over early relative price")
+    min_final_premium: float = param(1.15, "ratio", "late price over the market median")
+    max_rows: int = param(30, "count", "contracts listed in the evidence")
+
+
+def _contracts(snapshot: GraphSnapshot) -> pd.DataFrame:
+    cols = [
+        "id",
+        "amount",
+        "signed_date",
+        "supplier_id",
+        "department_id",
+        "category",
+        "item",
+        "quantity",
+        "unit_price",
+        "method",
+    ]
+    contracts = snapshot.contracts[cols]
+    exempt = exempt_categories(snapshot.policy)
+    if exempt:
+        contracts = contracts[~contracts["category"].isin(exempt)]
+    return contracts.assign(method=contracts["method"].fillna("").str.lower())
+
+
+def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
+    contracts = _contracts(snapshot)
+    if contracts.empty:
+        return []
+    priced = _priced(contracts, params)
+    findings = _unit_price(snapshot, priced, params)
+    findings += _drift(snapshot, priced, params)
+    findings += _contract_value(snapshot, contracts, params)
+    findings.sort(key=lambda f: -f.score)
+    return findings
+
+
+def _priced(contracts: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Contracts with a comparable unit price, with their robust z within item-year (or item)."""
+    priced = contracts[
+        contracts["item"].notna()
+        & (contracts["item"].astype(str).str.strip() != "")
+        & (contracts["unit_price"] > 0)
+        & (contracts["quantity"] > 0)
+        & contracts["signed_date"].notna()
+        & contracts["supplier_id"].notna()
+    ].copy()
+    if priced.empty:
+        return priced.assign(z=pd.Series(dtype=float))
+    priced["year"] = priced["signed_date"].dt.year
+    priced["log_price"] = np.log(priced["unit_price"].astype(float))
+    by_year = group_robust_z(priced, ["item", "year"], "log_price", params.min_group_contracts)
+    overall = group_robust_z(priced, "item", "log_price", params.min_group_contracts)
+    use_year = by_year["group_n"] >= params.min_group_contracts
+    for col in ("group_n", "median", "mad", "z"):
+        priced[col] = by_year[col].where(use_year, overall[col])
+    priced["group"] = np.where(use_year, "item-year", "item")
+    comparable = (priced["mad"] <= params.max_log_mad) & priced["z"].notna()
+    return priced[comparable]
+
+
+def _unit_price(snapshot: GraphSnapshot, priced: pd.DataFrame, params: Params) -> list[Finding]:
+    outliers = priced[priced["z"].abs() > params.z_threshold]
+    if outliers.empty:
+        return []
+    outliers = outliers.assign(direction=np.where(outliers["z"] > 0, "high", "low"))
+    findings = []
+    for (supplier, item, direction), rows in outliers.groupby(
+        ["supplier_id", "item", "direction"], sort=True
+    ):
+        findings.append(_unit_price_finding(snapshot, str(supplier), str(item), direction, rows, params))
+    return findings
+
+
+def _unit_price_finding(
+    snapshot: GraphSnapshot, supplier: str, item: str, direction: str, rows: pd.DataFrame, params: Params
+) -> Finding:
+    rows = rows.sort_values(["signed_date", "id"])
+    n = len(rows)
+    z = float(rows["z"].abs().max())
+    median_price = np.exp(rows["median"].astype(float))
+    overpaid = float(((rows["unit_price"] - median_price) * rows["quantity"]).sum())
+    non_competitive = float(rows["method"].isin(NON_COMPETITIVE).mean())
+    typical = float(median_price.median())
+    spread = float(rows["mad"].median())
+    upper = typical * math.exp(params.z_threshold * spread / MAD_TO_Z)
+    lower = typical * math.exp(-params.z_threshold * spread / MAD_TO_Z)
+    low_price, high_price = float(rows["unit_price"].min()), float(rows["unit_price"].max())
+    sup = snapshot.name("Supplier", supplier)
+    years = sorted({int(y) for y in rows["year"]})
+    period = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    price_zh = f"{low_price:,.2f}元" if low_price == high_price else f"{low_price:,.2f}至{high_price:,.2f}元"
+    price_en = (
+        f"CNY {low_price:,.2f}" if low_price == high_price else f"CNY {low_price:,.2f} to {high_price:,.2f}"
+    )
+    if direction == "high":
+        score = (
+            0.45
+            + 0.25 * min(1.0, (z - params.z_threshold) / 10)
+            + 0.15 * min(1.0, (n - 1) / 4)
+            + 0.15 * non_competitive
+        )
+        zh = (
+            f"供应商{sup}（{supplier}）{period}年在{n}份合同中以单价{price_zh}供应“{item}”，同期同品目中位价约"
+            f"{typical:,.2f}元，稳健z值最高{z:.1f}，超过按数据计算的上限{upper:,.2f}元（规则：|z|>{params.z_threshold:g}，"
+            f"Iglewicz–Hoaglin），按中位价计多付约{wan(overpaid)}。"
+        )
+        en = (
+            f"Supplier {sup} ({supplier}) sold '{item}' at {price_en} a unit in {n} contracts of {period}, while the "
+            f"median price of that item in the period is about CNY {typical:,.2f}: robust z up to {z:.1f}, above the "
+            f"fence of CNY {upper:,.2f} computed from the data (rule: |z| > {params.z_threshold:g}, Iglewicz–Hoaglin); "
+            f"about {yuan(overpaid)} paid above the median."
+        )
+    else:
+        score = 0.3
+        zh = (
+            f"供应商{sup}（{supplier}）{period}年在{n}份合同中以单价{price_zh}供应“{item}”，远低于同期同品目中位价约"
+            f"{typical:,.2f}元（按数据计算的下限{lower:,.2f}元，稳健z值{-z:.1f}；规则：|z|>{params.z_threshold:g}），"
+            f"需核实数量、单位或是否存在低价中标后变更。"
+        )
+        en = (
+            f"Supplier {sup} ({supplier}) sold '{item}' at {price_en} a unit in {n} contracts of {period}, far below "
+            f"the median of about CNY {typical:,.2f} (fence CNY {lower:,.2f} from the data, robust z {-z:.1f}; rule: "
+            f"|z| > {params.z_threshold:g}): check quantities and units, or a low bid later amended."
+        )
+    contract_ids = rows["id"].astype(str).tolist()
+    entities = (
+        entity_key("Supplier", supplier),
+        *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
+    )
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"unit_price|{supplier}|{item}|{direction}",
+        score=float(min(1.0, score)),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "unit_price",
+            "metrics": {
+                "item": item,
+                "direction": direction,
+                "contracts": n,
+                "max_abs_z": round(z, 3),
+                "median_unit_price": round(typical, 4),
+                "mad_log_price": round(spread, 6),
+                "paid_above_median": round(overpaid, 2),
+                "non_competitive_share": round(non_competitive, 4),
+            },
+            "thresholds": {
+                "z_threshold": params.z_threshold,
+                "fence_upper": round(upper, 4),
+                "fence_lower": round(lower, 4),
+                "group": str(rows["group"].iloc[0]),
+                "group_contracts": int(rows["group_n"].min()),
+                "min_group_contracts": params.min_group_contracts,
+            },
+            "rows": [
+                {
+                    "contract_id": r.id,
+                    "signed_date": f"{r.signed_date:%Y-%m-%d}",
+                    "quantity": float(r.quantity),
+                    "unit_price": float(r.unit_price),
+                    "median_unit_price": round(float(math.exp(r.median)), 4),
+                    "z": round(float(r.z), 3),
+                    "method": r.method,
+                }
+                for r in rows.head(params.max_rows).itertuples(index=False)
+            ],
+            "subgraph": list(entities[:40]),
+        },
+    )
+
+
+def _drift(snapshot: GraphSnapshot, priced: pd.DataFrame, params: Params) -> list[Finding]:
+    if priced.empty:
+        return []
+    frame = priced.assign(relative=np.exp(priced["log_price"] - priced["median"]))
+    frame = frame.sort_values(["supplier_id", "item", "signed_date", "id"])
+    group = frame.groupby(["supplier_id", "item"], sort=False)
+    frame["n"] = group["id"].transform("size")
+    frame["span"] = (group["signed_date"].transform("max") - group["signed_date"].transform("min")).dt.days
+    frame = frame[(frame["n"] >= params.min_drift_contracts) & (frame["span"] >= params.min_drift_days)]
+    if frame.empty:
+        return []
+    rank = frame.groupby(["supplier_id", "item"], sort=False).cumcount()
+    frame["third"] = (rank * 3 // frame["n"]).clip(upper=2)
+    thirds = frame.groupby(["supplier_id", "item", "third"])["relative"].median().unstack("third")
+    thirds = thirds.dropna(subset=[0, 2])
+    thirds["drift"] = thirds[2] / thirds[0]
+    hits = thirds[(thirds["drift"] >= params.min_drift) & (thirds[2] >= params.min_final_premium)]
+    findings = []
+    for (supplier, item), row in hits.iterrows():
+        rows = frame[(frame["supplier_id"] == supplier) & (frame["item"] == item)]
+        findings.append(_drift_finding(snapshot, str(supplier), str(item), row, rows, params))
+    return findings
+
+
+def _drift_finding(
+    snapshot: GraphSnapshot, supplier: str, item: str, row: pd.Series, rows: pd.DataFrame, params: Params
+) -> Finding:
+    drift, early, late = float(row["drift"]), float(row[0]), float(row[2])
+    first, last = rows["signed_date"].min(), rows["signed_date"].max()
+    sup = snapshot.name("Supplier", supplier)
+    n = len(rows)
+    zh = (
+        f"供应商{sup}（{supplier}）在{first:%Y-%m-%d}至{last:%Y-%m-%d}的{n}份合同中，“{item}”单价相对同期市场中位价由"
+        f"{early:.0%}升至{late:.0%}，相对涨幅{drift - 1:.0%}（规则：后三分之一合同的相对价格比前三分之一高至少"
+        f"{params.min_drift - 1:.0%}，且最终高出市场{params.min_final_premium - 1:.0%}以上）。"
+    )
+    en = (
+        f"Supplier {sup} ({supplier}) raised its price for '{item}' from {early:.0%} to {late:.0%} of the market median "
+        f"over {n} contracts between {first:%Y-%m-%d} and {last:%Y-%m-%d}, a relative rise of {drift - 1:.0%} (rule: the "
+        f"last third of its contracts at least {params.min_drift - 1:.0%} above the first third relative to the market, "
+        f"ending at least {params.min_final_premium - 1:.0%} above it)."
+    )
+    contract_ids = rows["id"].astype(str).tolist()
+    entities = (
+        entity_key("Supplier", supplier),
+        *(entity_key("Contract", c) for c in contract_ids[-params.max_rows :]),
+    )
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"drift|{supplier}|{item}",
+        score=float(min(1.0, 0.4 + 0.3 * min(1.0, (drift - params.min_drift) / 0.7))),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "drift",
+            "metrics": {
+                "item": item,
+                "contracts": n,
+                "early_relative_price": round(early, 4),
+                "late_relative_price": round(late, 4),
+                "drift": round(drift, 4),
+            },
+            "thresholds": {
+                "min_drift": params.min_drift,
+                "min_final_premium": params.min_final_premium,
+                "min_drift_contracts": params.min_drift_contracts,
+                "min_drift_days": params.min_drift_days,
+            },
+            "rows": [
+                {
+                    "contract_id": r.id,
+                    "signed_date": f"{r.signed_date:%Y-%m-%d}",
+                    "unit_price": float(r.unit_price),
+                    "relative_to_market": round(float(r.relative), 4),
+                }
+                for r in rows.tail(params.max_rows).itertuples(index=False)
+            ],
+            "subgraph": list(entities[:40]),
+        },
+    )
+
+
+def _contract_value(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) -> list[Finding]:
+    valued = contracts[(contracts["amount"] > 0) & contracts["category"].notna()]
+    valued = valued.assign(log_amount=np.log10(valued["amount"].astype(float)))
+    fences = group_fences(
+        valued, "category", "log_amount", k=params.fence_k, min_sample=params.min_group_contracts
+    )
+    if fences.empty and params.fixed_upper_fence <= 0:
+        return []
+    judged = valued[~valued["method"].isin(params.competitive_methods)]
+    judged = judged.merge(fences, on="category", how="inner" if params.fixed_upper_fence <= 0 else "left")
+    limit = (
+        pd.Series(math.log10(params.fixed_upper_fence), index=judged.index)
+        if params.fixed_upper_fence > 0
+        else judged["upper"]
+    )
+    above = judged["log_amount"] > limit
+    hits = judged[above].assign(limit=limit[above])
+    findings = []
+    for row in hits.to_dict("records"):
+        findings.append(_value_finding(snapshot, row, params))
+    return findings
+
+
+def _value_finding(snapshot: GraphSnapshot, row: dict[str, Any], params: Params) -> Finding:
+    contract, supplier, category = str(row["id"]), row["supplier_id"], str(row["category"])
+    amount, limit = float(row["amount"]), float(row["limit"])
+    fence_amount = 10**limit
+    iqr = row.get("iqr")
+    has_fence = iqr is not None and not (isinstance(iqr, float) and math.isnan(iqr))
+    excess = (row["log_amount"] - limit) / iqr if has_fence and iqr > 0 else 1.0
+    score = 0.35 + 0.15 * min(1.0, excess) + 0.1 * (row["method"] in NON_COMPETITIVE)
+    method = row["method"] or "未注明"
+    sup = snapshot.name("Supplier", supplier) if supplier else "未知供应商"
+    source_zh = (
+        f"按数据计算的上限（log10金额的Q3+{params.fence_k:g}·IQR）{wan(fence_amount)}"
+        if params.fixed_upper_fence <= 0
+        else f"设定上限{wan(fence_amount)}"
+    )
+    source_en = (
+        f"the fence Q3 + {params.fence_k:g}·IQR of log10 amounts, {yuan(fence_amount)}"
+        if params.fixed_upper_fence <= 0
+        else f"the configured limit of {yuan(fence_amount)}"
+    )
+    zh = (
+        f"合同{contract}（供应商{sup}（{supplier}），“{category}”类，采购方式{method}）金额{wan(amount)}，"
+        f"高于该类合同{source_zh}，且未经公开或邀请招标。"
+    )
+    en = (
+        f"Contract {contract} with {sup} ({supplier}), category '{category}', method {method or 'not given'}, is worth "
+        f"{yuan(amount)}, above {source_en} for its category, and was not competitively tendered."
+    )
+    entities = (entity_key("Contract", contract), *((entity_key("Supplier", supplier),) if supplier else ()))
+    thresholds: dict[str, Any] = {"fence_k": params.fence_k, "upper_fence_amount": round(fence_amount, 2)}
+    if has_fence:
+        thresholds.update(
+            {
+                "category_contracts": int(row["n"]),
+                "q1_log10": round(float(row["q1"]), 6),
+                "q3_log10": round(float(row["q3"]), 6),
+                "iqr_log10": round(float(iqr), 6),
+            }
+        )
+    if params.fixed_upper_fence > 0:
+        thresholds["fixed_upper_fence"] = params.fixed_upper_fence
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"contract_value|{contract}",
+        score=float(min(1.0, score)),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "contract_value",
+            "metrics": {"amount": amount, "category": category, "method": row["method"]},
+            "thresholds": thresholds,
+            "rows": [
+                {
+                    "contract_id": contract,
+                    "signed_date": None if pd.isna(row["signed_date"]) else f"{row['signed_date']:%Y-%m-%d}",
+                    "amount": amount,
+                    "department_id": row["department_id"],
+                }
+            ],
+            "subgraph": list(entities),
+        },
+    )
+
+
+DETECTOR = Detector(
+    id="price_anomalies",
+    title_zh="价格异常",
+    title_en="Price anomalies",
+    family="price",
+    params_type=Params,
+    run=run,
+    doc=__doc__ or "",
+)
