@@ -13,7 +13,8 @@
 
 ``load_source(path, mapping=None, progress=None, existing=None)`` reads a data-contract
 folder of CSV files (with an optional ``policy.yaml``), an ``.xlsx`` workbook, or a folder
-of Parquet files (:mod:`loaders.tables`, which also documents the column-mapping YAML);
+of Parquet files (:mod:`loaders.tables`, which also documents the column-mapping YAML),
+or OCDS JSON (handed to :func:`loaders.ocds.load_ocds`);
 ``load_tables(tables, origin, policy=None, existing=None)`` does the same for tables built
 in memory. Both validate everything (:mod:`loaders.validate`), normalise identifiers
 (:mod:`loaders.normalize`) and map the tables to the graph (:mod:`loaders.to_graph`).
@@ -107,6 +108,19 @@ def _finish(
     return LoadResult(data=data, report=report)
 
 
+_OCDS_SUFFIXES = (".json", ".jsonl", ".ndjson")
+_TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".pq")
+
+
+def _looks_like_ocds(path: Path) -> bool:
+    """A cheap first look, so that loading tables never waits on the OCDS reader's import."""
+    if path.is_file():
+        return path.name.lower().endswith(_OCDS_SUFFIXES)
+    if path.is_dir():
+        return not any(p.suffix.lower() in _TABLE_SUFFIXES for p in path.iterdir() if p.is_file())
+    return False
+
+
 def load_source(
     path: str | Path,
     mapping: str | Path | None = None,
@@ -123,10 +137,11 @@ def load_source(
     currency settings, and its per-publisher report rides on ``result.report.source_report``.
     """
     path = Path(path)
-    from loaders.ocds import is_ocds_source, load_ocds  # imported here: OCDS is one format among several
+    if _looks_like_ocds(path):
+        from loaders.ocds import is_ocds_source, load_ocds  # imported here: one format among several
 
-    if is_ocds_source(path):
-        return load_ocds(path, mapping=mapping, progress=progress, existing=existing)
+        if is_ocds_source(path):
+            return load_ocds(path, mapping=mapping, progress=progress, existing=existing)
     report = LoadReport(str(path))
     column_mapping = read_mapping(mapping, report)
     if report.has_errors:

@@ -355,6 +355,9 @@ class LoadReport:
         self.ignored: list[str] = []  # files or sheets that are not data-contract tables
         self.mapping: str | None = None
         self.policy_file: str | None = None
+        # A format-specific account that a loader built before the tables (the OCDS report):
+        # anything with ``render(lang) -> str``; the summary ends with it.
+        self.source_report: Any = None
         self.graph_counts: dict[str, int] = {}  # nodes per label, relationships per type
         self._groups: dict[tuple[str, str | None, str], _Group] = {}
 
@@ -525,6 +528,8 @@ class LoadReport:
         )
         for severity in (Severity.ERROR, Severity.WARNING):
             lines.extend("    " + line for line in self.problem_lines(severity, lang, limit))
+        if self.source_report is not None and hasattr(self.source_report, "render"):
+            lines.append(self.source_report.render(lang))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
