@@ -1,0 +1,473 @@
+"""Concentration: one supplier taking a department's category, and one signer holding a supplier's business.
+
+Summary
+-------
+Flags a department whose spend in a category goes mostly to one supplier
+(high HHI, high top-1 share) when the rest of the organisation buys that
+category from many; and a supplier whose contracts are signed off, far more
+than the departments' usual split explains, by one and the same first-step
+approver.
+
+Methodology
+-----------
+Contracts in categories that ``policy.yaml`` exempts from competition
+(``direct_award_exempt_categories``) or that the settings name as natural
+monopolies (``natural_monopoly_categories``) are left out: one power utility
+selling electricity to every department is the market, not a favour.
+
+* **market** (K01/K02, OCP R040/R051) — per department *d*, category *c* and
+  calendar year: value share *s* of each supplier, ``HHI = Σ (100·s)²`` and
+  the top supplier *j* (by value) with *k* of the *n* contracts. Its count
+  share among **all other departments** in *c* that year (add-one smoothed
+  over the category's suppliers) is the baseline *m*; ``lift = (k/n)/m``; the
+  one-sided binomial tail ``P(X ≥ k | n, m)`` is Benjamini–Hochberg adjusted
+  over every cell tested. Flagged when ``n ≥ min_contracts``,
+  ``k ≥ min_top_contracts``, ``s ≥ min_share``, ``HHI ≥ hhi_high`` (2,500; the
+  2023 US Merger Guidelines call a market above 1,800 highly concentrated and
+  some monitors use 2,500), ``lift ≥ min_lift``, ``q ≤ alpha``, the other
+  departments bought *c* from at least ``min_market_suppliers`` suppliers,
+  and *j* holds less than ``monopoly_share`` of their value (a supplier that
+  dominates the category for everybody alike is the market). Score = 0.3 +
+  0.2·min(1, (HHI − 2,500)/7,500) + 0.25·min(1, log20 lift) + 0.15·min(1,
+  −log10 q / 8) + 0.1·s.
+* **gatekeeper** — per supplier with at least ``min_contracts`` contracts
+  whose first approval step is on record: the first-step approver *a* of most
+  of them (*k* of *n*). Under the departments' usual split, *a* would sign
+  each of these contracts with probability equal to *a*'s share of the
+  first-step approvals of that contract's department, counted without this
+  supplier's contracts (add-one smoothed); *p₀* is the mean over the
+  supplier's contracts. Binomial tail ``P(X ≥ k | n, p₀)``, BH-adjusted over
+  suppliers. Flagged when ``k/n ≥ min_gatekeeper_share``,
+  ``(k/n)/p₀ ≥ min_gatekeeper_lift`` and ``q ≤ alpha``. Score = 0.3 +
+  0.3·min(1, −log10 q / 8) + 0.2·min(1, (lift − 1)/2) + 0.2·k/n.
+
+Example
+-------
+信息中心 buys IT设备 in 2024 through 14 contracts, 11 of them (82 % of the
+value) from 远景数码, which wins 2 % of the other departments' IT orders: HHI
+6,900, lift ≈ 30, q ≈ 1e-12 → market, high. 部门经理 赵敏 signs half of her
+department's first approvals, but all 60 orders of 鼎盛商贸: p₀ = 0.5, q ≈ 1e-15 →
+gatekeeper, high. The utility that sells all electricity is not flagged.
+
+Why is this a red flag?
+-----------------------
+A buyer that keeps one supplier where others spread their business, or a
+supplier whose orders all pass one pair of hands, is where favouritism and
+kickbacks show first (GTI "buyer spending concentration"; ACFE: one in five
+fraudsters had an unusually close tie to a vendor). Comparing with the rest of
+the organisation separates a captured buyer from a concentrated market.
+
+Based on
+--------
+INDICATORS K01 (supplier share of a buyer, OCP R040), K02 (HHI, OCP R051; US
+DOJ/FTC 2023 Merger Guidelines bands 1,800/2,500), K04 (dependence, turned to
+approvers); Benjamini & Hochberg (1995).
+
+Output
+------
+Entities: market — the department and the supplier; gatekeeper — the approver
+and the supplier. Evidence: ``rule``, ``metrics`` (n, k, shares, HHI, baseline,
+lift, p and q), ``thresholds`` (every threshold with its value), ``rows`` (the
+suppliers' shares, or the contracts) and ``subgraph``.
+
+Configuration
+-------------
+``min_contracts`` (count), ``min_top_contracts`` (count), ``min_share``
+(ratio), ``hhi_high`` (HHI points), ``min_lift`` (ratio), ``alpha`` (false
+discovery rate), ``min_market_suppliers`` (count), ``monopoly_share`` (ratio),
+``natural_monopoly_categories`` (list), ``min_gatekeeper_share`` (ratio),
+``min_gatekeeper_lift`` (ratio), ``max_rows`` (count).
+
+Exclusions
+----------
+Exempt and natural-monopoly categories; contracts without a department,
+supplier, category, date or positive amount; rejected approvals; categories
+no other department buys (no market to compare with).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from scipy.stats import binom
+
+from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.policy_rules import exempt_categories
+from detectors.repeated_pairs import benjamini_hochberg
+from graph.schema import entity_key
+from graph.snapshot import GraphSnapshot
+
+__all__ = ["DETECTOR", "Params", "run"]
+
+
+@dataclass(frozen=True)
+class Params:
+    min_contracts: int = param(5, "count", "fewest contracts of a department-category-year or of a supplier")
+    min_top_contracts: int = param(3, "count", "fewest contracts of the top supplier in the cell")
+    min_share: float = param(0.5, "ratio", "top supplier's value share of the cell")
+    hhi_high: float = param(2500.0, "HHI points", "HHI from which a cell counts as highly concentrated")
+    min_lift: float = param(3.0, "ratio", "top supplier's count share over its share with other departments")
+    alpha: float = param(0.01, "ratio", "false discovery rate for the Benjamini–Hochberg q-value")
+    min_market_suppliers: int = param(
+        3, "count", "fewest suppliers the other departments bought the category from"
+    )
+    monopoly_share: float = param(
+        0.5, "ratio", "value share elsewhere from which the top supplier is the market itself"
+    )
+    natural_monopoly_categories: tuple[str, ...] = param(
+        (), "list", "categories left out besides policy.yaml direct_award_exempt_categories"
+    )
+    min_gatekeeper_share: float = param(
+        0.8, "ratio", "share of a supplier's contracts signed by one approver"
+    )
+    min_gatekeeper_lift: float = param(1.5, "ratio", "that share over the departments' usual split")
+    max_rows: int = param(30, "count", "rows listed in the evidence")
+
+
+def _contracts(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
+    cols = ["id", "amount", "signed_date", "supplier_id", "department_id", "category"]
+    contracts = snapshot.contracts[cols].dropna()
+    excluded = exempt_categories(snapshot.policy) | set(params.natural_monopoly_categories)
+    contracts = contracts[(contracts["amount"] > 0) & ~contracts["category"].isin(excluded)]
+    return contracts.assign(year=contracts["signed_date"].dt.year)
+
+
+def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
+    contracts = _contracts(snapshot, params)
+    if contracts.empty:
+        return []
+    findings = _market(snapshot, contracts, params) + _gatekeeper(snapshot, contracts, params)
+    findings.sort(key=lambda f: -f.score)
+    return findings
+
+
+# ---- market ---------------------------------------------------------------------------
+def _market_cells(contracts: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cell = ["department_id", "category", "year"]
+    per_supplier = (
+        contracts.groupby([*cell, "supplier_id"], observed=True)
+        .agg(k=("id", "size"), value=("amount", "sum"))
+        .reset_index()
+    )
+    totals = per_supplier.groupby(cell).agg(n=("k", "sum"), total=("value", "sum"), suppliers=("k", "size"))
+    per_supplier = per_supplier.join(totals, on=cell)
+    per_supplier["share"] = per_supplier["value"] / per_supplier["total"]
+    hhi = (100 * per_supplier["share"]) ** 2
+    totals["hhi"] = hhi.groupby([per_supplier[c] for c in cell]).sum()
+    top = per_supplier.sort_values([*cell, "value", "supplier_id"], ascending=[True, True, True, False, True])
+    top = top.drop_duplicates(cell).set_index(cell)[["supplier_id", "k", "value", "share"]]
+    cells = totals.join(top).reset_index()
+    # the category-year market, and the top supplier's part of it, for the leave-one-out baseline
+    market = contracts.groupby(["category", "year"]).agg(
+        market_n=("id", "size"), market_value=("amount", "sum"), market_suppliers=("supplier_id", "nunique")
+    )
+    supplier_market = contracts.groupby(["category", "year", "supplier_id"]).agg(
+        supplier_n=("id", "size"), supplier_value=("amount", "sum")
+    )
+    cells = cells.join(market, on=["category", "year"]).join(
+        supplier_market, on=["category", "year", "supplier_id"]
+    )
+    # suppliers the other departments bought the category from that year: all, less those that sold only here
+    others = per_supplier[["department_id", "category", "year", "supplier_id"]]
+    suppliers_per_cell = others.groupby(["category", "year"])["supplier_id"].nunique()
+    exclusive = others.merge(
+        others.groupby(["category", "year", "supplier_id"]).size().rename("departments"),
+        on=["category", "year", "supplier_id"],
+    )
+    only_here = exclusive[exclusive["departments"] == 1].groupby(cell).size()
+    cells["other_suppliers"] = (
+        cells.set_index(["category", "year"]).index.map(suppliers_per_cell).to_numpy()
+        - cells.set_index(cell).index.map(only_here).fillna(0).to_numpy()
+    )
+    return cells, per_supplier
+
+
+def _market(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) -> list[Finding]:
+    cells, per_supplier = _market_cells(contracts, params)
+    elsewhere_n = cells["market_n"] - cells["n"]
+    elsewhere_value = cells["market_value"] - cells["total"]
+    supplier_elsewhere = cells["supplier_n"] - cells["k"]
+    cells["baseline"] = (supplier_elsewhere + 1) / (elsewhere_n + cells["market_suppliers"])
+    cells["value_share_elsewhere"] = (cells["supplier_value"] - cells["value"]) / elsewhere_value.where(
+        elsewhere_value > 0
+    )
+    tested = cells[
+        (cells["n"] >= params.min_contracts) & (cells["k"] >= params.min_top_contracts) & (elsewhere_n > 0)
+    ].copy()
+    if tested.empty:
+        return []
+    tested["count_share"] = tested["k"] / tested["n"]
+    tested["lift"] = tested["count_share"] / tested["baseline"]
+    tested["p_value"] = binom.sf(tested["k"] - 1, tested["n"], tested["baseline"])
+    tested["q_value"] = benjamini_hochberg(tested["p_value"].to_numpy(dtype=float))
+    flagged = tested[
+        (tested["share"] >= params.min_share)
+        & (tested["hhi"] >= params.hhi_high)
+        & (tested["lift"] >= params.min_lift)
+        & (tested["q_value"] <= params.alpha)
+        & (tested["other_suppliers"] >= params.min_market_suppliers)
+        & (tested["value_share_elsewhere"].fillna(0.0) < params.monopoly_share)
+    ]
+    thresholds = {
+        "min_contracts": params.min_contracts,
+        "min_top_contracts": params.min_top_contracts,
+        "min_share": params.min_share,
+        "hhi_high": params.hhi_high,
+        "hhi_moderate": 1800.0,
+        "min_lift": params.min_lift,
+        "alpha": params.alpha,
+        "min_market_suppliers": params.min_market_suppliers,
+        "monopoly_share": params.monopoly_share,
+    }
+    findings = []
+    for row in flagged.to_dict("records"):
+        suppliers = per_supplier[
+            (per_supplier["department_id"] == row["department_id"])
+            & (per_supplier["category"] == row["category"])
+            & (per_supplier["year"] == row["year"])
+        ].sort_values("value", ascending=False)
+        findings.append(_market_finding(snapshot, row, suppliers, thresholds, params))
+    return findings
+
+
+def _market_finding(
+    snapshot: GraphSnapshot,
+    row: dict[str, Any],
+    suppliers: pd.DataFrame,
+    thresholds: dict[str, Any],
+    params: Params,
+) -> Finding:
+    department, supplier, category, year = (
+        row["department_id"],
+        row["supplier_id"],
+        row["category"],
+        int(row["year"]),
+    )
+    hhi, share, lift, q = float(row["hhi"]), float(row["share"]), float(row["lift"]), float(row["q_value"])
+    n, k = int(row["n"]), int(row["k"])
+    score = (
+        0.3
+        + 0.2 * min(1.0, max(0.0, (hhi - params.hhi_high) / (10000 - params.hhi_high)))
+        + 0.25 * min(1.0, math.log(max(lift, 1.0), 20))
+        + 0.15 * min(1.0, -math.log10(max(q, 1e-300)) / 8)
+        + 0.1 * share
+    )
+    dept = snapshot.name("Department", department)
+    sup = snapshot.name("Supplier", supplier)
+    baseline = float(row["baseline"])
+    zh = (
+        f"部门{dept}（{department}）{year}年“{category}”类{n}份合同共{wan(float(row['total']))}，其中{k}份、"
+        f"{wan(float(row['value']))}（{share:.0%}）授予供应商{sup}（{supplier}），赫芬达尔指数{hhi:,.0f}；"
+        f"该供应商在其他部门同类合同中的份额仅{baseline:.1%}，提升度{lift:.1f}倍（二项检验校正后q={q:.1e}；"
+        f"规则：份额≥{params.min_share:.0%}、HHI≥{params.hhi_high:,.0f}、提升度≥{params.min_lift:g}、q≤{params.alpha:g}）。"
+    )
+    en = (
+        f"Department {dept} ({department}) gave supplier {sup} ({supplier}) {k} of its {n} '{category}' contracts in "
+        f"{year}, {yuan(float(row['value']))} or {share:.0%} of {yuan(float(row['total']))}: HHI {hhi:,.0f}, while the "
+        f"supplier has {baseline:.1%} of the other departments' such contracts, a lift of {lift:.1f}× (BH-adjusted "
+        f"q = {q:.1e}; rule: share ≥ {params.min_share:.0%}, HHI ≥ {params.hhi_high:,.0f}, lift ≥ {params.min_lift:g}, "
+        f"q ≤ {params.alpha:g})."
+    )
+    entities = (entity_key("Department", department), entity_key("Supplier", supplier))
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"market|{department}|{category}|{year}",
+        score=float(min(1.0, score)),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "market",
+            "metrics": {
+                "category": category,
+                "year": year,
+                "contracts": n,
+                "top_supplier_contracts": k,
+                "value": float(row["total"]),
+                "top_supplier_value": float(row["value"]),
+                "top_share": round(share, 4),
+                "hhi": round(hhi, 1),
+                "suppliers": int(row["suppliers"]),
+                "baseline": round(baseline, 6),
+                "value_share_elsewhere": None
+                if pd.isna(row["value_share_elsewhere"])
+                else round(float(row["value_share_elsewhere"]), 4),
+                "lift": round(lift, 3),
+                "p_value": float(row["p_value"]),
+                "q_value": q,
+            },
+            "thresholds": thresholds,
+            "rows": [
+                {
+                    "supplier_id": r.supplier_id,
+                    "contracts": int(r.k),
+                    "value": float(r.value),
+                    "share": round(float(r.share), 4),
+                }
+                for r in suppliers.head(params.max_rows).itertuples(index=False)
+            ],
+            "subgraph": [
+                *entities,
+                *(entity_key("Supplier", s) for s in suppliers["supplier_id"].head(10) if s != supplier),
+            ],
+        },
+    )
+
+
+# ---- gatekeeper -----------------------------------------------------------------------
+def _first_signers(snapshot: GraphSnapshot, contracts: pd.DataFrame) -> pd.DataFrame:
+    approvals = snapshot.approvals
+    ok = approvals[
+        (approvals["step"] == 1) & (approvals["decision"].fillna("approve").str.lower() != "reject")
+    ]
+    ok = ok.drop_duplicates("contract_id")[["contract_id", "approver_id"]]
+    return ok.merge(
+        contracts[["id", "supplier_id", "department_id", "amount", "signed_date"]],
+        left_on="contract_id",
+        right_on="id",
+    ).drop(columns=["id"])
+
+
+def _gatekeeper(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) -> list[Finding]:
+    rows = _first_signers(snapshot, contracts)
+    if rows.empty:
+        return []
+    n_s = rows.groupby("supplier_id").size().rename("n")
+    rows = rows[rows["supplier_id"].map(n_s) >= params.min_contracts]
+    if rows.empty:
+        return []
+    all_rows = _first_signers(snapshot, contracts)
+    dept_approver = all_rows.groupby(["department_id", "approver_id"]).size().rename("dept_approver")
+    dept_total = all_rows.groupby("department_id").size().rename("dept_total")
+    dept_signers = all_rows.groupby("department_id")["approver_id"].nunique().rename("dept_signers")
+    pair = rows.groupby(["supplier_id", "approver_id"]).size().rename("k").reset_index()
+    top = pair.sort_values(
+        ["supplier_id", "k", "approver_id"], ascending=[True, False, True]
+    ).drop_duplicates("supplier_id")
+    top = top.join(n_s, on="supplier_id")
+    # the top signer's usual share of each department this supplier sold to, without this supplier
+    per_dept = rows.groupby(["supplier_id", "department_id"]).size().rename("sd").reset_index()
+    per_dept = per_dept.merge(top[["supplier_id", "approver_id"]], on="supplier_id")
+    own = rows.groupby(["supplier_id", "department_id", "approver_id"]).size().rename("sda")
+    per_dept = per_dept.join(own, on=["supplier_id", "department_id", "approver_id"])
+    per_dept = (
+        per_dept.join(dept_approver, on=["department_id", "approver_id"])
+        .join(dept_total, on="department_id")
+        .join(dept_signers, on="department_id")
+    )
+    per_dept[["sda", "dept_approver"]] = per_dept[["sda", "dept_approver"]].fillna(0)
+    usual = (per_dept["dept_approver"] - per_dept["sda"] + 1) / (
+        per_dept["dept_total"] - per_dept["sd"] + per_dept["dept_signers"]
+    )
+    per_dept["expected"] = per_dept["sd"] * usual
+    expected = per_dept.groupby("supplier_id")["expected"].sum()
+    top["p0"] = top["supplier_id"].map(expected) / top["n"]
+    top["share"] = top["k"] / top["n"]
+    top["lift"] = top["share"] / top["p0"]
+    top["p_value"] = binom.sf(top["k"] - 1, top["n"], top["p0"].clip(upper=1.0))
+    top["q_value"] = benjamini_hochberg(top["p_value"].to_numpy(dtype=float))
+    flagged = top[
+        (top["share"] >= params.min_gatekeeper_share)
+        & (top["lift"] >= params.min_gatekeeper_lift)
+        & (top["q_value"] <= params.alpha)
+    ]
+    thresholds = {
+        "min_contracts": params.min_contracts,
+        "min_gatekeeper_share": params.min_gatekeeper_share,
+        "min_gatekeeper_lift": params.min_gatekeeper_lift,
+        "alpha": params.alpha,
+    }
+    findings = []
+    for row in flagged.to_dict("records"):
+        signed = rows[
+            (rows["supplier_id"] == row["supplier_id"]) & (rows["approver_id"] == row["approver_id"])
+        ]
+        findings.append(
+            _gatekeeper_finding(snapshot, row, signed.sort_values("signed_date"), thresholds, params)
+        )
+    return findings
+
+
+def _gatekeeper_finding(
+    snapshot: GraphSnapshot,
+    row: dict[str, Any],
+    signed: pd.DataFrame,
+    thresholds: dict[str, Any],
+    params: Params,
+) -> Finding:
+    supplier, approver = str(row["supplier_id"]), str(row["approver_id"])
+    n, k = int(row["n"]), int(row["k"])
+    share, p0, lift, q = float(row["share"]), float(row["p0"]), float(row["lift"]), float(row["q_value"])
+    score = (
+        0.3 + 0.3 * min(1.0, -math.log10(max(q, 1e-300)) / 8) + 0.2 * min(1.0, (lift - 1) / 2) + 0.2 * share
+    )
+    departments = signed["department_id"].value_counts()
+    department = str(departments.index[0])
+    emp = snapshot.name("Employee", approver)
+    sup = snapshot.name("Supplier", supplier)
+    value = float(signed["amount"].sum())
+    first, last = signed["signed_date"].min(), signed["signed_date"].max()
+    zh = (
+        f"供应商{sup}（{supplier}）的{n}份合同中有{k}份（{share:.0%}，{wan(value)}）由{emp}（{approver}）一人签批第一步审批，"
+        f"时间为{first:%Y-%m-%d}至{last:%Y-%m-%d}；按所在部门的一般分工，此人预计只签其中{p0:.0%}，"
+        f"提升度{lift:.1f}倍（二项检验校正后q={q:.1e}；规则：占比≥{params.min_gatekeeper_share:.0%}、"
+        f"提升度≥{params.min_gatekeeper_lift:g}、q≤{params.alpha:g}）。"
+    )
+    en = (
+        f"{k} of the {n} contracts of supplier {sup} ({supplier}), {share:.0%} or {yuan(value)}, had their first approval "
+        f"signed by {emp} ({approver}) between {first:%Y-%m-%d} and {last:%Y-%m-%d}, where the departments' usual split "
+        f"gives this approver {p0:.0%}: a lift of {lift:.1f}× (BH-adjusted q = {q:.1e}; rule: share ≥ "
+        f"{params.min_gatekeeper_share:.0%}, lift ≥ {params.min_gatekeeper_lift:g}, q ≤ {params.alpha:g})."
+    )
+    entities = (entity_key("Employee", approver), entity_key("Supplier", supplier))
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"gatekeeper|{supplier}|{approver}",
+        score=float(min(1.0, score)),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "gatekeeper",
+            "metrics": {
+                "contracts": n,
+                "signed_by_approver": k,
+                "share": round(share, 4),
+                "expected_share": round(p0, 6),
+                "lift": round(lift, 3),
+                "p_value": float(row["p_value"]),
+                "q_value": q,
+                "value": value,
+                "department": department,
+            },
+            "thresholds": thresholds,
+            "rows": [
+                {
+                    "contract_id": r.contract_id,
+                    "signed_date": f"{r.signed_date:%Y-%m-%d}",
+                    "amount": float(r.amount),
+                    "department_id": r.department_id,
+                }
+                for r in signed.head(params.max_rows).itertuples(index=False)
+            ],
+            "subgraph": [
+                *entities,
+                entity_key("Department", department),
+                *(entity_key("Contract", c) for c in signed["contract_id"].head(20)),
+            ],
+        },
+    )
+
+
+DETECTOR = Detector(
+    id="concentration",
+    title_zh="供应商与审批集中度",
+    title_en="Supplier and approver concentration",
+    family="concentration",
+    params_type=Params,
+    run=run,
+    doc=__doc__ or "",
+)
