@@ -566,3 +566,9 @@ def test_an_analyst_query_cannot_write(store: LadybugStore) -> None:
 
     with pytest.raises(StoreError):
         store.query("CREATE (:Tender {id: 'T99'})")
+
+
+def test_the_readme_lists_every_question() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "queries" / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in NAMES if f"`{name}`" not in readme]
+    assert not missing, f"queries/README.md does not list {missing}"
