@@ -510,9 +510,13 @@ def queue_table(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFram
 
 
 def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The filtered queue for Excel/CSV: both explanations, masked; formulas are escaped on writing."""
+    """The filtered queue for Excel/CSV: both explanations, masked; formulas are escaped on writing.
+
+    Columns are plain Python objects: ``sunlight.export`` escapes formulas in object columns, and
+    pandas 3 would otherwise give text columns its own string dtype.
+    """
     title = alerts["title_en"] if lang == "en" else alerts["title_zh"]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             t("col_alert_id", lang): alerts["alert_id"].to_numpy(),
             t("col_grade", lang): [grade_name(g, lang) for g in alerts["grade"]],
@@ -533,6 +537,7 @@ def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFra
             t("col_explanation_en", lang): [mask_text(x) for x in alerts["explanation_en"]],
         }
     )
+    return frame.astype(object)
 
 
 def _stamp(value: Any) -> str:
