@@ -92,6 +92,29 @@ __all__ = [
 
 ProgressFn = Callable[[str, int, int], None]
 
+
+@dataclass
+class _Raw:
+    """A table as read: header texts, one Arrow text column per header cell (named ``c0``,
+    ``c1`` ...), and the row number of each record."""
+
+    header: list[str]
+    columns: Any  # pyarrow.Table
+    rows: np.ndarray
+    encoding: str | None = None
+
+
+def _raw(
+    header: list[str], records: list[list[str | None]], rows: list[int], encoding: str | None = None
+) -> _Raw:
+    import pyarrow as pa
+
+    names = [f"c{i}" for i in range(len(header))]
+    columns = list(zip(*records, strict=True)) if records else [() for _ in names]
+    table = pa.table([pa.array(c, type=pa.string()) for c in columns], names=names)
+    return _Raw(header, table, np.asarray(rows, dtype=np.int64), encoding)
+
+
 _DATA_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _POLICY_NAMES = ("policy.yaml", "policy.yml")
 _UTF8_CHUNK = 16 << 20
@@ -339,8 +362,7 @@ def read_source(
         if raw is None:
             unreadable.add(table)
             continue
-        header, frame, encoding = raw
-        text = _finish(table, child.name, header, frame, encoding, mapping, report)
+        text = _finish(table, child.name, raw, mapping, report)
         if text is None:
             unreadable.add(table)
         else:
@@ -379,7 +401,7 @@ def _decode(data: bytes, file: str, report: LoadReport) -> tuple[str, bytes] | N
     return None
 
 
-def _read_csv(path: Path, file: str, report: LoadReport) -> tuple[list[str], pd.DataFrame, str] | None:
+def _read_csv(path: Path, file: str, report: LoadReport) -> _Raw | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -391,15 +413,14 @@ def _read_csv(path: Path, file: str, report: LoadReport) -> tuple[list[str], pd.
     encoding, data = decoded
     header = _csv_header(data)
     if not header:
-        return [], pd.DataFrame(index=pd.Index([], dtype=np.int64)), encoding
+        return _raw([], [], [], encoding)
     fast = _arrow_csv(data, len(header))
     if fast is not None:
-        return header, fast, encoding
+        return _Raw(header, fast, np.arange(2, 2 + fast.num_rows, dtype=np.int64), encoding)
     slow = _python_csv(data, file, report)
-    if slow is None:
-        return None
-    header, frame = slow
-    return header, frame, encoding
+    if slow is not None:
+        slow.encoding = encoding
+    return slow
 
 
 def _csv_header(data: bytes) -> list[str]:
@@ -423,7 +444,7 @@ def _line_count(data: bytes) -> int:
     return data.count(b"\n", 0, end) + 1 if end else 0
 
 
-def _arrow_csv(data: bytes, width: int) -> pd.DataFrame | None:
+def _arrow_csv(data: bytes, width: int) -> Any:
     """Parse with Arrow's multi-threaded reader, when each record is exactly one line.
 
     Any irregularity (blank lines, values spanning lines, rows of the wrong width, a
@@ -456,13 +477,10 @@ def _arrow_csv(data: bytes, width: int) -> pd.DataFrame | None:
         return None
     if irregular or table.num_rows != _line_count(data):
         return None
-    table = table.slice(1)  # the header
-    frame = table.to_pandas()
-    frame.index = pd.RangeIndex(2, 2 + len(frame))
-    return frame
+    return table.slice(1)  # the header
 
 
-def _python_csv(data: bytes, file: str, report: LoadReport) -> tuple[list[str], pd.DataFrame] | None:
+def _python_csv(data: bytes, file: str, report: LoadReport) -> _Raw | None:
     """Parse record by record, tracking the line each record starts on."""
     csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
@@ -490,14 +508,11 @@ def _python_csv(data: bytes, file: str, report: LoadReport) -> tuple[list[str], 
         report.add("csv_syntax", file, rows=[reader.line_num], detail=str(exc))
         return None
     if header is None:
-        return [], pd.DataFrame()
+        return _raw([], [], [])
     for fields in sorted(set(ragged_fields)):
         rows = [r for r, f in zip(ragged_rows, ragged_fields, strict=True) if f == fields]
         report.add("ragged_row", file, rows=rows, fields=str(fields), expected=str(len(header)))
-    names = [f"c{i}" for i in range(len(header))]
-    frame = pd.DataFrame(records, columns=names, dtype="str") if records else pd.DataFrame(columns=names)
-    frame.index = pd.Index(lines, dtype=np.int64)
-    return header, frame
+    return _raw(header, records, lines)  # type: ignore[arg-type]
 
 
 # ---- Parquet ------------------------------------------------------------------------------
@@ -530,7 +545,7 @@ def _arrow_text(column: Any) -> Any:
     return None
 
 
-def _read_parquet(path: Path, file: str, report: LoadReport) -> tuple[list[str], pd.DataFrame, None] | None:
+def _read_parquet(path: Path, file: str, report: LoadReport) -> _Raw | None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -555,9 +570,7 @@ def _read_parquet(path: Path, file: str, report: LoadReport) -> tuple[list[str],
     if failed:
         return None
     names = [f"c{i}" for i in range(len(header))]
-    frame = pa.table(columns, names=names).to_pandas() if names else pd.DataFrame(index=range(table.num_rows))
-    frame.index = pd.RangeIndex(2, 2 + len(frame))
-    return header, frame, None
+    return _Raw(header, pa.table(columns, names=names), np.arange(2, 2 + table.num_rows, dtype=np.int64))
 
 
 # ---- Excel --------------------------------------------------------------------------------
@@ -630,8 +643,7 @@ def _read_workbook(
                 continue
             if progress:
                 progress(file, done, total)
-            header, frame = _read_sheet(sheet, file, report)
-            text = _finish(table, file, header, frame, None, mapping, report)
+            text = _finish(table, file, _read_sheet(sheet, file, report), mapping, report)
             if text is None:
                 unreadable.add(table)
             else:
@@ -643,7 +655,7 @@ def _read_workbook(
     return tables, None, unreadable
 
 
-def _read_sheet(sheet: Any, file: str, report: LoadReport) -> tuple[list[str], pd.DataFrame]:
+def _read_sheet(sheet: Any, file: str, report: LoadReport) -> _Raw:
     header: list[str] | None = None
     records: list[list[str | None]] = []
     rows: list[int] = []
@@ -665,13 +677,10 @@ def _read_sheet(sheet: Any, file: str, report: LoadReport) -> tuple[list[str], p
         records.append(values)
         rows.append(number)
     if header is None:
-        return [], pd.DataFrame()
+        return _raw([], [], [])
     if ragged:
         report.add("ragged_row", file, rows=ragged, fields="more", expected=str(len(header)))
-    names = [f"c{i}" for i in range(len(header))]
-    frame = pd.DataFrame(records, columns=names, dtype="str") if records else pd.DataFrame(columns=names)
-    frame.index = pd.Index(rows, dtype=np.int64)
-    return header, frame
+    return _raw(header, records, rows)
 
 
 # ---- tables in memory ---------------------------------------------------------------------
@@ -703,41 +712,57 @@ def text_tables(
         if table is None:
             report.ignored.append(file)
             continue
+        import pyarrow as pa
+
         header = [str(c) for c in frame.columns]
         names = [f"c{i}" for i in range(len(header))]
-        text = pd.DataFrame({n: _series_text(frame.iloc[:, i]) for i, n in enumerate(names)}, columns=names)
-        text.index = pd.RangeIndex(2, 2 + len(frame))
-        finished = _finish(table, file, header, text, None, mapping, report)
+        columns = [
+            pa.array(_series_text(frame.iloc[:, i]), type=pa.string(), from_pandas=True)
+            for i in range(len(header))
+        ]
+        raw = _Raw(header, pa.table(columns, names=names), np.arange(2, 2 + len(frame), dtype=np.int64))
+        finished = _finish(table, file, raw, mapping, report)
         if finished is not None:
             out[table] = finished
     return out, set()
 
 
 # ---- shared: header, values, mapping -----------------------------------------------------
-def _finish(
-    table: str,
-    file: str,
-    header: list[str],
-    frame: pd.DataFrame,
-    encoding: str | None,
-    mapping: ColumnMapping,
-    report: LoadReport,
-) -> TextTable | None:
+def _clean(raw: _Raw, missing_values: tuple[str, ...]) -> pd.DataFrame:
+    """Trimmed text, empty (or a declared missing value) as missing, all-empty rows dropped;
+    done in Arrow, column at a time, then handed to pandas once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = pa.array(sorted(set(missing_values)), type=pa.string()) if missing_values else None
+    nothing = pa.scalar(None, type=pa.string())
+    columns = []
+    any_value = None
+    for column in raw.columns.columns:
+        trimmed = pc.utf8_trim_whitespace(column.cast(pa.string()))
+        empty = pc.equal(trimmed, "")
+        if missing is not None:
+            empty = pc.or_(empty, pc.is_in(trimmed, value_set=missing))
+        cleaned = pc.if_else(empty, nothing, trimmed)
+        columns.append(cleaned)
+        given = pc.is_valid(cleaned)
+        any_value = given if any_value is None else pc.or_(any_value, given)
+    table = pa.table(columns, names=raw.columns.column_names)
+    rows = raw.rows
+    if any_value is not None:
+        table = table.filter(any_value)
+        rows = rows[any_value.to_numpy(zero_copy_only=False)] if len(rows) else rows
+    frame = table.to_pandas() if table.num_columns else pd.DataFrame(index=range(len(rows)))
+    frame.index = pd.Index(rows, dtype=np.int64)
+    return frame
+
+
+def _finish(table: str, file: str, raw: _Raw, mapping: ColumnMapping, report: LoadReport) -> TextTable | None:
     """Clean values and header and name the columns as the contract does."""
     spec: Table = TABLES[table]
-    missing = set(mapping.missing_values)
-    columns: dict[str, pd.Series] = {}
-    for name in frame.columns:
-        values = frame[name].astype("str").str.strip()
-        empty = values == ""
-        if missing:
-            empty |= values.isin(missing)
-        columns[name] = values.mask(empty.fillna(True))
-    cleaned = pd.DataFrame(columns, index=frame.index) if columns else pd.DataFrame(index=frame.index)
-    if len(cleaned.columns):
-        cleaned = cleaned[cleaned.notna().any(axis=1)]
-
-    info = TableInfo(table=table, file=file, rows=len(cleaned), encoding=encoding)
+    header = raw.header
+    cleaned = _clean(raw, mapping.missing_values)
+    info = TableInfo(table=table, file=file, rows=len(cleaned), encoding=raw.encoding)
     own = {c.casefold(): c for c in spec.column_names}
     wanted = mapping.columns.get(table, {})
     renamed: dict[str, str] = {}  # positional name -> contract or extra name

@@ -92,7 +92,7 @@ _PARTY_TABLES = {table: label for label, table in PARTY_TYPES.values()}
 def _plain(values: pd.Series) -> pd.Series:
     """Text as Python strings with ``None`` for missing; other types as they are."""
     if pd.api.types.is_string_dtype(values.dtype):
-        return values.astype(object).where(values.notna(), None)
+        return pd.Series(values.to_numpy(dtype=object, na_value=None), index=values.index, dtype=object)
     return values
 
 
