@@ -25,10 +25,17 @@ than ``min_peer_tenders`` tenders with two bids or more. The collusive direction
 is low ``cv``, low ``spread``, high ``rd``, low (negative) ``skew`` and high
 ``kurt``. ``p`` is the tender's percentile in that direction (1 = the most
 suspicious of its peers); the **screen score** is the mean ``p`` over the screens
-the tender has. A screen *fires* when the value crosses the peer group's fence —
-the ``low_percentile``-th percentile for the low screens, the
-``high_percentile``-th for the high ones — and the fence differs from the peer
-median (a degenerate fence, where most peers share one value, fires nothing).
+the tender has. A screen *fires* when the value crosses the peer group's fence:
+
+* ``cv`` and ``spread`` — the Tukey fence ``Q1 − k·IQR`` (``k = fence_iqr``) on a
+  log scale, where ratios spread symmetrically; a peer group whose IQR is 0 gets
+  no fence (cardinal's rule). Only outliers fire, so a competitive market does not
+  see its most extreme tenth flagged;
+* ``rd``, ``skew``, ``kurt`` — shape statistics of a handful of bids scatter too
+  widely for a Tukey fence; they fire in the peers' most suspicious
+  ``100 − shape_percentile`` percent (``rd``, ``kurt`` at or above the
+  ``shape_percentile``-th percentile, ``skew`` at or below the complementary one),
+  unless that percentile equals the median.
 
 Event screens:
 
@@ -36,8 +43,8 @@ Event screens:
 * **cover bids** — ≥ 3 bids, the winner is the lowest bid, the lowest losing bid
   is at most ``cover_max_gap`` above the winner, the losing bids' coefficient of
   variation is at most ``cover_max_loser_cv`` *and* at or below the peer group's
-  ``low_percentile`` fence of it, and ``rd > 1`` (the losers are closer to each
-  other than to the winner);
+  lower Tukey fence of it, and ``rd > 1`` (the losers are closer to each other
+  than to the winner);
 * **single bid** (C01) — one bid in a tender whose contract method is competitive
   (``competitive_methods``) or unknown.
 
@@ -50,18 +57,24 @@ rather than flag a quarter of all processes.
 A tender is flagged when (``n ≥ min_bids``, the low-``cv`` screen fires and at
 least ``min_confirming`` of ``rd``, ``skew``, ``kurt`` fire too) or an event screen
 fires. ``spread`` moves with ``cv`` almost one for one, so it counts in the score
-and is reported, but does not confirm ``cv``. Score = the screen score, raised to at least 0.75 by identical
-bids, 0.6 by a single bid and 0.55 by cover bids. The winner, when not recorded,
-is taken to be the lowest bid.
+and is reported, but does not confirm ``cv``.
+
+Score = ``screen score · (0.5 + 0.5 · agreement)``, ``agreement`` being the share
+of the five screens that fire (one a small tender cannot compute does not agree,
+and a tender with fewer than ``min_bids`` bids has none): an extreme tender
+reaches *high* only when most screens agree. Event screens raise it to at least 0.75 (identical bids),
+0.6 (single bid) or 0.55 (cover bids). The winner, when not recorded, is taken to
+be the lowest bid.
 
 Example
 -------
-Tender T2024-017 (category 电缆): 华信电缆 wins at CNY 1,000,000; 东方线缆,
-北方电工 and 远大电线 bid 1,031,000, 1,032,500 and 1,033,800. ``cv`` = 1.5 %
-(category P10 = 4.1 %), ``rd`` = 18.9 (P90 = 2.6), ``spread`` = 3.4 % (P10 = 9.5 %),
-``kurt`` = 3.7 (P90 = 1.9), and the losers sit within 3.4 % of the winner with a
-``cv`` of 0.1 %: five screens and the cover-bid screen fire, score 0.92 → high.
-Four honest bids at 1.00, 1.12, 1.19 and 1.31 million have ``cv`` ≈ 11 % and are
+Tender T900 (category 电缆, 40 other tenders): 华信电缆 wins at CNY 1,000,000;
+东方线缆, 北方电工, 远大电线 and 金桥电气 bid 1,031,000 – 1,034,600. ``cv`` = 1.44 %
+(the category's lower fence is 3.29 %), ``spread`` = 3.46 % (fence 7.60 %), ``rd`` =
+19.7 (P90 2.98), ``skew`` = −2.19 (P10 −1.20), ``kurt`` = 4.83 (P90 2.93), and the
+losers sit 3.1 % above the winner with a ``cv`` of 0.15 %: all five screens and the
+cover-bid screen fire, score 1.0 → high. Five bids evenly spaced from 1,000,000 to
+1,088,000 have ``cv`` = 3.33 %, just above the fence, and no other screen fires:
 not flagged.
 
 Why is this a red flag?
@@ -78,8 +91,10 @@ Based on
 --------
 INDICATORS C14 (bid-distribution screens: Imhof 2017; Huber & Imhof 2019, IJIO
 65), C05 (identical bid prices, cardinal R028), C01 (single bid, cardinal R018),
-C03 (price close to the winner, cardinal R024) for the cover-bid gap. Fences are
-percentiles of the peer group, as proposed in INDICATORS C14.
+C03 (price close to the winner, cardinal R024) for the cover-bid gap. Dispersion
+fences are cardinal's Tukey fences of the peer group (INDICATORS 4.7); INDICATORS
+C14 proposes P10/P90, which for the dispersion screens would flag a tenth of a
+competitive market, and which the shape screens keep as their confirmation.
 
 Output
 ------
@@ -92,7 +107,7 @@ and ``subgraph`` (tender, bidders, contracts). Subject: the tender id.
 Configuration
 -------------
 See the parameter table: ``min_bids`` (count), ``min_peer_tenders`` (count),
-``low_percentile`` and ``high_percentile`` (percent), ``min_confirming`` (count),
+``fence_iqr`` (ratio), ``shape_percentile`` (percent), ``min_confirming`` (count),
 ``cover_max_gap``, ``cover_max_loser_cv`` and ``max_event_share`` (ratio),
 ``competitive_methods`` (comma-separated), ``max_rows`` (count).
 
@@ -100,7 +115,7 @@ Exclusions
 ----------
 Bids without a positive amount. Tenders whose contract method is known and not
 competitive for the single-bid screen. Distribution screens on tenders with too
-few bids for them (see Methodology); peer groups where a fence equals the median;
+few bids for them (see Methodology); peer groups whose IQR is 0 or whose percentile fence equals the median;
 identical and single bids in peer groups where they are common (``max_event_share``).
 """
 
@@ -140,6 +155,10 @@ SCREENS: dict[str, tuple[str, int]] = {
 }
 # spread moves with cv almost one for one, so it is reported but does not confirm cv
 _CONFIRMING = ("rd", "skew", "kurt")
+#: dispersion screens: Tukey fences on a log scale; the shape screens (rd, skew, kurt) of a
+#: handful of bids scatter too widely for a Tukey fence and use a percentile instead
+_TUKEY = {"cv", "spread"}
+_LOG_SCALE = {"cv", "spread", "loser_cv"}
 
 IDENTICAL_FLOOR = 0.75
 SINGLE_BID_FLOOR = 0.6
@@ -156,12 +175,16 @@ _SCREEN_NAMES = {
 
 @dataclass(frozen=True)
 class Params:
-    min_bids: int = param(3, "count", "fewest bids for the distribution screens to flag a tender")
+    min_bids: int = param(
+        4, "count", "fewest bids for the distribution screens to flag a tender (all five need four)"
+    )
     min_peer_tenders: int = param(
         30, "count", "fewest tenders (≥ 2 bids) in a category for it to be its own peer group"
     )
-    low_percentile: float = param(10.0, "percent", "fence of the low screens (cv, spread, skew)")
-    high_percentile: float = param(90.0, "percent", "fence of the high screens (rd, kurt)")
+    fence_iqr: float = param(1.5, "ratio", "Tukey fence width k in Q1 − k·IQR for cv, spread, losers' cv")
+    shape_percentile: float = param(
+        90.0, "percent", "rd, kurt fire at or above this percentile of the peers, skew at or below 100 − it"
+    )
     min_confirming: int = param(1, "count", "screens among rd, skew, kurt that must fire with low cv")
     cover_max_gap: float = param(
         0.05, "ratio", "largest (lowest losing bid − winner) / winner for cover bids"
@@ -274,33 +297,53 @@ def _peer_stat(
     return by_category.where(own_group, stat(values))
 
 
+def _tukey_fence(
+    frame: pd.DataFrame, own_group: pd.Series, values: pd.Series, direction: str, k: float
+) -> tuple[pd.Series, pd.Series]:
+    """The peer group's Tukey fence of ``values`` (Q1 − k·IQR or Q3 + k·IQR) and whether it is usable.
+
+    Positive ratios are fenced on a log scale, where their spread is symmetric; a
+    peer group whose IQR is 0 gets no fence (cardinal's rule, so that a market where
+    most bids tie does not flag a quarter of its tenders).
+    """
+    logged = values.name in _LOG_SCALE
+    scale = np.log(values.where(values > 0)) if logged else values
+    q1 = _peer_stat(frame, own_group, scale, lambda v: v.quantile(0.25))
+    q3 = _peer_stat(frame, own_group, scale, lambda v: v.quantile(0.75))
+    iqr = q3 - q1
+    fence = q1 - k * iqr if direction == "low" else q3 + k * iqr
+    return (np.exp(fence) if logged else fence), (iqr > 0).fillna(False)
+
+
 def _peer_percentiles(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     """Collusive-direction percentile, fence and firing of each screen within its peer group."""
     scored = frame["n_bids"] >= 2
     sizes = frame.loc[scored].groupby("category").size()
     own_group = frame["category"].map(sizes).fillna(0) >= params.min_peer_tenders
     frame["peer_group"] = np.where(own_group, frame["category"], ALL_PEERS)
-    low_q, high_q = params.low_percentile / 100, params.high_percentile / 100
     for screen, (direction, _needs) in SCREENS.items():
-        values = frame[screen]
+        values = frame[screen].rename(screen)
         ascending = direction == "high"
         by_category = values.groupby(frame["category"]).rank(pct=True, ascending=ascending)
         overall = values.rank(pct=True, ascending=ascending)
         frame[f"p_{screen}"] = by_category.where(own_group, overall)
-
-        q = low_q if direction == "low" else high_q
-        fence = _peer_stat(frame, own_group, values, lambda v, q=q: v.quantile(q))
-        median = _peer_stat(frame, own_group, values, lambda v: v.median())
+        if screen in _TUKEY:
+            fence, usable = _tukey_fence(frame, own_group, values, direction, params.fence_iqr)
+        else:
+            q = params.shape_percentile / 100
+            q = 1 - q if direction == "low" else q
+            fence = _peer_stat(frame, own_group, values, lambda v, q=q: v.quantile(q))
+            median = _peer_stat(frame, own_group, values, lambda v: v.median())
+            usable = (fence != median).fillna(False)
         frame[f"fence_{screen}"] = fence
         beyond = values <= fence if direction == "low" else values >= fence
-        frame[f"fires_{screen}"] = (beyond & (fence != median)).fillna(False).astype(bool)
+        frame[f"fires_{screen}"] = (beyond & usable).fillna(False).astype(bool)
     p_cols = [f"p_{s}" for s in SCREENS]
     frame["screen_score"] = frame[p_cols].mean(axis=1, skipna=True).fillna(0.0)
 
-    loser_cv = frame["loser_cv"]
-    frame["fence_loser_cv"] = _peer_stat(frame, own_group, loser_cv, lambda v: v.quantile(low_q))
-    loser_median = _peer_stat(frame, own_group, loser_cv, lambda v: v.median())
-    frame["loser_cv_fence_usable"] = (frame["fence_loser_cv"] != loser_median).fillna(False)
+    fence, usable = _tukey_fence(frame, own_group, frame["loser_cv"].rename("loser_cv"), "low", params.fence_iqr)
+    frame["fence_loser_cv"] = fence
+    frame["loser_cv_fence_usable"] = usable
     identical = frame["has_identical"].where(scored).astype(float)
     frame["identical_share"] = _peer_stat(frame, own_group, identical, lambda v: v.mean())
     frame["single_share"] = _peer_stat(frame, own_group, frame["is_single"].astype(float), lambda v: v.mean())
@@ -351,7 +394,12 @@ def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.
     frame["distribution"] = (
         (frame["n_bids"] >= params.min_bids) & frame["fires_cv"] & (confirming >= params.min_confirming)
     )
-    score = frame["screen_score"].to_numpy(dtype=float)
+    fired = frame[[f"fires_{s}" for s in SCREENS]].sum(axis=1)
+    # a screen a small tender cannot compute does not agree, and below min_bids none does:
+    # three bids prove less than six
+    frame["agreement"] = (fired / len(SCREENS)).where(frame["n_bids"] >= params.min_bids, 0.0)
+    # graded extremeness, discounted unless the screens agree (Imhof: mutually reinforcing)
+    score = (frame["screen_score"] * (0.5 + 0.5 * frame["agreement"])).to_numpy(dtype=float)
     score = np.where(frame["identical"], np.maximum(score, IDENTICAL_FLOOR), score)
     score = np.where(frame["single_bid"], np.maximum(score, SINGLE_BID_FLOOR), score)
     score = np.where(frame["cover"], np.maximum(score, COVER_FLOOR), score)
@@ -413,7 +461,7 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
 
 
 def _fired(row: pd.Series) -> list[str]:
-    return [s for s in SCREENS if bool(row[f"fires_{s}"]) and row["distribution"]]
+    return [s for s in SCREENS if bool(row[f"fires_{s}"])]
 
 
 def _finding(
@@ -429,7 +477,6 @@ def _finding(
     ordered = pd.concat([bids[bids["supplier_id"] == winner], bids[bids["supplier_id"] != winner]])
     listed = ordered.head(params.max_rows)
     fired = _fired(row)
-    q_low, q_high = f"P{params.low_percentile:g}", f"P{params.high_percentile:g}"
 
     def bidders(lang: str) -> str:
         parts = []
@@ -447,14 +494,17 @@ def _finding(
         for screen in fired:
             direction = SCREENS[screen][0]
             zh_name, en_name = _SCREEN_NAMES[screen]
-            q = q_low if direction == "low" else q_high
             value, fence = _fmt(screen, row[screen]), _fmt(screen, row[f"fence_{screen}"])
-            if lang == "zh":
-                rel = "≤" if direction == "low" else "≥"
-                out.append(f"{zh_name}{value}{rel}同类{q}（{fence}）")
+            if screen in _TUKEY:
+                bar_zh, bar_en = "同类下限（Q1−1.5·IQR）", "the peers' lower fence (Q1 − k·IQR)"
             else:
-                rel = "at or below" if direction == "low" else "at or above"
-                out.append(f"{en_name} {value}, {rel} the peer {q} of {fence}")
+                q = params.shape_percentile if direction == "high" else 100 - params.shape_percentile
+                bar_zh, bar_en = f"同类P{q:g}", f"the peers' P{q:g}"
+            rel = "≤" if direction == "low" else "≥"
+            if lang == "zh":
+                out.append(f"{zh_name}{value}{rel}{bar_zh}（{fence}）")
+            else:
+                out.append(f"{en_name} {value} {rel} {bar_en} {fence}")
         if row["cover"]:
             gap, lcv = _fmt("diffp", row["diffp"]), _fmt("loser_cv", row["loser_cv"])
             out.append(
@@ -487,8 +537,8 @@ def _finding(
     )
     thresholds: dict[str, Any] = {
         "peer_group": row["peer_group"],
-        "low_percentile": params.low_percentile,
-        "high_percentile": params.high_percentile,
+        "fence_iqr": params.fence_iqr,
+        "shape_percentile": params.shape_percentile,
         "min_bids": params.min_bids,
         "min_confirming": params.min_confirming,
         "cover_max_gap": params.cover_max_gap,

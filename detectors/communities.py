@@ -41,22 +41,22 @@ quadratically) are left out. Louvain (see :mod:`detectors.community_engines`;
   (:func:`detectors.bid_rigging.tender_screens`) of the community tenders, and the
   share of them that the bid-rigging detector flags.
 
-``score = structure · (0.5 · screen_term + 0.5 · max(rotation, recurrent))`` with
+``score = structure · (0.6 · screen_term + 0.4 · max(rotation, recurrent))`` with
 ``screen_term = clip((screens − 0.5) / 0.3, 0, 1)`` (0.5 is a typical tender; 0.8
 and above counts in full). Co-bidding and turn-taking alone therefore reach at most
-a medium score: competitors who often meet and each win their share look the same
-until their prices say otherwise. A community is reported when its score is above
+0.4, the default reporting bar: competitors who often meet and each win their share
+look the same as a rotation until their prices say otherwise. A community is reported when its score is above
 ``min_score``; communities are ranked by score, then by the value its members won
 in flagged tenders (``flagged_value``).
 
 Example
 -------
-四川路桥, 蜀通建设, 川西交建 and 锦城市政 bid together in 24 tenders of
-the 路面工程 category, rarely with anyone else (exclusivity 0.91, cohesion 0.78);
-each won 5–7 of them (gini 0.08) with the other three bidding 1–3 % above the
-winner (screen score 0.86) → score 0.84, high. Four large firms that meet in
-most big tenders but also bid against everyone else, with scattered prices,
-have exclusivity 0.3 and a screen score near 0.5 → not reported.
+宏远电工, 天成电缆, 顺达电线 and 海川电气 bid together in 10 tenders and with nobody
+else (cohesion 1.00, exclusivity 1.00); each wins two or three of them (Gini 0.10)
+while the other three bid 1.2–2 % above the winner (mean screen score 0.88, every
+one of the 10 tenders flagged by the bid-rigging screens) → score 0.96, high. The
+same four firms meeting as often with ordinary, scattered prices and the lowest
+bid winning score 0.28: not reported.
 
 Why is this a red flag?
 -----------------------
@@ -352,7 +352,7 @@ def community_table(
     screen_term = np.clip((np.nan_to_num(screen_mean, nan=0.5) - 0.5) / 0.3, 0.0, 1.0)
     pattern = np.maximum(rotation, recurrent)
     eligible = (size >= params.min_members) & (n_tenders >= 2)
-    score = np.where(eligible, structure * (0.5 * screen_term + 0.5 * pattern), 0.0)
+    score = np.where(eligible, structure * (0.6 * screen_term + 0.4 * pattern), 0.0)
 
     communities = pd.DataFrame(
         {

@@ -15,6 +15,16 @@ _MODULES: tuple[str, ...] = (
     "detectors.repeated_pairs",
     "detectors.conflict_paths",
     "detectors.shared_identifiers",
+    "detectors.bid_rigging",
+    "detectors.communities",
+    "detectors.approval_communities",
+    "detectors.concentration",
+    "detectors.direct_awards",
+    "detectors.split_purchase",
+    "detectors.threshold_bunching",
+    "detectors.approval_controls",
+    "detectors.after_hours",
+    "detectors.price_anomalies",
 )
 
 

@@ -1,0 +1,496 @@
+"""Approver–supplier communities: a circle of approvers that keeps signing for a circle of suppliers.
+
+Summary
+-------
+Finds Louvain communities in the graph of who approves contracts of whom and
+flags a community whose approvers give its suppliers far more of their approvals
+than the other approvers of the same categories do, especially when its contracts
+also carry more red flags than the rest.
+
+Methodology
+-----------
+**Graph.** The approval graph of the snapshot (``GraphSnapshot.approval_graph``):
+approvers and suppliers, an edge weighted by the contracts of the supplier that
+the approver signed (rejections left out, several steps of one contract counted
+once). Louvain (:mod:`detectors.community_engines`; ``engine``, ``seed``,
+``resolution``) splits it into communities of approvers *A* and suppliers *S*.
+
+**Per community** (at least one approver, one supplier and three members):
+
+* ``exclusivity = W_in / (W_in + W_out)`` — share of the members' approvals that
+  stay inside (Wachs & Kertész 2019); ``cohesion`` — share of the possible
+  approver–supplier pairs of the community that exist;
+* *capture*, per category of the internal contracts: ``n`` = approvals by *A* of
+  contracts of *S*, ``N`` = all approvals by *A* in the category, ``share = n / N``;
+  ``baseline`` = *S*'s share of the **other** approvers' approvals in the category
+  (add-one smoothed over the category's suppliers); ``lift = share / baseline``;
+  ``p`` — one-sided binomial test ``P(X ≥ n)``, ``X ~ Binomial(N, baseline)``;
+  ``q`` — Benjamini–Hochberg over every (community, category) tested. A community
+  is judged at its strongest category, as ``repeated_pairs`` judges a pair;
+* *risk clustering* (N04): the share of internal approvals whose contract is
+  non-competitive (``non_competitive_methods``) or comes from a tender the
+  bid-rigging screens flag, over the same share among all approvals: ``flag_ratio``.
+
+A community is flagged when, in some category, ``n ≥ min_contracts``, ``q ≤ alpha``
+and ``lift`` exceeds the null fence (below) and ``min_lift``. Score = 0.35·lift term (log10, full at 10×) +
+0.25·significance term (full at q = 1e-8) + 0.2·exclusivity + 0.2·risk term (log2
+of ``flag_ratio``, full at 4×). Flagged communities are ranked by score, then by
+``flagged_value`` (the value of internal contracts with a red flag).
+
+Louvain groups approvers with the suppliers they use most, so some lift arises by
+construction (on approvals drawn at random, communities reach lifts of 3 and more
+in some category, with small q-values). The fence therefore comes from the data:
+the suppliers are shuffled within each category (``null_rounds`` times, seeded),
+which keeps every approver's volume and every supplier's market share, Louvain
+runs again, and a community must beat the largest lift found there (and
+``min_lift``). Read q as a screen, not as a calibrated probability.
+
+Example
+-------
+Two managers of 基建部, 张伟 and 刘洋, give 17 of their 20 civil-works (工程)
+approvals to 宏达建设, 鑫源工程 and a third firm (share 85 %), which get 5 % of the
+other approvers' civil-works approvals: lift 17 against a shuffled-supplier fence
+of 5.9, q ≈ 1e-18; 73 % of the community's approvals are single-source against
+4 % overall → score 0.86, high. With the same approvers choosing among the same
+vendors like everyone else, no community beats the shuffled fence: not flagged.
+
+Why is this a red flag?
+-----------------------
+Favouritism rarely involves one approver alone: a department's signatories who
+steer work to a set of companies show up as a closed block of the approval graph.
+Wachs, Fazekas & Kertész (2021) find corruption risk clustered in exactly such
+buyer–supplier communities across EU procurement; the comparison with the other
+approvers of the same categories separates capture from specialisation.
+
+Based on
+--------
+INDICATORS N04 (buyer–supplier risk cluster: Wachs, Fazekas & Kertész 2021, IJDSA
+12:45–60), N01 for exclusivity (Wachs & Kertész 2019), K05 for the lift and
+binomial test (the group form of ``repeated_pairs``); Benjamini & Hochberg (1995).
+
+Output
+------
+One finding per flagged community. Entities: its approvers (employees), then its
+suppliers, strongest first — those with approvals inside the community in a
+flagged category (a member that only shares other business is not named). Evidence: ``metrics`` (approvers, suppliers, n, N,
+share, baseline, lift, p_value, q_value, category, categories (all flagged
+categories), exclusivity, cohesion,
+flag_rate, flag_ratio, value, flagged_value, engine, modularity), ``thresholds``,
+``rows`` (the strongest approver–supplier pairs) and ``subgraph``. Subject: the
+two strongest approvers and the two strongest suppliers, so the alert survives
+peripheral members joining or leaving.
+
+Configuration
+-------------
+See the parameter table: ``engine`` (python-louvain, networkx, igraph or auto),
+``seed``, ``resolution`` (ratio), ``min_contracts`` (count), ``min_lift`` (ratio),
+``alpha`` (false discovery rate), ``null_rounds`` (count), ``non_competitive_methods`` (list),
+``max_rows`` (count).
+
+Exclusions
+----------
+Rejected approvals; contracts without a supplier; communities without an approver
+or a supplier or with fewer than three members (a single approver–supplier pair is
+``repeated_pairs``' finding); categories where the community's approvers are the
+only approvers (no baseline).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom
+
+from detectors import bid_rigging
+from detectors.base import Detector, Finding, param
+from detectors.community_engines import DEFAULT_ENGINE, Partition, WeightedGraph, louvain
+from detectors.repeated_pairs import benjamini_hochberg
+from graph.schema import entity_key
+from graph.snapshot import GraphSnapshot
+
+__all__ = ["DETECTOR", "Params", "approval_community_table", "run"]
+
+UNCATEGORISED = "未分类"
+
+
+@dataclass(frozen=True)
+class Params:
+    engine: str = param(DEFAULT_ENGINE, "name", "Louvain engine: python-louvain, networkx, igraph or auto")
+    seed: int = param(42, "seed", "random seed of the Louvain run")
+    resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")
+    min_contracts: int = param(5, "count", "fewest internal approvals of a flagged community")
+    min_lift: float = param(3.0, "ratio", "share over the suppliers' share with the other approvers")
+    alpha: float = param(0.01, "ratio", "false discovery rate for the Benjamini–Hochberg q-value")
+    null_rounds: int = param(3, "count", "shuffles of suppliers within categories that set the lift fence")
+    non_competitive_methods: str = param(
+        "single_source,direct", "list", "contract methods that count as a red flag"
+    )
+    max_rows: int = param(30, "count", "approver–supplier pairs listed in the evidence")
+
+
+def _approval_rows(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
+    """One row per (approver, contract): supplier, category, amount and whether it carries a red flag."""
+    approvals = snapshot.approvals
+    approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
+    contracts = snapshot.contracts[["id", "supplier_id", "category", "amount", "method", "tender_id"]]
+    rows = approvals[["approver_id", "contract_id"]].merge(
+        contracts, left_on="contract_id", right_on="id", how="inner"
+    )
+    rows = rows[rows["supplier_id"].notna() & rows["approver_id"].notna()]
+    rows = rows.drop_duplicates(["approver_id", "contract_id"]).drop(columns=["id"]).reset_index(drop=True)
+    rows["category"] = rows["category"].fillna(UNCATEGORISED)
+    methods = {m.strip().lower() for m in params.non_competitive_methods.split(",") if m.strip()}
+    non_competitive = rows["method"].fillna("").astype(str).str.lower().isin(methods)
+    screens = bid_rigging.tender_screens(snapshot) if rows["tender_id"].notna().any() else pd.DataFrame()
+    flagged_tender = (
+        rows["tender_id"].map(screens["flagged"]).fillna(False).astype(bool)
+        if not screens.empty
+        else pd.Series(False, index=rows.index)
+    )
+    rows["red_flag"] = non_competitive | flagged_tender
+    return rows
+
+
+def _graph(rows: pd.DataFrame) -> tuple[WeightedGraph, pd.Series, pd.Series]:
+    """The approval graph as edge arrays; node labels are entity keys (employee:…, supplier:…)."""
+    pairs = rows.groupby(["approver_id", "supplier_id"]).size().rename("weight").reset_index()
+    approver_keys = "employee:" + pairs["approver_id"].astype(str)
+    supplier_keys = "supplier:" + pairs["supplier_id"].astype(str)
+    codes, labels = pd.factorize(pd.concat([approver_keys, supplier_keys], ignore_index=True), sort=True)
+    n = len(pairs)
+    graph = WeightedGraph(
+        tuple(str(x) for x in labels), codes[:n], codes[n:], pairs["weight"].to_numpy(dtype=float)
+    )
+    index = pd.Index(labels)
+    approver_node = pd.Series(
+        index.get_indexer("employee:" + rows["approver_id"].astype(str)), index=rows.index
+    )
+    supplier_node = pd.Series(
+        index.get_indexer("supplier:" + rows["supplier_id"].astype(str)), index=rows.index
+    )
+    return graph, approver_node, supplier_node
+
+
+def _capture(rows: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, Partition, WeightedGraph]:
+    """Louvain on the approval graph of ``rows`` and the capture of each (community, category).
+
+    ``rows`` gains ``approver_community``, ``supplier_community`` and ``internal``.
+    """
+    graph, approver_node, supplier_node = _graph(rows)
+    partition = louvain(graph, params.engine, seed=params.seed, resolution=params.resolution)
+    m = partition.membership
+    rows["approver_community"] = m[approver_node.to_numpy()]
+    rows["supplier_community"] = m[supplier_node.to_numpy()]
+    rows["internal"] = rows["approver_community"] == rows["supplier_community"]
+    internal = rows[rows["internal"]]
+    cats = internal.groupby(["approver_community", "category"]).size().rename("n").reset_index()
+    cats.columns = ["community", "category", "n"]
+    by_approver = rows.groupby(["approver_community", "category"]).size().rename("N")
+    by_supplier = rows.groupby(["supplier_community", "category"]).size().rename("to_members")
+    per_category = rows.groupby("category").agg(
+        total=("contract_id", "size"), sellers=("supplier_id", "nunique")
+    )
+    cats = cats.join(by_approver, on=["community", "category"])
+    cats = cats.join(by_supplier, on=["community", "category"])
+    cats = cats.join(per_category, on="category")
+    cats["others"] = cats["total"] - cats["N"]
+    cats = cats[cats["others"] > 0].copy()
+    cats["baseline"] = (cats["to_members"] - cats["n"] + 1) / (cats["others"] + cats["sellers"])
+    cats["share"] = cats["n"] / cats["N"]
+    cats["lift"] = cats["share"] / cats["baseline"]
+    cats["tested"] = cats["n"] >= params.min_contracts
+    return cats, partition, graph
+
+
+def null_lift(rows: pd.DataFrame, params: Params) -> float:
+    """The largest lift Louvain finds when suppliers are shuffled within each category.
+
+    The shuffle keeps every approver's approvals per category and every supplier's
+    share of each category and breaks only who-approves-whom, so the lift it leaves
+    is what community detection produces by itself. Seeded by ``seed``.
+    """
+    rng = np.random.default_rng(params.seed)
+    largest = 0.0
+    for _round in range(params.null_rounds):
+        shuffled = rows[["approver_id", "contract_id", "category", "supplier_id"]].copy()
+        order = rng.permutation(len(shuffled))
+        shuffled = shuffled.iloc[order].reset_index(drop=True)
+        within = shuffled.groupby("category")["supplier_id"].transform(
+            lambda s: s.to_numpy()[rng.permutation(len(s))]
+        )
+        shuffled["supplier_id"] = within.to_numpy()
+        shuffled = shuffled.drop_duplicates(["approver_id", "contract_id"])
+        cats, _partition, _graph = _capture(shuffled, params)
+        tested = cats[cats["tested"]]
+        if not tested.empty:
+            largest = max(largest, float(tested["lift"].max()))
+    return largest
+
+
+def approval_community_table(
+    snapshot: GraphSnapshot, params: Params
+) -> tuple[pd.DataFrame, pd.DataFrame, Partition, WeightedGraph]:
+    """Every approver–supplier community with its capture and risk measures, and the rows behind them.
+
+    Returns ``(communities, rows, partition, graph)``: ``rows`` is one row per
+    (approver, contract) with ``approver_community`` and ``supplier_community``.
+    ``communities.attrs["null_lift"]`` holds the lift fence from :func:`null_lift`.
+    """
+    rows = _approval_rows(snapshot, params)
+    if rows.empty:
+        empty = WeightedGraph((), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        return pd.DataFrame(), rows, louvain(empty, params.engine, params.seed), empty
+    cats, partition, graph = _capture(rows, params)
+    fence = null_lift(rows, params) if params.null_rounds > 0 else 0.0
+    min_lift = max(params.min_lift, fence)
+    m = partition.membership
+    n_comm = partition.n_communities
+    internal = rows[rows["internal"]]
+    tested = cats["tested"]
+    cats["p_value"] = binom.sf(cats["n"] - 1, cats["N"], cats["baseline"])
+    cats["q_value"] = 1.0
+    cats.loc[tested, "q_value"] = benjamini_hochberg(cats.loc[tested, "p_value"].to_numpy(dtype=float))
+    cats["flagged"] = tested & (cats["q_value"] <= params.alpha) & (cats["lift"] > min_lift)
+    lift_term = np.clip(np.log10(cats["lift"].clip(lower=1.0)), 0.0, 1.0)
+    sig_term = np.clip(-np.log10(cats["q_value"].clip(lower=1e-300)) / 8, 0.0, 1.0)
+    cats["capture"] = 0.35 * lift_term + 0.25 * sig_term
+
+    is_approver = np.array([label.startswith("employee:") for label in graph.labels])
+    approvers = np.bincount(m, is_approver.astype(float), n_comm)
+    suppliers = np.bincount(m, (~is_approver).astype(float), n_comm)
+    inside = m[graph.src] == m[graph.dst]
+    w_in = np.bincount(m[graph.src][inside], graph.weight[inside], n_comm)
+    w_out = np.bincount(m[graph.src][~inside], graph.weight[~inside], n_comm) + np.bincount(
+        m[graph.dst][~inside], graph.weight[~inside], n_comm
+    )
+    links_in = np.bincount(m[graph.src][inside], minlength=n_comm)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exclusivity = np.where(w_in + w_out > 0, w_in / (w_in + w_out), 0.0)
+        cohesion = np.where(approvers * suppliers > 0, links_in / (approvers * suppliers), 0.0)
+
+    # a community is judged at its strongest category, as repeated_pairs judges a pair
+    strongest = cats.sort_values(["flagged", "capture", "n"], ascending=False, kind="stable").drop_duplicates(
+        "community"
+    )
+    flagged_categories = (
+        cats[cats["flagged"]].groupby("community")["category"].agg(lambda c: sorted(map(str, c)))
+    )
+    best = strongest.set_index("community").reindex(range(n_comm))
+    overall_rate = float(rows["red_flag"].mean())
+    flag_in = internal.groupby("approver_community")["red_flag"].mean().reindex(range(n_comm)).fillna(0.0)
+    flag_ratio = (flag_in / overall_rate).to_numpy() if overall_rate > 0 else np.zeros(n_comm)
+    contract_value = internal.drop_duplicates(["approver_community", "contract_id"])
+    value = contract_value.groupby("approver_community")["amount"].sum().reindex(range(n_comm)).fillna(0.0)
+    flagged_value = (
+        contract_value[contract_value["red_flag"]]
+        .groupby("approver_community")["amount"]
+        .sum()
+        .reindex(range(n_comm))
+        .fillna(0.0)
+    )
+
+    risk_term = np.clip(np.log2(np.clip(flag_ratio, 1.0, None)) / 2, 0.0, 1.0)
+    eligible = (
+        (approvers >= 1) & (suppliers >= 1) & (approvers + suppliers >= 3) & best["n"].notna().to_numpy()
+    )
+    capture = best["capture"].fillna(0.0).to_numpy()
+    score = capture + 0.2 * exclusivity + 0.2 * risk_term
+    flagged = eligible & best["flagged"].fillna(False).astype(bool).to_numpy()
+    table = pd.DataFrame(
+        {
+            "approvers": approvers.astype(np.int64),
+            "suppliers": suppliers.astype(np.int64),
+            "category": best["category"].to_numpy(),
+            "n": best["n"].fillna(0).astype(np.int64).to_numpy(),
+            "N": best["N"].fillna(0).astype(np.int64).to_numpy(),
+            "share": best["share"].to_numpy(),
+            "baseline": best["baseline"].to_numpy(),
+            "lift": best["lift"].fillna(0.0).to_numpy(),
+            "p_value": best["p_value"].fillna(1.0).to_numpy(),
+            "q_value": best["q_value"].fillna(1.0).to_numpy(),
+            "categories": flagged_categories.reindex(range(n_comm)).to_numpy(),
+            "exclusivity": exclusivity,
+            "cohesion": cohesion,
+            "flag_rate": flag_in.to_numpy(),
+            "overall_flag_rate": overall_rate,
+            "flag_ratio": flag_ratio,
+            "value": value.to_numpy(),
+            "flagged_value": flagged_value.to_numpy(),
+            "eligible": eligible,
+            "flagged": flagged,
+            "score": np.where(eligible, np.clip(score, 0.0, 1.0), 0.0),
+        },
+        index=pd.RangeIndex(n_comm, name="community"),
+    )
+    table = table.sort_values(["flagged", "score", "flagged_value"], ascending=False, kind="stable")
+    table["rank"] = np.arange(1, n_comm + 1)
+    table.attrs["null_lift"] = fence
+    table.attrs["min_lift"] = min_lift
+    return table, rows, partition, graph
+
+
+def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
+    table, rows, partition, _ = approval_community_table(snapshot, params)
+    if table.empty:
+        return []
+    findings = []
+    for community, row in table[table["flagged"]].iterrows():
+        # the finding names the members that made the flagged categories, not every member
+        flagged_in = row["categories"] if isinstance(row["categories"], list) else [row["category"]]
+        internal = rows[
+            rows["internal"] & (rows["approver_community"] == community) & rows["category"].isin(flagged_in)
+        ]
+        findings.append(
+            _finding(
+                snapshot, int(community), row, internal, partition, params, float(table.attrs["null_lift"])
+            )
+        )
+    return findings
+
+
+def _finding(
+    snapshot: GraphSnapshot,
+    community: int,
+    row: pd.Series,
+    internal: pd.DataFrame,
+    partition: Partition,
+    params: Params,
+    fence: float,
+) -> Finding:
+    approver_weight = internal.groupby("approver_id").size().sort_values(ascending=False, kind="stable")
+    supplier_weight = internal.groupby("supplier_id").size().sort_values(ascending=False, kind="stable")
+    approvers = approver_weight.index.tolist()
+    suppliers = supplier_weight.index.tolist()
+    currency = str(snapshot.policy.get("currency") or "CNY")
+    emp = [snapshot.name("Employee", a) for a in approvers]
+    sup = [snapshot.name("Supplier", s) for s in suppliers]
+    cats = list(row["categories"]) if isinstance(row["categories"], list) else [str(row["category"])]
+    cat_text = str(row["category"])
+    cat_en = str(row["category"])
+    n, big_n = int(row["n"]), int(row["N"])
+    share, baseline, lift, q = (float(row[k]) for k in ("share", "baseline", "lift", "q_value"))
+    bar = max(params.min_lift, fence)
+    rule_zh = (
+        f"阈值：至少{params.min_contracts}次审批、提升度>{bar:.1f}倍（随机打乱供应商后社区最高提升度"
+        f"{fence:.1f}倍，下限{params.min_lift:g}倍）、q≤{params.alpha:g}"
+    )
+    rule_en = (
+        f"thresholds: at least {params.min_contracts} approvals, lift > {bar:.1f}× (the most that shuffled "
+        f"suppliers reach: {fence:.1f}×; floor {params.min_lift:g}×), q ≤ {params.alpha:g}"
+    )
+    risk_zh = (
+        f"；组内{row['flag_rate']:.0%}的审批涉及单一来源/直接采购或围标嫌疑招标（全部审批为{row['overall_flag_rate']:.0%}）"
+        if row["flag_ratio"] > 1
+        else ""
+    )
+    risk_en = (
+        f"; {row['flag_rate']:.0%} of them are non-competitive or from tenders the bid screens flag "
+        f"({row['overall_flag_rate']:.0%} overall)"
+        if row["flag_ratio"] > 1
+        else ""
+    )
+    value_zh = bid_rigging.money(float(row["value"]), currency, "zh")
+    value_en = bid_rigging.money(float(row["value"]), currency, "en")
+    zh = (
+        f"审批人{'、'.join(emp[:5])}{'等' if len(emp) > 5 else ''}与供应商{'、'.join(sup[:5])}"
+        f"{'等' if len(sup) > 5 else ''}构成审批社区：在“{cat_text}”类中，这些审批人{share:.0%}的审批"
+        f"（{n}/{big_n}）给了这些供应商，合计{value_zh}；其他审批人仅{baseline:.1%}，提升度{lift:.1f}倍"
+        f"（单侧二项检验，校正后q={q:.1e}）；排他性{row['exclusivity']:.2f}{risk_zh}（{rule_zh}；"
+        f"Louvain社区，{partition.engine}，种子{partition.seed}）。"
+    )
+    en = (
+        f"Approvers {', '.join(emp[:5])}{' and others' if len(emp) > 5 else ''} and suppliers "
+        f"{', '.join(sup[:5])}{' and others' if len(sup) > 5 else ''} form an approval community: in {cat_en}, "
+        f"{share:.0%} of these approvers' approvals ({n} of {big_n}) went to these suppliers, worth {value_en}, "
+        f"against {baseline:.1%} for the other approvers, a lift of {lift:.1f}× (one-sided binomial test, "
+        f"BH-adjusted q = {q:.1e}); exclusivity {row['exclusivity']:.2f}{risk_en} ({rule_en}; Louvain "
+        f"community, {partition.engine}, seed {partition.seed})."
+    )
+    pairs = (
+        internal.groupby(["approver_id", "supplier_id"])
+        .agg(contracts=("contract_id", "size"), value=("amount", "sum"), red_flags=("red_flag", "sum"))
+        .sort_values("contracts", ascending=False)
+        .head(params.max_rows)
+        .reset_index()
+    )
+
+    def num(v: Any) -> float | None:
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 6)
+
+    evidence = {
+        "metrics": {
+            "community": community,
+            "approvers": approvers,
+            "suppliers": suppliers,
+            "n": n,
+            "N": big_n,
+            "share": num(share),
+            "baseline": num(baseline),
+            "lift": num(lift),
+            "p_value": float(row["p_value"]),
+            "q_value": q,
+            "category": str(row["category"]),
+            "categories": cats,
+            "exclusivity": num(row["exclusivity"]),
+            "cohesion": num(row["cohesion"]),
+            "flag_rate": num(row["flag_rate"]),
+            "overall_flag_rate": num(row["overall_flag_rate"]),
+            "flag_ratio": num(row["flag_ratio"]),
+            "value": float(row["value"]),
+            "flagged_value": float(row["flagged_value"]),
+            "rank": int(row["rank"]),
+            "engine": partition.engine,
+            "seed": partition.seed,
+            "modularity": round(partition.modularity, 4),
+        },
+        "thresholds": {
+            "min_contracts": params.min_contracts,
+            "min_lift": params.min_lift,
+            "null_lift": round(fence, 4),
+            "null_rounds": params.null_rounds,
+            "alpha": params.alpha,
+            "non_competitive_methods": params.non_competitive_methods,
+        },
+        "rows": [
+            {
+                "approver_id": p.approver_id,
+                "supplier_id": p.supplier_id,
+                "contracts": int(p.contracts),
+                "value": float(p.value),
+                "red_flags": int(p.red_flags),
+            }
+            for p in pairs.itertuples(index=False)
+        ],
+        "subgraph": [
+            *(entity_key("Employee", a) for a in approvers[:15]),
+            *(entity_key("Supplier", s) for s in suppliers[:15]),
+        ],
+    }
+    subject = ",".join(sorted(approvers[:2])) + "|" + ",".join(sorted(suppliers[:2]))
+    return Finding(
+        detector=DETECTOR.id,
+        subject=subject,
+        score=float(row["score"]),
+        entities=(
+            *(entity_key("Employee", a) for a in approvers),
+            *(entity_key("Supplier", s) for s in suppliers),
+        ),
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence=evidence,
+    )
+
+
+DETECTOR = Detector(
+    id="approval_communities",
+    title_zh="审批人与供应商社区",
+    title_en="Approver–supplier communities",
+    family="network",
+    params_type=Params,
+    run=run,
+    doc=__doc__ or "",
+)
