@@ -335,6 +335,25 @@ def test_background_has_no_accidental_red_flags(data: Data) -> None:
         shared = emp.merge(sup, on="key")
         assert set(shared["employee_id"]) <= planted and set(shared["supplier_id"]) <= planted, column
 
+    # two orders of one requester from one supplier, close together, both just under one limit
+    limits = [level["max_amount"] for level in data.policy["approval_limits"]]
+    orders = data.contracts[data.contracts["requester_id"] != ""].assign(
+        day=lambda f: pd.to_datetime(f["signed_date"])
+    )
+    orders = orders.sort_values(["requester_id", "supplier_id", "day"])
+    split_parts = set(labels.loc[labels["scheme"] == "split_purchase", "entity_id"])
+    for limit in limits:
+        near = orders[(orders["amount_yuan"] > 0.8 * limit) & (orders["amount_yuan"] <= limit)]
+        gap = near.groupby(["requester_id", "supplier_id"])["day"].diff().dt.days
+        close = near[
+            (gap <= data.policy["split_window_days"]) | (gap.shift(-1) <= data.policy["split_window_days"])
+        ]
+        assert set(close["contract_id"]) <= split_parts, limit
+
+    # late-night signatures belong to the after-hours bursts
+    late = data.approvals[(data.approvals["at"].dt.hour >= 22) | (data.approvals["at"].dt.hour < 6)]
+    assert set(late["contract_id"]) <= set(labels.loc[labels["scheme"] == "after_hours", "entity_id"])
+
     owns = data.relations("OWNS")
     between_suppliers = owns[(owns["src_type"] == "supplier") & (owns["dst_type"] == "supplier")]
     graph = nx.DiGraph(list(zip(between_suppliers["src_id"], between_suppliers["dst_id"], strict=True)))
@@ -382,7 +401,7 @@ def test_favoritism_supplier_takes_a_far_larger_share_of_one_approver_than_of_th
         market_share = (in_category["supplier_id"] == supplier).mean()
         others = in_category[~in_category["contract_id"].isin(data.approved_by(employee))]
         assert (others["supplier_id"] == supplier).sum() == 0, inst
-        assert share_of_approver >= 3 * market_share and share_of_approver >= 0.2, inst
+        assert share_of_approver >= 3 * market_share and share_of_approver >= 0.05, inst
         assert len(a[a["contract_id"].isin(won["contract_id"])]) == len(won)  # one signature each
 
 

@@ -22,6 +22,8 @@ OPEN, INVITED, NEGOTIATION, SINGLE_SOURCE, INQUIRY, DIRECT = range(len(METHODS))
 TENDERED = (OPEN, INVITED)
 
 HOUR = 3600
+#: Routine overtime signatures end before 21:45; later ones belong to a scheme.
+OVERTIME_END = int(21.75 * HOUR)
 
 
 @dataclass
@@ -96,7 +98,30 @@ def choose_methods(w: World) -> np.ndarray:
         pick([(0.85, OPEN), (0.15, INVITED)]),
     )
     method = np.where(c.cat == UTILITY_CATEGORY, SINGLE_SOURCE, method)
-    return np.where(c.method >= 0, c.method, method)
+    method = np.where(c.method >= 0, c.method, method)
+    _cap_direct_awards(w, method)
+    return method
+
+
+def _cap_direct_awards(w: World, method: np.ndarray) -> None:
+    """Keep routine direct and single-source awards of a department to one supplier well under
+    the open-tender threshold: the orders past 80 % of it are negotiated instead. Only the
+    ``repeat_direct_awards`` scheme crosses it."""
+    c = w.contracts
+    assert c is not None
+    routine = np.flatnonzero(
+        np.isin(method, (DIRECT, SINGLE_SOURCE)) & (c.method < 0) & (c.cat != UTILITY_CATEGORY)
+    )
+    key = c.dept[routine] * len(w.suppliers) + c.supplier[routine]
+    order = np.lexsort((c.request_day[routine], key))
+    routine, key = routine[order], key[order]
+    running = np.cumsum(c.amount_fen[routine])
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    before_group = np.repeat(
+        running[starts] - c.amount_fen[routine[starts]], np.diff(np.r_[starts, len(key)])
+    )
+    over = running - before_group > 0.8 * OPEN_TENDER_THRESHOLD * 100
+    method[routine[over]] = NEGOTIATION
 
 
 def _approvals(w: World) -> tuple[np.ndarray, ...]:
@@ -113,7 +138,7 @@ def _approvals(w: World) -> tuple[np.ndarray, ...]:
     day = _busday(c.request_day, delay)
     tod = _office_hours(rng, n)
     overtime = rng.random(n) < 0.012
-    tod = np.where(overtime, rng.integers(19 * HOUR, int(22.5 * HOUR), n), tod)
+    tod = np.where(overtime, rng.integers(19 * HOUR, OVERTIME_END, n), tod)
     forced = c.step1_time >= 0
     day = np.where(forced, c.step1_time // DAY, day)
     tod = np.where(forced, c.step1_time % DAY, tod)
@@ -132,7 +157,7 @@ def _approvals(w: World) -> tuple[np.ndarray, ...]:
         day = np.where(too_late, _busday(day, 1), day)
         tod = np.where(too_late, _office_hours(rng, m, 8.5, 11), tod)
         overtime = (day != prev_day) & (rng.random(m) < 0.012)
-        tod = np.where(overtime, rng.integers(19 * HOUR, int(22.5 * HOUR), m), tod)
+        tod = np.where(overtime, rng.integers(19 * HOUR, OVERTIME_END, m), tod)
         stamp[active, k] = day * DAY + tod
 
     # now and then the last signature of a chain comes in on a weekend

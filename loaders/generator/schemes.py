@@ -20,6 +20,7 @@ from .catalog import (
     HOLIDAYS,
     HQ_ADDRESS,
     OPEN_TENDER_THRESHOLD,
+    SPLIT_WINDOW_DAYS,
     SWITCHBOARD,
     UTILITY_CATEGORY,
 )
@@ -122,14 +123,19 @@ def _assign(
         c.supplier[idx] = supplier
 
 
-def _favourite_category(w: World, manager: int, allowed: tuple[int, ...]) -> int:
+def _favourite_category(w: World, manager: int, allowed: tuple[int, ...], min_orders: int = 1) -> int:
+    """Of the categories the manager signs at least ``min_orders`` free orders in, the largest
+    market (so a steered supplier's market share stays small); else their most signed one."""
     c = w.contracts
     assert c is not None
-    signed = c.cat[(c.approver1 == manager) & ~c.reserved]
-    counts = np.bincount(signed, minlength=len(CATEGORIES))[list(allowed)]
-    if counts.max() == 0:
+    free = ~c.reserved
+    signed = np.bincount(c.cat[(c.approver1 == manager) & free], minlength=len(CATEGORIES))[list(allowed)]
+    market = np.bincount(c.cat[free], minlength=len(CATEGORIES))[list(allowed)]
+    if signed.max() == 0:
         return int(w.rng.choice(allowed))
-    return int(allowed[int(counts.argmax())])
+    if (signed >= min_orders).any():
+        return int(allowed[int(np.where(signed >= min_orders, market, -1).argmax())])
+    return int(allowed[int(signed.argmax())])
 
 
 def _front_company(w: World, cat: int, region: int) -> int:
@@ -186,9 +192,9 @@ def favoritism(w: World, n: int) -> None:
     assert c is not None
     manager = _busy_manager(w, 12)
     dept = int(w.employees.at[manager, "dept"])
-    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES)
+    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES, min_orders=8)
     signed_in_cat = int(((c.approver1 == manager) & (c.cat == cat) & ~c.reserved).sum())
-    k = int(np.clip(round(0.6 * signed_in_cat), 8, 200))
+    k = int(np.clip(round(0.6 * signed_in_cat), 8, max(200, w.sizes.contracts // 2000)))
     idx = _take(w, _orders_signed_by(w, manager, (cat,)), k)
     supplier = _front_company(w, cat, int(w.dept_region[dept]))
     _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
@@ -663,6 +669,34 @@ def _decoy_instances(name: str, instances: int) -> int:
     return max(1, instances // 2)
 
 
+def _no_accidental_splits(w: World) -> None:
+    """Routine orders never look like a split purchase: when one requester's consecutive orders
+    from one supplier within the split window both sit just under the same approval limit, the
+    later one is made smaller."""
+    c = w.contracts
+    assert c is not None
+    for _ in range(5):
+        routine = np.flatnonzero(~c.reserved)
+        order = np.lexsort((c.request_day[routine], c.supplier[routine], c.requester[routine]))
+        idx = routine[order]
+        yuan = c.amount_fen[idx] / 100
+        band = np.full(len(idx), -1)
+        for level, limit in enumerate(APPROVAL_LIMITS):
+            band[(yuan > 0.8 * limit) & (yuan <= limit)] = level
+        same = (
+            (c.requester[idx[1:]] == c.requester[idx[:-1]])
+            & (c.supplier[idx[1:]] == c.supplier[idx[:-1]])
+            & (c.request_day[idx[1:]] - c.request_day[idx[:-1]] <= SPLIT_WINDOW_DAYS + 7)
+            & (band[1:] >= 0)
+            & (band[1:] == band[:-1])
+        )
+        later = idx[1:][same]
+        if not len(later):
+            return
+        limits = np.array(APPROVAL_LIMITS, dtype=float)[band[1:][same]]
+        w.price(later, limits * w.rng.uniform(0.45, 0.75, len(later)), max_unit_share=0.1)
+
+
 def plant_all(w: World) -> dict[str, int]:
     """Plant every scheme and decoy; returns the number of instances of each."""
     counts: dict[str, int] = {}
@@ -674,4 +708,5 @@ def plant_all(w: World) -> dict[str, int]:
         counts[name] = _decoy_instances(name, w.sizes.instances)
         for n in range(1, counts[name] + 1):
             planter(w, n)
+    _no_accidental_splits(w)
     return counts
