@@ -341,7 +341,9 @@ def _peer_percentiles(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     p_cols = [f"p_{s}" for s in SCREENS]
     frame["screen_score"] = frame[p_cols].mean(axis=1, skipna=True).fillna(0.0)
 
-    fence, usable = _tukey_fence(frame, own_group, frame["loser_cv"].rename("loser_cv"), "low", params.fence_iqr)
+    fence, usable = _tukey_fence(
+        frame, own_group, frame["loser_cv"].rename("loser_cv"), "low", params.fence_iqr
+    )
     frame["fence_loser_cv"] = fence
     frame["loser_cv_fence_usable"] = usable
     identical = frame["has_identical"].where(scored).astype(float)

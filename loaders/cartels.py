@@ -355,18 +355,30 @@ def load_ohio_market(data_dir: Path) -> CartelMarket:
     )
 
 
+def _present(data_dir: Path, key: str) -> bool:
+    if key == OHIO:
+        return (Path(data_dir) / "ohio-school-milk" / "ohio_milk_data.csv").exists()
+    return (garcia_folder(data_dir) / GARCIA_MARKETS[key].file).exists()
+
+
 def load_cartel_markets(data_dir: Path, markets: list[str] | None = None) -> list[CartelMarket]:
-    """Every labelled market found under ``data_dir`` (or only ``markets``), García's first, then Ohio."""
-    wanted = markets or [*GARCIA_MARKETS, OHIO]
-    out = []
-    for key in wanted:
-        if key == OHIO:
-            out.append(load_ohio_market(data_dir))
-        elif key in GARCIA_MARKETS:
-            out.append(load_garcia_market(data_dir, key))
-        else:
-            raise KeyError(f"unknown labelled market {key!r}; known: {', '.join([*GARCIA_MARKETS, OHIO])}")
-    return out
+    """The labelled markets under ``data_dir``: ``markets`` (each must be there), else every one found.
+
+    García's six come first, then Ohio. Raises :class:`CartelDataMissing` when a
+    requested market's file is missing or, without ``markets``, when none is found.
+    """
+    known = [*GARCIA_MARKETS, OHIO]
+    unknown = [m for m in markets or [] if m not in known]
+    if unknown:
+        raise KeyError(f"unknown labelled market {', '.join(unknown)}; known: {', '.join(known)}")
+    wanted = markets or [key for key in known if _present(data_dir, key)]
+    if not wanted:
+        raise CartelDataMissing(
+            f"no labelled market under {data_dir} (expected garcia-collusion/ or ohio-school-milk/)"
+        )
+    return [
+        load_ohio_market(data_dir) if key == OHIO else load_garcia_market(data_dir, key) for key in wanted
+    ]
 
 
 def market_graph_data(market: CartelMarket) -> Any:

@@ -281,6 +281,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_cartels(args: argparse.Namespace) -> int:
+    from detectors.community_engines import EngineUnavailable
+    from loaders.cartels import CartelDataMissing
+    from sunlight.cartel_eval import evaluate_cartels
+
+    data = Path(args.data)
+    if not data.is_dir():
+        raise CommandFailed(t("not_found", args.lang, path=data))
+    markets = [m.strip() for m in args.markets.split(",") if m.strip()] if args.markets else None
+    try:
+        results = evaluate_cartels(data, markets=markets, engine=args.engine)
+    except (CartelDataMissing, EngineUnavailable, KeyError) as exc:
+        raise CommandFailed(str(exc.args[0])) from exc
+    _write_output(json.dumps(results, ensure_ascii=False, indent=2), args.out, args.lang, len(results))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sunlight.scheduled import ConfigError, RunLocked, execute_run, load_run_config
 
@@ -395,6 +412,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="a generated dataset folder with labels.csv")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_eval)
+    p = verbs.add_parser(
+        "eval-cartels",
+        parents=[common],
+        help="evaluate bid-rigging and co-bidding detectors on labelled markets",
+    )
+    p.add_argument("--data", required=True, help="folder holding garcia-collusion/ and ohio-school-milk/")
+    p.add_argument("--out", help="JSON file to write (default: standard output)")
+    p.add_argument("--markets", help="comma-separated market keys (default: all found)")
+    p.add_argument("--engine", help="Louvain engine: python-louvain (default), networkx, igraph or auto")
+    p.set_defaults(func=cmd_eval_cartels)
     p = verbs.add_parser(
         "run", parents=[common], help="the scheduled job: load sources, detect, notify (locked)"
     )
