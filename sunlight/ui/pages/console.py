@@ -80,7 +80,8 @@ if submitted:
     given = {
         k: (v.isoformat() if isinstance(v, date) else str(v))
         for k, v in values.items()
-        if v is not None and not (isinstance(v, str) and v == "" and not spec.param(k).required)
+        # an empty box means "not given": the library then uses the default or names what is missing
+        if v is not None and not (isinstance(v, str) and not v.strip())
     }
     try:
         result = data.read(lambda store: run_query(store, name, given))
