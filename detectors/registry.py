@@ -25,6 +25,13 @@ _MODULES: tuple[str, ...] = (
     "detectors.approval_controls",
     "detectors.after_hours",
     "detectors.price_anomalies",
+    "detectors.concentration",
+    "detectors.direct_awards",
+    "detectors.split_purchase",
+    "detectors.threshold_bunching",
+    "detectors.approval_controls",
+    "detectors.after_hours",
+    "detectors.price_anomalies",
 )
 
 

@@ -19,8 +19,7 @@ supplier), then (department, supplier):
    days ending on its signing day holds ``n`` pieces summing to ``Σ``;
 3. a window with ``n ≥ min_pieces`` (``min_pieces_department`` when the
    pieces come from several requesters of a department) and ``Σ ≥ T`` is a
-   split; overlapping
-   windows of one group merge into one episode;
+   split; overlapping windows of one group merge into one episode;
 4. an episode that shares a contract with one already reported (at a lower *T*,
    the tightest limit its pieces evade, or by requester) is dropped, so each
    contract appears in one finding. The finding names the approval level the
@@ -31,9 +30,8 @@ Score = 0.25 + 0.3·closeness + 0.2·tightness + 0.15·(three or more pieces) +
 0.4)) (1 when pieces average 90 % of the limit or more) and tightness =
 max(0, 1 − span / 7 days) (pieces on the same day score highest). Two pieces
 reach high only when they are close to the limit and signed within a few days.
-An episode spanning
-more than ``max_span_windows`` windows is a recurring purchase rather than one
-split need and is not reported.
+An episode spanning more than ``max_span_windows`` windows is a recurring
+purchase rather than one split need and is not reported.
 
 Example
 -------
