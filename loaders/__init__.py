@@ -188,5 +188,7 @@ def load_tables(
         raise LoadError(report)
     steps = _Progress(None)
     text, unreadable = text_tables(tables, origin, column_mapping, report)
-    policy_parts = (policy, "policy", {}) if policy is not None else None
+    policy_parts: tuple[Any, str, dict[str, int]] | None = (
+        (policy, "policy", {}) if policy is not None else None
+    )
     return _finish(text, unreadable, report, steps, existing, lambda t: f"{origin}[{t}]", policy_parts)

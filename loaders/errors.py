@@ -460,7 +460,7 @@ class LoadReport:
     # ---- text ------------------------------------------------------------------------
     def problem_lines(self, severity: Severity, lang: str = "zh", limit: int = 20) -> list[str]:
         """One line per problem, at most ``limit`` per (file, column, reason), then a count."""
-        lines = []
+        lines: list[str] = []
         groups = sorted(self._of(severity), key=lambda g: (g.file, int(min(r.min() for r in g.rows))))
         for group in groups:
             shown = group.head(limit)

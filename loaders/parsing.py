@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,9 @@ def _present(values: pd.Series) -> np.ndarray:
     return values.notna().to_numpy(dtype=bool)
 
 
-def _fill(out: pd.Series, todo: np.ndarray, values: pd.Series, fallback) -> pd.Series:  # type: ignore[no-untyped-def]
+def _fill(
+    out: pd.Series, todo: np.ndarray, values: pd.Series, fallback: Callable[[pd.Series], pd.Series]
+) -> pd.Series:
     """Replace the entries of ``out`` marked ``todo`` by ``fallback`` applied to those values."""
     if todo.any():
         fixed = fallback(values[todo])

@@ -591,9 +591,10 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, float | np.floating):
         if math.isnan(value):
             return None
-        if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(float(value))
+        number = float(value)
+        if math.isfinite(number) and number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return repr(number)
     if isinstance(value, datetime):
         if pd.isna(value):
             return None

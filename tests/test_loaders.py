@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -292,7 +293,8 @@ def test_unquoted_yaml_times_are_read_as_clock_times(tmp_path: Path) -> None:
         'working_hours: {start: "08:00", end: "19:00"}',
         "working_hours: {start: 08:30, end: 19:00}",
     )
-    assert load_source(folder).data.policy["working_hours"] == {"start": "08:30", "end": "19:00"}
+    policy = load_source(folder).data.policy
+    assert policy is not None and policy["working_hours"] == {"start": "08:30", "end": "19:00"}
 
 
 def test_the_report_counts_rows_names_encodings_and_reads_in_both_languages() -> None:
@@ -835,7 +837,10 @@ def test_an_incremental_extract_may_reference_records_already_in_the_store(tmp_p
 
 
 # ---- into a real store ----------------------------------------------------------------------------------
-def store_state(store: LadybugStore) -> tuple[dict[str, dict[str, int]], dict[str, pd.DataFrame]]:
+State = tuple[dict[str, dict[str, int]], dict[str, pd.DataFrame]]  # counts, snapshot frames
+
+
+def store_state(store: LadybugStore) -> State:
     snapshot = store.snapshot()
     frames = {
         name: sorted_frame(getattr(snapshot, name))
@@ -859,7 +864,7 @@ def store_state(store: LadybugStore) -> tuple[dict[str, dict[str, int]], dict[st
     return store.counts(), frames
 
 
-def assert_same_state(a: tuple, b: tuple) -> None:  # type: ignore[type-arg]
+def assert_same_state(a: State, b: State) -> None:
     assert a[0] == b[0]
     for name in a[1]:
         pd.testing.assert_frame_equal(a[1][name], b[1][name], obj=name)
@@ -944,7 +949,9 @@ def test_loading_into_the_store_is_idempotent_updates_values_and_refuses_broken_
         (parse_bools, "y", None),
     ],
 )
-def test_typed_values_parse_or_are_marked_bad(parser: Callable, text: str, expected: object) -> None:  # type: ignore[type-arg]
+def test_typed_values_parse_or_are_marked_bad(
+    parser: Callable[[pd.Series], tuple[pd.Series, np.ndarray]], text: str, expected: object
+) -> None:
     parsed, bad = parser(pd.Series([text, None], dtype="str"))
     assert bad.tolist() == [expected is None, False]
     assert pd.isna(parsed.iloc[1])
