@@ -15,7 +15,10 @@ columns go in as Python objects.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +54,7 @@ __all__ = ["DB_FILENAME", "LadybugStore", "ddl_statements"]
 
 DB_FILENAME = "graph.lbdb"
 _DEFAULT_BUFFER_POOL_MB = 2048
+_READER_WAIT_SECONDS = 30.0
 
 
 def _column_ddl(prop: Prop) -> str:
@@ -76,6 +80,20 @@ def _cast(prop: Prop, column: str) -> str:
     if prop.type in (PropType.DATE, PropType.BOOL, PropType.INT):
         return f"CAST({column} AS {prop.type.value})"
     return column
+
+
+def _changed_rows(incoming: pd.DataFrame, existing: pd.DataFrame, identity: list[str]) -> pd.DataFrame:
+    """Rows of ``incoming`` (all already in the store) whose values differ from ``existing``."""
+    values = [c for c in incoming.columns if c not in identity]
+    if incoming.empty or not values:
+        return incoming.iloc[0:0]
+    joined = incoming.merge(existing[identity + values], on=identity, how="left", suffixes=("", "__old"))
+    differs = pd.Series(False, index=joined.index)
+    for col in values:
+        new, old = joined[col], joined[f"{col}__old"]
+        same = (new == old) | (new.isna() & old.isna())
+        differs |= ~same.fillna(False).astype(bool)
+    return joined.loc[differs, list(incoming.columns)].reset_index(drop=True)
 
 
 def _for_ladybug(frame: pd.DataFrame, props: Mapping[str, Prop]) -> pd.DataFrame:
@@ -109,6 +127,8 @@ def _for_ladybug(frame: pd.DataFrame, props: Mapping[str, Prop]) -> pd.DataFrame
 class LadybugStore:
     """A :class:`graph.store.Store` on an embedded LadybugDB database in ``folder``."""
 
+    dialect = "ladybug"
+
     def __init__(self, folder: str | os.PathLike[str], read_only: bool = False) -> None:
         import ladybug  # imported here so that `--help` stays fast
 
@@ -123,13 +143,21 @@ class LadybugStore:
             raise StoreUnavailable(f"{self.folder} is a file, not a store folder")
         self.folder.mkdir(parents=True, exist_ok=True)
         pool_mb = int(os.environ.get("SUNLIGHT_BUFFER_POOL_MB", _DEFAULT_BUFFER_POOL_MB))
-        try:
-            self._db = ladybug.Database(
-                str(db_file), read_only=read_only, buffer_pool_size=pool_mb * 1024 * 1024
-            )
-            self._conn = ladybug.Connection(self._db)
-        except RuntimeError as exc:
-            raise StoreUnavailable(f"cannot open the store at {self.folder}: {exc}") from exc
+        # A reader cannot open while a writer in another process is checkpointing; that
+        # lasts moments, so readers (the app, exports) wait for it rather than fail.
+        deadline = time.monotonic() + (_READER_WAIT_SECONDS if read_only else 0)
+        while True:
+            try:
+                self._db = ladybug.Database(
+                    str(db_file), read_only=read_only, buffer_pool_size=pool_mb * 1024 * 1024
+                )
+                self._conn = ladybug.Connection(self._db)
+                break
+            except RuntimeError as exc:
+                busy = "checkpoint" in str(exc).lower() or "lock" in str(exc).lower()
+                if not busy or time.monotonic() >= deadline:
+                    raise StoreUnavailable(f"cannot open the store at {self.folder}: {exc}") from exc
+                time.sleep(0.05)
         if not read_only:
             for statement in ddl_statements():
                 self._execute(statement)
@@ -160,60 +188,80 @@ class LadybugStore:
         done = 0
         with self._transaction():
             for label, frame in data.nodes.items():
-                before = self._count(f"MATCH (n:{label}) RETURN count(n)")
-                self._merge_nodes(label, frame)
                 rows[label] = len(frame)
-                created[label] = self._count(f"MATCH (n:{label}) RETURN count(n)") - before
+                created[label] = self._upsert_nodes(label, frame)
                 done += 1
                 if progress:
                     progress(label, done, steps)
             for (rel, src, dst), frame in data.rels.items():
-                count = f"MATCH (:{src})-[r:{rel}]->(:{dst}) RETURN count(r)"
-                before = self._count(count)
-                self._merge_rels(rel, src, dst, frame)
                 rows[rel] = rows.get(rel, 0) + len(frame)
-                created[rel] = created.get(rel, 0) + self._count(count) - before
+                created[rel] = created.get(rel, 0) + self._upsert_rels(rel, src, dst, frame)
                 done += 1
                 if progress:
                     progress(rel, done, steps)
             if data.policy is not None:
-                import json
-
                 self._execute(
                     "MERGE (p:Policy {id: 'policy'}) SET p.document = $doc",
                     {"doc": json.dumps(data.policy, ensure_ascii=False, sort_keys=True)},
                 )
         return WriteSummary(rows=rows, created=created)
 
-    def _merge_nodes(self, label: str, frame: pd.DataFrame) -> None:
+    # Upserts split the input in pandas: rows whose key is new are bulk-inserted with
+    # COPY (fast, and light on the buffer pool), rows that exist are updated only where a
+    # value differs, so re-loading the same extract writes nothing at all.
+    def _upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
         spec = node_type(label)
         props = {p.name: p for p in spec.props}
-        frame = _for_ladybug(frame, props)
-        sets = ", ".join(f"n.{c} = {_cast(props[c], c)}" for c in frame.columns if c != "id")
-        cypher = f"LOAD FROM $frame MERGE (n:{label} {{id: id}})" + (f" SET {sets}" if sets else "")
-        self._execute(cypher, {"frame": frame})
+        frame = _for_ladybug(frame.drop_duplicates("id", keep="last"), props)
+        columns = list(frame.columns)
+        existing = self._read(f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{c} AS {c}" for c in columns))
+        is_new = ~frame["id"].isin(existing["id"])
+        fresh = frame[is_new]
+        if len(fresh):
+            full = _for_ladybug(fresh.reindex(columns=spec.prop_names), props)
+            self._execute(f"COPY {label} FROM $frame", {"frame": full})
+        changed = _changed_rows(frame[~is_new], _for_ladybug(existing, props), ["id"])
+        if len(changed) and len(columns) > 1:
+            sets = ", ".join(f"n.{c} = {_cast(props[c], c)}" for c in columns if c != "id")
+            self._execute(f"LOAD FROM $frame MATCH (n:{label} {{id: id}}) SET {sets}", {"frame": changed})
+        return int(is_new.sum())
 
-    def _merge_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> None:
+    def _upsert_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> int:
         spec = rel_type(rel)
         props = {p.name: p for p in spec.props}
-        frame = _for_ladybug(frame, props)
-        key = ", ".join(f"{k}: {_cast(props[k], k)}" for k in spec.key_props)
-        sets = ", ".join(
-            f"r.{c} = {_cast(props[c], c)}" for c in frame.columns if c not in ("src", "dst", *spec.key_props)
+        identity = ["src", "dst", *spec.key_props]
+        frame = _for_ladybug(frame.drop_duplicates(identity, keep="last"), props)
+        value_cols = [c for c in frame.columns if c not in identity]
+        returned = ", ".join(
+            ["a.id AS src", "b.id AS dst", *(f"r.{c} AS {c}" for c in [*spec.key_props, *value_cols])]
         )
-        cypher = (
-            f"LOAD FROM $frame MATCH (a:{src} {{id: src}}), (b:{dst} {{id: dst}}) "
-            f"MERGE (a)-[r:{rel}{' {' + key + '}' if key else ''}]->(b)"
-            + (f" SET {sets}" if sets else "")
-            + " RETURN count(*) AS n"
-        )
-        matched = int(self._read(cypher, {"frame": frame}).iloc[0, 0])
-        if matched != len(frame):
-            # Dropping a relationship whose end is missing would lose data silently.
-            raise StoreError(
-                f"{len(frame) - matched} of {len(frame)} {rel} relationships ({src} -> {dst}) "
-                "reference nodes that are not in the store; nothing was written"
+        existing = _for_ladybug(self._read(f"MATCH (a:{src})-[r:{rel}]->(b:{dst}) RETURN {returned}"), props)
+        marked = frame.merge(existing[identity].assign(_known=True), on=identity, how="left")
+        is_new = marked["_known"].isna().to_numpy()
+        fresh = frame[is_new]
+        if len(fresh):
+            full = fresh.rename(columns={"src": "from", "dst": "to"}).reindex(
+                columns=["from", "to", *spec.prop_names]
             )
+            try:
+                self._execute(
+                    f"COPY {rel} FROM $frame (from='{src}', to='{dst}')", {"frame": _for_ladybug(full, props)}
+                )
+            except StoreQueryError as exc:
+                # a relationship whose end is missing would otherwise be lost silently
+                raise StoreError(
+                    f"{rel} ({src} -> {dst}) cannot be written: {str(exc).splitlines()[0]}"
+                ) from exc
+        changed = _changed_rows(frame[~is_new], existing, identity)
+        if len(changed) and value_cols:
+            key = ", ".join(f"{k}: {_cast(props[k], k)}" for k in spec.key_props)
+            sets = ", ".join(f"r.{c} = {_cast(props[c], c)}" for c in value_cols)
+            self._execute(
+                f"LOAD FROM $frame MATCH (a:{src} {{id: src}})-[r:{rel}{' {' + key + '}' if key else ''}]->"
+                f"(b:{dst} {{id: dst}}) SET {sets}",
+                {"frame": changed},
+            )
+        return int(is_new.sum())
 
     # ---- reads -------------------------------------------------------------------
     def snapshot(self) -> GraphSnapshot:
@@ -323,22 +371,16 @@ class LadybugStore:
                 label, node_id = split_entity_key(key)
                 if label in ENTITY_LABELS:
                     flags.setdefault(label, []).append((a.id, node_id))
+        frame = frame.drop_duplicates("id", keep="last")
+        is_new = ~frame["id"].isin(known)
+        seen = pd.Timestamp(seen_at)
         with self._transaction():
-            self._execute(
-                "LOAD FROM $frame MERGE (a:Alert {id: id}) "
-                "ON CREATE SET a.status = 'open', a.first_seen = $now "
-                "SET a.last_seen = $now, a.detector = detector, a.subject = subject, a.score = score, "
-                "a.level = level, a.grade = grade, a.title_zh = title_zh, a.title_en = title_en, "
-                "a.explanation_zh = explanation_zh, a.explanation_en = explanation_en, a.evidence = evidence",
-                {"frame": frame, "now": seen_at},
-            )
+            # new alerts open; known ones keep their status, assignee and first sighting
+            self._upsert_nodes("Alert", frame[is_new].assign(status="open", first_seen=seen, last_seen=seen))
+            self._upsert_nodes("Alert", frame[~is_new].assign(last_seen=seen))
             for label, pairs in flags.items():
-                pair_frame = pd.DataFrame(pairs, columns=["alert_id", "entity_id"]).astype(object)
-                self._execute(
-                    f"LOAD FROM $frame MATCH (a:Alert {{id: alert_id}}), (x:{label} {{id: entity_id}}) "
-                    "MERGE (a)-[:FLAGS]->(x)",
-                    {"frame": pair_frame},
-                )
+                pair_frame = pd.DataFrame(pairs, columns=["src", "dst"]).astype(object)
+                self._upsert_rels("FLAGS", "Alert", label, pair_frame)
         return AlertSaveSummary(new=new, updated=len(alerts) - new - unchanged, unchanged=unchanged)
 
     def alerts(self) -> pd.DataFrame:
@@ -397,5 +439,8 @@ class _Transaction:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
             self.store._execute("COMMIT")
-        else:
+            return
+        # the database may already have rolled back the failed statement's transaction;
+        # the original error is the one worth reporting
+        with contextlib.suppress(StoreQueryError):
             self.store._execute("ROLLBACK")
