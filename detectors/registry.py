@@ -25,13 +25,6 @@ _MODULES: tuple[str, ...] = (
     "detectors.approval_controls",
     "detectors.after_hours",
     "detectors.price_anomalies",
-    "detectors.concentration",
-    "detectors.direct_awards",
-    "detectors.split_purchase",
-    "detectors.threshold_bunching",
-    "detectors.approval_controls",
-    "detectors.after_hours",
-    "detectors.price_anomalies",
 )
 
 
