@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from loaders.generator import DECOYS, MIN_SCALE, SCHEMES, GenerateSummary, generate
+from loaders.generator import DECOYS, MIN_SCALE, SCHEME_TITLES, SCHEMES, GenerateSummary, generate
 from loaders.identifiers import is_valid_credit_code, is_valid_id_number
 
 # Columns as DATA_CONTRACT.md names them, in its order.
@@ -367,6 +367,7 @@ def test_every_scheme_and_decoy_is_planted_and_labelled(data: Data) -> None:
     labels = data["labels"]
     assert not labels.duplicated().any()
     assert all(name.startswith("decoy_") for name in DECOYS)
+    assert set(SCHEME_TITLES) == set(SCHEMES) | set(DECOYS)
     assert not any(name.startswith("decoy_") for name in SCHEMES)
     per_scheme = labels.groupby("scheme")["instance_id"].nunique().to_dict()
     assert per_scheme == data.summary.instances

@@ -114,12 +114,50 @@ from .process import derive
 from .schemes import DECOY_PLANTERS, SCHEME_PLANTERS, plant_all
 from .world import build_world
 
-__all__ = ["DECOYS", "FILES", "MIN_SCALE", "SCHEMES", "GenerateSummary", "generate"]
+__all__ = ["DECOYS", "FILES", "MIN_SCALE", "SCHEMES", "SCHEME_TITLES", "GenerateSummary", "generate"]
 
 #: Names of the planted schemes, as they appear in ``labels.csv``.
 SCHEMES: tuple[str, ...] = tuple(SCHEME_PLANTERS)
 #: Names of the decoys; all start with ``decoy_``.
 DECOYS: tuple[str, ...] = tuple(DECOY_PLANTERS)
+#: Scheme and decoy names in the investigators' words: (中文, English).
+SCHEME_TITLES: dict[str, tuple[str, str]] = {
+    "favoritism": ("审批人偏向特定供应商", "An approver steers orders to one supplier"),
+    "split_purchase": ("拆分采购规避审批权限", "Split purchase under an approval limit"),
+    "self_approval": ("本人申请本人审批", "Self-approval"),
+    "relative_supplier": ("审批亲属关联企业的合同", "Approving a relative's company"),
+    "shared_identifier": (
+        "员工与供应商共用电话或银行账户",
+        "Employee shares a phone or account with a supplier",
+    ),
+    "ownership_cycle": ("供应商循环持股", "Suppliers owning each other in a cycle"),
+    "payment_to_staff": (
+        "合同款项付入员工或其亲属账户",
+        "Contract payment into an employee's or relative's account",
+    ),
+    "bid_rotation": ("围标串标、轮流中标", "Bid rotation by a cartel"),
+    "price_inflation": ("单价明显虚高", "Unit prices far above others'"),
+    "after_hours": ("深夜或周末集中审批", "Burst of approvals at night or at weekends"),
+    "repeat_direct_awards": (
+        "多次直接采购规避公开招标",
+        "Repeated direct awards past the open-tender threshold",
+    ),
+    "decoy_monopoly_utility": ("独家供电单位（正常）", "Monopoly utility (legitimate)"),
+    "decoy_hub_address": ("集团总部地址共用（正常）", "Headquarters address shared by many (legitimate)"),
+    "decoy_switchboard": ("总机号码共用（正常）", "Switchboard number shared by many (legitimate)"),
+    "decoy_relative_no_approval": (
+        "亲属办企业但本人不经手（正常）",
+        "Relative's company the employee never handles (legitimate)",
+    ),
+    "decoy_competitive_cobidders": (
+        "经常同场投标但真实竞争（正常）",
+        "Frequent co-bidders who really compete (legitimate)",
+    ),
+    "decoy_big_legit_contracts": (
+        "大额合同依规招标审批（正常）",
+        "Large contracts tendered and approved by the rules (legitimate)",
+    ),
+}
 #: Fewer orders leave too little background for the schemes to stand out from.
 MIN_SCALE = 300
 

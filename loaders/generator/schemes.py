@@ -177,12 +177,12 @@ def _quiet_start(w: World, span: int, latest: int) -> int:
 
 
 def _small_orders(w: World, idx: np.ndarray) -> None:
-    """Orders within a department manager's own limit, so one signature suffices."""
+    """Orders within a department manager's own limit, so one signature suffices; under 80 %
+    of it, so that a run of them does not also look like a split purchase."""
     c = w.contracts
     assert c is not None
-    w.price(
-        idx, _log_uniform(w.rng, 6_000, APPROVAL_LIMITS[0] * 0.99, len(idx)), max_unit_share=0.8, cap=True
-    )
+    targets = _log_uniform(w.rng, 5_000, APPROVAL_LIMITS[0] * 0.78, len(idx))
+    w.price(idx, targets, max_unit_share=0.8, cap=True)
     c.method[idx] = np.where(w.rng.random(len(idx)) < 0.7, INQUIRY, NEGOTIATION)
 
 
@@ -670,31 +670,29 @@ def _decoy_instances(name: str, instances: int) -> int:
 
 
 def _no_accidental_splits(w: World) -> None:
-    """Routine orders never look like a split purchase: when one requester's consecutive orders
-    from one supplier within the split window both sit just under the same approval limit, the
-    later one is made smaller."""
+    """Routine orders never look like a split purchase: when two orders of one requester from
+    one supplier, close in time, both sit just under the same approval limit, the later one
+    is made smaller."""
     c = w.contracts
     assert c is not None
-    for _ in range(5):
-        routine = np.flatnonzero(~c.reserved)
-        order = np.lexsort((c.request_day[routine], c.supplier[routine], c.requester[routine]))
-        idx = routine[order]
-        yuan = c.amount_fen[idx] / 100
-        band = np.full(len(idx), -1)
-        for level, limit in enumerate(APPROVAL_LIMITS):
+    limits = np.array(APPROVAL_LIMITS, dtype=float)
+    for _ in range(10):
+        yuan = c.amount_fen / 100
+        band = np.full(len(c), -1)
+        for level, limit in enumerate(limits):
             band[(yuan > 0.8 * limit) & (yuan <= limit)] = level
-        same = (
+        idx = np.flatnonzero(~c.reserved & (band >= 0))
+        idx = idx[np.lexsort((c.request_day[idx], band[idx], c.supplier[idx], c.requester[idx]))]
+        close = (
             (c.requester[idx[1:]] == c.requester[idx[:-1]])
             & (c.supplier[idx[1:]] == c.supplier[idx[:-1]])
-            & (c.request_day[idx[1:]] - c.request_day[idx[:-1]] <= SPLIT_WINDOW_DAYS + 7)
-            & (band[1:] >= 0)
-            & (band[1:] == band[:-1])
+            & (band[idx[1:]] == band[idx[:-1]])
+            & (c.request_day[idx[1:]] - c.request_day[idx[:-1]] <= SPLIT_WINDOW_DAYS + 10)
         )
-        later = idx[1:][same]
+        later = idx[1:][close]
         if not len(later):
             return
-        limits = np.array(APPROVAL_LIMITS, dtype=float)[band[1:][same]]
-        w.price(later, limits * w.rng.uniform(0.45, 0.75, len(later)), max_unit_share=0.1)
+        w.price(later, limits[band[later]] * w.rng.uniform(0.45, 0.75, len(later)), max_unit_share=0.1)
 
 
 def plant_all(w: World) -> dict[str, int]:
