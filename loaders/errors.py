@@ -497,7 +497,7 @@ class LoadReport:
         en = lang == "en"
         lines = []
         for info in self.tables.values():
-            encoding = f", {info.encoding}" if info.encoding else ""
+            encoding = f"{', ' if en else '，'}{info.encoding}" if info.encoding else ""
             extra = ""
             if info.extra_columns:
                 names = ", ".join(info.extra_columns)

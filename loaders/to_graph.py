@@ -40,7 +40,7 @@ import pandas as pd
 
 from graph.dataset import GraphData
 from graph.schema import node_type, rel_type
-from loaders.contract import PARTY_TYPES
+from loaders.contract import PARTY_TYPES, TABLES
 from loaders.errors import LoadReport
 from loaders.normalize import (
     is_plausible_phone,
@@ -85,8 +85,6 @@ PIVOTS: dict[str, tuple[str, str, Callable[[Any], list[str]]]] = {
     "address": ("Address", "HAS_ADDRESS", _address),
     "id_number": ("IdNumber", "HAS_ID_NUMBER", _long_enough(normalize_id_number)),
 }
-
-_PARTY_TABLES = {table: label for label, table in PARTY_TYPES.values()}
 
 
 def _plain(values: pd.Series) -> pd.Series:
@@ -144,12 +142,15 @@ class _Builder:
         self.data = GraphData()
 
     def build(self) -> GraphData:
-        departments = self.employees()
-        for table, label in _PARTY_TABLES.items():
-            if table in self.checked:
-                if table != "employees":
-                    self.data.add_nodes(label, _node_frame(self.checked[table], label, f"{table[:-1]}_id"))
-                self.pivots(self.checked[table], label, f"{table[:-1]}_id")
+        departments = self.employees()  # employees first: their departments carry names
+        for label, table in PARTY_TYPES.values():
+            checked = self.checked.get(table)
+            if checked is None:
+                continue
+            id_column = TABLES[table].key[0]
+            if label != "Employee":
+                self.data.add_nodes(label, _node_frame(checked, label, id_column))
+            self.pivots(checked, label, id_column)
         self.relations()
         self.contracts(departments)
         self.approvals()

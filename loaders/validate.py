@@ -114,11 +114,11 @@ class _Checker:
         return per_unique(values, mask) if column.personal else values
 
     def add(
-        self, code: str, text: TextTable, column: str | None, mask_: Any, values: Any = None, **params: str
+        self, code: str, text: TextTable, column: str | None, which: Any, values: Any = None, **params: str
     ) -> None:
-        """Record ``code`` for the rows of ``text`` selected by the boolean ``mask_``."""
+        """Record ``code`` for the rows of ``text`` where the boolean array ``which`` is true."""
         frame = text.frame
-        selected = np.asarray(mask_, dtype=bool)
+        selected = np.asarray(which, dtype=bool)
         if not selected.any():
             return
         rows = frame.index.to_numpy()[selected]
@@ -167,9 +167,13 @@ class _Checker:
                 self.report.add("column_dropped", text.file, column=name, rows=[1])
         checked = CheckedTable(text.table, text.file, typed, frame[extra_names])
         self.checked[text.table] = checked
-        special = getattr(self, f"check_{text.table}", None)
-        if special is not None:
-            special(text, checked)
+        rules = {
+            "relations": self.check_relations,
+            "approvals": self.check_approvals,
+            "contracts": self.check_contracts,
+        }
+        if text.table in rules:
+            rules[text.table](text, checked)
         self.check_key(text, checked)
 
     def parse_column(self, text: TextTable, column: Column) -> pd.Series:
