@@ -303,7 +303,7 @@ def _mixed_starts(graph: _TieGraph) -> np.ndarray:
 
 def _candidates(snapshot: GraphSnapshot, graph: _TieGraph, params: Params) -> tuple[pd.DataFrame, np.ndarray]:
     """(employee, supplier) pairs joined by a tie path and by dealings, with the dealings measured."""
-    cols = ["employee_id", "supplier_id", "hops", "n", "value", "dealing", "start"]
+    cols = ["employee_id", "supplier_id", "department_id", "hops", "n", "value", "dealing", "start"]
     starts = _mixed_starts(graph)
     if len(starts) == 0:
         return pd.DataFrame(columns=cols), np.array([], dtype=np.int64)
@@ -456,7 +456,12 @@ def _path_findings(
     if pairs.empty:
         return []
     g = _path_graph(graph, visited, pairs["start"].unique())
-    engaged = engaged_contracts(snapshot, pairs[pairs["dealing"] == "personal"])
+    personal = engaged_contracts(snapshot, pairs[pairs["dealing"] == "personal"])
+    by_department = _department_contracts(snapshot, pairs[pairs["dealing"] == "department"])
+    contracts_of = {
+        **dict(tuple(personal.groupby(["employee_id", "supplier_id"], sort=False))),
+        **dict(tuple(by_department.groupby(["employee_id", "supplier_id"], sort=False))),
+    }
     findings = []
     for row in pairs.itertuples(index=False):
         employee_key = entity_key("Employee", row.employee_id)
@@ -472,30 +477,31 @@ def _path_findings(
         if score < params.min_score:
             continue
         hard = row.dealing == "personal" and strength >= params.hard_strength
-        if row.dealing == "personal":
-            contracts = engaged[
-                (engaged["employee_id"] == row.employee_id) & (engaged["supplier_id"] == row.supplier_id)
-            ]
-        else:
-            contracts = _department_contracts(snapshot, row.employee_id, row.supplier_id)
+        contracts = contracts_of[(row.employee_id, row.supplier_id)]
         findings.append(
             _path_finding(snapshot, g, row, path, strength, score, hard, contracts, hubs, params, thresholds)
         )
     return findings
 
 
-def _department_contracts(snapshot: GraphSnapshot, employee: str, supplier: str) -> pd.DataFrame:
-    department = snapshot.employees.loc[snapshot.employees["id"] == employee, "department_id"].iloc[0]
+def _department_contracts(snapshot: GraphSnapshot, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The contracts each supplier of ``pairs`` won from the department of the pair's employee."""
     c = snapshot.contracts
-    rows = c[(c["supplier_id"] == supplier) & (c["department_id"] == department)]
+    c = c[c["supplier_id"].isin(set(pairs["supplier_id"]))]
+    rows = pairs[["employee_id", "supplier_id", "department_id"]].merge(
+        c[["id", "supplier_id", "department_id", "amount", "signed_date"]],
+        on=["supplier_id", "department_id"],
+    )
     return pd.DataFrame(
         {
+            "employee_id": rows["employee_id"],
+            "supplier_id": rows["supplier_id"],
             "contract_id": rows["id"],
             "amount": rows["amount"],
             "signed_date": rows["signed_date"],
-            "role": "department " + str(department),
+            "role": "department " + rows["department_id"].astype(str),
         }
-    ).sort_values(["signed_date", "contract_id"])
+    ).sort_values(["employee_id", "supplier_id", "signed_date", "contract_id"])
 
 
 def _path_finding(
@@ -523,7 +529,7 @@ def _path_finding(
             f"Employee {emp_en} approved or requested {n} contracts of supplier {sup_en} worth {yuan(value)}"
         )
     else:
-        dept = snapshot.employees.loc[snapshot.employees["id"] == row.employee_id, "department_id"].iloc[0]
+        dept = row.department_id
         dept_name = snapshot.name("Department", dept)
         deal_zh = f"员工{emp_zh}本人未审批或申请，但其所在部门{dept_name}向供应商{sup_zh}采购了{n}份合同，合计{wan(value)}"
         deal_en = (

@@ -300,11 +300,13 @@ def engaged_contracts(snapshot: GraphSnapshot, pairs: pd.DataFrame) -> pd.DataFr
     wanted = pairs[["employee_id", "supplier_id"]].drop_duplicates()
     employees = set(wanted["employee_id"])
     contracts = snapshot.contracts[["id", "supplier_id", "amount", "signed_date", "requester_id"]]
+    # narrow both sides before joining: the pairs name few suppliers of a large ledger
+    contracts = contracts[contracts["supplier_id"].isin(set(wanted["supplier_id"]))]
     approvals = snapshot.approvals
     approvals = approvals[
-        approvals["approver_id"].isin(employees)
-        & (approvals["decision"].fillna("approve").str.lower() != "reject")
+        approvals["approver_id"].isin(employees) & approvals["contract_id"].isin(set(contracts["id"]))
     ]
+    approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
     approved = approvals.merge(contracts, left_on="contract_id", right_on="id")
     approved = pd.DataFrame(
         {
@@ -435,13 +437,38 @@ _SIGNAL_COLS = [
 ]
 
 
-def _declared_pairs(snapshot: GraphSnapshot) -> set[tuple[str, str]]:
+def _without_declared_ties(signals: pd.DataFrame, snapshot: GraphSnapshot) -> pd.DataFrame:
+    """Drop signals between two parties joined by a declared tie, or whose staff party controls the supplier."""
     rel = snapshot.relations
-    if rel.empty:
-        return set()
+    if rel.empty or signals.empty:
+        return signals
     src = keys_of(rel["src_label"], rel["src_id"])
     dst = keys_of(rel["dst_label"], rel["dst_id"])
-    return set(zip(src, dst, strict=True)) | set(zip(dst, src, strict=True))
+    declared = pd.DataFrame({"a": pd.concat([src, dst]), "b": pd.concat([dst, src])}).drop_duplicates()
+    tied = np.zeros(len(signals), dtype=bool)
+    supplier_keys = "supplier:" + signals["supplier_id"].astype(str)
+    for other in (signals["supplier_party"], supplier_keys):
+        probe = pd.DataFrame({"a": signals["staff_party"].to_numpy(), "b": other.to_numpy()})
+        hit = probe.merge(declared.assign(tied=True), on=["a", "b"], how="left")["tied"]
+        tied |= hit.fillna(False).to_numpy(dtype=bool)
+    return signals[~tied]
+
+
+def _pair_table(signals: pd.DataFrame) -> pd.DataFrame:
+    """Per (employee, supplier): probability (noisy-OR of distinct signals) and whether only names agree."""
+    distinct = signals.sort_values("weight", ascending=False, kind="stable").drop_duplicates(
+        ["employee_id", "supplier_id", "signal"]
+    )
+    distinct = distinct.assign(
+        log_rest=np.log1p(-distinct["weight"].astype(float).clip(upper=1 - 1e-12)),
+        not_name=(distinct["kind"] != "Name").astype(int),
+    )
+    pairs = distinct.groupby(["employee_id", "supplier_id"]).agg(
+        log_rest=("log_rest", "sum"), not_name=("not_name", "sum")
+    )
+    pairs["probability"] = 1.0 - np.exp(pairs["log_rest"])
+    pairs["name_only"] = pairs["not_name"] == 0
+    return pairs[["probability", "name_only"]].reset_index()
 
 
 def _pivot_signals(staff: pd.DataFrame, supp: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
@@ -732,21 +759,23 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     if signals.empty:
         return findings
     signals = signals[signals["staff_party"] != signals["supplier_party"]]
-    declared = _declared_pairs(snapshot)
-    if declared:
-        tied = [
-            (a, b) in declared or (a, "supplier:" + s) in declared
-            for a, b, s in zip(
-                signals["staff_party"], signals["supplier_party"], signals["supplier_id"], strict=True
-            )
-        ]
-        signals = signals[~np.asarray(tied, dtype=bool)]
-    if signals.empty:
+    signals = _without_declared_ties(signals, snapshot)
+    pairs = _pair_table(signals)
+    pairs = pairs[pairs["probability"] >= params.min_probability]
+    if pairs.empty:
         return findings
-    engaged = engaged_contracts(snapshot, signals[["employee_id", "supplier_id"]])
-    per_pair = engaged.groupby(["employee_id", "supplier_id"]).agg(
+    engaged = engaged_contracts(snapshot, pairs)
+    dealings = engaged.groupby(["employee_id", "supplier_id"]).agg(
         n=("contract_id", "nunique"), value=("amount", "sum")
     )
+    pairs = pairs.join(dealings, on=["employee_id", "supplier_id"])
+    pairs["n"] = pairs["n"].fillna(0).astype(int)
+    pairs["value"] = pairs["value"].fillna(0.0)
+    # a name alone, with no dealings, is a namesake
+    pairs = pairs[~(pairs["name_only"] & (pairs["n"] == 0))]
+    signals = signals.merge(pairs[["employee_id", "supplier_id"]], on=["employee_id", "supplier_id"])
+    engaged_by_pair = dict(tuple(engaged.groupby(["employee_id", "supplier_id"], sort=False)))
+    no_contracts = engaged.iloc[0:0]
     thresholds = {
         "min_probability": params.min_probability,
         "hard_probability": params.hard_probability,
@@ -756,20 +785,12 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         "address_min_similarity": params.address_min_similarity,
         "max_name_frequency": params.max_name_frequency,
     }
+    measured = pairs.set_index(["employee_id", "supplier_id"])
     for (employee, supplier), group in signals.groupby(["employee_id", "supplier_id"], sort=True):
-        n, value = (0, 0.0)
-        if (employee, supplier) in per_pair.index:
-            n, value = (
-                int(per_pair.loc[(employee, supplier), "n"]),
-                float(per_pair.loc[(employee, supplier), "value"]),
-            )
-        if n == 0 and (group["kind"] == "Name").all():
-            continue  # a name alone, with no dealings, is a namesake
-        distinct = group.sort_values("weight", ascending=False).drop_duplicates("signal")
-        probability = _noisy_or(distinct["weight"])
-        if probability < params.min_probability:
-            continue
-        contracts = engaged[(engaged["employee_id"] == employee) & (engaged["supplier_id"] == supplier)]
+        pair = measured.loc[(employee, supplier)]
+        n, value, probability = int(pair["n"]), float(pair["value"]), float(pair["probability"])
+        distinct = group.sort_values("weight", ascending=False, kind="stable").drop_duplicates("signal")
+        contracts = engaged_by_pair.get((employee, supplier), no_contracts)
         findings.append(
             _finding(
                 snapshot,
