@@ -29,6 +29,10 @@ class CommandFailed(Exception):
     """The work failed; the message is for the user (exit status 1)."""
 
 
+class UsageError(Exception):
+    """The command was called wrongly (exit status 2)."""
+
+
 # ---- helpers ------------------------------------------------------------------------
 def _store_path(args: argparse.Namespace) -> Path:
     return Path(args.store or os.environ.get("SUNLIGHT_STORE") or DEFAULT_STORE_PATH)
@@ -328,6 +332,48 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from sunlight.querylib import QueryParamError, get_query, list_queries, run_query
+
+    if args.list:
+        for spec in list_queries():
+            params = " ".join(
+                f"{q.name}:{q.type}" + ("" if q.required else f"={q.default}") for q in spec.params
+            )
+            print(f"{spec.name}\t{spec.title(args.lang)}\t{params}")
+        return 0
+    if not args.name:
+        raise UsageError("sunlight query NAME [--param K=V ...] | sunlight query --list")
+    params: dict[str, str] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        params[key.strip()] = value
+    try:
+        get_query(args.name)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from exc
+    store = _open(args, read_only=True)
+    try:
+        frame = run_query(store, args.name, params)
+    except QueryParamError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        store.close()
+    if args.format == "csv":
+        from sunlight.export import to_csv_text
+
+        sys.stdout.write(to_csv_text(frame))
+    elif args.format == "json":
+        from sunlight.export import to_json_text
+
+        print(to_json_text(frame))
+    else:
+        print(frame.to_string(index=False) if len(frame) else "(0 rows)")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     trail = _audit(args)
     if args.action == "verify":
@@ -428,6 +474,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, help="YAML run configuration (see docs/operations.md)")
     p.set_defaults(func=cmd_run)
 
+    p = verbs.add_parser("query", parents=[common], help="run an entry of queries/ read-only")
+    p.add_argument("name", nargs="?", help="query name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the library")
+    p.add_argument("--param", action="append", default=[], metavar="K=V", help="a parameter (repeatable)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_query)
+
     p = verbs.add_parser("bench", parents=[common], help="measure load, detect, memory, latency by scale")
     p.add_argument("--scales", default="10000", help="comma-separated contract counts (default 10000)")
     p.add_argument("--seed", type=int, default=7)
@@ -451,6 +504,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandFailed as exc:
         _err(str(exc))
         return 1
+    except UsageError as exc:
+        _err(f"sunlight: {exc}")
+        return 2
     except StoreError as exc:
         _err(t("store_error", args.lang, error=exc))
         return 1

@@ -115,7 +115,20 @@ def test_usage_errors_exit_2_and_every_verb_has_help(capsys):
     with pytest.raises(SystemExit) as usage:
         main(["frobnicate"])
     assert usage.value.code == 2
-    verbs = ["demo", "generate", "load", "detect", "alerts", "stats", "eval", "risk", "run", "audit", "bench"]
+    verbs = [
+        "demo",
+        "generate",
+        "load",
+        "detect",
+        "alerts",
+        "stats",
+        "eval",
+        "risk",
+        "run",
+        "audit",
+        "bench",
+        "query",
+    ]
     for verb in verbs:
         with pytest.raises(SystemExit) as shown:
             main([verb, "--help"])
@@ -127,3 +140,17 @@ def test_the_command_runs_as_an_installed_script():
         [sys.executable, "-m", "sunlight.cli", "--help"], check=False, capture_output=True, text=True
     )
     assert proc.returncode == 0 and "demo" in proc.stdout
+
+
+def test_query_lists_runs_and_rejects_bad_parameters(store, capsys):
+    run(capsys, "load", str(FIXTURE))
+    code, out, _ = run(capsys, "query", "--list")
+    names = [line.split("\t")[0] for line in out.splitlines()]
+    assert code == 0 and len(names) >= 20
+    code, out, _ = run(capsys, "query", "approver_supplier_pairs", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and rows, "the planted pair must be among the top pairs"
+    code, _, err = run(capsys, "query", "no_such_query")
+    assert code == 2 and "no_such_query" in err
+    code, _, err = run(capsys, "query", "approver_supplier_pairs", "--param", "nonsense")
+    assert code == 2 and "KEY=VALUE" in err
