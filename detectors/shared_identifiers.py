@@ -21,15 +21,19 @@ with a weight *w* in 0..1:
   than ``max_pivot_parties`` parties, or written for more than ``max_pivot_employees``
   employees, is a *hub* (a switchboard, a head-office address — a personal number is not
   written for a crowd of staff): it matches nothing and is reported instead (see Output);
-* **similar address** — normalised addresses in one block (the first house number with
-  the two characters before it), rapidfuzz ``ratio`` ≥ ``address_min_similarity``:
-  *w* = 0.5 × similarity; an address similar to more than ``max_pivot_parties`` parties is a hub;
+* **similar address** — normalised addresses with the same numbers in the same order
+  (house, building, unit, room: two flats of one building are not one address) and a
+  rapidfuzz ``ratio`` ≥ ``address_min_similarity``: *w* = 0.5 × similarity; an address
+  similar to more than ``max_pivot_parties`` parties is a hub;
 * **name** — Chinese names by their characters and by their pypinyin reading without tones
   (a traditional form, a homophone or a romanisation reads the same), Latin names by their
-  letters in either order: same characters similarity 1, same reading 0.85;
+  letters in either order: same characters similarity 1, same reading 0.55 (a homophone
+  is more often another person than a variant form of the name);
   *w* = 0.5 × similarity × rarity, rarity = min(1, 2 / parties bearing the reading in the
-  dataset). A reading borne by more than ``max_name_frequency`` parties is not compared, and
-  a match on the name alone is kept only when the employee dealt with the supplier.
+  dataset). A reading borne by more than ``max_name_frequency`` parties is not compared; a
+  match on the name alone is kept only when the employee dealt with the supplier, and a
+  same reading alone (*w* ≤ 0.275) stays below the default ``min_probability``: it only
+  corroborates other signals.
 
 Pairs of parties already joined by a declared tie (the relative *is* the declared owner)
 are left to the conflict-path detector. For each (employee, supplier), the probability of
@@ -148,7 +152,7 @@ ROLE_WORDS: dict[str, tuple[str, str]] = {
 }
 SIMILAR_ADDRESS_WEIGHT = 0.5
 NAME_WEIGHT = 0.5
-SAME_READING_SIMILARITY = 0.85
+SAME_READING_SIMILARITY = 0.55
 UNENGAGED_FACTOR = 0.6
 HUB_SCORE = 0.1
 _PERSON_TYPES = ("employee", "person")
@@ -492,15 +496,18 @@ def _pivot_signals(staff: pd.DataFrame, supp: pd.DataFrame, links: pd.DataFrame)
 
 
 def _block_of(address: str) -> str | None:
-    """The block an address is compared in: its first house number and the two characters before it.
+    """The block an address is compared in: all its numbers, in order.
+
+    Two writings of one address differ in words (弄/号, a missing 室 or province), not
+    in numbers; two flats of one building differ in a number and are not one address.
 
     >>> _block_of("上海市浦东新区张江路100弄5号302室")
-    '江路100'
+    '100|5|302'
+    >>> _block_of("北京市西城区金融大街") is None
+    True
     """
-    match = re.search(r"\d+", address)
-    if match is None:
-        return None
-    return address[max(0, match.start() - 2) : match.end()]
+    numbers = re.findall(r"\d+", address)
+    return "|".join(numbers) if numbers else None
 
 
 def _address_signals(
