@@ -366,7 +366,7 @@ def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.
         return pd.DataFrame()
     frame = _bid_moments(bids)
     context = _per_tender_context(snapshot)
-    frame["category"] = frame.index.map(context["category"]).fillna(UNCATEGORISED)
+    frame["category"] = frame.index.map(context["category"]).astype(object).fillna(UNCATEGORISED)
     frame["method"] = frame.index.map(context["method"])
     frame["department_id"] = frame.index.map(context["department_id"])
     frame = frame.join(_winners(bids))

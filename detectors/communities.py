@@ -13,7 +13,13 @@ Methodology
 tenders both bid in. Pairs that met fewer than ``min_edge_weight`` times and
 tenders with more than ``max_bidders`` bidders (whose pairs say little and grow
 quadratically) are left out. Louvain (see :mod:`detectors.community_engines`;
-``engine``, ``seed``, ``resolution``) splits the graph into communities.
+``engine``, ``seed``, ``resolution``) splits the graph into communities. Louvain
+cannot resolve a small tight group inside a larger trade (its resolution limit),
+so a community whose density is below ``refine_below`` is split again by Louvain
+on its own edges, up to three times — and the split is kept only where one of the
+pieces scores higher than the whole: each group is judged at the level where it
+is most suspicious (a large cartel stays whole, a rotating trio inside a trade of
+fifteen comes out on its own).
 
 **Structure** of a community *S* with ``|S| ≥ min_members``:
 
@@ -87,7 +93,7 @@ or leaving.
 Configuration
 -------------
 See the parameter table: ``engine`` (python-louvain, networkx, igraph or auto),
-``seed``, ``resolution`` (ratio), ``min_edge_weight``, ``max_bidders``,
+``seed``, ``resolution`` and ``refine_below`` (ratio), ``min_edge_weight``, ``max_bidders``,
 ``min_members``, ``min_tenders``, ``recurrent_min_cobids`` (count),
 ``rotation_max_gini``, ``recurrent_min_share``, ``min_score`` (ratio), ``max_rows`` (count).
 
@@ -108,7 +114,14 @@ import pandas as pd
 
 from detectors import bid_rigging
 from detectors.base import Detector, Finding, param
-from detectors.community_engines import DEFAULT_ENGINE, Partition, WeightedGraph, louvain
+from detectors.community_engines import (
+    DEFAULT_ENGINE,
+    Partition,
+    WeightedGraph,
+    canonical_membership,
+    louvain,
+    modularity,
+)
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
@@ -131,6 +144,9 @@ class Params:
     min_edge_weight: int = param(2, "count", "fewest shared tenders for two suppliers to be linked")
     max_bidders: int = param(100, "count", "tenders with more bidders are left out of the graph")
     min_members: int = param(3, "count", "fewest suppliers in a reported community")
+    refine_below: float = param(
+        0.5, "ratio", "communities with a lower density are split again on their own edges (0: never)"
+    )
     min_tenders: int = param(6, "count", "fewest community tenders for bid rotation to fire")
     rotation_max_gini: float = param(0.2, "ratio", "largest Gini of the members' wins for bid rotation")
     recurrent_min_cobids: int = param(3, "count", "fewest joint tenders of a pair for a recurrent winner")
@@ -231,6 +247,60 @@ def cobidding_graph(snapshot: GraphSnapshot, params: Params) -> CoBidding:
     )
 
 
+def refine(graph: WeightedGraph, partition: Partition, params: Params) -> Partition:
+    """Split loose communities again, by Louvain on their own edges, until each is dense or indivisible.
+
+    Louvain cannot resolve a small tight group inside a larger market (its
+    resolution limit): a rotating trio among fifteen firms of one trade comes out as
+    one loose community of fifteen. A community whose density (share of member pairs
+    linked) is below ``refine_below`` is therefore split on its internal edges, up to
+    three times; the pieces keep the engine and the seed.
+    """
+    if params.refine_below <= 0 or graph.n_edges == 0:
+        return partition
+    membership = partition.membership.copy()
+    seconds = partition.seconds
+    for _depth in range(3):
+        n_comm = int(membership.max()) + 1
+        size = np.bincount(membership, minlength=n_comm)
+        inside = membership[graph.src] == membership[graph.dst]
+        links = np.bincount(membership[graph.src][inside], minlength=n_comm)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            density = np.where(size > 1, links / (size * (size - 1) / 2), 1.0)
+        loose = np.flatnonzero((density < params.refine_below) & (size > params.min_members))
+        split_any = False
+        for community in loose.tolist():
+            nodes = np.flatnonzero(membership == community)
+            local = np.full(graph.n_nodes, -1, dtype=np.int64)
+            local[nodes] = np.arange(len(nodes))
+            keep = (local[graph.src] >= 0) & (local[graph.dst] >= 0)
+            sub = WeightedGraph(
+                tuple(graph.labels[i] for i in nodes.tolist()),
+                local[graph.src[keep]],
+                local[graph.dst[keep]],
+                graph.weight[keep],
+            )
+            pieces = louvain(sub, partition.engine, seed=partition.seed, resolution=params.resolution)
+            seconds += pieces.seconds
+            if pieces.n_communities < 2:
+                continue
+            split_any = True
+            # the largest piece keeps the number, the others are appended
+            membership[nodes] = np.where(
+                pieces.membership == 0, community, int(membership.max()) + pieces.membership
+            )
+        if not split_any:
+            break
+    membership = canonical_membership(pd.factorize(membership)[0], graph.labels)
+    return Partition(
+        engine=partition.engine,
+        seed=partition.seed,
+        membership=membership,
+        modularity=modularity(graph, membership, params.resolution),
+        seconds=seconds,
+    )
+
+
 def gini_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Gini coefficient of ``values`` within each group (NaN for a group whose values sum to 0).
 
@@ -260,13 +330,53 @@ def community_table(
     """
     cob = cobidding_graph(snapshot, params)
     graph = cob.graph
+    screens = bid_rigging.tender_screens(snapshot) if screens is None else screens
     partition = louvain(graph, params.engine, seed=params.seed, resolution=params.resolution)
-    m = partition.membership
-    n_comm = partition.n_communities
     if graph.n_nodes == 0:
         empty = pd.DataFrame(columns=["size", "score", "rank"])
         return empty, pd.DataFrame(columns=["community", "strength_in"]), partition, cob
+    table, members = _score(cob, partition, screens, params)
+    refined = refine(graph, partition, params)
+    if refined.n_communities > partition.n_communities:
+        partition = _judged_at_best_level(
+            graph, partition, table, refined, _score(cob, refined, screens, params)[0]
+        )
+        table, members = _score(cob, partition, screens, params)
+    return table, members, partition, cob
 
+
+def _judged_at_best_level(
+    graph: WeightedGraph,
+    coarse: Partition,
+    coarse_table: pd.DataFrame,
+    fine: Partition,
+    fine_table: pd.DataFrame,
+) -> Partition:
+    """Keep each Louvain community whole unless one of its refined pieces scores higher than it."""
+    best_piece = (
+        pd.Series(fine_table["score"].reindex(fine.membership).to_numpy()).groupby(coarse.membership).max()
+    )
+    split = best_piece > coarse_table["score"].reindex(best_piece.index)
+    use_fine = split.reindex(coarse.membership).to_numpy()
+    # pieces of split communities get numbers after the whole ones
+    membership = np.where(use_fine, coarse.membership.max() + 1 + fine.membership, coarse.membership)
+    membership = canonical_membership(pd.factorize(membership)[0], graph.labels)
+    return Partition(
+        engine=coarse.engine,
+        seed=coarse.seed,
+        membership=membership,
+        modularity=modularity(graph, membership),
+        seconds=coarse.seconds + fine.seconds,
+    )
+
+
+def _score(
+    cob: CoBidding, partition: Partition, screens: pd.DataFrame, params: Params
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Structure, conduct and score of every community of ``partition``, and its members."""
+    graph = cob.graph
+    m = partition.membership
+    n_comm = partition.n_communities
     size = np.bincount(m, minlength=n_comm)
     inside = m[graph.src] == m[graph.dst]
     w = graph.weight
@@ -299,7 +409,6 @@ def community_table(
     member_wins = np.bincount(winner_node[won_inside], minlength=graph.n_nodes).astype(float)
     inside_wins = np.bincount(community_tenders["community"][won_inside], minlength=n_comm)
 
-    screens = bid_rigging.tender_screens(snapshot) if screens is None else screens
     if screens.empty:
         community_tenders["screen_score"] = np.nan
         community_tenders["screen_flagged"] = False
@@ -397,7 +506,7 @@ def community_table(
     members = members.sort_values(["community_rank", "strength_in"], ascending=[True, False], kind="stable")
     community_tenders.attrs["note"] = "tenders where at least two members of the community bid"
     communities.attrs["community_tenders"] = community_tenders
-    return communities, members, partition, cob
+    return communities, members
 
 
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:

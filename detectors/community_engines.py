@@ -38,6 +38,7 @@ __all__ = [
     "Partition",
     "WeightedGraph",
     "available_engines",
+    "canonical_membership",
     "louvain",
     "modularity",
     "resolve_engine",
@@ -175,7 +176,7 @@ def modularity(graph: WeightedGraph, membership: np.ndarray, resolution: float =
     return float(np.sum(internal / total - resolution * (degree / (2 * total)) ** 2))
 
 
-def _canonical(raw: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+def canonical_membership(raw: np.ndarray, labels: Sequence[str]) -> np.ndarray:
     """Renumber communities by decreasing size, ties by smallest member label."""
     n_comm = int(raw.max()) + 1 if len(raw) else 0
     sizes = np.bincount(raw, minlength=n_comm)
@@ -242,7 +243,7 @@ def louvain(
     else:
         raw = _RUNNERS[name](graph, seed, resolution)
     seconds = time.perf_counter() - started
-    membership = _canonical(raw, graph.labels)
+    membership = canonical_membership(raw, graph.labels)
     return Partition(
         engine=name,
         seed=seed,
