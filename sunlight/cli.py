@@ -105,7 +105,7 @@ def _load_into(store: Store, source: Path, mapping: str | None, lang: str, audit
     try:
         result, _ = load_into_store(store, source, mapping, progress=_progress(lang), audit=audit)
     except LoadError as exc:
-        raise CommandFailed(t("load_refused", lang, n=len(exc.report.errors)) + "\n" + str(exc)) from exc
+        raise CommandFailed(exc.text(lang)) from exc
     # the summary lists the data-quality warnings itself
     print(t("loaded", lang, source=source, summary=result.report.summary(lang=lang)))
 
@@ -149,7 +149,8 @@ def _summary_table(result: Any, lang: str) -> str:
         title = outcome.detector.title_en if lang == "en" else outcome.detector.title_zh
         rows.append(
             {
-                t("summary_header", lang): f"{outcome.detector.id}  {title}",
+                "id": outcome.detector.id,
+                t("summary_header", lang): title,
                 t("level_high", lang): levels["high"],
                 t("level_medium", lang): levels["medium"],
                 t("level_low", lang): levels["low"],
@@ -157,7 +158,8 @@ def _summary_table(result: Any, lang: str) -> str:
                 t("seconds", lang): round(outcome.seconds, 2),
             }
         )
-    return pd.DataFrame(rows).to_string(index=False)
+    with pd.option_context("display.unicode.east_asian_width", True):
+        return pd.DataFrame(rows).to_string(index=False)
 
 
 def _print_top(result: Any, lang: str, top: int = 5) -> None:

@@ -20,10 +20,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "loading": ("正在读取 {source} …", "Reading {source} …"),
     "progress": ("  {what}：{done}/{total}", "  {what}: {done}/{total}"),
-    "load_refused": (
-        "数据有误，未写入任何内容（共{n}个错误）：",
-        "The data has errors; nothing was written ({n} errors):",
-    ),
     "loaded": ("已载入 {source}：\n{summary}", "Loaded {source}:\n{summary}"),
     "load_warnings": (
         "数据质量提示 {n} 条（已载入，建议核实）：",

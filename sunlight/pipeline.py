@@ -76,6 +76,10 @@ def detect_and_save(
     before = previous_state(store.alerts())
     changes = plan_changes(before, alerts)
     saved = store.save_alerts(alerts, datetime.now().replace(microsecond=0))
+    same_as = _same_as_links(result)
+    if same_as.rels:
+        # probable identities between parties, kept as links with a probability: records are never merged
+        store.write(same_as)
     for change in changes:
         if change.reopen:
             store.set_alert_status(change.alert.id, "open")
@@ -90,3 +94,9 @@ def detect_and_save(
             },
         )
     return DetectOutcome(result=result, saved=saved, changes=changes)
+
+
+def _same_as_links(result: RunResult) -> Any:
+    from detectors.shared_identifiers import same_as_graphdata
+
+    return same_as_graphdata([f for o in result.outcomes for f in o.findings])
