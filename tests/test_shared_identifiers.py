@@ -327,3 +327,32 @@ def test_name_keys(name, expected):
 
 def test_the_detector_is_a_relationship_detector():
     assert DETECTOR.id == "shared_identifiers" and DETECTOR.family == "relationship"
+
+
+def test_same_as_links_are_written_by_the_embedded_store(tmp_path):
+    from graph.dataset import GraphData
+    from graph.ladybug_store import LadybugStore
+
+    snap = relationship_snapshot(
+        employees=[{"employee_id": "E1", "name": "赵建国", "id_number": "11010519491231002X"}],
+        persons=[{"person_id": "P2", "name": "赵建国", "id_number": "11010519491231002X"}],
+        suppliers=[{"supplier_id": "S1", "name": "华信科技有限公司"}],
+        relations=[("person", "P2", "OWNS", "supplier", "S1")],
+    )
+    records = GraphData()
+    records.add_nodes("Employee", pd.DataFrame({"id": ["E1"], "name": ["赵建国"]}))
+    records.add_nodes("Person", pd.DataFrame({"id": ["P2"], "name": ["赵建国"]}))
+    store = LadybugStore(tmp_path / "store")
+    try:
+        store.write(records)
+        store.write(same_as_graphdata(run(snap, Params())))
+        links = store.query(
+            "MATCH (a:Employee)-[r:SAME_AS]->(b:Person) RETURN a.id AS a, b.id AS b, r.method AS method"
+        )
+        employees = store.query("MATCH (e:Employee) RETURN count(e) AS n")
+        persons = store.query("MATCH (p:Person) RETURN count(p) AS n")
+    finally:
+        store.close()
+    assert links.to_dict("records") == [{"a": "E1", "b": "P2", "method": "id_number+name"}]
+    # two records stay two records: a link is proposed, nothing is merged
+    assert int(employees["n"].iloc[0]) == 1 and int(persons["n"].iloc[0]) == 1
