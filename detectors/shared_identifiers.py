@@ -615,7 +615,10 @@ def _name_signals(
     )
     reps_read = reps_read.assign(supplier_id=reps_read["party"].str.slice(len("supplier:")))
     duplicate = reps_read.merge(
-        declared_reps[["supplier_id", "reading"]], on=["supplier_id", "reading"], how="left", indicator=True
+        declared_reps[["supplier_id", "reading"]].drop_duplicates(),
+        on=["supplier_id", "reading"],
+        how="left",
+        indicator=True,
     )
     reps_read = reps_read[(duplicate["_merge"] == "left_only").to_numpy()].drop(columns="supplier_id")
     everyone = pd.concat([people_read, reps_read], ignore_index=True)

@@ -356,3 +356,30 @@ def test_same_as_links_are_written_by_the_embedded_store(tmp_path):
     assert links.to_dict("records") == [{"a": "E1", "b": "P2", "method": "id_number+name"}]
     # two records stay two records: a link is proposed, nothing is merged
     assert int(employees["n"].iloc[0]) == 1 and int(persons["n"].iloc[0]) == 1
+
+
+def test_a_legal_representative_recorded_twice_counts_once():
+    """The name written on the supplier and the declared person are one bearer of the name."""
+    snap = relationship_snapshot(
+        employees=STAFF,
+        persons=[{"person_id": "P1", "name": "Sun Li"}, {"person_id": "P2", "name": "孙立"}],
+        suppliers=[{"supplier_id": "S1", "name": "华信科技有限公司", "legal_rep": "孙立"}],
+        relations=[
+            ("person", "P1", "LEGAL_REP_OF", "supplier", "S1"),
+            ("person", "P2", "LEGAL_REP_OF", "supplier", "S1"),
+        ],
+        contracts=[{"contract_id": "C1", "supplier_id": "S1", "amount": 80_000.0}],
+        approvals=[{"contract_id": "C1", "approver_id": "E1"}],
+    )
+    assert run(snap, Params()) == []
+    with_namesake = relationship_snapshot(
+        employees=[*STAFF, {"employee_id": "E3", "name": "孙立"}],
+        persons=[{"person_id": "P2", "name": "孙立"}],
+        suppliers=[{"supplier_id": "S1", "name": "华信科技有限公司", "legal_rep": "孙立"}],
+        relations=[("person", "P2", "LEGAL_REP_OF", "supplier", "S1")],
+        contracts=[{"contract_id": "C1", "supplier_id": "S1", "amount": 80_000.0, "requester_id": "E3"}],
+    )
+    finding = by_subject(run(with_namesake, Params()))["E3|S1"]
+    # two bearers of 孙立 (the employee and the representative), not three: rarity 1
+    assert finding.evidence["metrics"]["probability"] == pytest.approx(0.5)
+    assert finding.evidence["matches"][0]["supplier_party"] == "person:P2"
