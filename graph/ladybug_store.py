@@ -252,6 +252,7 @@ class LadybugStore:
                 raise StoreError(
                     f"{rel} ({src} -> {dst}) cannot be written: {str(exc).splitlines()[0]}"
                 ) from exc
+        self._delete_replaced(rel, src, dst, frame, existing)
         changed = _changed_rows(frame[~is_new], existing, identity)
         if len(changed) and value_cols:
             key = ", ".join(f"{k}: {_cast(props[k], k)}" for k in spec.key_props)
@@ -262,6 +263,28 @@ class LadybugStore:
                 {"frame": changed},
             )
         return int(is_new.sum())
+
+    def _delete_replaced(
+        self, rel: str, src: str, dst: str, frame: pd.DataFrame, existing: pd.DataFrame
+    ) -> None:
+        """Delete the stored relationships that the incoming set replaces (see RelType.replace_per)."""
+        spec = rel_type(rel)
+        if not spec.replace_per or existing.empty:
+            return
+        identity = ["src", "dst", *spec.key_props]
+        per = list(spec.replace_per)
+        touched = existing[identity].merge(frame[per].drop_duplicates(), on=per)
+        marked = touched.merge(frame[identity].assign(_keep=True), on=identity, how="left")
+        stale = marked.loc[marked["_keep"].isna(), identity].reset_index(drop=True)
+        if stale.empty:
+            return
+        props = {p.name: p for p in spec.props}
+        key = ", ".join(f"{k}: {_cast(props[k], k)}" for k in spec.key_props)
+        self._execute(
+            f"LOAD FROM $frame MATCH (a:{src} {{id: src}})-[r:{rel}{' {' + key + '}' if key else ''}]->"
+            f"(b:{dst} {{id: dst}}) DELETE r",
+            {"frame": _for_ladybug(stale, props)},
+        )
 
     # ---- reads -------------------------------------------------------------------
     def snapshot(self) -> GraphSnapshot:

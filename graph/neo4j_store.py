@@ -165,6 +165,36 @@ def rel_merge_statement(rel: str, src: str, dst: str, columns: Sequence[str]) ->
     )
 
 
+def rel_replace_statement(rel: str, src: str, dst: str) -> str | None:
+    """Delete the relationships a newer extract replaces (see ``RelType.replace_per``): per
+    row, those matching its ``replace_per`` fields whose other end is not in ``row.keep``."""
+    spec = rel_type(rel)
+    if not spec.replace_per:
+        return None
+    conditions = []
+    for field_name in spec.replace_per:
+        if field_name == "src":
+            conditions.append("a.id = row.src")
+        elif field_name == "dst":
+            conditions.append("b.id = row.dst")
+        else:
+            conditions.append(f"r.{field_name} = row.{field_name}")
+    other = "b" if "src" in spec.replace_per else "a"
+    return (
+        f"UNWIND $rows AS row MATCH (a:{src})-[r:{rel}]->(b:{dst}) WHERE {' AND '.join(conditions)} "
+        f"AND NOT {other}.id IN row.keep DELETE r"
+    )
+
+
+def replacement_rows(rel: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``replace_per`` key of ``frame`` with ``keep``: the other ends it names."""
+    spec = rel_type(rel)
+    other = "dst" if "src" in spec.replace_per else "src"
+    per = list(spec.replace_per)
+    grouped = frame.groupby(per, sort=True)[other].agg(lambda ids: sorted({str(i) for i in ids}))
+    return grouped.rename("keep").reset_index()
+
+
 POLICY_STATEMENT = "MERGE (p:Policy {id: $id}) SET p.document = $document"
 
 ALERTS_KNOWN_STATEMENT = (
@@ -292,6 +322,16 @@ def statements_for_linting() -> list[Statement]:
                     {"rows": [row]},
                 )
             )
+            replace = rel_replace_statement(rel.type, src, dst)
+            if replace is not None:
+                keyed = replacement_rows(rel.type, pd.DataFrame([row]))
+                out.append(
+                    Statement(
+                        f"replace:{rel.type}:{src}:{dst}",
+                        replace,
+                        {"rows": _rows(keyed, {p.name: p for p in rel.props})},
+                    )
+                )
         out.append(Statement(f"count:{rel.type}", rel_count_statement(rel.type)))
     out.append(Statement("policy", POLICY_STATEMENT, {"id": "policy", "document": "{}"}))
     alert_row = dict.fromkeys(ALERT_FIELDS, "x") | {"id": "A1", "score": 0.9}
@@ -328,7 +368,10 @@ def _missing(value: Any) -> bool:
 
 
 def _to_bolt(value: Any, ptype: PropType) -> Any:
-    """One cell as the driver should send it: Date, LocalDateTime, int, float, bool, str."""
+    """One cell as the driver should send it: Date, LocalDateTime, int, float, bool, str
+    (or a list of strings, for the ids a replacement keeps)."""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
     if _missing(value):
         return None
     if ptype == PropType.DATE:
@@ -442,6 +485,7 @@ class WriteStep:
     frame: pd.DataFrame
     props: Mapping[str, Prop]
     counts_nodes: bool  # whether the statement creates nodes (else relationships)
+    replaces: bool = False  # deletes links a newer extract replaces; counts toward nothing
 
     def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
         """The frame's rows as driver values, ``size`` at a time (converted lazily)."""
@@ -457,6 +501,9 @@ def plan_write(data: GraphData) -> list[WriteStep]:
         steps.append(WriteStep(label, node_merge_statement(label, list(frame.columns)), frame, props, True))
     for (rel, src, dst), frame in data.rels.items():
         props = {p.name: p for p in rel_type(rel).props}
+        replace = rel_replace_statement(rel, src, dst)
+        if replace is not None and not frame.empty:
+            steps.append(WriteStep(rel, replace, replacement_rows(rel, frame), props, False, replaces=True))
         steps.append(
             WriteStep(rel, rel_merge_statement(rel, src, dst, list(frame.columns)), frame, props, False)
         )
@@ -473,12 +520,14 @@ def send_batches(
     """Send every batch of ``steps`` through ``run(cypher, params) -> counters``; return
     what the server reports created, per label or relationship type. ``progress(what,
     rows_done, rows_total)`` follows each batch."""
-    total = sum(len(step.frame) for step in steps)
+    total = sum(len(step.frame) for step in steps if not step.replaces)
     created = {step.what: 0 for step in steps}
     done = 0
     for step in steps:
         for batch in step.batches(batch_size):
             counters = run(step.statement, {"rows": batch})
+            if step.replaces:
+                continue
             created[step.what] += (
                 counters.nodes_created if step.counts_nodes else counters.relationships_created
             )
@@ -621,7 +670,8 @@ class Neo4jStore:
         steps = plan_write(data)
         rows: dict[str, int] = {}
         for step in steps:
-            rows[step.what] = rows.get(step.what, 0) + len(step.frame)
+            if not step.replaces:
+                rows[step.what] = rows.get(step.what, 0) + len(step.frame)
         policy_doc = (
             json.dumps(data.policy, ensure_ascii=False, sort_keys=True) if data.policy is not None else None
         )

@@ -111,6 +111,10 @@ class RelType:
     doc_zh: str
     doc_en: str
     key_props: tuple[str, ...] = ()  # properties that are part of the relationship's identity
+    #: The fields whose relationships a newer extract replaces as a set: with ("src",) the
+    #: contracts' suppliers (or a party's phones) in the newest extract are all there is for
+    #: each contract (party) it names, so a changed supplier does not leave the old link behind.
+    replace_per: tuple[str, ...] = ()
 
     @property
     def prop_names(self) -> list[str]:
@@ -304,8 +308,8 @@ _PARTY_REL_DOCS = {
 }
 
 REL_TYPES: tuple[RelType, ...] = (
-    RelType("WORKS_IN", (("Employee", "Department"),), (), "所属部门", "works in"),
-    RelType("REQUESTED", (("Employee", "Contract"),), (), "申请", "requested"),
+    RelType("WORKS_IN", (("Employee", "Department"),), (), "所属部门", "works in", replace_per=("src",)),
+    RelType("REQUESTED", (("Employee", "Contract"),), (), "申请", "requested", replace_per=("dst",)),
     RelType(
         "APPROVED",
         (("Employee", "Contract"),),
@@ -317,10 +321,13 @@ REL_TYPES: tuple[RelType, ...] = (
         "审批",
         "approved",
         key_props=("step",),
+        replace_per=("dst", "step"),
     ),
-    RelType("AWARDED_TO", (("Contract", "Supplier"),), (), "授予", "awarded to"),
-    RelType("ORDERED_BY", (("Contract", "Department"),), (), "采购部门", "ordered by"),
-    RelType("FROM_TENDER", (("Contract", "Tender"),), (), "来自招标", "came from tender"),
+    RelType("AWARDED_TO", (("Contract", "Supplier"),), (), "授予", "awarded to", replace_per=("src",)),
+    RelType("ORDERED_BY", (("Contract", "Department"),), (), "采购部门", "ordered by", replace_per=("src",)),
+    RelType(
+        "FROM_TENDER", (("Contract", "Tender"),), (), "来自招标", "came from tender", replace_per=("src",)
+    ),
     RelType(
         "BID_ON",
         (("Supplier", "Tender"),),
@@ -338,17 +345,34 @@ REL_TYPES: tuple[RelType, ...] = (
         )
         for name, (zh, en) in _PARTY_REL_DOCS.items()
     ),
-    RelType("PAYS_FOR", (("Payment", "Contract"),), (), "支付合同", "pays for"),
-    RelType("PAID_TO", (("Payment", "BankAccount"),), (), "收款账户", "paid to"),
-    RelType("HAS_PHONE", tuple((p, "Phone") for p in PARTY_LABELS), (), "电话", "has phone"),
-    RelType("HAS_ACCOUNT", tuple((p, "BankAccount") for p in PARTY_LABELS), (), "银行账户", "has account"),
-    RelType("HAS_ADDRESS", tuple((p, "Address") for p in PARTY_LABELS), (), "地址", "has address"),
+    RelType("PAYS_FOR", (("Payment", "Contract"),), (), "支付合同", "pays for", replace_per=("src",)),
+    RelType("PAID_TO", (("Payment", "BankAccount"),), (), "收款账户", "paid to", replace_per=("src",)),
+    RelType(
+        "HAS_PHONE", tuple((p, "Phone") for p in PARTY_LABELS), (), "电话", "has phone", replace_per=("src",)
+    ),
+    RelType(
+        "HAS_ACCOUNT",
+        tuple((p, "BankAccount") for p in PARTY_LABELS),
+        (),
+        "银行账户",
+        "has account",
+        replace_per=("src",),
+    ),
+    RelType(
+        "HAS_ADDRESS",
+        tuple((p, "Address") for p in PARTY_LABELS),
+        (),
+        "地址",
+        "has address",
+        replace_per=("src",),
+    ),
     RelType(
         "HAS_ID_NUMBER",
         (("Employee", "IdNumber"), ("Person", "IdNumber")),
         (),
         "证件号码",
         "has identity number",
+        replace_per=("src",),
     ),
     RelType(
         "SAME_AS",

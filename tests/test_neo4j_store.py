@@ -38,6 +38,7 @@ from graph.neo4j_store import (
     node_merge_statement,
     plan_write,
     rel_merge_statement,
+    rel_replace_statement,
     send_batches,
     statements_for_linting,
     translate_error,
@@ -132,7 +133,7 @@ def dated_graph() -> GraphData:
 
 
 def test_rows_reach_the_driver_as_its_native_types() -> None:
-    steps = plan_write(dated_graph())
+    steps = [s for s in plan_write(dated_graph()) if not s.replaces]
     assert [s.what for s in steps] == ["Contract", "Employee", "APPROVED"]
     contracts = next(steps[0].batches(10))
     assert contracts[0] == {"id": "C1", "amount": 1000.0, "signed_date": date(2024, 1, 31), "quantity": 2.0}
@@ -166,6 +167,19 @@ def test_batches_split_every_frame_and_report_progress() -> None:
     }
     assert created == {"Tender": 2, "Department": 1}
     assert progress == [("Tender", 2, 7), ("Tender", 4, 7), ("Tender", 5, 7), ("Department", 7, 7)]
+
+
+def test_a_newer_extract_replaces_links_per_key_before_merging() -> None:
+    steps = [s for s in plan_write(dated_graph()) if s.what == "APPROVED"]
+    assert [s.replaces for s in steps] == [True, False]
+    replace = steps[0]
+    assert replace.statement == rel_replace_statement("APPROVED", "Employee", "Contract")
+    assert "b.id = row.dst AND r.step = row.step AND NOT a.id IN row.keep DELETE r" in replace.statement
+    assert next(iter(replace.batches(10))) == [
+        {"dst": "C1", "step": 1, "keep": ["E1"]},
+        {"dst": "C2", "step": 2, "keep": ["E1"]},
+    ]
+    assert rel_replace_statement("BID_ON", "Supplier", "Tender") is None
 
 
 def test_relationship_counts_come_from_the_relationship_counter() -> None:

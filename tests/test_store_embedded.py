@@ -210,3 +210,28 @@ def test_read_only_store_refuses_writes_and_needs_an_existing_store(tmp_path, st
     store.write(small_graph())
     with pytest.raises(StoreError):
         LadybugStore(tmp_path / "nowhere", read_only=True)
+
+
+def test_a_newer_extract_replaces_single_valued_links(store):
+    store.write(small_graph())
+    newer = GraphData()
+    newer.add_nodes("Supplier", pd.DataFrame({"id": ["S2"], "name": ["东方电子有限公司"]}))
+    newer.add_nodes("Department", pd.DataFrame({"id": ["D2"], "name": ["采购部"]}))
+    newer.add_rels("AWARDED_TO", "Contract", "Supplier", pd.DataFrame({"src": ["C1"], "dst": ["S2"]}))
+    newer.add_rels("WORKS_IN", "Employee", "Department", pd.DataFrame({"src": ["E2"], "dst": ["D2"]}))
+    newer.add_rels(
+        "APPROVED",
+        "Employee",
+        "Contract",
+        pd.DataFrame(
+            {"src": ["E1"], "dst": ["C1"], "step": [2], "approved_at": pd.to_datetime(["2024-02-28T11:00"])}
+        ),
+    )
+    store.write(newer)
+    snap = store.snapshot()
+    contracts = snap.contracts.set_index("id")
+    assert contracts.loc["C1", "supplier_id"] == "S2" and contracts.loc["C2", "supplier_id"] == "S1"
+    assert snap.employees.set_index("id").loc["E2", "department_id"] == "D2"
+    steps = snap.approvals.query("contract_id == 'C1'").set_index("step")["approver_id"]
+    assert steps.to_dict() == {1: "E1", 2: "E1"}
+    assert store.counts()["relationships"]["AWARDED_TO"] == 2
