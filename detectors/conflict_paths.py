@@ -74,7 +74,8 @@ Output
 Subjects ``path|<employee>|<supplier>``, ``cycle|<supplier>>…`` (starting at the smallest
 id) and ``payment|<account holder key>|<supplier>``. Entities: the employee, the supplier
 and every party on the path; the cycle's suppliers; the employees, the account holder and
-the payments (the supplier and the contracts paid for are in the subgraph). Evidence:
+the payments, and the supplier when the account is also registered as its own (otherwise
+the supplier and the contracts paid for are in the subgraph). Evidence:
 ``path`` (ordered entity keys, pivots included), ``relations`` (one per hop: type,
 direction, share), ``loop`` (the path closed through the first contract), ``metrics``
 (strength, hops, loop_length, contracts, value, engagement, hubs_skipped_total),
@@ -849,9 +850,11 @@ def _payment_finding(
     payment_keys = [entity_key("Payment", p) for p in listed["id"]]
     contract_keys = [entity_key("Contract", c) for c in contract_ids[: params.max_rows]]
     employee_keys = [entity_key("Employee", e) for e in employees]
-    # the accused are the account's holder and the employees behind it; the supplier and the
-    # contracts paid for are the context, drawn in the subgraph
-    entities = list(dict.fromkeys([*employee_keys, holder, *payment_keys]))
+    # the accused are the account's holder and the employees behind it, and the supplier only
+    # when it registered that account as its own; otherwise the supplier and the contracts
+    # paid for are the context, drawn in the subgraph
+    accused_supplier = [f"supplier:{supplier}"] if also_supplier else []
+    entities = list(dict.fromkeys([*employee_keys, holder, *accused_supplier, *payment_keys]))
     evidence = {
         "path": [
             f"supplier:{supplier}",

@@ -399,3 +399,17 @@ def test_every_finding_names_its_thresholds_and_subgraph():
 
 def test_an_empty_snapshot_has_no_findings():
     assert run(relationship_snapshot(), Params()) == []
+
+
+def test_a_supplier_that_registered_an_employees_account_is_named_with_the_payments():
+    account = "6222020000001234"
+    snap = relationship_snapshot(
+        employees=[EMPLOYEES[0], {**EMPLOYEES[1], "bank_account": account}],
+        suppliers=[{**SUPPLIERS[0], "bank_account": account}, SUPPLIERS[1]],
+        contracts=contracts_of("S12", 1),
+        payments=[{"payment_id": "PAY1", "contract_id": "C0", "payee_account": account, "amount": 60_000.0}],
+        departments=DEPARTMENTS,
+    )
+    finding = by_subject(run(snap, Params()))["payment|employee:E8|S12"]
+    assert finding.entities == ("employee:E8", "supplier:S12", "payment:PAY1")
+    assert "该账户同时登记为供应商收款账户" in finding.explanation_zh
