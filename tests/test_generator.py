@@ -624,7 +624,7 @@ def test_decoy_cobidders_meet_often_but_compete(data: Data) -> None:
         spread = ring.groupby("tender_id")["amount"].agg(lambda s: s.std() / s.mean())
         assert spread.median() > 0.02, inst
         lowest = ring.loc[ring.groupby("tender_id")["amount"].idxmin()]
-        assert (lowest["is_winner"] == "true").all(), inst
+        assert (lowest["is_winner"] == "true").mean() > 0.75, inst
 
 
 def test_decoy_big_contracts_are_tendered_and_signed_at_every_level(data: Data) -> None:

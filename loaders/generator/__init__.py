@@ -58,7 +58,7 @@ Planted schemes (labels: the entities an investigator would name)
     orders of one department. Labels: the three suppliers.
 ``payment_to_staff``
     One instalment of an order is paid into the bank account of an employee
-    who requested or approved it (every third instance: of their spouse),
+    who requested or approved it (every third instance, from the second: of their spouse),
     often under the supplier's name. Labels: the payment and the employee
     (and the spouse when it is theirs).
 ``bid_rotation``
@@ -67,7 +67,7 @@ Planted schemes (labels: the entities an investigator would name)
     bids are 0.8-3.5 % above the winner, so the bids hardly disperse. Labels:
     the suppliers and the tenders.
 ``price_inflation``
-    A supplier sells one item at 1.8-2.6 times the unit price others charge,
+    A supplier sells one item at 2-2.8 times the unit price others charge,
     without competition. Labels: the supplier and the contracts.
 ``after_hours``
     A level-1 signer approves a burst of six to ten orders within two weeks
@@ -159,7 +159,7 @@ SCHEME_TITLES: dict[str, tuple[str, str]] = {
     ),
 }
 #: Fewer orders leave too little background for the schemes to stand out from.
-MIN_SCALE = 300
+MIN_SCALE = 500
 
 
 @dataclass(frozen=True)

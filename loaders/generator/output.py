@@ -118,17 +118,20 @@ def _blank(rng: np.random.Generator, values: object, share: float, protected: np
 
 def _wrong_check_char(
     rng: np.random.Generator, values: np.ndarray, share: float, protected: np.ndarray, alphabet: str
-) -> np.ndarray:
-    """Replace the check character of a few values (at least one) by a wrong one."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Replace the check character of a few values (at least one) by a wrong one; returns the
+    values and which were changed (so later noise leaves them visible)."""
     out = np.asarray(values, dtype=object).copy()
+    changed = np.zeros(len(out), dtype=bool)
     eligible = np.flatnonzero(~protected & np.array([len(v) == 18 for v in out], dtype=bool))
     if not len(eligible):
-        return out
-    chosen = rng.choice(eligible, max(1, round(share * len(out))), replace=False)
+        return out, changed
+    chosen = rng.choice(eligible, min(len(eligible), max(1, round(share * len(out)))), replace=False)
     for i in chosen:
         wrong = [ch for ch in alphabet if ch != out[i][17]]
         out[i] = out[i][:17] + wrong[rng.integers(len(wrong))]
-    return out
+    changed[chosen] = True
+    return out, changed
 
 
 def _mask(n: int, members: set[int]) -> np.ndarray:
@@ -188,8 +191,10 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
     protected_emp = _mask(len(emp), w.protected_employees)
     leave_day = emp["leave_day"].to_numpy()
     leave = pc.if_else(pa.array(leave_day == NO_LEAVE), "", _dates(np.minimum(leave_day, END_DAY)))
-    id_numbers = _wrong_check_char(rng, emp["id_number"].to_numpy(), 0.01, protected_emp, _ID_CHECK_CHARS)
-    passport = (rng.random(len(emp)) < 0.003) & ~protected_emp
+    id_numbers, miswritten = _wrong_check_char(
+        rng, emp["id_number"].to_numpy(), 0.01, protected_emp, _ID_CHECK_CHARS
+    )
+    passport = (rng.random(len(emp)) < 0.003) & ~protected_emp & ~miswritten
     id_numbers[passport] = [f"E{x:08d}" for x in rng.integers(0, 10**8, int(passport.sum()))]
     emp_dept = emp["dept"].to_numpy()
     counts["employees"] = _write(
@@ -204,7 +209,7 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
             "hire_date": _blank(rng, _dates(emp["hire_day"].to_numpy()), 0.01, protected_emp),
             "leave_date": leave,
             "phone": _blank(rng, emp["phone"].to_numpy(), 0.03, protected_emp),
-            "id_number": _blank(rng, id_numbers, 0.02, protected_emp),
+            "id_number": _blank(rng, id_numbers, 0.02, protected_emp | miswritten),
             "bank_account": _blank(rng, emp["bank_account"].to_numpy(), 0.02, protected_emp),
             "address": _blank(rng, emp["address"].to_numpy(), 0.05, protected_emp),
         },
@@ -220,7 +225,7 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
             "credit_code": _text(
                 _wrong_check_char(
                     rng, sup["credit_code"].to_numpy(), 0.01, protected_sup, CREDIT_CODE_ALPHABET
-                )
+                )[0]
             ),
             "legal_rep": _blank(rng, sup["legal_rep"].to_numpy(), 0.01, protected_sup),
             "phone": _blank(rng, sup["phone"].to_numpy(), 0.04, protected_sup),

@@ -53,12 +53,19 @@ def _free(w: World, mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask & ~c.reserved)
 
 
-def _take(w: World, pools: list[np.ndarray], k: int) -> np.ndarray:
-    """Up to ``k`` free orders, drawn from the first pool, topped up from the next ones."""
+def _take(w: World, pools: list[np.ndarray], k: int, into_dept: int | None = None) -> np.ndarray:
+    """Up to ``k`` free orders, drawn from the first pool, topped up from the next ones.
+
+    With ``into_dept``, a shortfall is made up from free orders anywhere, moved into that
+    department (with a requester and a level-1 signer of theirs), so a small department
+    still yields a whole instance.
+    """
     c = w.contracts
     assert c is not None
     chosen: list[np.ndarray] = []
     need = k
+    if into_dept is not None:
+        pools = [*pools, _free(w, c.cat != UTILITY_CATEGORY)]
     for pool in pools:
         if need <= 0:
             break
@@ -68,7 +75,15 @@ def _take(w: World, pools: list[np.ndarray], k: int) -> np.ndarray:
         c.reserved[pool] = True
         chosen.append(pool)
         need -= len(pool)
-    return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+    idx = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+    if into_dept is not None:
+        moved = idx[c.dept[idx] != into_dept]
+        if len(moved):
+            c.dept[moved] = into_dept
+            managers = w.managers_of[into_dept]
+            c.approver1[moved] = managers[w.rng.integers(0, len(managers), len(moved))]
+            w.reassign_requesters(moved)
+    return idx
 
 
 def _unprotected_employees(w: World, roles: tuple[int, ...]) -> np.ndarray:
@@ -92,7 +107,8 @@ def _busy_manager(w: World, min_orders: int) -> int:
 
 
 def _orders_signed_by(w: World, manager: int, cats: tuple[int, ...] | None = None) -> list[np.ndarray]:
-    """Pools of free orders for a manager: theirs in ``cats``, theirs in any category, their department's."""
+    """Pools of free orders for a manager: theirs in ``cats``, theirs in any category, their
+    department's (take them with ``into_dept`` = the manager's department)."""
     c = w.contracts
     assert c is not None
     dept = int(w.employees.at[manager, "dept"])
@@ -187,15 +203,38 @@ def _small_orders(w: World, idx: np.ndarray) -> None:
 
 
 # ---- schemes ----------------------------------------------------------------------------
+def _steering_signer(w: World) -> tuple[int, int]:
+    """A level-1 signer and a category they sign in, where they sign only a small part of the
+    market: there, steering to one supplier stands far above that supplier's market share.
+    Busier signers are likelier."""
+    c = w.contracts
+    assert c is not None
+    managers = _unprotected_employees(w, (MANAGER, DEPUTY))
+    allowed = np.array(_SMALL_ORDER_CATEGORIES)
+    free = ~c.reserved
+    n_cat = len(CATEGORIES)
+    signed = np.bincount(c.approver1[free] * n_cat + c.cat[free], minlength=len(w.employees) * n_cat)
+    signed = signed.reshape(len(w.employees), n_cat)[managers][:, allowed]
+    market = np.bincount(c.cat[free], minlength=n_cat)[allowed]
+    lift = market[None, :] / np.maximum(signed, 8)
+    suitable = (signed >= 3) & (lift >= 6)
+    if suitable.any():
+        weights = np.where(suitable, signed, 0).ravel().astype(float)
+        pick = int(w.rng.choice(len(weights), p=weights / weights.sum()))
+    else:
+        pick = int(lift.argmax())
+    row, col = divmod(pick, len(allowed))
+    return int(managers[row]), int(allowed[col])
+
+
 def favoritism(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
-    manager = _busy_manager(w, 12)
+    manager, cat = _steering_signer(w)
     dept = int(w.employees.at[manager, "dept"])
-    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES, min_orders=8)
     signed_in_cat = int(((c.approver1 == manager) & (c.cat == cat) & ~c.reserved).sum())
     k = int(np.clip(round(0.6 * signed_in_cat), 8, max(200, w.sizes.contracts // 2000)))
-    idx = _take(w, _orders_signed_by(w, manager, (cat,)), k)
+    idx = _take(w, _orders_signed_by(w, manager, (cat,)), k, into_dept=dept)
     supplier = _front_company(w, cat, int(w.dept_region[dept]))
     _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
     _small_orders(w, idx)
@@ -231,6 +270,7 @@ def split_purchase(w: World, n: int) -> None:
             _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
         ],
         parts,
+        into_dept=dept,
     )
     _assign(w, idx, cat=cat, supplier=supplier)
     c.requester[idx] = requester
@@ -250,7 +290,8 @@ def self_approval(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
     manager = _busy_manager(w, 3)
-    idx = _take(w, _orders_signed_by(w, manager), int(w.rng.integers(1, 3)))
+    dept = int(w.employees.at[manager, "dept"])
+    idx = _take(w, _orders_signed_by(w, manager), int(w.rng.integers(1, 3)), into_dept=dept)
     _assign(w, idx, signer=manager)
     c.requester[idx] = manager
     w.label("self_approval", n, "employee", manager)
@@ -275,7 +316,7 @@ def relative_supplier(w: World, n: int) -> None:
     if variant in (0, 2):
         w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
         w.suppliers.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
-    idx = _take(w, _orders_signed_by(w, manager, (cat,)), int(rng.integers(3, 7)))
+    idx = _take(w, _orders_signed_by(w, manager, (cat,)), int(rng.integers(3, 7)), into_dept=dept)
     _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
     _small_orders(w, idx)
     w.label("relative_supplier", n, "employee", manager)
@@ -313,7 +354,7 @@ def shared_identifier(w: World, n: int) -> None:
         sup.at[supplier, "bank_account"] = _restyle(
             emp.at[manager, "bank_account"], digits, write_account, ACCOUNT_STYLES, rng
         )
-    idx = _take(w, _orders_signed_by(w, manager, (cat,)), int(rng.integers(3, 6)))
+    idx = _take(w, _orders_signed_by(w, manager, (cat,)), int(rng.integers(3, 6)), into_dept=dept)
     _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
     _small_orders(w, idx)
     w.label("shared_identifier", n, "employee", manager)
@@ -352,6 +393,7 @@ def ownership_cycle(w: World, n: int) -> None:
                 _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
             ],
             int(rng.integers(2, 5)),
+            into_dept=dept,
         )
         _assign(w, idx, cat=int(cat), supplier=int(member))
         w.price(idx, w.draw_amounts(np.full(len(idx), cat)))
@@ -375,7 +417,7 @@ def payment_to_staff(w: World, n: int) -> None:
     order = int(_take(w, [candidates], 1)[0])
     employee = int(c.approver1[order] if n % 2 == 0 else c.requester[order])
     supplier_name = w.suppliers.at[int(c.supplier[order]), "name"]
-    if n % 3 == 0:
+    if n % 3 == 2:
         person = _relative_of(w, employee, spouse=True, bank=True)
         digits, holder = w.persons.at[person, "bank_digits"], w.persons.at[person, "name"]
         w.persons.at[person, "bank_account"] = write_account(digits, 0)
@@ -400,7 +442,13 @@ def bid_rotation(w: World, n: int) -> None:
     members = w.new_suppliers(np.full(size, cat), np.full(size, region), kind="scheme")
     tenders = int(rng.integers(8, 13)) + w.sizes.instances // 2
     idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], tenders)
-    idx = idx[np.argsort(c.request_day[idx], kind="stable")]
+    # a tender every month or two, far enough apart that signing delays never swap their order
+    gaps = rng.integers(30, 60, len(idx))
+    room = SPAN_DAYS - 80 - FIRST_REQUEST_DAY
+    if gaps[1:].sum() > room:
+        gaps = np.maximum(gaps * room // gaps[1:].sum(), 25)
+    latest_start = max(FIRST_REQUEST_DAY, SPAN_DAYS - 80 - int(gaps[1:].sum()))
+    c.request_day[idx] = rng.integers(FIRST_REQUEST_DAY, latest_start + 1) + np.cumsum(gaps) - gaps[0]
     # members take turns, in date order
     winners = members[(np.arange(len(idx)) + int(rng.integers(0, size))) % size]
     _assign(w, idx, cat=cat)
@@ -432,9 +480,16 @@ def price_inflation(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
     rng = w.rng
-    cat = GOODS_CATEGORIES[(n - 1) % len(GOODS_CATEGORIES)]
-    items, counts = np.unique(c.item[c.cat == cat], return_counts=True)
-    item = int(rng.choice(items[np.argsort(-counts, kind="stable")][:3]))
+    # the categories in turn, skipping one whose items sell too rarely to compare prices
+    turn = [GOODS_CATEGORIES[(n - 1 + k) % len(GOODS_CATEGORIES)] for k in range(len(GOODS_CATEGORIES))]
+    popular = {cat: np.unique(c.item[(c.cat == cat) & ~c.reserved], return_counts=True) for cat in turn}
+    cat = next(
+        (cat for cat in turn if popular[cat][1].max(initial=0) >= 12),
+        max(turn, key=lambda k: popular[k][1].max(initial=0)),
+    )
+    items, counts = popular[cat]
+    ranked = items[np.argsort(-counts, kind="stable")]
+    item = int(rng.choice(ranked[: max(1, int((counts >= 12).sum()))][:3]))
     sup = w.suppliers
     sellers = np.flatnonzero(
         (sup["category"].to_numpy() == cat)
@@ -447,7 +502,9 @@ def price_inflation(w: World, n: int) -> None:
     idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], int(rng.integers(4, 9)))
     _assign(w, idx, cat=cat, supplier=supplier)
     targets = _log_uniform(rng, 20_000, 180_000, len(idx))
-    w.price(idx, targets, item=item, price_factor=rng.uniform(1.8, 2.6, len(idx)))
+    # two to almost three times the going price, whatever the supplier's usual price level
+    level = w.suppliers.at[supplier, "price_level"]
+    w.price(idx, targets, item=item, price_factor=rng.uniform(2.0, 2.8, len(idx)) / level)
     c.method[idx] = rng.choice((NEGOTIATION, SINGLE_SOURCE, INQUIRY), len(idx))
     w.label("price_inflation", n, "supplier", supplier)
     for i in idx:
@@ -459,7 +516,8 @@ def after_hours(w: World, n: int) -> None:
     assert c is not None
     rng = w.rng
     manager = _busy_manager(w, 10)
-    idx = _take(w, _orders_signed_by(w, manager), int(rng.integers(6, 11)))
+    dept = int(w.employees.at[manager, "dept"])
+    idx = _take(w, _orders_signed_by(w, manager), int(rng.integers(6, 11)), into_dept=dept)
     _assign(w, idx, signer=manager)
     first = int(rng.integers(FIRST_REQUEST_DAY, SPAN_DAYS - 120))
     day = first + np.sort(rng.integers(0, 14, len(idx)))
@@ -496,6 +554,7 @@ def repeat_direct_awards(w: World, n: int) -> None:
             _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
         ],
         len(amounts),
+        into_dept=dept,
     )
     _assign(w, idx, cat=cat, supplier=supplier)
     w.price(idx, np.array(amounts[: len(idx)]), cap=True)
@@ -655,9 +714,10 @@ DECOY_PLANTERS: dict[str, Callable[[World, int], None]] = {
     "decoy_monopoly_utility": decoy_monopoly_utility,
     "decoy_hub_address": decoy_hub_address,
     "decoy_switchboard": decoy_switchboard,
-    "decoy_relative_no_approval": decoy_relative_no_approval,
     "decoy_competitive_cobidders": decoy_competitive_cobidders,
     "decoy_big_legit_contracts": decoy_big_legit_contracts,
+    # last, so no later planter hands this supplier's orders to anybody else
+    "decoy_relative_no_approval": decoy_relative_no_approval,
 }
 
 
