@@ -262,6 +262,22 @@ def test_approval_chains_follow_the_policy_limits_and_roles(data: Data) -> None:
     assert 2.0 < len(a) / len(c) < 3.5
 
 
+def test_people_act_only_while_employed(data: Data) -> None:
+    emp = data["employees"].set_index("employee_id")
+    first_signature = data.approvals.groupby("contract_id")["at"].min().dt.normalize()
+    c = data["contracts"].set_index("contract_id")
+    requested = c[c["requester_id"] != ""].join(first_signature.rename("first"))
+    requested = requested.join(emp[["hire_date", "leave_date"]], on="requester_id")
+    hired = requested[requested["hire_date"] != ""]
+    assert (pd.to_datetime(hired["hire_date"]) <= hired["first"]).all()
+    left = requested[requested["leave_date"] != ""]
+    assert (pd.to_datetime(left["leave_date"]) > left["first"] - pd.Timedelta(days=10)).all()
+    signers = emp.loc[data.approvals["approver_id"].unique()]
+    assert (signers["leave_date"] == "").all()
+    hired = signers[signers["hire_date"] != ""]
+    assert (pd.to_datetime(hired["hire_date"]) < pd.Timestamp("2023-01-01")).all()
+
+
 def test_routine_approvals_fall_in_working_hours_on_working_days(data: Data) -> None:
     at = data.approvals["at"]
     office = at.dt.hour.between(8, 18) & (at.dt.day_of_week < 5)

@@ -755,6 +755,15 @@ def _no_accidental_splits(w: World) -> None:
         w.price(later, limits[band[later]] * w.rng.uniform(0.45, 0.75, len(later)), max_unit_share=0.1)
 
 
+def _requesters_on_payroll(w: World) -> None:
+    """Schemes move some orders in time; whoever raised one must have been employed that day."""
+    c = w.contracts
+    assert c is not None
+    hire = w.employees["hire_day"].to_numpy()[c.requester]
+    leave = w.employees["leave_day"].to_numpy()[c.requester]
+    w.reassign_requesters(np.flatnonzero((hire > c.request_day) | (leave <= c.request_day)))
+
+
 def plant_all(w: World) -> dict[str, int]:
     """Plant every scheme and decoy; returns the number of instances of each."""
     counts: dict[str, int] = {}
@@ -762,6 +771,7 @@ def plant_all(w: World) -> dict[str, int]:
         counts[name] = w.sizes.instances
         for n in range(1, counts[name] + 1):
             planter(w, n)
+    _requesters_on_payroll(w)
     for name, planter in DECOY_PLANTERS.items():
         counts[name] = _decoy_instances(name, w.sizes.instances)
         for n in range(1, counts[name] + 1):
