@@ -223,7 +223,7 @@ def _options(node_count: int) -> dict[str, Any]:
             "stabilization": {"enabled": True, "iterations": 300, "fit": True},
         },
         "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False, "multiselect": False},
-        "nodes": {"font": {"face": _FONT_FACE, "size": 14, "color": "#262730"}, "borderWidth": 1},
+        "nodes": {"font": {"face": _FONT_FACE, "size": 15, "color": "#262730"}, "borderWidth": 1},
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.45}},
             "color": {"color": "#A0A4AB", "highlight": "#4C4F56", "hover": "#4C4F56"},
@@ -295,9 +295,9 @@ def draw_graph(
                 border, border_width = _MEDIUM_BORDER, 3
             else:
                 border, border_width = "#FFFFFF", 1
-        size = 26 if is_focus else 16
+        size = 20 if is_focus else 13
         if node_risk is not None and not pd.isna(node_risk):
-            size += round(10 * float(node_risk))
+            size += round(8 * float(node_risk))
         net.add_node(
             page_ids[key],
             label=("★ " if is_focus else "") + _short(shown),

@@ -192,9 +192,15 @@ def md(text: object) -> str:
 
 
 def money(value: float, language: str) -> str:
-    """Amounts as Chinese reports write them (万元) or in CNY for English readers."""
+    """Amounts as Chinese reports write them (万元, 亿元) or in CNY for English readers.
+
+    >>> money(930_023_000, "zh"), money(93_002_300, "zh"), money(8_500, "zh"), money(93_002_300, "en")
+    ('9.30亿元', '9,300.23万元', '8,500元', 'CNY 93.0 million')
+    """
     if language == "en":
-        return f"CNY {value:,.0f}"
+        return f"CNY {value / 1_000_000:,.1f} million" if abs(value) >= 10_000_000 else f"CNY {value:,.0f}"
+    if abs(value) >= 100_000_000:
+        return f"{value / 100_000_000:,.2f}亿元"
     return f"{value / 10_000:,.2f}万元" if abs(value) >= 10_000 else f"{value:,.0f}元"
 
 

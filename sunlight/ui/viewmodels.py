@@ -475,8 +475,25 @@ def sort_alerts(alerts: pd.DataFrame, by: str) -> pd.DataFrame:
     return frame.sort_values(keys[0], ascending=keys[1], kind="stable").drop(columns=["_grade", "_status"])
 
 
-def _entity_names(book: AlertBook, keys: Sequence[str]) -> str:
-    return "、".join(book.display_name(k) for k in keys)
+_RECORD_PREFIXES = ("contract:", "payment:", "tender:")
+
+
+def _entity_names(book: AlertBook, keys: Sequence[str], lang: str = "zh", shown_records: int = 2) -> str:
+    """Parties first (people, companies, departments), then at most ``shown_records`` records and a count.
+
+    >>> from graph.snapshot import empty_snapshot
+    >>> _entity_names(AlertBook(pd.DataFrame(), pd.DataFrame(), empty_snapshot()),
+    ...               ["contract:C1", "supplier:S1", "contract:C2", "contract:C3"], "en")
+    'S1、C1、C2 and 1 more'
+    """
+    parties = [k for k in keys if not k.startswith(_RECORD_PREFIXES)]
+    records = [k for k in keys if k.startswith(_RECORD_PREFIXES)]
+    names = [book.display_name(k) for k in [*parties, *records[:shown_records]]]
+    text = "、".join(names)
+    rest = len(records) - shown_records
+    if rest > 0:
+        text += f" and {rest} more" if lang == "en" else f"（另{rest}项）"
+    return text
 
 
 def _period(start: Any, end: Any) -> str:
@@ -496,7 +513,7 @@ def queue_table(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFram
             t("col_score", lang): alerts["score"].round(2).to_numpy(),
             t("col_detector", lang): title.to_numpy(),
             t("col_department", lang): [book.department_label(d, lang) for d in alerts["department"]],
-            t("col_entities", lang): [_entity_names(book, ks) for ks in alerts["entities"]],
+            t("col_entities", lang): [_entity_names(book, ks, lang) for ks in alerts["entities"]],
             t("col_status", lang): [status_name(s, lang) for s in alerts["status"]],
             t("col_assignee", lang): [a or "" for a in alerts["assignee"]],
             t("col_explanation", lang): [mask_text(x) for x in explanation],
@@ -525,7 +542,7 @@ def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFra
             t("col_detector", lang): title.to_numpy(),
             t("col_family", lang): [family_label(f, lang) for f in alerts["family"]],
             t("col_department", lang): [book.department_label(d, lang) for d in alerts["department"]],
-            t("col_entities", lang): [_entity_names(book, ks) for ks in alerts["entities"]],
+            t("col_entities", lang): [_entity_names(book, ks, lang) for ks in alerts["entities"]],
             t("col_status", lang): [status_name(s, lang) for s in alerts["status"]],
             t("col_assignee", lang): [a or "" for a in alerts["assignee"]],
             t("col_period", lang): [
@@ -676,7 +693,7 @@ def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            t("h_at", lang): history["at"].to_numpy(),
+            t("h_at", lang): [str(a).replace("T", " ") for a in history["at"]],
             t("h_actor", lang): history["actor"].to_numpy(),
             t("h_action", lang): [t(action_names.get(a, "act_note"), lang) for a in history["action"]],
             t("h_detail", lang): [mask_text(detail(r)) for _, r in history.iterrows()],

@@ -10,85 +10,84 @@ from sunlight.ui import common
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import t
 
-language = common.lang()
-st.title(t("app_title", language))
-st.caption(t("app_tagline", language))
-common.show_flash()
-book = common.alert_book()
-if book.alerts.empty:
-    st.info(t("no_alerts", language))
-    st.stop()
 
-figures = vm.kpis(book)
-cols = st.columns(5)
-cols[0].metric(t("kpi_alerts", language), figures["alerts"])
-cols[1].metric(t("kpi_high", language), figures["high"])
-cols[2].metric(t("kpi_medium", language), figures["medium"])
-cols[3].metric(t("kpi_open", language), figures["open"])
-cols[4].metric(
-    t("kpi_flagged_value", language),
-    common.money(figures["flagged_value"], language),
-    t("kpi_flagged_share", language, share=f"{figures['flagged_share']:.1%}"),
-    delta_color="off",
-    delta_arrow="off",
-)
+def main() -> None:
+    language = common.lang()
+    st.title(t("app_title", language))
+    st.caption(t("app_tagline", language))
+    common.show_flash()
+    book = common.alert_book()
+    if book.alerts.empty:
+        st.info(t("no_alerts", language))
+        st.stop()
 
-# ---- heatmap ------------------------------------------------------------------------------
-st.subheader(t("heatmap_title", language))
-metric = st.radio(
-    t("heatmap_metric", language),
-    options=list(vm.METRICS),
-    format_func=lambda m: t(f"metric_{m}", language),
-    horizontal=True,
-    key="heatmap_metric",
-)
-grid = vm.heatmap(book, metric)
-shown = grid.display(book, language)
-scale = max(float(grid.values.to_numpy().max()), 1.0) if metric == "count" else 1.0
+    figures = vm.kpis(book)
+    cols = st.columns([1, 1, 1, 1, 1.5])
+    cols[0].metric(t("kpi_alerts", language), figures["alerts"])
+    cols[1].metric(t("kpi_high", language), figures["high"])
+    cols[2].metric(t("kpi_medium", language), figures["medium"])
+    cols[3].metric(t("kpi_open", language), figures["open"])
+    cols[4].metric(
+        t("kpi_flagged_value", language),
+        common.money(figures["flagged_value"], language),
+        t("kpi_flagged_share", language, share=f"{figures['flagged_share']:.1%}"),
+        delta_color="off",
+        delta_arrow="off",
+    )
 
+    # ---- heatmap ------------------------------------------------------------------------------
+    st.subheader(t("heatmap_title", language))
+    metric = st.radio(
+        t("heatmap_metric", language),
+        options=list(vm.METRICS),
+        format_func=lambda m: t(f"metric_{m}", language),
+        horizontal=True,
+        key="heatmap_metric",
+    )
+    grid = vm.heatmap(book, metric)
+    shown = grid.display(book, language)
+    scale = max(float(grid.values.to_numpy().max()), 1.0) if metric == "count" else 1.0
 
-def _cell_style(value: float) -> str:
-    if not value:
-        return "background-color: #f7f7f8; color: #9a9ca3"
-    level = float(value) / scale
-    return f"background-color: {heat_colour(level)}; color: {'#ffffff' if level > 0.55 else '#262730'}"
+    def _cell_style(value: float) -> str:
+        if not value:
+            return "background-color: #f7f7f8; color: #9a9ca3"
+        level = float(value) / scale
+        return f"background-color: {heat_colour(level)}; color: {'#ffffff' if level > 0.55 else '#262730'}"
 
+    def _cell_text(value: float) -> str:
+        if not value:
+            return "—"
+        if metric == "value_share":
+            return f"{value:.0%}"
+        if metric == "count":
+            return f"{int(value)}"
+        return f"{value:.2f}"
 
-def _cell_text(value: float) -> str:
-    if not value:
-        return "—"
-    if metric == "value_share":
-        return f"{value:.0%}"
-    if metric == "count":
-        return f"{int(value)}"
-    return f"{value:.2f}"
+    styled = shown.style.map(_cell_style).format(_cell_text)
+    # A changing key clears the selection after it has been acted on (a widget's state cannot be reset).
+    selection_key = f"heatmap_{st.session_state.get('heatmap_round', 0)}"
+    event = st.dataframe(
+        styled,
+        on_select="rerun",
+        selection_mode="single-cell",
+        key=selection_key,
+        width="stretch",
+        # every department in view: row height 35 px plus the header
+        height=min(35 * (len(shown) + 1) + 3, 640),
+    )
+    st.caption(t("heatmap_help", language))
+    cells = common.dataframe_selection(event, "cells")
+    if cells:
+        row, column = cells[0]
+        picked = grid.cell(int(row), str(column), language)
+        if picked is not None:
+            department, family = picked
+            st.session_state["heatmap_round"] = st.session_state.get("heatmap_round", 0) + 1
+            st.session_state["q_departments"] = [department]
+            st.session_state["q_families"] = [family]
+            st.switch_page(common.PAGES[1][0])
 
-
-styled = shown.style.map(_cell_style).format(_cell_text)
-# A changing key clears the selection after it has been acted on (a widget's state cannot be reset).
-selection_key = f"heatmap_{st.session_state.get('heatmap_round', 0)}"
-event = st.dataframe(
-    styled,
-    on_select="rerun",
-    selection_mode="single-cell",
-    key=selection_key,
-    width="stretch",
-)
-st.caption(t("heatmap_help", language))
-cells = common.dataframe_selection(event, "cells")
-if cells:
-    row, column = cells[0]
-    picked = grid.cell(int(row), str(column), language)
-    if picked is not None:
-        department, family = picked
-        st.session_state["heatmap_round"] = st.session_state.get("heatmap_round", 0) + 1
-        st.session_state["q_departments"] = [department]
-        st.session_state["q_families"] = [family]
-        st.switch_page(common.PAGES[1][0])
-
-left, right = st.columns(2)
-# ---- risk over time --------------------------------------------------------------------
-with left:
+    # ---- risk over time --------------------------------------------------------------------
     st.subheader(t("trend_title", language))
     trend = vm.risk_trend(book, language)
     if trend.empty:
@@ -111,19 +110,22 @@ with left:
                     alt.Tooltip("sum(value):Q", title=t("trend_value", language), format=",.2f"),
                 ],
             )
-            .properties(height=420)
+            .properties(height=300)
         )
         st.altair_chart(chart, width="stretch")
 
-# ---- the riskiest network ----------------------------------------------------------------
-with right:
+    # ---- the riskiest network ----------------------------------------------------------------
     st.subheader(t("hot_graph_title", language))
     top = min(3, len(book.alerts))
-    keys = vm.hot_keys(book, alerts=top)
+    keys = vm.hot_keys(book, alerts=top, cap=30)
     graph = common.subgraph(keys, hops=1, limit=len(keys))
-    risk = vm.key_risk(book)
     flagged = [k for ks in book.alerts.head(top)["entities"] for k in ks]
-    common.draw(graph, risk=risk, focus=flagged, mode="heat", height=400)
+    common.draw(graph, risk=vm.key_risk(book), focus=flagged, mode="heat", height=540)
     st.caption(t("hot_graph_caption", language, n=top))
 
-st.caption(t("data_as_of", language, at=common.timestamp(book.read_at)))
+    st.caption(t("data_as_of", language, at=common.timestamp(book.read_at)))
+
+
+# Streamlit runs a page file as __main__; importing it (a doctest run, a linter) draws nothing.
+if __name__ == "__main__":
+    main()
