@@ -80,6 +80,8 @@ def mask_phone(value: str) -> str:
 
     >>> mask_phone("13800138000"), mask_phone("+86 138-0013-8000"), mask_phone("027-87654321")
     ('138****8000', '138****8000', '027-****4321')
+    >>> mask_phone("02787000002"), mask_phone("075512345678")
+    ('027-****0002', '0755-****5678')
     """
     text = str(value).strip()
     digits = re.sub(r"\D", "", text)
@@ -90,6 +92,10 @@ def mask_phone(value: str) -> str:
     area = re.match(r"^\(?(0\d{2,3})\)?[-\s]", text)
     if area and len(digits) > len(area.group(1)) + 4:
         return f"{area.group(1)}-****{digits[-4:]}"
+    if digits.startswith("0") and len(digits) in (11, 12):
+        # a landline written without separators: 010 and 02x are three-digit area codes, the rest four
+        code = digits[:3] if digits[1] in "12" else digits[:4]
+        return f"{code}-****{digits[-4:]}"
     if len(digits) > 4:
         return "****" + digits[-4:]
     return _stars(len(digits))
