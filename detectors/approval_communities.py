@@ -42,7 +42,8 @@ construction (on approvals drawn at random, communities reach lifts of 3 and mor
 in some category, with small q-values). The fence therefore comes from the data:
 the suppliers are shuffled within each category (``null_rounds`` times, seeded),
 which keeps every approver's volume and every supplier's market share, Louvain
-runs again, and a community must beat the largest lift found there (and
+runs again (on ``null_engine``, by default the fastest installed: the shuffles only
+set a fence), and a community must beat the largest lift found there (and
 ``min_lift``). Read q as a screen, not as a calibrated probability.
 
 Example
@@ -84,7 +85,8 @@ Configuration
 -------------
 See the parameter table: ``engine`` (python-louvain, networkx, igraph or auto),
 ``seed``, ``resolution`` (ratio), ``min_contracts`` (count), ``min_lift`` (ratio),
-``alpha`` (false discovery rate), ``null_rounds`` (count), ``non_competitive_methods`` (list),
+``alpha`` (false discovery rate), ``null_rounds`` (count), ``null_engine``,
+``non_competitive_methods`` (list),
 ``max_rows`` (count).
 
 Exclusions
@@ -125,7 +127,10 @@ class Params:
     min_contracts: int = param(5, "count", "fewest internal approvals of a flagged community")
     min_lift: float = param(3.0, "ratio", "share over the suppliers' share with the other approvers")
     alpha: float = param(0.01, "ratio", "false discovery rate for the Benjamini–Hochberg q-value")
-    null_rounds: int = param(3, "count", "shuffles of suppliers within categories that set the lift fence")
+    null_rounds: int = param(5, "count", "shuffles of suppliers within categories that set the lift fence")
+    null_engine: str = param(
+        "auto", "name", "Louvain engine of the shuffles (auto: the fastest installed; they only set a fence)"
+    )
     non_competitive_methods: str = param(
         "single_source,direct", "list", "contract methods that count as a red flag"
     )
@@ -133,7 +138,12 @@ class Params:
 
 
 def _approval_rows(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
-    """One row per (approver, contract): supplier, category, amount and whether it carries a red flag."""
+    """One row per (approver, contract): supplier, category, amount, a red flag, and integer codes.
+
+    ``a`` and ``s`` number the approvers and suppliers in sorted order (graph nodes
+    ``a`` and ``n_approvers + s``), ``k`` the categories: the grouping below and the
+    shuffles of the null model then run on integers, not strings.
+    """
     approvals = snapshot.approvals
     approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
     contracts = snapshot.contracts[["id", "supplier_id", "category", "amount", "method", "tender_id"]]
@@ -142,7 +152,7 @@ def _approval_rows(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
     )
     rows = rows[rows["supplier_id"].notna() & rows["approver_id"].notna()]
     rows = rows.drop_duplicates(["approver_id", "contract_id"]).drop(columns=["id"]).reset_index(drop=True)
-    rows["category"] = rows["category"].fillna(UNCATEGORISED)
+    rows["category"] = rows["category"].astype(object).fillna(UNCATEGORISED)
     methods = {m.strip().lower() for m in params.non_competitive_methods.split(",") if m.strip()}
     non_competitive = rows["method"].fillna("").astype(str).str.lower().isin(methods)
     screens = bid_rigging.tender_screens(snapshot) if rows["tender_id"].notna().any() else pd.DataFrame()
@@ -152,58 +162,57 @@ def _approval_rows(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
         else pd.Series(False, index=rows.index)
     )
     rows["red_flag"] = non_competitive | flagged_tender
+    rows["a"], approvers = pd.factorize(rows["approver_id"], sort=True)
+    rows["s"], suppliers = pd.factorize(rows["supplier_id"], sort=True)
+    rows["k"], categories = pd.factorize(rows["category"], sort=True)
+    rows.attrs["labels"] = (
+        *(f"employee:{a}" for a in approvers),
+        *(f"supplier:{s}" for s in suppliers),
+    )
+    rows.attrs["n_approvers"] = len(approvers)
+    rows.attrs["categories"] = np.asarray(categories, dtype=object)
     return rows
 
 
-def _graph(rows: pd.DataFrame) -> tuple[WeightedGraph, pd.Series, pd.Series]:
-    """The approval graph as edge arrays; node labels are entity keys (employee:…, supplier:…)."""
-    pairs = rows.groupby(["approver_id", "supplier_id"]).size().rename("weight").reset_index()
-    approver_keys = "employee:" + pairs["approver_id"].astype(str)
-    supplier_keys = "supplier:" + pairs["supplier_id"].astype(str)
-    codes, labels = pd.factorize(pd.concat([approver_keys, supplier_keys], ignore_index=True), sort=True)
-    n = len(pairs)
-    graph = WeightedGraph(
-        tuple(str(x) for x in labels), codes[:n], codes[n:], pairs["weight"].to_numpy(dtype=float)
-    )
-    index = pd.Index(labels)
-    approver_node = pd.Series(
-        index.get_indexer("employee:" + rows["approver_id"].astype(str)), index=rows.index
-    )
-    supplier_node = pd.Series(
-        index.get_indexer("supplier:" + rows["supplier_id"].astype(str)), index=rows.index
-    )
-    return graph, approver_node, supplier_node
+def _capture(
+    rows: pd.DataFrame, supplier_code: np.ndarray, params: Params, engine: str | None = None
+) -> tuple[pd.DataFrame, Partition, WeightedGraph, np.ndarray]:
+    """Louvain on the approval graph and the capture of each (community, category code).
 
-
-def _capture(rows: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, Partition, WeightedGraph]:
-    """Louvain on the approval graph of ``rows`` and the capture of each (community, category).
-
-    ``rows`` gains ``approver_community``, ``supplier_community`` and ``internal``.
+    ``supplier_code`` is ``rows["s"]`` or a shuffle of it. Returns the capture
+    table, the partition, the graph and whether each row is internal.
     """
-    graph, approver_node, supplier_node = _graph(rows)
-    partition = louvain(graph, params.engine, seed=params.seed, resolution=params.resolution)
+    labels: tuple[str, ...] = rows.attrs["labels"]
+    n_app = int(rows.attrs["n_approvers"])
+    approver = rows["a"].to_numpy()
+    supplier_node = n_app + supplier_code
+    n_nodes = len(labels)
+    keys, weight = np.unique(approver.astype(np.int64) * n_nodes + supplier_node, return_counts=True)
+    graph = WeightedGraph(labels, keys // n_nodes, keys % n_nodes, weight.astype(float))
+    partition = louvain(graph, engine or params.engine, seed=params.seed, resolution=params.resolution)
     m = partition.membership
-    rows["approver_community"] = m[approver_node.to_numpy()]
-    rows["supplier_community"] = m[supplier_node.to_numpy()]
-    rows["internal"] = rows["approver_community"] == rows["supplier_community"]
-    internal = rows[rows["internal"]]
-    cats = internal.groupby(["approver_community", "category"]).size().rename("n").reset_index()
-    cats.columns = ["community", "category", "n"]
-    by_approver = rows.groupby(["approver_community", "category"]).size().rename("N")
-    by_supplier = rows.groupby(["supplier_community", "category"]).size().rename("to_members")
-    per_category = rows.groupby("category").agg(
-        total=("contract_id", "size"), sellers=("supplier_id", "nunique")
-    )
-    cats = cats.join(by_approver, on=["community", "category"])
-    cats = cats.join(by_supplier, on=["community", "category"])
-    cats = cats.join(per_category, on="category")
+    a_comm, s_comm = m[approver], m[supplier_node]
+    internal = a_comm == s_comm
+    k = rows["k"].to_numpy()
+    n_cat = int(k.max()) + 1
+    frame = pd.DataFrame({"a_comm": a_comm, "s_comm": s_comm, "k": k, "internal": internal})
+    cats = frame[internal].groupby(["a_comm", "k"]).size().rename("n").reset_index()
+    cats.columns = ["community", "k", "n"]
+    by_approver = frame.groupby(["a_comm", "k"]).size().rename("N")
+    by_supplier = frame.groupby(["s_comm", "k"]).size().rename("to_members")
+    total = np.bincount(k, minlength=n_cat)
+    sellers = np.bincount(np.unique(k.astype(np.int64) * n_nodes + supplier_code) // n_nodes, minlength=n_cat)
+    cats = cats.join(by_approver, on=["community", "k"]).join(by_supplier, on=["community", "k"])
+    cats["total"] = total[cats["k"].to_numpy()]
+    cats["sellers"] = sellers[cats["k"].to_numpy()]
     cats["others"] = cats["total"] - cats["N"]
     cats = cats[cats["others"] > 0].copy()
     cats["baseline"] = (cats["to_members"] - cats["n"] + 1) / (cats["others"] + cats["sellers"])
     cats["share"] = cats["n"] / cats["N"]
     cats["lift"] = cats["share"] / cats["baseline"]
     cats["tested"] = cats["n"] >= params.min_contracts
-    return cats, partition, graph
+    cats["category"] = rows.attrs["categories"][cats["k"].to_numpy()]
+    return cats, partition, graph, internal
 
 
 def null_lift(rows: pd.DataFrame, params: Params) -> float:
@@ -214,17 +223,16 @@ def null_lift(rows: pd.DataFrame, params: Params) -> float:
     is what community detection produces by itself. Seeded by ``seed``.
     """
     rng = np.random.default_rng(params.seed)
+    k = rows["k"].to_numpy()
+    supplier = rows["s"].to_numpy()
+    by_category = np.argsort(k, kind="stable")
     largest = 0.0
     for _round in range(params.null_rounds):
-        shuffled = rows[["approver_id", "contract_id", "category", "supplier_id"]].copy()
-        order = rng.permutation(len(shuffled))
-        shuffled = shuffled.iloc[order].reset_index(drop=True)
-        within = shuffled.groupby("category")["supplier_id"].transform(
-            lambda s: s.to_numpy()[rng.permutation(len(s))]
-        )
-        shuffled["supplier_id"] = within.to_numpy()
-        shuffled = shuffled.drop_duplicates(["approver_id", "contract_id"])
-        cats, _partition, _graph = _capture(shuffled, params)
+        # rows of one category, in random order: the same blocks as by_category
+        shuffled_rows = np.lexsort((rng.random(len(k)), k))
+        shuffled = np.empty_like(supplier)
+        shuffled[by_category] = supplier[shuffled_rows]
+        cats, _partition, _graph, _internal = _capture(rows, shuffled, params, engine=params.null_engine)
         tested = cats[cats["tested"]]
         if not tested.empty:
             largest = max(largest, float(tested["lift"].max()))
@@ -244,11 +252,15 @@ def approval_community_table(
     if rows.empty:
         empty = WeightedGraph((), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         return pd.DataFrame(), rows, louvain(empty, params.engine, params.seed), empty
-    cats, partition, graph = _capture(rows, params)
-    fence = null_lift(rows, params) if params.null_rounds > 0 else 0.0
-    min_lift = max(params.min_lift, fence)
+    cats, partition, graph, internal_rows = _capture(rows, rows["s"].to_numpy(), params)
     m = partition.membership
     n_comm = partition.n_communities
+    n_app = int(rows.attrs["n_approvers"])
+    rows["approver_community"] = m[rows["a"].to_numpy()]
+    rows["supplier_community"] = m[n_app + rows["s"].to_numpy()]
+    rows["internal"] = internal_rows
+    fence = null_lift(rows, params) if params.null_rounds > 0 else 0.0
+    min_lift = max(params.min_lift, fence)
     internal = rows[rows["internal"]]
     tested = cats["tested"]
     cats["p_value"] = binom.sf(cats["n"] - 1, cats["N"], cats["baseline"])

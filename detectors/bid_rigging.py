@@ -59,10 +59,11 @@ least ``min_confirming`` of ``rd``, ``skew``, ``kurt`` fire too) or an event scr
 fires. ``spread`` moves with ``cv`` almost one for one, so it counts in the score
 and is reported, but does not confirm ``cv``.
 
-Score = ``screen score · (0.5 + 0.5 · agreement)``, ``agreement`` being the share
-of the five screens that fire (one a small tender cannot compute does not agree,
-and a tender with fewer than ``min_bids`` bids has none): an extreme tender
-reaches *high* only when most screens agree. Event screens raise it to at least 0.75 (identical bids),
+Score = ``screen score · (0.4 + 0.6 · agreement)``: ``agreement`` is 0.5 when a
+dispersion screen fires (``cv`` or ``spread``) plus 0.5 when a separation screen
+fires (``rd``, ``skew`` or ``kurt``, which all measure the winner standing apart
+from the bunch and so count once), and 0 below ``min_bids`` bids. A tender reaches
+*high* (> 0.7) only when both signs agree, as Imhof's screens are meant to be read. Event screens raise it to at least 0.75 (identical bids),
 0.6 (single bid) or 0.55 (cover bids). The winner, when not recorded, is taken to
 be the lowest bid.
 
@@ -396,12 +397,13 @@ def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.
     frame["distribution"] = (
         (frame["n_bids"] >= params.min_bids) & frame["fires_cv"] & (confirming >= params.min_confirming)
     )
-    fired = frame[[f"fires_{s}" for s in SCREENS]].sum(axis=1)
-    # a screen a small tender cannot compute does not agree, and below min_bids none does:
-    # three bids prove less than six
-    frame["agreement"] = (fired / len(SCREENS)).where(frame["n_bids"] >= params.min_bids, 0.0)
-    # graded extremeness, discounted unless the screens agree (Imhof: mutually reinforcing)
-    score = (frame["screen_score"] * (0.5 + 0.5 * frame["agreement"])).to_numpy(dtype=float)
+    # Imhof's two signs must agree: bids bunched (dispersion) and the winner set apart from the
+    # bunch (shape); rd, skew and kurt all measure the second, so they count once together
+    dispersion = frame[["fires_cv", "fires_spread"]].any(axis=1)
+    separation = frame[[f"fires_{s}" for s in _CONFIRMING]].any(axis=1)
+    agreement = 0.5 * dispersion.astype(float) + 0.5 * separation.astype(float)
+    frame["agreement"] = agreement.where(frame["n_bids"] >= params.min_bids, 0.0)
+    score = (frame["screen_score"] * (0.4 + 0.6 * frame["agreement"])).to_numpy(dtype=float)
     score = np.where(frame["identical"], np.maximum(score, IDENTICAL_FLOOR), score)
     score = np.where(frame["single_bid"], np.maximum(score, SINGLE_BID_FLOOR), score)
     score = np.where(frame["cover"], np.maximum(score, COVER_FLOOR), score)
