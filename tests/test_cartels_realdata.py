@@ -1,0 +1,143 @@
+"""The labelled cartel markets: reading them through the loader, and how the detectors rank them.
+
+These tests read ``../shared/data`` (the García Rodríguez et al. 2022 markets and the
+named Ohio school-milk file). They are skipped, saying why, where that folder is absent.
+Large markets are sampled to keep the run short.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from loaders.cartels import GARCIA_MARKETS, OHIO, load_cartel_markets, market_graph_data
+from sunlight.cartel_eval import (
+    average_precision,
+    evaluate_cartels,
+    evaluate_market,
+    market_snapshot,
+    roc_auc,
+    snapshot_from_graph_data,
+)
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.skipif(
+        not (DATA / "garcia-collusion").is_dir() or not (DATA / "ohio-school-milk").is_dir(),
+        reason=f"labelled cartel data not found under {DATA} (garcia-collusion/, ohio-school-milk/)",
+    ),
+]
+
+#: bids, tenders and bidder ids per market, as counted in garcia-collusion/SOURCE.md
+SOURCE_COUNTS = {
+    "brazil": (683, 101, 272),
+    "italy": (20_286, 278, 821),
+    "japan": (13_515, 1_080, 1_665),
+    "usa": (7_004, 3_754, 120),
+    "switzerland_ticino": (1_629, 224, None),
+    "switzerland_gr_see_gaster": (21_231, 4_344, None),
+}
+#: collusive tenders and cartel firms, from the same table
+LABEL_COUNTS = {"brazil": (33, 65), "italy": (143, 98), "japan": (123, 145), "usa": (487, 3)}
+
+
+@pytest.fixture(scope="module")
+def markets():
+    return {m.key: m for m in load_cartel_markets(DATA)}
+
+
+def test_every_market_reads_with_the_counts_its_source_states(markets):
+    assert set(markets) == {*GARCIA_MARKETS, OHIO}
+    for key, (bids, tenders, firms) in SOURCE_COUNTS.items():
+        market = markets[key]
+        duplicates = 5 if key == "japan" else 0  # five repeated (tender, bidder) rows keep their lowest bid
+        assert len(market.tables["bids"]) == bids - duplicates
+        assert market.tables["bids"]["tender_id"].nunique() == tenders == len(market.tender_labels)
+        if firms is not None:
+            assert market.tables["suppliers"]["supplier_id"].nunique() == firms
+    for key, (collusive, cartel_firms) in LABEL_COUNTS.items():
+        assert int(markets[key].tender_labels.sum()) == collusive
+        assert int(markets[key].firm_labels.sum()) == cartel_firms
+    ohio = markets[OHIO]
+    assert set(ohio.firm_labels[ohio.firm_labels == 1].index) == {"H.MEYER", "LOUISTRAUTH", "COORSBROTHERS"}
+    assert int(ohio.tender_labels.sum()) == 487  # the same tenders as García's thresholded 'usa' label
+
+
+def test_labels_never_reach_the_tables_the_detectors_see(markets):
+    for market in markets.values():
+        for frame in market.tables.values():
+            leaked = [c for c in frame.columns if "collusive" in c.lower() or "cartel" in c.lower()]
+            assert not leaked, f"{market.key}: {leaked}"
+
+
+def test_markets_go_through_the_data_contract_loader(markets):
+    ohio = markets[OHIO]
+    data = market_graph_data(ohio)
+    assert len(data.nodes["Supplier"]) == 120 and len(data.nodes["Contract"]) == 3_754
+    snapshot = snapshot_from_graph_data(data)
+    assert len(snapshot.bids) == 7_004
+    assert snapshot.policy["currency"] == "USD"
+    assert snapshot.contracts["department_id"].str.startswith("district-").all()
+    assert snapshot.contracts["signed_date"].dt.month.eq(9).all()
+    # markets without calendar dates carry bids only
+    assert markets["italy"].tables["contracts"].empty
+    assert len(market_snapshot(markets["switzerland_ticino"]).bids) == 1_629
+
+
+def test_the_in_memory_snapshot_is_the_one_the_store_returns(markets):
+    brazil = markets["brazil"]
+    in_memory = market_snapshot(brazil)
+    stored = market_snapshot(brazil, via_store=True)
+    key = ["tender_id", "supplier_id"]
+    a = in_memory.bids.sort_values(key).reset_index(drop=True)
+    b = stored.bids.sort_values(key).reset_index(drop=True)
+    assert a[[*key, "amount", "is_winner"]].equals(b[[*key, "amount", "is_winner"]])
+    assert sorted(in_memory.contracts["id"]) == sorted(stored.contracts["id"])
+
+
+def test_auc_and_average_precision_agree_with_their_definitions():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 300)
+    scores = rng.normal(size=300) + labels
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    pairs = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+    assert roc_auc(labels, scores) == pytest.approx(pairs)
+    order = np.argsort(-scores)
+    hits = labels[order]
+    precision_at_hit = np.cumsum(hits)[hits == 1] / (np.flatnonzero(hits) + 1)
+    assert average_precision(labels, scores) == pytest.approx(precision_at_hit.mean())
+    assert roc_auc([1, 1], [0.2, 0.3]) is None
+
+
+def test_bid_screens_rank_the_collusive_tenders_of_brazil_and_ticino_first(markets):
+    """Markets where cartels left the classic cover-bid signature in the bids."""
+    for key in ("brazil", "switzerland_ticino"):
+        result = evaluate_market(markets[key])
+        assert result["tender_roc_auc"] > 0.8, (key, result["tender_roc_auc"])
+        assert result["tender_pr_auc"] > result["tender_base_rate"]
+
+
+def test_the_convicted_ohio_dairies_share_one_co_bidding_community(markets):
+    result = evaluate_market(markets[OHIO])
+    ranks = result["cartel_firm_ranks"]
+    assert set(ranks) == {"H.MEYER", "LOUISTRAUTH", "COORSBROTHERS"}
+    communities = {tuple(entry["community_members"]) for entry in ranks.values()}
+    assert len(communities) == 1  # the three are grouped together, unsupervised
+    assert all(entry["supplier_rank"] <= 60 for entry in ranks.values())  # the upper half of 120 dairies
+    assert result["firm_roc_auc"] > 0.6
+
+
+def test_evaluate_cartels_writes_the_documented_keys_for_sampled_markets():
+    results = evaluate_cartels(DATA, markets=["italy", "switzerland_gr_see_gaster"], max_tenders=120, seed=1)
+    assert set(results) == {"italy", "switzerland_gr_see_gaster"}
+    for result in results.values():
+        assert {"tenders", "tender_roc_auc", "tender_pr_auc", "firm_recall_at_k", "k"} <= set(result)
+        assert result["tenders"] == 120
+        assert 0.0 <= result["tender_roc_auc"] <= 1.0
+        assert result["reference"]["thr_roc_auc"] > 50
+        assert any("sampled 120" in note for note in result["notes"])
+    assert results["switzerland_gr_see_gaster"]["firm_recall_at_k"] is None  # no bidder ids there
+    assert 0.0 <= results["italy"]["firm_recall_at_k"] <= 1.0
