@@ -152,5 +152,8 @@ def test_a_remediated_case_offers_no_further_step_in_english(store_path):
     at = open_case(PAIR_ALERT)
     at.radio(key="lang").set_value("en").run()
     assert at.header[0].value == "Grade 1 · Repeated supplier–approver pairs"
+    picker = at.selectbox(key="case_pick.en")
+    assert picker.value == PAIR_ALERT
+    assert picker.format_func(PAIR_ALERT).startswith("Grade 1 · 0.91 · Repeated supplier–approver pairs")
     assert "Remediated (closed); nothing further to do." in [c.value for c in at.caption]
     assert "Change status" not in [b.label for b in at.button]

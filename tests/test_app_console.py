@@ -30,7 +30,7 @@ def console(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def run(at: AppTest, name: str, **params: object) -> AppTest:
-    at.selectbox(key="console_query").set_value(name).run()
+    at.selectbox(key="console_query.zh").set_value(name).run()
     for param, value in params.items():
         widget_key = f"p_{name}_{param}"
         widget = next(w for w in [*at.text_input, *at.number_input] if w.key == widget_key)
@@ -41,7 +41,7 @@ def run(at: AppTest, name: str, **params: object) -> AppTest:
 
 
 def test_every_library_entry_is_offered_with_its_title(console: AppTest):
-    select = console.selectbox(key="console_query")
+    select = console.selectbox(key="console_query.zh")
     assert select.options == [f"{q.title('zh')}  ({q.name})" for q in list_queries()]
 
 
@@ -69,5 +69,5 @@ def test_a_missing_required_parameter_is_explained(console: AppTest):
 
 
 def test_the_cypher_is_shown_for_reading(console: AppTest):
-    console.selectbox(key="console_query").set_value("co_bidders").run()
+    console.selectbox(key="console_query.zh").set_value("co_bidders").run()
     assert "MATCH" in console.code[0].value

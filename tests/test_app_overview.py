@@ -66,8 +66,8 @@ def test_selecting_a_heatmap_cell_opens_the_queue_filtered_to_it(app: AppTest):
     app.run()
     assert not app.exception
     assert app.title[0].value == "预警队列"
-    assert app.session_state["q_departments"] == ["D01"]
-    assert app.session_state["q_families"] == ["concentration"]
+    assert app.session_state["q_departments.zh"] == ["D01"]
+    assert app.session_state["q_families.zh"] == ["concentration"]
     assert "共 1 条预警（总计 6 条）" in [c.value for c in app.caption]
     assert list(app.dataframe[0].value["预警编号"]) == ["AL-pair-zhangwei-huaxin"]
 

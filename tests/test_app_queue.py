@@ -62,7 +62,7 @@ def test_the_queue_lists_every_alert_riskiest_first_with_its_explanation(queue: 
     ],
 )
 def test_each_filter_narrows_the_queue(queue: AppTest, key: str, value: list, expected: int):
-    queue.multiselect(key=key).set_value(value).run()
+    queue.multiselect(key=f"{key}.zh").set_value(value).run()
     assert len(queue.dataframe[0].value) == expected
     assert f"共 {expected} 条预警（总计 6 条）" in [c.value for c in queue.caption]
 
@@ -80,13 +80,13 @@ def test_keyword_and_period_filters(queue: AppTest):
 
 
 def test_sorting_by_grade_then_score(queue: AppTest):
-    queue.selectbox(key="q_sort").set_value("grade").run()
+    queue.selectbox(key="q_sort.zh").set_value("grade").run()
     grades = list(queue.dataframe[0].value["级别"])
     assert grades == ["一级", "一级", "一级", "二级", "二级", "三级"]
 
 
 def test_clearing_filters_shows_everything_again(queue: AppTest):
-    queue.multiselect(key="q_levels").set_value(["low"]).run()
+    queue.multiselect(key="q_levels.zh").set_value(["low"]).run()
     assert len(queue.dataframe[0].value) == 1
     next(b for b in queue.button if b.label == "清除筛选").click().run()
     assert len(queue.dataframe[0].value) == 6
@@ -104,8 +104,13 @@ def test_a_selected_row_shows_both_explanations_and_opens_its_case(queue: AppTes
     assert queue.header[0].value == "一级 · 审批人与供应商反复配对"
 
 
-def test_the_queue_in_english(queue: AppTest):
+def test_the_queue_in_english_keeps_the_filters_set_in_chinese(queue: AppTest):
+    queue.multiselect(key="q_levels.zh").set_value(["high"]).run()
     queue.radio(key="lang").set_value("en").run()
+    # the select boxes are new widgets in English, holding what was chosen in Chinese
+    levels = queue.multiselect(key="q_levels.en")
+    assert levels.value == ["high"] and levels.options == ["High", "Medium", "Low"]
+    assert "3 alerts (of 6)" in [c.value for c in queue.caption]
     table = queue.dataframe[0].value
     assert list(table.columns) == [
         "Grade",

@@ -37,6 +37,7 @@ __all__ = [
     "show_flash",
     "source",
     "subgraph",
+    "wkey",
 ]
 
 #: Page files, relative to app.py, with their title keys and icons (material symbols ship with Streamlit).
@@ -54,7 +55,26 @@ def lang() -> str:
     if "lang" not in st.session_state:
         asked = st.query_params.get("lang")
         st.session_state["lang"] = asked if asked in LANGS else "zh"
-    return str(st.session_state["lang"])
+    current = str(st.session_state["lang"])
+    seen = st.session_state.get("_lang_seen")
+    if seen and seen != current:
+        _carry_over(seen, current)
+    st.session_state["_lang_seen"] = current
+    return current
+
+
+def wkey(name: str) -> str:
+    """The key of a widget whose options are shown translated: one key per language.
+
+    A select box keeps showing the labels it was first drawn with, so after a switch of
+    language it must be a new widget; :func:`lang` carries its value over.
+    """
+    return f"{name}.{lang()}"
+
+
+def _carry_over(old: str, new: str) -> None:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(f".{old}")]:
+        st.session_state[key[: -len(old)] + new] = st.session_state.pop(key)
 
 
 def _default_user() -> str:

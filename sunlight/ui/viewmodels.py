@@ -46,6 +46,7 @@ __all__ = [
     "build_alert_book",
     "entity_details",
     "entity_keys_in_result",
+    "entity_names",
     "evidence_view",
     "export_frame",
     "family_map",
@@ -478,11 +479,11 @@ def sort_alerts(alerts: pd.DataFrame, by: str) -> pd.DataFrame:
 _RECORD_PREFIXES = ("contract:", "payment:", "tender:")
 
 
-def _entity_names(book: AlertBook, keys: Sequence[str], lang: str = "zh", shown_records: int = 2) -> str:
+def entity_names(book: AlertBook, keys: Sequence[str], lang: str = "zh", shown_records: int = 2) -> str:
     """Parties first (people, companies, departments), then at most ``shown_records`` records and a count.
 
     >>> from graph.snapshot import empty_snapshot
-    >>> _entity_names(AlertBook(pd.DataFrame(), pd.DataFrame(), empty_snapshot()),
+    >>> entity_names(AlertBook(pd.DataFrame(), pd.DataFrame(), empty_snapshot()),
     ...               ["contract:C1", "supplier:S1", "contract:C2", "contract:C3"], "en")
     'S1、C1、C2 and 1 more'
     """
@@ -513,7 +514,7 @@ def queue_table(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFram
             t("col_score", lang): alerts["score"].round(2).to_numpy(),
             t("col_detector", lang): title.to_numpy(),
             t("col_department", lang): [book.department_label(d, lang) for d in alerts["department"]],
-            t("col_entities", lang): [_entity_names(book, ks, lang) for ks in alerts["entities"]],
+            t("col_entities", lang): [entity_names(book, ks, lang) for ks in alerts["entities"]],
             t("col_status", lang): [status_name(s, lang) for s in alerts["status"]],
             t("col_assignee", lang): [a or "" for a in alerts["assignee"]],
             t("col_explanation", lang): [mask_text(x) for x in explanation],
@@ -542,7 +543,7 @@ def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFra
             t("col_detector", lang): title.to_numpy(),
             t("col_family", lang): [family_label(f, lang) for f in alerts["family"]],
             t("col_department", lang): [book.department_label(d, lang) for d in alerts["department"]],
-            t("col_entities", lang): [_entity_names(book, ks, lang) for ks in alerts["entities"]],
+            t("col_entities", lang): [entity_names(book, ks, lang) for ks in alerts["entities"]],
             t("col_status", lang): [status_name(s, lang) for s in alerts["status"]],
             t("col_assignee", lang): [a or "" for a in alerts["assignee"]],
             t("col_period", lang): [

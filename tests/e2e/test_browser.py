@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -150,7 +151,9 @@ def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             process.kill()
 
 
-def _shoot(page, name: str, folder: Path) -> Path:
+def _shoot(page, name: str, folder: Path, top: bool = False) -> Path:
+    if top:
+        page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
     target = folder / f"{name}.png"
     page.screenshot(path=str(target), full_page=False)
     extra = os.environ.get("SUNLIGHT_SCREENSHOT_DIR")
@@ -164,6 +167,25 @@ def _shoot(page, name: str, folder: Path) -> Path:
     return target
 
 
+def _choose(page, label: str, option: str, attempts: int = 5) -> None:
+    """Pick ``option`` in the select box ``label``, opening its list from the keyboard as a person may.
+
+    A list opened while the page is still re-running can be redrawn closed, so opening is retried.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(attempts):
+        box = page.get_by_role("combobox", name=label)
+        box.focus()
+        page.keyboard.press("ArrowDown")
+        try:
+            page.get_by_role("option", name=option).click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
+
+
 def _settled(page, timeout: float = 60_000) -> None:
     """Wait until the page's script has finished and every drawn graph has laid itself out."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
@@ -172,9 +194,21 @@ def _settled(page, timeout: float = 60_000) -> None:
         ' && !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stSpinner"]\')',
         timeout=timeout,
     )
-    for frame in page.frames:
-        if frame is not page.main_frame:
-            frame.wait_for_function("document.body && document.body.dataset.ready === '1'", timeout=timeout)
+    from playwright.sync_api import Error as PlaywrightError
+
+    # a re-run may replace a graph's frame while we wait on it: then wait on the new one
+    for _ in range(10):
+        try:
+            for frame in page.frames:
+                if frame is not page.main_frame:
+                    frame.wait_for_function(
+                        "document.body && document.body.dataset.ready === '1'", timeout=timeout
+                    )
+            return
+        except PlaywrightError as exc:
+            if "detached" not in str(exc):
+                raise
+    raise AssertionError("the page kept replacing its graphs")
 
 
 def _first_paint(page, url: str) -> dict[str, float]:
@@ -213,16 +247,25 @@ def test_an_investigator_opens_the_overview_then_a_case_and_moves_it(demo: Demo,
             page.get_by_text("风险热力图：部门 × 风险类别").wait_for(timeout=60_000)
             _shoot(page, "overview-zh", tmp_path)
 
+            # a heatmap cell filters the queue: the riskiest department's first family column
+            heatmap = page.locator('[data-testid="stDataFrame"]').first
+            box = heatmap.bounding_box()
+            assert box is not None
+            # the grid is a canvas: department names take a fixed 200 px, a header row and rows are 35 px
+            page.mouse.click(box["x"] + 200 + 40, box["y"] + 35 + 17)
+            page.get_by_role("heading", name="预警队列").wait_for(timeout=60_000)
+            _settled(page)
+            caption = page.get_by_text("条预警（总计").first.inner_text()
+            shown, total = (int(n) for n in re.findall(r"\d+", caption))
+            assert 0 < shown < total
+
             # the case of the planted favoured supplier, as a link to it opens it
             page.goto(f"{server}/case?alert={demo.alert_id}")
             _settled(page)
             page.get_by_text(demo.supplier_name).first.wait_for(timeout=60_000)
             page.get_by_text("当前状态：待处理").wait_for(timeout=60_000)
             _shoot(page, "case-zh", tmp_path)
-            status_box = page.get_by_role("combobox", name="变更状态为")
-            status_box.focus()
-            page.keyboard.press("ArrowDown")  # the list opens from the keyboard as for a person using it
-            page.get_by_role("option", name="核查中").click()
+            _choose(page, "变更状态为", "核查中")
             page.get_by_role("button", name="确认变更").click()
             page.get_by_text("状态已变更为：核查中").wait_for(timeout=60_000)
             _settled(page)
@@ -237,7 +280,7 @@ def test_an_investigator_opens_the_overview_then_a_case_and_moves_it(demo: Demo,
             page.get_by_role("heading", name="Threshold that fired").wait_for(timeout=60_000)
             _settled(page)
             page.get_by_text("Status: Reviewing").wait_for(timeout=60_000)
-            _shoot(page, "case-en", tmp_path)
+            _shoot(page, "case-en", tmp_path, top=True)
             page.goto(server + "/?lang=en")
             _settled(page)
             assert page.locator("h1").first.inner_text() == "Sunlight · procurement integrity alerts"

@@ -30,12 +30,13 @@ def main() -> None:
 
     ids = alerts["alert_id"].tolist()
     wanted = st.query_params.get("alert") or st.session_state.get("case_alert")
-    if wanted in ids and st.session_state.get("case_pick") != wanted:
-        st.session_state["case_pick"] = wanted
+    pick_key = common.wkey("case_pick")
+    if wanted in ids and st.session_state.get(pick_key) != wanted:
+        st.session_state[pick_key] = wanted
     labels = {
         row.alert_id: f"{grade_name(row.grade, language)} · {row.score:.2f} · "
         f"{row.title_en if language == 'en' else row.title_zh} · "
-        + "、".join(book.display_name(k) for k in row.entities)
+        + vm.entity_names(book, row.entities, language)
         for row in alerts.itertuples(index=False)
     }
     picked = st.selectbox(
@@ -43,7 +44,7 @@ def main() -> None:
         options=ids,
         format_func=lambda a: labels.get(a, a),
         index=None,
-        key="case_pick",
+        key=pick_key,
         placeholder=t("no_case_selected", language),
     )
     if picked is None:
@@ -209,7 +210,7 @@ def main() -> None:
                 t("new_status", language),
                 options=list(moves),
                 format_func=lambda s: status_name(s, language),
-                key=f"target_{picked}_{status}",
+                key=common.wkey(f"target_{picked}_{status}"),
             )
             with st.form(f"status_{picked}", clear_on_submit=True, border=False):
                 # ask only for what the chosen step needs: a reason to dismiss, a note of what was done to close

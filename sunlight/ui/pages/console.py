@@ -27,7 +27,7 @@ def main() -> None:
         t("console_query", language),
         options=list(queries),
         format_func=lambda n: f"{queries[n].title(language)}  ({n})",
-        key="console_query",
+        key=common.wkey("console_query"),
     )
     spec = queries[name]
     st.markdown(common.md(spec.description(language)))

@@ -74,6 +74,8 @@ def main() -> None:
         width="stretch",
         # every department in view: row height 35 px plus the header
         height=min(35 * (len(shown) + 1) + 3, 640),
+        # department names get a fixed 200 px, so the family columns line up whatever the names
+        column_config={"_index": st.column_config.Column(width="medium")},
     )
     st.caption(t("heatmap_help", language))
     cells = common.dataframe_selection(event, "cells")
@@ -83,8 +85,8 @@ def main() -> None:
         if picked is not None:
             department, family = picked
             st.session_state["heatmap_round"] = st.session_state.get("heatmap_round", 0) + 1
-            st.session_state["q_departments"] = [department]
-            st.session_state["q_families"] = [family]
+            st.session_state[common.wkey("q_departments")] = [department]
+            st.session_state[common.wkey("q_families")] = [family]
             st.switch_page(common.PAGES[1][0])
 
     # ---- risk over time --------------------------------------------------------------------

@@ -46,11 +46,12 @@ def main() -> None:
     known_dates = pd.concat([alerts["period_start"], alerts["period_end"]]).dropna()
 
     # Keep only choices that still exist (an alert set can change under a kept filter).
-    for key, options in (
+    for name, options in (
         ("q_departments", departments),
         ("q_families", list(dict.fromkeys(alerts["family"]))),
         ("q_assignees", [*assignees, UNASSIGNED]),
     ):
+        key = common.wkey(name)
         if key in st.session_state:
             st.session_state[key] = [v for v in st.session_state[key] if v in options]
 
@@ -61,21 +62,21 @@ def main() -> None:
             placeholder=t("any", language),
             options=list(dict.fromkeys(alerts["family"])),
             format_func=lambda f: vm.family_label(f, language),
-            key="q_families",
+            key=common.wkey("q_families"),
         )
         row1[1].multiselect(
             t("f_detector", language),
             placeholder=t("any", language),
             options=sorted(titles),
             format_func=lambda d: titles.get(d, d),
-            key="q_detectors",
+            key=common.wkey("q_detectors"),
         )
         row1[2].multiselect(
             t("f_department", language),
             placeholder=t("any", language),
             options=departments,
             format_func=lambda d: book.department_label(d, language),
-            key="q_departments",
+            key=common.wkey("q_departments"),
         )
         row1[3].text_input(t("f_text", language), key="q_text")
         row2 = st.columns(4)
@@ -84,28 +85,28 @@ def main() -> None:
             placeholder=t("any", language),
             options=["high", "medium", "low"],
             format_func=lambda v: level_name(v, language),
-            key="q_levels",
+            key=common.wkey("q_levels"),
         )
         row2[1].multiselect(
             t("f_grade", language),
             placeholder=t("any", language),
             options=["一级", "二级", "三级"],
             format_func=lambda g: grade_name(g, language),
-            key="q_grades",
+            key=common.wkey("q_grades"),
         )
         row2[2].multiselect(
             t("f_status", language),
             placeholder=t("any", language),
             options=["open", "reviewing", "confirmed", "dismissed", "remediated"],
             format_func=lambda s: status_name(s, language),
-            key="q_statuses",
+            key=common.wkey("q_statuses"),
         )
         row2[3].multiselect(
             t("f_assignee", language),
             placeholder=t("any", language),
             options=[*assignees, UNASSIGNED],
             format_func=lambda a: t("unassigned", language) if a == UNASSIGNED else a,
-            key="q_assignees",
+            key=common.wkey("q_assignees"),
         )
         row3 = st.columns([2, 1, 1])
         if not known_dates.empty:
@@ -121,12 +122,13 @@ def main() -> None:
             t("sort_by", language),
             options=list(vm.SORTS),
             format_func=lambda s: t(f"sort_{s}", language),
-            key="q_sort",
+            key=common.wkey("q_sort"),
         )
 
         def _clear() -> None:
-            for key in FILTER_KEYS:
-                st.session_state.pop(key, None)
+            for name in FILTER_KEYS:
+                st.session_state.pop(name, None)
+                st.session_state.pop(common.wkey(name), None)
 
         row3[2].button(t("clear_filters", language), on_click=_clear, icon=":material/filter_alt_off:")
 
@@ -134,17 +136,21 @@ def main() -> None:
     start: date | None = period[0] if len(period) >= 1 else None
     end: date | None = period[1] if len(period) >= 2 else None
     filters = vm.Filters(
-        detectors=tuple(st.session_state.get("q_detectors") or ()),
-        families=tuple(st.session_state.get("q_families") or ()),
-        levels=tuple(st.session_state.get("q_levels") or ()),
-        grades=tuple(st.session_state.get("q_grades") or ()),
-        departments=tuple(st.session_state.get("q_departments") or ()),
-        statuses=tuple(st.session_state.get("q_statuses") or ()),
-        assignees=tuple(None if a == UNASSIGNED else a for a in st.session_state.get("q_assignees") or ()),
+        detectors=tuple(st.session_state.get(common.wkey("q_detectors")) or ()),
+        families=tuple(st.session_state.get(common.wkey("q_families")) or ()),
+        levels=tuple(st.session_state.get(common.wkey("q_levels")) or ()),
+        grades=tuple(st.session_state.get(common.wkey("q_grades")) or ()),
+        departments=tuple(st.session_state.get(common.wkey("q_departments")) or ()),
+        statuses=tuple(st.session_state.get(common.wkey("q_statuses")) or ()),
+        assignees=tuple(
+            None if a == UNASSIGNED else a for a in st.session_state.get(common.wkey("q_assignees")) or ()
+        ),
         period=(start, end),
         text=str(st.session_state.get("q_text") or ""),
     )
-    chosen = vm.sort_alerts(vm.filter_alerts(book, filters), str(st.session_state.get("q_sort") or "score"))
+    chosen = vm.sort_alerts(
+        vm.filter_alerts(book, filters), str(st.session_state.get(common.wkey("q_sort")) or "score")
+    )
     st.caption(t("queue_count", language, n=len(chosen), total=len(alerts)))
 
     table = vm.queue_table(book, chosen, language)

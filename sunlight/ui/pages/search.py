@@ -25,7 +25,7 @@ def main() -> None:
         options=list(LABELS),
         default=list(LABELS),
         format_func=lambda label: label_name(label, language),
-        key="search_labels",
+        key=common.wkey("search_labels"),
         placeholder=t("any", language),
     )
     if not query.strip():
