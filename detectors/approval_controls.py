@@ -134,25 +134,82 @@ NO_APPROVAL_SCORE = 0.6
 
 def _contracts(snapshot: GraphSnapshot) -> pd.DataFrame:
     cols = ["id", "amount", "signed_date", "supplier_id", "department_id", "requester_id", "category"]
-    return snapshot.contracts[cols].rename(columns={"id": "contract_id"})
+    return snapshot.contracts[cols].rename(columns={"id": "contract_id"}).reset_index(drop=True)
 
 
-def _approvals(snapshot: GraphSnapshot) -> pd.DataFrame:
-    approvals = snapshot.approvals[["contract_id", "step", "approver_id", "approved_at", "decision"]].copy()
-    approvals["rejected"] = approvals["decision"].fillna("approve").astype(str).str.lower().eq("reject")
-    return approvals
+@dataclass(frozen=True)
+class _Chains:
+    """Every approval row of a known contract as arrays, sorted by (contract, step, time).
+
+    ``contract`` is the row number of the contract in the contracts frame, so that
+    every per-contract question is an integer group-by rather than a string one.
+    """
+
+    contract: np.ndarray
+    step: np.ndarray  # float, NaN where the export has no step
+    approver: np.ndarray
+    approver_code: np.ndarray  # the approver as an integer, for group-bys
+    time: np.ndarray  # datetime64, NaT where missing
+    rejected: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.contract)
+
+    def where(self, mask: np.ndarray) -> _Chains:
+        return _Chains(
+            self.contract[mask],
+            self.step[mask],
+            self.approver[mask],
+            self.approver_code[mask],
+            self.time[mask],
+            self.rejected[mask],
+        )
 
 
-def _self_approval(approvals: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
-    ok = approvals[~approvals["rejected"]].merge(contracts[["contract_id", "requester_id"]], on="contract_id")
-    hits = ok[ok["approver_id"] == ok["requester_id"]]
-    hits = hits.sort_values("step").drop_duplicates("contract_id")
+def _is_rejection(decision: pd.Series) -> np.ndarray:
+    """``reject`` in any letter case; the few distinct values are looked at once, not every row."""
+    rejecting = [value for value in decision.dropna().unique() if str(value).strip().lower() == "reject"]
+    return decision.isin(rejecting).to_numpy()
+
+
+def _chains(snapshot: GraphSnapshot, index: pd.Index) -> _Chains:
+    approvals = snapshot.approvals
+    code = index.get_indexer(approvals["contract_id"])
+    step = approvals["step"].astype("float64").to_numpy()
+    time = approvals["approved_at"].to_numpy()
+    rejected = _is_rejection(approvals["decision"])
+    approver_code, approver_names = pd.factorize(approvals["approver_id"])
+    known = code >= 0
+    order = np.lexsort((time.astype("int64")[known], np.nan_to_num(step[known], nan=-1.0), code[known]))
+    approver_code = approver_code[known][order]
+    return _Chains(
+        contract=code[known][order],
+        step=step[known][order],
+        # code -1 (no approver given) picks the None appended at the end
+        approver=np.concatenate([np.asarray(approver_names, dtype=object), [None]])[approver_code],
+        approver_code=approver_code,
+        time=time[known][order],
+        rejected=rejected[known][order],
+    )
+
+
+def _first_per_contract(contract: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each contract in rows sorted by contract."""
+    return (
+        np.flatnonzero(np.concatenate([[True], contract[1:] != contract[:-1]])) if len(contract) else contract
+    )
+
+
+def _self_approval(chains: _Chains, contracts: pd.DataFrame) -> pd.DataFrame:
+    requester = contracts["requester_id"].to_numpy(dtype=object)[chains.contract]
+    hits = chains.where(~chains.rejected & (chains.approver == requester))
+    first = _first_per_contract(hits.contract)
     return pd.DataFrame(
         {
             "rule": "self_approval",
-            "contract_id": hits["contract_id"],
-            "employee_id": hits["approver_id"],
-            "step": hits["step"],
+            "contract_id": contracts["contract_id"].to_numpy()[hits.contract[first]],
+            "employee_id": hits.approver[first],
+            "step": hits.step[first],
         }
     )
 
@@ -188,33 +245,35 @@ def _staff_accounts(snapshot: GraphSnapshot) -> pd.DataFrame:
 
 
 def _staff_is_payee(
-    snapshot: GraphSnapshot, approvals: pd.DataFrame, contracts: pd.DataFrame
+    snapshot: GraphSnapshot, chains: _Chains, contracts: pd.DataFrame, index: pd.Index
 ) -> pd.DataFrame:
     payments = snapshot.payments
     staff_accounts = _staff_accounts(snapshot)
     if payments.empty or staff_accounts.empty:
         return pd.DataFrame()
-    paid = payments[["id", "contract_id", "account", "amount", "paid_at"]].dropna(
-        subset=["contract_id", "account"]
-    )
-    paid = paid.merge(staff_accounts, on="account").rename(
-        columns={"id": "payment_id", "amount": "paid_amount"}
-    )
+    paid = payments[payments["account"].isin(staff_accounts["account"]) & payments["contract_id"].notna()]
+    paid = paid[["id", "contract_id", "account", "amount"]].merge(staff_accounts, on="account")
+    paid = paid.rename(columns={"id": "payment_id", "amount": "paid_amount"})
     if paid.empty:
         return pd.DataFrame()
+    # the roles each paid employee held on the contracts they were paid on
+    codes = index.get_indexer(paid["contract_id"])
+    paid = paid[codes >= 0].assign(code=codes[codes >= 0])
+    ok = chains.where(~chains.rejected & np.isin(chains.contract, paid["code"].to_numpy()))
     roles = pd.concat(
         [
-            approvals.loc[~approvals["rejected"], ["contract_id", "approver_id"]]
-            .rename(columns={"approver_id": "employee_id"})
-            .assign(role="approver"),
-            contracts[["contract_id", "requester_id"]]
-            .dropna()
-            .rename(columns={"requester_id": "employee_id"})
-            .assign(role="requester"),
+            pd.DataFrame({"code": ok.contract, "employee_id": ok.approver, "role": "approver"}),
+            pd.DataFrame(
+                {
+                    "code": paid["code"].to_numpy(),
+                    "employee_id": contracts["requester_id"].to_numpy(dtype=object)[paid["code"].to_numpy()],
+                    "role": "requester",
+                }
+            ).dropna(),
         ],
         ignore_index=True,
-    ).drop_duplicates(["contract_id", "employee_id", "role"])
-    hits = paid.merge(roles, on=["contract_id", "employee_id"])
+    ).drop_duplicates()
+    hits = paid.merge(roles, on=["code", "employee_id"])
     if hits.empty:
         return pd.DataFrame()
     hits["relative_id"] = hits["relative_id"].fillna("")
@@ -233,143 +292,225 @@ def _staff_is_payee(
     return grouped.assign(rule="staff_is_payee")
 
 
-def _same_approver_steps(approvals: pd.DataFrame) -> pd.DataFrame:
-    ok = approvals[~approvals["rejected"]]
-    steps = ok.groupby(["contract_id", "approver_id"], sort=False)["step"].nunique()
-    hits = (
-        steps[steps >= 2].reset_index().rename(columns={"approver_id": "employee_id", "step": "steps_signed"})
+def _same_approver_steps(chains: _Chains, contracts: pd.DataFrame) -> pd.DataFrame:
+    ok = chains.where(~chains.rejected & ~np.isnan(chains.step) & (chains.approver_code >= 0))
+    # one (contract, approver) pair seen with two different steps
+    pair = ok.contract.astype(np.int64) * (int(ok.approver_code.max(initial=0)) + 1) + ok.approver_code
+    order = np.lexsort((ok.step, pair))
+    pair, step = pair[order], ok.step[order]
+    new_step = (
+        np.concatenate([[True], (pair[1:] != pair[:-1]) | (step[1:] != step[:-1])]) if len(pair) else pair
     )
-    hits = hits.drop_duplicates("contract_id")
-    return hits.assign(rule="same_approver_steps")
+    distinct = pd.Series(new_step).groupby(pair).sum()
+    repeated = distinct[distinct >= 2]
+    first_row = pd.Series(np.arange(len(pair))).groupby(pair).first()[repeated.index]
+    rows = order[first_row.to_numpy()]
+    found = pd.DataFrame(
+        {
+            "rule": "same_approver_steps",
+            "contract_id": contracts["contract_id"].to_numpy()[ok.contract[rows]],
+            "employee_id": ok.approver[rows],
+            "steps_signed": repeated.to_numpy(),
+        }
+    )
+    return found.drop_duplicates("contract_id")
 
 
 def _approval_limit(
-    snapshot: GraphSnapshot, approvals: pd.DataFrame, contracts: pd.DataFrame, params: Params
+    snapshot: GraphSnapshot, chains: _Chains, contracts: pd.DataFrame, params: Params
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     limits, source = approval_limits(snapshot.policy)
     max_amounts = np.array([limit.max_amount for limit in limits], dtype=float)
     roles = approval_roles(snapshot.policy) if params.use_role_levels else {}
-    ok = approvals[~approvals["rejected"]][["contract_id", "step", "approver_id"]].copy()
-    ok["level"] = ok["step"].astype("float64")
-    if roles:
+    ok = chains.where(~chains.rejected)
+    level = ok.step.copy()
+    if roles and len(ok):
         positions = snapshot.employees.set_index("id")["position"].dropna().astype(str).str.strip()
-        role_level = ok["approver_id"].map(positions).map(roles)
-        ok["level"] = role_level.fillna(ok["level"]).astype("float64")
+        names = pd.Series(ok.approver).groupby(ok.approver_code).first()
+        level_of_approver = np.full(int(ok.approver_code.max()) + 1, np.nan)
+        level_of_approver[names.index.to_numpy()] = names.map(positions).map(roles).to_numpy(dtype=float)
+        role_level = level_of_approver[ok.approver_code]
+        level = np.where(np.isnan(role_level), level, role_level)
+    level = np.nan_to_num(level, nan=0.0)
     # the approver who holds the highest level reached answers for the amount
-    top = ok.sort_values(["contract_id", "level", "step"]).drop_duplicates("contract_id", keep="last")
-    reached = top.set_index("contract_id")[["level", "approver_id"]].rename(
-        columns={"level": "reached", "approver_id": "top_approver"}
+    order = np.lexsort((np.nan_to_num(ok.step, nan=-1.0), level, ok.contract))
+    by_contract = ok.contract[order]
+    last = (
+        np.flatnonzero(np.concatenate([by_contract[1:] != by_contract[:-1], [True]])) if len(order) else order
     )
-    table = contracts[["contract_id", "amount"]].dropna(subset=["amount"]).join(reached, on="contract_id")
+    reached = np.zeros(len(contracts))
+    top_approver = np.full(len(contracts), None, dtype=object)
+    reached[by_contract[last]] = level[order][last]
+    top_approver[by_contract[last]] = ok.approver[order][last]
+    has_rows = np.zeros(len(contracts), dtype=bool)
+    has_rows[chains.contract] = True
+    amount = contracts["amount"].to_numpy(dtype=float)
+    required = required_level(np.nan_to_num(amount, nan=0.0), max_amounts)
     # a contract whose every row is a rejection is left to signed_despite_rejection
-    table = table[table["reached"].notna() | ~table["contract_id"].isin(approvals["contract_id"])]
-    table["reached"] = table["reached"].fillna(0.0)
-    table["required"] = required_level(table["amount"].to_numpy(dtype=float), max_amounts)
-    hits = table[table["reached"] < table["required"]].copy()
-    if hits.empty:
+    signed_by_nobody = has_rows & pd.isna(top_approver)
+    breach = ~np.isnan(amount) & (reached < required) & ~signed_by_nobody
+    rows = np.flatnonzero(breach)
+    if len(rows) == 0 or (len(chains) == 0):
         return pd.DataFrame(), {"approval_limits": source}
-    reached_level = hits["reached"].astype(int)
+    reached_level = reached[rows].astype(int)
     # the amount the highest level reached may sign off alone; nothing when nobody signed
     limit_of_level = np.concatenate([[0.0], max_amounts, [np.inf]])
-    hits["reached_limit"] = limit_of_level[reached_level.clip(upper=len(max_amounts) + 1)]
-    hits["required_level"] = hits["required"].astype(int)
-    hits["reached_level"] = reached_level
-    ratio = hits["amount"] / hits["reached_limit"].where(hits["reached_limit"] > 0)
-    hits["score"] = (0.5 + 0.1 * np.log2(ratio.clip(lower=1.0))).fillna(NO_APPROVAL_SCORE).clip(upper=0.85)
-    hits = hits.rename(columns={"top_approver": "employee_id"})
+    reached_limit = limit_of_level[reached_level.clip(max=len(max_amounts) + 1)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(reached_limit > 0, amount[rows] / reached_limit, np.nan)
+    score = np.where(np.isnan(ratio), NO_APPROVAL_SCORE, 0.5 + 0.1 * np.log2(np.clip(ratio, 1.0, None)))
+    hits = pd.DataFrame(
+        {
+            "rule": "approval_limit",
+            "contract_id": contracts["contract_id"].to_numpy()[rows],
+            "employee_id": top_approver[rows],
+            "required_level": required[rows].astype(int),
+            "reached_level": reached_level,
+            "reached_limit": reached_limit,
+            "score": np.clip(score, None, 0.85),
+        }
+    )
     thresholds = {
         "approval_limits": {str(limit.level): limit.max_amount for limit in limits},
         "approval_limits_source": source,
         "approval_levels_from": "approval_roles" if roles else "step",
     }
-    return hits.drop(columns=["required", "reached"]).assign(rule="approval_limit"), thresholds
+    return hits, thresholds
 
 
-def _missing_step(approvals: pd.DataFrame) -> pd.DataFrame:
-    steps = approvals.dropna(subset=["step"]).groupby("contract_id", sort=False)["step"]
-    table = pd.DataFrame({"max_step": steps.max(), "distinct": steps.nunique(), "min_step": steps.min()})
-    hits = table[(table["max_step"] > table["distinct"]) | (table["min_step"] != 1)]
-    return hits.reset_index().assign(rule="missing_step")
-
-
-def _out_of_order(approvals: pd.DataFrame) -> pd.DataFrame:
-    ordered = approvals.dropna(subset=["step", "approved_at"]).sort_values(
-        ["contract_id", "step", "approved_at"]
+def _missing_step(chains: _Chains, contracts: pd.DataFrame) -> pd.DataFrame:
+    stepped = chains.where(~np.isnan(chains.step))
+    table = (
+        pd.DataFrame({"contract": stepped.contract, "step": stepped.step})
+        .drop_duplicates()
+        .groupby("contract", sort=True)["step"]
+        .agg(max_step="max", distinct="size", min_step="min")
     )
-    previous = ordered.groupby("contract_id", sort=False)["approved_at"].shift()
-    previous_step = ordered.groupby("contract_id", sort=False)["step"].shift()
-    back = ordered[(ordered["approved_at"] < previous) & (ordered["step"] > previous_step)]
-    back = back.drop_duplicates("contract_id")
+    hits = table[(table["max_step"] > table["distinct"]) | (table["min_step"] != 1)]
     return pd.DataFrame(
-        {"rule": "out_of_order", "contract_id": back["contract_id"], "step": back["step"]}
-    ).reset_index(drop=True)
+        {
+            "rule": "missing_step",
+            "contract_id": contracts["contract_id"].to_numpy()[hits.index.to_numpy()],
+            "max_step": hits["max_step"].to_numpy(),
+            "distinct": hits["distinct"].to_numpy(),
+        }
+    )
 
 
-def _signed_before_approval(approvals: pd.DataFrame, contracts: pd.DataFrame, params: Params) -> pd.DataFrame:
-    ok = approvals[~approvals["rejected"]].dropna(subset=["approved_at"])
-    last = ok.groupby("contract_id", sort=False)["approved_at"].max().dt.normalize().rename("last_approval")
-    table = contracts[["contract_id", "signed_date"]].dropna().join(last, on="contract_id", how="inner")
-    table["days_early"] = (table["last_approval"] - table["signed_date"]).dt.days
-    hits = table[table["days_early"] > params.tolerance_days].copy()
-    hits["score"] = 0.5 + 0.3 * (hits["days_early"] / 30).clip(upper=1.0)
-    return hits.assign(rule="signed_before_approval")
+def _out_of_order(chains: _Chains, contracts: pd.DataFrame) -> pd.DataFrame:
+    rows = chains.where(~np.isnan(chains.step) & ~np.isnat(chains.time))
+    same = rows.contract[1:] == rows.contract[:-1]
+    back = same & (rows.time[1:] < rows.time[:-1]) & (rows.step[1:] > rows.step[:-1])
+    positions = np.flatnonzero(back) + 1
+    first = positions[_first_per_contract(rows.contract[positions])] if len(positions) else positions
+    return pd.DataFrame(
+        {
+            "rule": "out_of_order",
+            "contract_id": contracts["contract_id"].to_numpy()[rows.contract[first]],
+            "step": rows.step[first],
+        }
+    )
 
 
-def _signed_despite_rejection(approvals: pd.DataFrame) -> pd.DataFrame:
-    ordered = approvals.dropna(subset=["step"]).sort_values(["contract_id", "step", "approved_at"])
-    last = ordered.drop_duplicates(["contract_id", "step"], keep="last")
-    hits = last[last["rejected"]].drop_duplicates("contract_id")
+def _signed_before_approval(chains: _Chains, contracts: pd.DataFrame, params: Params) -> pd.DataFrame:
+    ok = chains.where(~chains.rejected & ~np.isnat(chains.time))
+    if len(ok) == 0:
+        return pd.DataFrame()
+    last = pd.Series(ok.time).groupby(ok.contract, sort=True).max().dt.normalize()
+    signed = contracts["signed_date"].to_numpy()[last.index.to_numpy()]
+    days_early = (last.to_numpy() - signed).astype("timedelta64[D]").astype("int64")
+    hit = ~np.isnat(signed) & (days_early > params.tolerance_days)
+    codes = last.index.to_numpy()[hit]
+    days = days_early[hit]
+    return pd.DataFrame(
+        {
+            "rule": "signed_before_approval",
+            "contract_id": contracts["contract_id"].to_numpy()[codes],
+            "last_approval": last.to_numpy()[hit],
+            "days_early": days,
+            "score": 0.5 + 0.3 * np.clip(days / 30, None, 1.0),
+        }
+    )
+
+
+def _signed_despite_rejection(chains: _Chains, contracts: pd.DataFrame) -> pd.DataFrame:
+    rows = chains.where(~np.isnan(chains.step))
+    # the last decision of each (contract, step): the row before the key changes
+    changes = (rows.contract[1:] != rows.contract[:-1]) | (rows.step[1:] != rows.step[:-1])
+    last = np.flatnonzero(np.concatenate([changes, [True]])) if len(rows) else np.zeros(0, dtype=int)
+    rejected = last[rows.rejected[last]]
+    first = rejected[_first_per_contract(rows.contract[rejected])] if len(rejected) else rejected
     return pd.DataFrame(
         {
             "rule": "signed_despite_rejection",
-            "contract_id": hits["contract_id"],
-            "employee_id": hits["approver_id"],
-            "step": hits["step"],
+            "contract_id": contracts["contract_id"].to_numpy()[rows.contract[first]],
+            "employee_id": rows.approver[first],
+            "step": rows.step[first],
         }
-    ).reset_index(drop=True)
+    )
 
 
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     contracts = _contracts(snapshot)
-    approvals = _approvals(snapshot)
     if contracts.empty:
         return []
-    parts = [_staff_is_payee(snapshot, approvals, contracts)]
+    index = pd.Index(contracts["contract_id"])
+    chains = _chains(snapshot, index)
+    parts = [_staff_is_payee(snapshot, chains, contracts, index)]
     thresholds: dict[str, Any] = {}
-    if not approvals.empty:
-        limit_hits, thresholds = _approval_limit(snapshot, approvals, contracts, params)
+    if len(chains):
+        limit_hits, thresholds = _approval_limit(snapshot, chains, contracts, params)
         parts += [
-            _self_approval(approvals, contracts),
-            _same_approver_steps(approvals),
+            _self_approval(chains, contracts),
+            _same_approver_steps(chains, contracts),
             limit_hits,
-            _missing_step(approvals),
-            _out_of_order(approvals),
-            _signed_before_approval(approvals, contracts, params),
-            _signed_despite_rejection(approvals),
+            _missing_step(chains, contracts),
+            _out_of_order(chains, contracts),
+            _signed_before_approval(chains, contracts, params),
+            _signed_despite_rejection(chains, contracts),
         ]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return []
     hits = pd.concat(parts, ignore_index=True)
-    hits = hits[hits["contract_id"].isin(contracts["contract_id"])]
-    if hits.empty:
-        return []
     base = hits["rule"].map({rule: spec[2] for rule, spec in RULES.items()})
     hits["score"] = hits["score"].fillna(base) if "score" in hits.columns else base
-    hits = hits.merge(contracts.drop(columns=["amount"]), on="contract_id", how="left", suffixes=("", "_c"))
-    amounts = contracts.set_index("contract_id")["amount"]
-    hits["contract_amount"] = hits["contract_id"].map(amounts)
-    steps = approvals.sort_values(["contract_id", "step", "approved_at"])
-    wanted = set(hits["contract_id"])
-    steps = steps[steps["contract_id"].isin(wanted)]
-    steps_by_contract = dict(tuple(steps.groupby("contract_id", sort=False)))
+    codes = index.get_indexer(hits["contract_id"])
+    for col in ("signed_date", "supplier_id", "department_id", "requester_id", "category"):
+        hits[col] = contracts[col].to_numpy()[codes]
+    hits["contract_amount"] = contracts["amount"].to_numpy()[codes]
+    steps_by_contract = _steps_of(chains, contracts, np.unique(codes), params.max_rows)
     limits_threshold = thresholds or {"approval_limits_source": approval_limits(snapshot.policy)[1]}
     findings = [
-        _finding(snapshot, row, steps_by_contract.get(row["contract_id"]), limits_threshold, params)
+        _finding(snapshot, row, steps_by_contract.get(row["contract_id"], []), limits_threshold, params)
         for row in hits.sort_values(["rule", "contract_id"]).to_dict("records")
     ]
     findings.sort(key=lambda f: -f.score)
     return findings
+
+
+def _steps_of(
+    chains: _Chains, contracts: pd.DataFrame, codes: np.ndarray, limit: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The approval rows of the flagged contracts, ready for the evidence."""
+    rows = chains.where(np.isin(chains.contract, codes))
+    ids = contracts["contract_id"].to_numpy()[rows.contract]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for cid, step, approver, time, rejected in zip(
+        ids, rows.step, rows.approver, rows.time, rows.rejected, strict=True
+    ):
+        listed = out.setdefault(cid, [])
+        if len(listed) < limit:
+            listed.append(
+                {
+                    "contract_id": cid,
+                    "step": None if np.isnan(step) else int(step),
+                    "approver_id": approver,
+                    "approved_at": None if np.isnat(time) else str(np.datetime_as_string(time, unit="s")),
+                    "decision": "reject" if rejected else "approve",
+                }
+            )
+    return out
 
 
 def _value(row: Mapping[str, Any], key: str) -> Any:
@@ -382,7 +523,7 @@ def _value(row: Mapping[str, Any], key: str) -> Any:
 def _finding(
     snapshot: GraphSnapshot,
     row: Mapping[str, Any],
-    steps: pd.DataFrame | None,
+    steps: list[dict[str, Any]],
     limit_thresholds: Mapping[str, Any],
     params: Params,
 ) -> Finding:
@@ -493,18 +634,7 @@ def _finding(
         en = f"{head_en} was signed although {emp_en} rejected step {step} (rule: a rejection stops the contract)."
         metrics["step"] = step
         thresholds["rejection_stops_contract"] = True
-    rows = []
-    if steps is not None:
-        for r in steps.head(params.max_rows).itertuples(index=False):
-            rows.append(
-                {
-                    "contract_id": contract,
-                    "step": None if pd.isna(r.step) else int(r.step),
-                    "approver_id": r.approver_id,
-                    "approved_at": None if pd.isna(r.approved_at) else f"{r.approved_at:%Y-%m-%dT%H:%M:%S}",
-                    "decision": "reject" if r.rejected else "approve",
-                }
-            )
+    rows = list(steps)
     # the supplier is drawn but not flagged: a breach of the buyer's own controls is not the supplier's doing
     entities = [entity_key("Employee", employee)] if employee else []
     entities.append(entity_key("Contract", contract))
