@@ -864,8 +864,7 @@ def load_ocds(
     as for any source: the report names the file (and line) and nothing is loaded.
     """
     result, report = _load(Path(path), mapping, progress, existing)
-    # LoadReport does not declare this attribute yet (see docs/ocds.md, "Wiring").
-    result.report.source_report = report  # type: ignore[attr-defined]
+    result.report.source_report = report
     return result
 
 

@@ -112,8 +112,8 @@ NOTES: dict[str, tuple[str, str]] = {
     "no_buyer": ("contract rows without a buyer or procuring entity", "没有采购人或采购单位的合同记录"),
     "supplier_unnamed": ("suppliers without a name, named by their id", "没有名称的供应商，以编号代替名称"),
     "without_award_or_bid": (
-        "processes with neither an award nor a bid (notices, plans)",
-        "既无授标也无投标的流程（公告、计划）",
+        "processes that gave no contract row and no bid (notices, plans, or every award skipped)",
+        "既未产生合同记录也无投标的流程（公告、计划，或授标均未载入）",
     ),
 }
 
