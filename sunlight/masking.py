@@ -31,6 +31,7 @@ __all__ = [
     "mask_record",
     "mask_text",
     "mask_value",
+    "phone_digits",
 ]
 
 #: Pivot labels whose node id is the (normalised) personal value itself -> kind of value.
@@ -75,18 +76,30 @@ def mask_id_number(value: str) -> str:
     return _stars(len(text))
 
 
+def phone_digits(value: object) -> str:
+    """The digits of a phone number without China's country code (+86, 0086, 86 before a mobile).
+
+    >>> phone_digits("+86 138-0013-8000"), phone_digits("008613800138000"), phone_digits("027-87654321")
+    ('13800138000', '13800138000', '02787654321')
+    """
+    digits = re.sub(r"\D", "", str(value or ""))
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
 def mask_phone(value: str) -> str:
     """A phone number: a mobile keeps 3 + 4 digits, a landline its area code and last 4.
 
     >>> mask_phone("13800138000"), mask_phone("+86 138-0013-8000"), mask_phone("027-87654321")
     ('138****8000', '138****8000', '027-****4321')
-    >>> mask_phone("02787000002"), mask_phone("075512345678")
-    ('027-****0002', '0755-****5678')
+    >>> mask_phone("008613011669515"), mask_phone("02787000002")
+    ('130****9515', '027-****0002')
     """
     text = str(value).strip()
-    digits = re.sub(r"\D", "", text)
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
+    digits = phone_digits(text)
     if len(digits) == 11 and digits.startswith("1"):
         return digits[:3] + "****" + digits[-4:]
     area = re.match(r"^\(?(0\d{2,3})\)?[-\s]", text)

@@ -60,6 +60,9 @@ def test_shared_identifiers_are_listed_masked(console: AppTest):
     table = console.dataframe[0].value
     row = table[table["supplier_name"] == PLANTED_SUPPLIER].iloc[0]
     assert row["employee_name"] == "张伟" and row["value"] == "138****8000"
+    # the graph draws the shared phone between the two, masked
+    html = console.get("iframe")[0].proto.srcdoc
+    assert "138****8000" in html and SHARED_PHONE not in html
 
 
 def test_a_missing_required_parameter_is_explained(console: AppTest):

@@ -128,4 +128,5 @@ def test_console_results_are_masked_and_name_their_entities():
     shown = vm.masked_result(result).iloc[0]
     assert shown["value"] == "138****8000"
     assert shown["path_ids"] == "E001、138****8000、S001"
+    # the shared phone is named once, from the path, as the node that ties the two
     assert vm.entity_keys_in_result(result) == ["supplier:S001", "employee:E001", f"phone:{SHARED_PHONE}"]

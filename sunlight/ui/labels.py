@@ -337,6 +337,9 @@ COLUMN_NAMES: dict[str, tuple[str, str]] = {
     "share": ("占比", "Share"),
     "hops": ("跳数", "Hops"),
     "label": ("类型", "Type"),
+    "role": ("角色", "Role"),
+    "date": ("日期", "Date"),
+    "reason": ("原因", "Reason"),
 }
 
 

@@ -22,7 +22,15 @@ from detectors.base import FAMILIES
 from detectors.composite import entity_risk
 from graph.schema import entity_key, label_of_entity_type, split_entity_key
 from graph.snapshot import GraphSnapshot
-from sunlight.masking import PERSONAL_KEYS, PIVOT_KINDS, mask_node_id, mask_props, mask_record, mask_text
+from sunlight.masking import (
+    PERSONAL_KEYS,
+    PIVOT_KINDS,
+    mask_node_id,
+    mask_props,
+    mask_record,
+    mask_text,
+    phone_digits,
+)
 from sunlight.ui.labels import (
     column_name,
     family_name,
@@ -703,9 +711,6 @@ def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 # ---- entity search ------------------------------------------------------------------------------
-def _digits(text: Any) -> str:
-    digits = re.sub(r"\D", "", str(text or ""))
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 class SearchIndex:
@@ -742,7 +747,7 @@ class SearchIndex:
         table["initials"] = [
             "".join(lazy_pinyin(n, style=Style.FIRST_LETTER)).lower().replace(" ", "") for n in names
         ]
-        table["phone_digits"] = [_digits(p) for p in table.get("phone", pd.Series(dtype=object))]
+        table["phone_digits"] = [phone_digits(p) for p in table.get("phone", pd.Series(dtype=object))]
         table["id_norm"] = [
             str(x or "").replace(" ", "").upper() for x in table.get("id_number", pd.Series(dtype=object))
         ]
@@ -762,7 +767,7 @@ class SearchIndex:
             return pd.DataFrame(columns=columns)
         table = self.table[self.table["label"].isin(labels)]
         lowered = re.sub(r"\s+", "", text.lower())
-        digits = _digits(text)
+        digits = phone_digits(text)
         upper = lowered.upper()
         matched = pd.Series("", index=table.index, dtype=object)
 
@@ -891,6 +896,14 @@ _ID_COLUMNS = {
 }
 
 
+_PIVOT_TYPES = {
+    "phone": "phone",
+    "bank_account": "bank_account",
+    "address": "address",
+    "id_number": "id_number",
+}
+
+
 def entity_keys_in_result(frame: pd.DataFrame, cap: int = 40) -> list[str]:
     """Entity keys a query result names: ``*_label``/``*_id`` pairs, ``label``/``id``, known id columns,
     and ``path_labels``/``path_ids`` lists."""
@@ -920,6 +933,10 @@ def entity_keys_in_result(frame: pd.DataFrame, cap: int = 40) -> list[str]:
         if isinstance(labels, (list, tuple)) and isinstance(ids, (list, tuple)):
             for label, node_id in zip(labels, ids, strict=False):
                 add(label, node_id)
+        # a shared identifier ("shared": "phone", "value": ...) is the node that ties the row's parties
+        shared = row.get("shared")
+        if isinstance(shared, str) and shared.lower() in _PIVOT_TYPES:
+            add(label_of_entity_type(_PIVOT_TYPES[shared.lower()]), row.get("value"))
         if len(dict.fromkeys(keys)) >= cap:
             break
     return list(dict.fromkeys(keys))[:cap]
