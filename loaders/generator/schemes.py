@@ -139,9 +139,17 @@ def _assign(
         c.supplier[idx] = supplier
 
 
-def _favourite_category(w: World, manager: int, allowed: tuple[int, ...], min_orders: int = 1) -> int:
-    """Of the categories the manager signs at least ``min_orders`` free orders in, the largest
-    market (so a steered supplier's market share stays small); else their most signed one."""
+def _spread_signers(w: World, idx: np.ndarray, dept: int) -> None:
+    """Let the department's level-1 signers take turns, so no one of them stands out."""
+    c = w.contracts
+    assert c is not None
+    managers = w.rng.permutation(w.managers_of[dept])
+    c.approver1[idx] = managers[np.arange(len(idx)) % len(managers)]
+
+
+def _favourite_category(w: World, manager: int, allowed: tuple[int, ...]) -> int:
+    """Of the categories the manager signs free orders in, the largest market (so a steered
+    supplier's market share stays small)."""
     c = w.contracts
     assert c is not None
     free = ~c.reserved
@@ -149,9 +157,7 @@ def _favourite_category(w: World, manager: int, allowed: tuple[int, ...], min_or
     market = np.bincount(c.cat[free], minlength=len(CATEGORIES))[list(allowed)]
     if signed.max() == 0:
         return int(w.rng.choice(allowed))
-    if (signed >= min_orders).any():
-        return int(allowed[int(np.where(signed >= min_orders, market, -1).argmax())])
-    return int(allowed[int(signed.argmax())])
+    return int(allowed[int(np.where(signed > 0, market, -1).argmax())])
 
 
 def _front_company(w: World, cat: int, region: int) -> int:
@@ -397,6 +403,7 @@ def ownership_cycle(w: World, n: int) -> None:
         )
         _assign(w, idx, cat=int(cat), supplier=int(member))
         w.price(idx, w.draw_amounts(np.full(len(idx), cat)))
+        _spread_signers(w, idx, dept)
     for member in members:
         w.label("ownership_cycle", n, "supplier", int(member))
 
@@ -557,6 +564,7 @@ def repeat_direct_awards(w: World, n: int) -> None:
         into_dept=dept,
     )
     _assign(w, idx, cat=cat, supplier=supplier)
+    _spread_signers(w, idx, dept)
     w.price(idx, np.array(amounts[: len(idx)]), cap=True)
     first = int(rng.integers(FIRST_REQUEST_DAY, SPAN_DAYS - 420))
     c.request_day[idx] = first + np.sort(rng.integers(0, 330, len(idx)))
@@ -629,9 +637,8 @@ def decoy_relative_no_approval(w: World, n: int) -> None:
     w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
     sup.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
     # the employee keeps clear of the relative's company
-    w.reassign_requesters(
-        np.flatnonzero((c.supplier == supplier) & (c.requester == employee)), avoid=employee
-    )
+    w.kept_apart.append((employee, supplier))
+    _keep_apart(w)
     w.label("decoy_relative_no_approval", n, "employee", employee)
     w.label("decoy_relative_no_approval", n, "person", person)
     w.label("decoy_relative_no_approval", n, "supplier", supplier)
@@ -652,27 +659,29 @@ def decoy_competitive_cobidders(w: World, n: int) -> None:
     firms = firms[np.argsort(-sup["weight"].to_numpy()[firms], kind="stable")]
     group, others = firms[:4], firms[4:]
     tenders = int(rng.integers(10, 16)) + w.sizes.instances
-    idx = _take(
-        w,
-        [
-            _free(w, (c.cat == cat) & (c.amount_fen > 300_000_00)),
-            _free(w, c.cat == cat),
-            _free(w, c.cat != UTILITY_CATEGORY),
-        ],
-        tenders,
-    )
-    _assign(w, idx, cat=cat)
-    estimate = _log_uniform(rng, 400_000, 4_000_000, len(idx))
-    for i, est in zip(idx, estimate, strict=True):
-        rivals = rng.choice(others, int(rng.integers(1, 3)), replace=False) if len(others) >= 2 else others
-        bidders = np.concatenate([group, rivals]).astype(np.int64)
-        bids = est * np.clip(rng.normal(0.95, 0.05, len(bidders)), 0.78, 1.2)
-        win = int(np.argmin(bids))
-        c.supplier[i] = bidders[win]
-        w.price(np.array([i]), np.array([bids[win]]))
-        fen = np.round(bids * 100).astype(np.int64)
-        fen[win] = c.amount_fen[i]
-        fen = np.where((np.arange(len(fen)) != win) & (fen <= fen[win]), fen[win] + 100_00, fen)
+    # Orders these leaders win anyway, and some an outsider wins: only the bidder lists are
+    # written, so nobody's market share moves.
+    large, mid = c.amount_fen > 300_000_00, c.amount_fen > 50_000_00
+    in_group = np.isin(c.supplier, group)
+    by_group = _take(w, [_free(w, in_group & large), _free(w, in_group & mid)], tenders - tenders // 4)
+    by_others = _take(w, [_free(w, np.isin(c.supplier, others) & large)], tenders // 4)
+    # a small market may not give enough: some more of its large jobs go to the leaders
+    extra = _take(w, [_free(w, (c.cat == cat) & large)], tenders - len(by_group) - len(by_others))
+    c.supplier[extra] = rng.choice(group, len(extra))
+    idx = np.sort(np.concatenate([by_group, by_others, extra]))
+    for i in idx:
+        winner = int(c.supplier[i])
+        rivals = others[others != winner]
+        # at most six bids: the four leaders, an outside winner, one or two more rivals
+        wanted = int(rng.integers(1, 3)) if winner in group else int(rng.integers(0, 2))
+        rivals = rng.choice(rivals, min(len(rivals), wanted), replace=False)
+        bidders = np.array([winner, *(g for g in group if g != winner), *rivals], dtype=np.int64)
+        # ordinary dispersion around the estimate; the lowest bid wins
+        factors = np.sort(np.clip(rng.normal(0.95, 0.05, len(bidders)), 0.78, 1.2))
+        factors[1:] = rng.permutation(factors[1:])
+        fen = np.round(c.amount_fen[i] / factors[0] * factors).astype(np.int64)
+        fen[0] = c.amount_fen[i]
+        fen[1:] = np.maximum(fen[1:], fen[0] + 100_00)
         w.scripted_tenders[int(i)] = (bidders, fen)
     c.method[idx] = np.where(c.amount_fen[idx] > OPEN_TENDER_THRESHOLD * 100, OPEN, INVITED)
     for s in group:
@@ -730,29 +739,50 @@ def _decoy_instances(name: str, instances: int) -> int:
 
 
 def _no_accidental_splits(w: World) -> None:
-    """Routine orders never look like a split purchase: when two orders of one requester from
-    one supplier, close in time, both sit just under the same approval limit, the later one
-    is made smaller."""
+    """Nothing but the planted instances looks like a split purchase: when two orders of one
+    requester from one supplier, close in time, both sit just under the same approval limit,
+    the later one is made smaller — or, if a scheme fixed its amount, raised by someone else."""
     c = w.contracts
     assert c is not None
     limits = np.array(APPROVAL_LIMITS, dtype=float)
+    pinned = np.zeros(len(c), dtype=bool)  # orders whose requester is part of a scheme
+    for scheme, _, kind, ref in w.labels:
+        if kind == "contract" and scheme in ("split_purchase", "self_approval"):
+            pinned[int(ref)] = True  # type: ignore[call-overload]
+    pinned[list(w.diverted_payments)] = True
     for _ in range(10):
         yuan = c.amount_fen / 100
         band = np.full(len(c), -1)
         for level, limit in enumerate(limits):
             band[(yuan > 0.8 * limit) & (yuan <= limit)] = level
-        idx = np.flatnonzero(~c.reserved & (band >= 0))
+        idx = np.flatnonzero(band >= 0)
         idx = idx[np.lexsort((c.request_day[idx], band[idx], c.supplier[idx], c.requester[idx]))]
         close = (
             (c.requester[idx[1:]] == c.requester[idx[:-1]])
             & (c.supplier[idx[1:]] == c.supplier[idx[:-1]])
             & (band[idx[1:]] == band[idx[:-1]])
             & (c.request_day[idx[1:]] - c.request_day[idx[:-1]] <= SPLIT_WINDOW_DAYS + 10)
+            & ~(pinned[idx[1:]] & pinned[idx[:-1]])
         )
-        later = idx[1:][close]
+        earlier, later = idx[:-1][close], idx[1:][close]
         if not len(later):
-            return
-        w.price(later, limits[band[later]] * w.rng.uniform(0.45, 0.75, len(later)), max_unit_share=0.1)
+            break
+        routine = later[~c.reserved[later]]
+        w.price(routine, limits[band[routine]] * w.rng.uniform(0.45, 0.75, len(routine)), max_unit_share=0.1)
+        fixed = c.reserved[later]
+        movable = np.where(pinned[later], earlier, later)[fixed]
+        w.reassign_requesters(movable[~pinned[movable]])
+    _keep_apart(w)
+
+
+def _keep_apart(w: World) -> None:
+    """An employee of ``decoy_relative_no_approval`` never raises their relative's company's orders."""
+    c = w.contracts
+    assert c is not None
+    for employee, supplier in w.kept_apart:
+        w.reassign_requesters(
+            np.flatnonzero((c.supplier == supplier) & (c.requester == employee)), avoid=employee
+        )
 
 
 def _requesters_on_payroll(w: World) -> None:

@@ -139,6 +139,8 @@ class World:
     scripted_tenders: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: contract -> (payee account as written, payee name, share of the amount) diverted to a person
     diverted_payments: dict[int, tuple[str, str, float]] = field(default_factory=dict)
+    #: (employee, supplier) pairs that must never meet on an order's requester line
+    kept_apart: list[tuple[int, int]] = field(default_factory=list)
     _serial: int = 0
     _id_bodies: set[str] = field(default_factory=set)
     _company_names: set[str] = field(default_factory=set)
