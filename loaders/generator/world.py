@@ -131,11 +131,11 @@ class World:
     chairman: int = -1
     #: (scheme, instance number, entity type, reference); references are resolved when written
     labels: list[tuple[str, int, str, object]] = field(default_factory=list)
-    #: parties and contracts a scheme or decoy uses: noise never blanks their fields
+    #: parties a scheme or decoy names: later schemes pass them over, noise never blanks their fields
     protected_employees: set[int] = field(default_factory=set)
     protected_suppliers: set[int] = field(default_factory=set)
-    protected_persons: set[int] = field(default_factory=set)
-    #: contract -> bidders, bid amounts (fen) and winner of a tender a scheme scripted
+    #: contract -> (bidders, their bids in fen) of a tender a scheme scripted; the contract's
+    #: supplier is the winner
     scripted_tenders: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: contract -> (payee account as written, payee name, share of the amount) diverted to a person
     diverted_payments: dict[int, tuple[str, str, float]] = field(default_factory=dict)
@@ -163,8 +163,6 @@ class World:
             self.protected_employees.add(int(ref))  # type: ignore[call-overload]
         elif entity_type == "supplier":
             self.protected_suppliers.add(int(ref))  # type: ignore[call-overload]
-        elif entity_type == "person":
-            self.protected_persons.add(int(ref))  # type: ignore[call-overload]
 
     # ---- parties ----------------------------------------------------------------------
     def new_persons(
