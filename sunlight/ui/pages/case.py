@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from graph.errors import StoreError
@@ -149,7 +150,10 @@ def main() -> None:
         )
         st.altair_chart(chart, width="stretch")
         st.dataframe(
-            events.drop(columns=["stage"]).rename(
+            # an approval has no amount: an empty cell, not a placeholder word
+            events.drop(columns=["stage"])
+            .assign(amount=[("" if pd.isna(v) else f"{v:,.2f}") for v in events["amount"]])
+            .rename(
                 columns={
                     "when": t("ev_time", language),
                     "kind": t("ev_kind", language),
@@ -163,7 +167,7 @@ def main() -> None:
             width="stretch",
             column_config={
                 t("ev_time", language): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                t("ev_amount", language): st.column_config.NumberColumn(format="%,.2f"),
+                t("ev_amount", language): st.column_config.TextColumn(alignment="right"),
             },
         )
 
