@@ -88,6 +88,7 @@ no other department buys (no market to compare with).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +97,7 @@ from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.policy_rules import exempt_categories
+from detectors.records import records_by
 from detectors.repeated_pairs import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -222,21 +224,23 @@ def _market(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
         "min_market_suppliers": params.min_market_suppliers,
         "monopoly_share": params.monopoly_share,
     }
-    findings = []
-    for row in flagged.to_dict("records"):
-        suppliers = per_supplier[
-            (per_supplier["department_id"] == row["department_id"])
-            & (per_supplier["category"] == row["category"])
-            & (per_supplier["year"] == row["year"])
-        ].sort_values("value", ascending=False)
-        findings.append(_market_finding(snapshot, row, suppliers, thresholds, params))
-    return findings
+    cell = ["department_id", "category", "year"]
+    shares = per_supplier.merge(flagged[cell], on=cell).sort_values(
+        [*cell, "value"], ascending=[True, True, True, False]
+    )
+    by_cell = records_by(shares, cell)
+    return [
+        _market_finding(
+            snapshot, row, by_cell[(row["department_id"], row["category"], row["year"])], thresholds, params
+        )
+        for row in flagged.to_dict("records")
+    ]
 
 
 def _market_finding(
     snapshot: GraphSnapshot,
     row: dict[str, Any],
-    suppliers: pd.DataFrame,
+    suppliers: list[dict[str, Any]],
     thresholds: dict[str, Any],
     params: Params,
 ) -> Finding:
@@ -302,16 +306,20 @@ def _market_finding(
             "thresholds": thresholds,
             "rows": [
                 {
-                    "supplier_id": r.supplier_id,
-                    "contracts": int(r.k),
-                    "value": float(r.value),
-                    "share": round(float(r.share), 4),
+                    "supplier_id": r["supplier_id"],
+                    "contracts": int(r["k"]),
+                    "value": float(r["value"]),
+                    "share": round(float(r["share"]), 4),
                 }
-                for r in suppliers.head(params.max_rows).itertuples(index=False)
+                for r in suppliers[: params.max_rows]
             ],
             "subgraph": [
                 *entities,
-                *(entity_key("Supplier", s) for s in suppliers["supplier_id"].head(10) if s != supplier),
+                *(
+                    entity_key("Supplier", r["supplier_id"])
+                    for r in suppliers[:10]
+                    if r["supplier_id"] != supplier
+                ),
             ],
         },
     )
@@ -332,14 +340,13 @@ def _first_signers(snapshot: GraphSnapshot, contracts: pd.DataFrame) -> pd.DataF
 
 
 def _gatekeeper(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) -> list[Finding]:
-    rows = _first_signers(snapshot, contracts)
-    if rows.empty:
-        return []
-    n_s = rows.groupby("supplier_id").size().rename("n")
-    rows = rows[rows["supplier_id"].map(n_s) >= params.min_contracts]
-    if rows.empty:
-        return []
     all_rows = _first_signers(snapshot, contracts)
+    if all_rows.empty:
+        return []
+    n_s = all_rows.groupby("supplier_id").size().rename("n")
+    rows = all_rows[all_rows["supplier_id"].map(n_s) >= params.min_contracts]
+    if rows.empty:
+        return []
     dept_approver = all_rows.groupby(["department_id", "approver_id"]).size().rename("dept_approver")
     dept_total = all_rows.groupby("department_id").size().rename("dept_total")
     dept_signers = all_rows.groupby("department_id")["approver_id"].nunique().rename("dept_signers")
@@ -380,21 +387,21 @@ def _gatekeeper(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params
         "min_gatekeeper_lift": params.min_gatekeeper_lift,
         "alpha": params.alpha,
     }
-    findings = []
-    for row in flagged.to_dict("records"):
-        signed = rows[
-            (rows["supplier_id"] == row["supplier_id"]) & (rows["approver_id"] == row["approver_id"])
-        ]
-        findings.append(
-            _gatekeeper_finding(snapshot, row, signed.sort_values("signed_date"), thresholds, params)
+    keys = ["supplier_id", "approver_id"]
+    signed = rows.merge(flagged[keys], on=keys).sort_values([*keys, "signed_date", "contract_id"])
+    by_pair = records_by(signed, keys)
+    return [
+        _gatekeeper_finding(
+            snapshot, row, by_pair[(row["supplier_id"], row["approver_id"])], thresholds, params
         )
-    return findings
+        for row in flagged.to_dict("records")
+    ]
 
 
 def _gatekeeper_finding(
     snapshot: GraphSnapshot,
     row: dict[str, Any],
-    signed: pd.DataFrame,
+    signed: list[dict[str, Any]],
     thresholds: dict[str, Any],
     params: Params,
 ) -> Finding:
@@ -404,12 +411,12 @@ def _gatekeeper_finding(
     score = (
         0.3 + 0.3 * min(1.0, -math.log10(max(q, 1e-300)) / 8) + 0.2 * min(1.0, (lift - 1) / 2) + 0.2 * share
     )
-    departments = signed["department_id"].value_counts()
-    department = str(departments.index[0])
+    departments = Counter(r["department_id"] for r in signed)
+    department = str(departments.most_common(1)[0][0])
     emp = snapshot.name("Employee", approver)
     sup = snapshot.name("Supplier", supplier)
-    value = float(signed["amount"].sum())
-    first, last = signed["signed_date"].min(), signed["signed_date"].max()
+    value = float(sum(r["amount"] for r in signed))
+    first, last = signed[0]["signed_date"], signed[-1]["signed_date"]
     zh = (
         f"供应商{sup}（{supplier}）的{n}份合同中有{k}份（{share:.0%}，{wan(value)}）由{emp}（{approver}）一人签批第一步审批，"
         f"时间为{first:%Y-%m-%d}至{last:%Y-%m-%d}；按所在部门的一般分工，此人预计只签其中{p0:.0%}，"
@@ -446,17 +453,17 @@ def _gatekeeper_finding(
             "thresholds": thresholds,
             "rows": [
                 {
-                    "contract_id": r.contract_id,
-                    "signed_date": f"{r.signed_date:%Y-%m-%d}",
-                    "amount": float(r.amount),
-                    "department_id": r.department_id,
+                    "contract_id": r["contract_id"],
+                    "signed_date": f"{r['signed_date']:%Y-%m-%d}",
+                    "amount": float(r["amount"]),
+                    "department_id": r["department_id"],
                 }
-                for r in signed.head(params.max_rows).itertuples(index=False)
+                for r in signed[: params.max_rows]
             ],
             "subgraph": [
                 *entities,
                 entity_key("Department", department),
-                *(entity_key("Contract", c) for c in signed["contract_id"].head(20)),
+                *(entity_key("Contract", r["contract_id"]) for r in signed[:20]),
             ],
         },
     )
