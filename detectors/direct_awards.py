@@ -72,14 +72,16 @@ for the method's own justification).
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.policy_rules import exempt_categories, open_procedure_threshold
+from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -179,29 +181,30 @@ def _repeats(
     }
     return [
         _repeat_finding(snapshot, members, threshold, thresholds, params)
-        for _, members in awards.groupby("episode", sort=True)
+        for members in records_by(awards, "episode").values()
     ]
 
 
 def _repeat_finding(
     snapshot: GraphSnapshot,
-    members: pd.DataFrame,
+    members: list[dict[str, Any]],
     threshold: float,
     thresholds: dict[str, Any],
     params: Params,
 ) -> Finding:
-    department = str(members["department_id"].iloc[0])
-    supplier = str(members["supplier_id"].iloc[0])
+    department = str(members[0]["department_id"])
+    supplier = str(members[0]["supplier_id"])
     n = len(members)
-    total = float(members["amount"].sum())
-    first, last = members["signed_date"].min(), members["signed_date"].max()
-    score = 0.6 + 0.25 * min(1.0, np.log2(total / threshold)) + 0.15 * min(1.0, (n - 1) / 5)
-    methods = members["method"].fillna("").str.lower().value_counts()
-    methods_zh = "、".join(f"{METHOD_ZH.get(m, m)}{k}份" for m, k in methods.items())
-    methods_en = ", ".join(f"{k} {m.replace('_', '-')}" for m, k in methods.items())
+    amounts = [float(r["amount"]) for r in members]
+    total = sum(amounts)
+    first, last = members[0]["signed_date"], members[-1]["signed_date"]
+    score = 0.6 + 0.25 * min(1.0, math.log2(total / threshold)) + 0.15 * min(1.0, (n - 1) / 5)
+    methods = Counter(str(r["method"] or "").lower() for r in members)
+    methods_zh = "、".join(f"{METHOD_ZH.get(m, m)}{k}份" for m, k in methods.most_common())
+    methods_en = ", ".join(f"{k} {m.replace('_', '-')}" for m, k in methods.most_common())
     dept = snapshot.name("Department", department)
     sup = snapshot.name("Supplier", supplier)
-    low, high = float(members["amount"].min()), float(members["amount"].max())
+    low, high = min(amounts), max(amounts)
     zh = (
         f"部门{dept}（{department}）于{first:%Y-%m-%d}至{last:%Y-%m-%d}以非竞争方式（{methods_zh}）向供应商{sup}（{supplier}）"
         f"授予{n}份合同，单笔{wan(low)}至{wan(high)}，均低于公开招标限额{wan(threshold)}，合计{wan(total)}，超过该限额"
@@ -213,7 +216,7 @@ def _repeat_finding(
         f"below the open-procedure threshold of {yuan(threshold)}, but {yuan(total)} together (rule: non-competitive "
         f"awards from one department to one supplier within {params.window_days} days may not reach the threshold)."
     )
-    contract_ids = members["id"].astype(str).tolist()
+    contract_ids = [str(r["id"]) for r in members]
     entities = (
         entity_key("Department", department),
         entity_key("Supplier", supplier),
@@ -232,7 +235,7 @@ def _repeat_finding(
                 "awards": n,
                 "total": total,
                 "span_days": int((last - first).days),
-                "methods": {str(m): int(k) for m, k in methods.items()},
+                "methods": dict(methods.most_common()),
             },
             "thresholds": thresholds,
             "rows": _rows(members, params.max_rows),
@@ -241,17 +244,17 @@ def _repeat_finding(
     )
 
 
-def _rows(frame: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
+def _rows(members: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return [
         {
-            "contract_id": r.id,
-            "signed_date": f"{r.signed_date:%Y-%m-%d}",
-            "amount": float(r.amount),
-            "method": r.method,
-            "supplier_id": r.supplier_id,
-            "category": r.category,
+            "contract_id": r["id"],
+            "signed_date": f"{r['signed_date']:%Y-%m-%d}",
+            "amount": float(r["amount"]),
+            "method": r["method"],
+            "supplier_id": r["supplier_id"],
+            "category": r["category"],
         }
-        for r in frame.head(limit).itertuples(index=False)
+        for r in members[:limit]
     ]
 
 
@@ -269,16 +272,16 @@ def _shares(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
     per = per[(per["n"] >= params.min_department_contracts) & (per["value"] > 0)]
     per["share"] = per["direct_value"] / per["value"]
     flagged = per[per["share"] > params.max_share]
+    listed = contracts[contracts["non_competitive"]].merge(
+        flagged.reset_index()[["department_id", "year"]], on=["department_id", "year"]
+    )
+    by_unit = records_by(listed.sort_values("amount", ascending=False), ["department_id", "year"])
     out = []
     for (department, year), row in flagged.iterrows():
+        members = by_unit.get((department, year), [])
         department = str(department)
         share = float(row["share"])
         dept = snapshot.name("Department", department)
-        members = contracts[
-            (contracts["department_id"] == department)
-            & (contracts["year"] == year)
-            & contracts["non_competitive"]
-        ].sort_values("amount", ascending=False)
         zh = (
             f"部门{dept}（{department}）{year}年{int(row['n'])}份合同共{wan(float(row['value']))}中，单一来源和直接采购等"
             f"非竞争方式{int(row['direct_n'])}份、{wan(float(row['direct_value']))}，占金额的{share:.1%}，"
@@ -291,7 +294,7 @@ def _shares(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
         )
         entities = (
             entity_key("Department", department),
-            *(entity_key("Contract", c) for c in members["id"].astype(str).head(params.max_rows)),
+            *(entity_key("Contract", str(r["id"])) for r in members[: params.max_rows]),
         )
         out.append(
             Finding(
