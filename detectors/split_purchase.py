@@ -94,6 +94,7 @@ from detectors.policy_rules import (
     open_procedure_threshold,
     required_level,
 )
+from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -204,11 +205,11 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
                 min_pieces,
             )
             rows = rows[episode >= 0].assign(episode=episode[episode >= 0])
-            for _, members in rows.groupby("episode", sort=True):
-                ids = set(members["id"])
+            for members in records_by(rows, "episode").values():
+                ids = {r["id"] for r in members}
                 if ids & claimed:
                     continue
-                span = int(members["day"].max() - members["day"].min())
+                span = int(members[-1]["day"] - members[0]["day"])
                 if span > params.max_span_windows * window:
                     continue
                 claimed |= ids
@@ -219,9 +220,14 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     return findings
 
 
+def _present(value: Any) -> bool:
+    """Not None and not NaN (records carry both for a missing value)."""
+    return not pd.isna(value)
+
+
 def _finding(
     snapshot: GraphSnapshot,
-    members: pd.DataFrame,
+    members: list[dict[str, Any]],
     grouping: str,
     threshold: dict[str, Any],
     window: int,
@@ -229,15 +235,19 @@ def _finding(
     span: int,
     params: Params,
 ) -> Finding:
-    members = members.sort_values(["signed_date", "id"])
     min_pieces = params.min_pieces if grouping == "requester_id" else params.min_pieces_department
     t = float(threshold["amount"])
-    total = float(members["amount"].sum())
+    amounts = [float(r["amount"]) for r in members]
+    total = sum(amounts)
     n = len(members)
-    supplier = str(members["supplier_id"].iloc[0])
-    requesters: Sequence[str] = sorted(members["requester_id"].dropna().astype(str).unique())
-    departments: Sequence[str] = sorted(members["department_id"].dropna().astype(str).unique())
-    closeness = min(1.0, max(0.0, (float(members["amount"].mean()) / t - 0.5) / 0.4))
+    supplier = str(members[0]["supplier_id"])
+    requesters: Sequence[str] = sorted(
+        {str(r["requester_id"]) for r in members if _present(r["requester_id"])}
+    )
+    departments: Sequence[str] = sorted(
+        {str(r["department_id"]) for r in members if _present(r["department_id"])}
+    )
+    closeness = min(1.0, max(0.0, (total / n / t - 0.5) / 0.4))
     tightness = max(0.0, 1.0 - span / TIGHT_DAYS)
     one_requester = len(requesters) == 1
     score = 0.25 + 0.3 * closeness + 0.2 * tightness + 0.15 * (n >= 3) + 0.1 * one_requester
@@ -250,9 +260,9 @@ def _finding(
         names = "、".join(snapshot.name("Employee", r) for r in requesters) or "未知申请人"
         who_zh = f"部门{snapshot.name('Department', dept)}（{dept}；申请人{names}）"
         who_en = f"Department {snapshot.name('Department', dept)} ({dept}; requesters {', '.join(requesters) or 'unknown'})"
-    first, last = members["signed_date"].min(), members["signed_date"].max()
-    amounts_zh = "、".join(wan(a) for a in members["amount"].head(6))
-    amounts_en = ", ".join(yuan(a) for a in members["amount"].head(6))
+    first, last = members[0]["signed_date"], members[-1]["signed_date"]
+    amounts_zh = "、".join(wan(a) for a in amounts[:6])
+    amounts_en = ", ".join(yuan(a) for a in amounts[:6])
     more = "等" if n > 6 else ""
     needed = int(required_level(np.array([total]), threshold["max_amounts"])[0])
     zh = (
@@ -267,7 +277,7 @@ def _finding(
         f"of {yuan(t)} but {yuan(total)} together, an amount that needs approval level {needed} (rule: at least {min_pieces} contracts of at least {params.min_piece_share:.0%} of the limit to one supplier within "
         f"{window} days totalling at least the limit): a likely split purchase."
     )
-    contract_ids = members["id"].astype(str).tolist()
+    contract_ids = [str(r["id"]) for r in members]
     entities = [
         *(entity_key("Employee", r) for r in requesters),
         entity_key("Supplier", supplier),
@@ -296,13 +306,13 @@ def _finding(
         },
         "rows": [
             {
-                "contract_id": r.id,
-                "signed_date": f"{r.signed_date:%Y-%m-%d}",
-                "amount": float(r.amount),
-                "requester_id": r.requester_id,
-                "item": r.item,
+                "contract_id": r["id"],
+                "signed_date": f"{r['signed_date']:%Y-%m-%d}",
+                "amount": float(r["amount"]),
+                "requester_id": r["requester_id"] if _present(r["requester_id"]) else None,
+                "item": r["item"] if _present(r["item"]) else None,
             }
-            for r in members.head(params.max_rows).itertuples(index=False)
+            for r in members[: params.max_rows]
         ],
         "subgraph": entities[:60],
     }
