@@ -2,7 +2,7 @@
 
 The folder holds the database file ``graph.lbdb`` (and, beside it, whatever else
 belongs to this store, such as the audit trail). Writes are one transaction each:
-nodes and relationships are upserted with ``LOAD FROM $frame MERGE ...`` so that
+nodes and relationships are upserted (new rows inserted, changed rows updated) so that
 loading the same data twice changes nothing and a newer extract overwrites the
 properties it carries; if anything fails the transaction is rolled back and the
 store is as it was.
@@ -19,7 +19,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,10 @@ __all__ = ["DB_FILENAME", "LadybugStore", "ddl_statements"]
 DB_FILENAME = "graph.lbdb"
 _DEFAULT_BUFFER_POOL_MB = 2048
 _READER_WAIT_SECONDS = 30.0
+#: Fewer new rows than this are inserted with CREATE rather than COPY: each COPY holds a
+#: slice of the buffer pool until the process ends, which a long-lived process making
+#: many small writes (the scheduler, the app, the OCDS loader) would run out of.
+_COPY_MIN_ROWS = int(os.environ.get("SUNLIGHT_COPY_MIN_ROWS", "20000"))
 
 
 def _column_ddl(prop: Prop) -> str:
@@ -77,9 +81,37 @@ def ddl_statements() -> list[str]:
 
 
 def _cast(prop: Prop, column: str) -> str:
-    if prop.type in (PropType.DATE, PropType.BOOL, PropType.INT):
+    # every typed value is cast: a column that is empty in every row arrives untyped
+    if prop.type != PropType.STRING:
         return f"CAST({column} AS {prop.type.value})"
     return column
+
+
+def _props_map(props: Mapping[str, Prop], columns: Sequence[str], ref: Callable[[str], str]) -> str:
+    """`` {a: row.a, b: CAST(row.b AS DATE)}`` for ``columns`` other than the ends, or ``""``."""
+    names = [c for c in columns if c not in ("src", "dst")]
+    if not names:
+        return ""
+    return " {" + ", ".join(f"{c}: {_cast(props[c], ref(c))}" for c in names) + "}"
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as plain Python values (None for missing)."""
+    out: list[dict[str, Any]] = []
+    columns = list(frame.columns)
+    for values in frame.itertuples(index=False, name=None):
+        row: dict[str, Any] = {}
+        for column, value in zip(columns, values, strict=True):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                row[column] = None
+            elif isinstance(value, pd.Timestamp):
+                row[column] = value.to_pydatetime()
+            elif hasattr(value, "item"):  # numpy scalars
+                row[column] = value.item()
+            else:
+                row[column] = value
+        out.append(row)
+    return out
 
 
 def _changed_rows(incoming: pd.DataFrame, existing: pd.DataFrame, identity: list[str]) -> pd.DataFrame:
@@ -217,13 +249,27 @@ class LadybugStore:
         existing = self._read(f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{c} AS {c}" for c in columns))
         is_new = ~frame["id"].isin(existing["id"])
         fresh = frame[is_new]
-        if len(fresh):
+        if len(fresh) >= _COPY_MIN_ROWS:
             full = _for_ladybug(fresh.reindex(columns=spec.prop_names), props)
             self._execute(f"COPY {label} FROM $frame", {"frame": full})
+        elif len(fresh):
+            self._for_each_row(
+                lambda ref: (
+                    f"CREATE (n:{label} {{"
+                    + ", ".join(f"{c}: {_cast(props[c], ref(c))}" for c in columns)
+                    + "})"
+                ),
+                fresh,
+            )
         changed = _changed_rows(frame[~is_new], _for_ladybug(existing, props), ["id"])
         if len(changed) and len(columns) > 1:
-            sets = ", ".join(f"n.{c} = {_cast(props[c], c)}" for c in columns if c != "id")
-            self._execute(f"LOAD FROM $frame MATCH (n:{label} {{id: id}}) SET {sets}", {"frame": changed})
+            self._for_each_row(
+                lambda ref: (
+                    f"MATCH (n:{label} {{id: {ref('id')}}}) SET "
+                    + ", ".join(f"n.{c} = {_cast(props[c], ref(c))}" for c in columns if c != "id")
+                ),
+                changed,
+            )
         return int(is_new.sum())
 
     def _upsert_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> int:
@@ -239,7 +285,7 @@ class LadybugStore:
         marked = frame.merge(existing[identity].assign(_known=True), on=identity, how="left")
         is_new = marked["_known"].isna().to_numpy()
         fresh = frame[is_new]
-        if len(fresh):
+        if len(fresh) >= _COPY_MIN_ROWS:
             full = fresh.rename(columns={"src": "from", "dst": "to"}).reindex(
                 columns=["from", "to", *spec.prop_names]
             )
@@ -252,15 +298,31 @@ class LadybugStore:
                 raise StoreError(
                     f"{rel} ({src} -> {dst}) cannot be written: {str(exc).splitlines()[0]}"
                 ) from exc
+        elif len(fresh):
+            created = self._for_each_row(
+                lambda ref: (
+                    f"MATCH (a:{src} {{id: {ref('src')}}}), (b:{dst} {{id: {ref('dst')}}}) "
+                    f"CREATE (a)-[r:{rel}{_props_map(props, fresh.columns, ref)}]->(b)"
+                ),
+                fresh,
+                count=True,
+            )
+            missing = len(fresh) - created
+            if missing:
+                raise StoreError(
+                    f"{rel} ({src} -> {dst}) cannot be written: {missing} of {len(fresh)} relationships "
+                    "reference nodes that are not in the store"
+                )
         self._delete_replaced(rel, src, dst, frame, existing)
         changed = _changed_rows(frame[~is_new], existing, identity)
         if len(changed) and value_cols:
-            key = ", ".join(f"{k}: {_cast(props[k], k)}" for k in spec.key_props)
-            sets = ", ".join(f"r.{c} = {_cast(props[c], c)}" for c in value_cols)
-            self._execute(
-                f"LOAD FROM $frame MATCH (a:{src} {{id: src}})-[r:{rel}{' {' + key + '}' if key else ''}]->"
-                f"(b:{dst} {{id: dst}}) SET {sets}",
-                {"frame": changed},
+            self._for_each_row(
+                lambda ref: (
+                    f"MATCH (a:{src} {{id: {ref('src')}}})-[r:{rel}{_props_map(props, spec.key_props, ref)}]->"
+                    f"(b:{dst} {{id: {ref('dst')}}}) SET "
+                    + ", ".join(f"r.{c} = {_cast(props[c], ref(c))}" for c in value_cols)
+                ),
+                changed,
             )
         return int(is_new.sum())
 
@@ -279,12 +341,34 @@ class LadybugStore:
         if stale.empty:
             return
         props = {p.name: p for p in spec.props}
-        key = ", ".join(f"{k}: {_cast(props[k], k)}" for k in spec.key_props)
-        self._execute(
-            f"LOAD FROM $frame MATCH (a:{src} {{id: src}})-[r:{rel}{' {' + key + '}' if key else ''}]->"
-            f"(b:{dst} {{id: dst}}) DELETE r",
-            {"frame": _for_ladybug(stale, props)},
+        self._for_each_row(
+            lambda ref: (
+                f"MATCH (a:{src} {{id: {ref('src')}}})-[r:{rel}{_props_map(props, spec.key_props, ref)}]->"
+                f"(b:{dst} {{id: {ref('dst')}}}) DELETE r"
+            ),
+            _for_ladybug(stale, props),
         )
+
+    def _for_each_row(
+        self, body: Callable[[Callable[[str], str]], str], frame: pd.DataFrame, count: bool = False
+    ) -> int:
+        """Run ``body`` once per row of ``frame``; ``body(ref)`` builds the statement, ``ref(column)``
+        names a column of the current row. Returns how many rows the statement matched.
+
+        Small frames go in as ``UNWIND $rows`` of plain records, large ones as ``LOAD FROM``: in
+        this engine version every ``LOAD FROM`` (like every ``COPY``) holds a slice of the
+        buffer pool until the process ends, which only pays off for large batches.
+        """
+        if len(frame) < _COPY_MIN_ROWS:
+            text = "UNWIND $rows AS row " + body(lambda c: f"row.{c}")
+            params: dict[str, Any] = {"rows": _records(frame)}
+        else:
+            text = "LOAD FROM $frame " + body(lambda c: c)
+            params = {"frame": frame}
+        if not count:
+            self._execute(text, params)
+            return len(frame)
+        return int(self._read(text + " RETURN count(*) AS n", params).iloc[0, 0])
 
     # ---- reads -------------------------------------------------------------------
     def snapshot(self) -> GraphSnapshot:
@@ -462,6 +546,9 @@ class _Transaction:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
             self.store._execute("COMMIT")
+            # Committed data stays in the buffer pool until a checkpoint; without one, a
+            # long-lived process (the scheduler, the app) runs out of pool after a few writes.
+            self.store._execute("CHECKPOINT")
             return
         # the database may already have rolled back the failed statement's transaction;
         # the original error is the one worth reporting
