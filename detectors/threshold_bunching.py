@@ -46,8 +46,8 @@ thresholds"; the data contract's ``policy.yaml``.
 
 Output
 ------
-Entities: the requester or department, the main suppliers, the contracts below
-*T*. Evidence: ``metrics`` (below, above, ratio, expected share, p-value),
+Entities: the requester or department and the contracts below *T* (the main
+suppliers are drawn in the subgraph: the pile-up is the buyer's doing). Evidence: ``metrics`` (below, above, ratio, expected share, p-value),
 ``thresholds`` (*T*, its name and source, band, min_below, min_ratio, alpha),
 ``rows`` and ``subgraph``.
 
@@ -65,6 +65,7 @@ Contracts without an amount; categories the policy exempts from competition
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,7 @@ from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.policy_rules import approval_limits, exempt_categories, open_procedure_threshold
+from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
@@ -138,11 +140,14 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
                 & (counts["ratio"] >= params.min_ratio)
                 & (counts["p_value"] <= params.alpha)
             ]
+            listed = near[near["below"] & near[column].isin(hits.index)].sort_values(["signed_date", "id"])
+            by_unit = records_by(listed, column)
             for unit_id, row in hits.iterrows():
-                members = near[(near[column] == unit_id) & near["below"]].sort_values(["signed_date", "id"])
-                if unit == "department" and members["id"].isin(reported).sum() * 2 >= len(members):
+                members = by_unit[unit_id]
+                ids = [r["id"] for r in members]
+                if unit == "department" and sum(i in reported for i in ids) * 2 >= len(ids):
                     continue
-                reported.update(members["id"])
+                reported.update(ids)
                 findings.append(
                     _finding(
                         snapshot,
@@ -165,15 +170,15 @@ def _finding(
     label: str,
     unit_id: str,
     row: pd.Series,
-    members: pd.DataFrame,
+    members: list[dict[str, Any]],
     limit: tuple[float, str, str, str],
     params: Params,
 ) -> Finding:
     t, name_zh, name_en, source = limit
     below, above = int(row["below"]), int(row["above"])
     p_value, ratio = float(row["p_value"]), float(row["ratio"])
-    suppliers = members["supplier_id"].dropna().value_counts()
-    top_share = float(suppliers.iloc[0]) / len(members) if len(suppliers) else 0.0
+    suppliers = Counter(r["supplier_id"] for r in members if not pd.isna(r["supplier_id"]))
+    top_share = suppliers.most_common(1)[0][1] / len(members) if suppliers else 0.0
     score = (
         0.4
         + 0.2 * min(1.0, (below - params.min_below) / 10)
@@ -195,11 +200,12 @@ def _finding(
         f"{params.min_below} below, ratio ≥ {params.min_ratio:g}, binomial p = {p_value:.1e} ≤ {params.alpha:g} "
         f"against the other units)."
     )
+    # the suppliers are drawn, not flagged: the pile-up is the buyer's doing
     entities = (
         entity_key(label, unit_id),
-        *(entity_key("Supplier", s) for s in suppliers.index.astype(str)[:3]),
-        *(entity_key("Contract", c) for c in members["id"].astype(str).head(params.max_rows)),
+        *(entity_key("Contract", str(r["id"])) for r in members[: params.max_rows]),
     )
+    drawn = [entity_key("Supplier", str(supplier)) for supplier, _ in suppliers.most_common(3)]
     evidence: dict[str, Any] = {
         "metrics": {
             "unit": unit,
@@ -221,15 +227,15 @@ def _finding(
         },
         "rows": [
             {
-                "contract_id": r.id,
-                "signed_date": None if pd.isna(r.signed_date) else f"{r.signed_date:%Y-%m-%d}",
-                "amount": float(r.amount),
-                "supplier_id": r.supplier_id,
-                "requester_id": r.requester_id,
+                "contract_id": r["id"],
+                "signed_date": None if pd.isna(r["signed_date"]) else f"{r['signed_date']:%Y-%m-%d}",
+                "amount": float(r["amount"]),
+                "supplier_id": None if pd.isna(r["supplier_id"]) else r["supplier_id"],
+                "requester_id": None if pd.isna(r["requester_id"]) else r["requester_id"],
             }
-            for r in members.head(params.max_rows).itertuples(index=False)
+            for r in members[: params.max_rows]
         ],
-        "subgraph": list(entities[:40]),
+        "subgraph": [*entities[:40], *drawn],
     }
     return Finding(
         detector=DETECTOR.id,

@@ -56,7 +56,8 @@ def test_a_requester_who_stays_just_below_the_limit():
     assert finding.evidence["thresholds"]["limit"] == 50000
     assert finding.score == pytest.approx(0.4 + 0.2 * 0.3 + 0.2 * (8 * 0.30103) / 6 + 0.1)
     assert level_of(finding.score) == "medium"
-    assert finding.entities[:2] == ("employee:E1", "supplier:S1")
+    assert finding.entities[:2] == ("employee:E1", "contract:C0")
+    assert "supplier:S1" not in finding.entities and "supplier:S1" in finding.evidence["subgraph"]
     assert (
         "李强" in finding.explanation_zh
         and "4.75万元" in finding.explanation_zh
