@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AuditLog", "AuditProblem", "current_actor"]
+__all__ = ["AuditLog", "AuditProblem", "audit_log_for", "current_actor"]
 
 GENESIS = "0" * 64
 
@@ -158,3 +158,14 @@ class AuditLog:
                     f"the log ends at seq {last_seq} but the head records seq {head.get('seq')} (entries removed from the end)",
                 )
         return None
+
+
+def audit_log_for(store_path: str | os.PathLike[str] | None, neo4j_uri: str | None = None) -> AuditLog:
+    """Where the trail lives: ``SUNLIGHT_AUDIT_DIR`` if set, else beside the embedded store,
+    else ``./sunlight-audit`` for a Neo4j store (which has no folder of its own).
+    The command line, the scheduled run and the app all write to this one trail."""
+    folder = os.environ.get("SUNLIGHT_AUDIT_DIR")
+    if folder is None:
+        uses_neo4j = bool(neo4j_uri or os.environ.get("NEO4J_URI"))
+        folder = "sunlight-audit" if uses_neo4j else str(Path(store_path or "sunlight-store"))
+    return AuditLog(folder)

@@ -16,16 +16,14 @@ Workflow::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from graph.store import Store
-from sunlight.audit import AuditLog
+from sunlight.audit import AuditLog, audit_log_for
 
 __all__ = [
     "CASE_ACTIONS",
@@ -72,16 +70,6 @@ class CaseAction:
     action: str
     alert_id: str
     details: Mapping[str, Any]
-
-
-def audit_log_for(store_path: str | os.PathLike[str] | None, neo4j_uri: str | None = None) -> AuditLog:
-    """The trail the command line also writes: ``SUNLIGHT_AUDIT_DIR`` if set, else beside the
-    embedded store, else ``./sunlight-audit`` for a Neo4j store (which has no folder of its own)."""
-    folder = os.environ.get("SUNLIGHT_AUDIT_DIR")
-    if folder is None:
-        uses_neo4j = bool(neo4j_uri or os.environ.get("NEO4J_URI"))
-        folder = "sunlight-audit" if uses_neo4j else str(Path(store_path or "sunlight-store"))
-    return AuditLog(folder)
 
 
 def allowed_next(status: str) -> tuple[str, ...]:

@@ -43,14 +43,9 @@ def _open(args: argparse.Namespace, read_only: bool = False) -> Store:
 
 
 def _audit(args: argparse.Namespace) -> Any:
-    """The trail beside the embedded store, or in SUNLIGHT_AUDIT_DIR (required reading for Neo4j users)."""
-    from sunlight.audit import AuditLog
+    from sunlight.audit import audit_log_for
 
-    folder = os.environ.get("SUNLIGHT_AUDIT_DIR")
-    if folder is None:
-        uses_neo4j = bool(args.neo4j or os.environ.get("NEO4J_URI"))
-        folder = "sunlight-audit" if uses_neo4j else str(_store_path(args))
-    return AuditLog(folder)
+    return audit_log_for(_store_path(args), args.neo4j)
 
 
 def _err(message: str) -> None:

@@ -55,7 +55,11 @@ def alert_export_frame(alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda col: col.map(escape_formula) if col.dtype == object else col)
+    text_columns = frame.select_dtypes(include=["object", "string"]).columns
+    out = frame.copy()
+    for column in text_columns:
+        out[column] = out[column].map(escape_formula).astype(object)
+    return out
 
 
 def to_csv_text(frame: pd.DataFrame) -> str:

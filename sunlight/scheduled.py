@@ -70,9 +70,9 @@ class RunConfig:
     @property
     def state_folder(self) -> Path:
         """Where the lock, the run history and the trail live."""
-        if self.neo4j_uri:
-            return Path(os.environ.get("SUNLIGHT_AUDIT_DIR", "sunlight-audit"))
-        return self.store
+        from sunlight.audit import audit_log_for
+
+        return audit_log_for(self.store, self.neo4j_uri).folder
 
 
 def _check_keys(section: Mapping[str, Any], allowed: set[str], where: str) -> None:

@@ -154,3 +154,19 @@ def test_query_lists_runs_and_rejects_bad_parameters(store, capsys):
     assert code == 2 and "no_such_query" in err
     code, _, err = run(capsys, "query", "approver_supplier_pairs", "--param", "nonsense")
     assert code == 2 and "KEY=VALUE" in err
+
+
+def test_exports_escape_spreadsheet_formulas_in_text_columns():
+    import pandas as pd
+
+    from sunlight.export import to_csv_text, to_xlsx_bytes
+
+    frame = pd.DataFrame({"name": pd.Series(["=HYPERLINK(1)", "+cmd", "普通"], dtype="str"), "n": [1, -2, 3]})
+    text = to_csv_text(frame)
+    assert "'=HYPERLINK(1)" in text and "'+cmd" in text and ",-2" in text
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(to_xlsx_bytes(frame))).active
+    assert sheet["A2"].value == "'=HYPERLINK(1)" and sheet["B3"].value == -2
