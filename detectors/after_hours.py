@@ -76,6 +76,7 @@ time, common in exports) are not counted as off-hours.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,7 @@ from scipy.stats import poisson
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import tukey_fences
 from detectors.policy_rules import holidays, working_hours
+from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -117,52 +119,67 @@ def off_hours_mask(
     """(off-hours, non-working day) for each timestamp.
 
     >>> s = pd.Series(pd.to_datetime(["2024-06-14 10:00", "2024-06-14 21:30", "2024-06-15 10:00"]))
+    >>> [m.tolist() for m in off_hours_mask(s, 480, 1140, frozenset({"2024-06-14"}))]
+    [[True, True, True], [True, True, True]]
     >>> [m.tolist() for m in off_hours_mask(s, 480, 1140, frozenset())]
     [[False, True, True], [False, False, True]]
     """
-    minute = (stamps.dt.hour * 60 + stamps.dt.minute).to_numpy()
-    weekend = (stamps.dt.day_of_week >= 5).to_numpy()
-    holiday = (
-        stamps.dt.strftime("%Y-%m-%d").isin(holiday_dates).to_numpy() if holiday_dates else weekend & False
-    )
-    non_working = weekend | holiday
-    midnight = (stamps.dt.hour == 0) & (stamps.dt.minute == 0) & (stamps.dt.second == 0)
+    seconds = stamps.to_numpy().astype("datetime64[s]").astype(np.int64)
+    day, second_of_day = np.divmod(seconds, 86_400)
+    minute = second_of_day // 60
+    # 1970-01-01 was a Thursday: Monday is 0
+    weekend = (day + 3) % 7 >= 5
+    if holiday_dates:
+        holiday_days = np.array(sorted(holiday_dates), dtype="datetime64[D]").astype(np.int64)
+        non_working = weekend | np.isin(day, holiday_days)
+    else:
+        non_working = weekend
     outside = (minute < start_minute) | (minute >= end_minute)
-    return (outside | non_working) & ~midnight.to_numpy(), non_working
-
-
-def _approvals(snapshot: GraphSnapshot) -> pd.DataFrame:
-    approvals = snapshot.approvals.dropna(subset=["approved_at", "approver_id"])
-    contracts = snapshot.contracts[["id", "supplier_id", "amount", "department_id"]]
-    return approvals[["contract_id", "step", "approver_id", "approved_at", "decision"]].merge(
-        contracts, left_on="contract_id", right_on="id", how="left"
-    )
+    midnight = second_of_day == 0
+    return (outside | non_working) & ~midnight, non_working
 
 
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
-    approvals = _approvals(snapshot)
+    approvals = snapshot.approvals.dropna(subset=["approved_at", "approver_id"])
     if approvals.empty:
         return []
     start, end, hours_source = working_hours(snapshot.policy)
     off, non_working = off_hours_mask(approvals["approved_at"], start, end, holidays(snapshot.policy))
-    minute = (approvals["approved_at"].dt.hour * 60 + approvals["approved_at"].dt.minute).to_numpy()
-    approvals["non_working"] = non_working
-    approvals["deep"] = non_working | (minute >= DEEP_NIGHT[0]) | (minute < DEEP_NIGHT[1])
-    approvals["off"] = off
     hours = {
         "working_hours": f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}",
         "working_hours_source": hours_source,
         "holidays_from_policy": bool(holidays(snapshot.policy)),
     }
-    late = approvals[off].drop_duplicates(["approver_id", "contract_id"])
-    late = late.sort_values(["approver_id", "approved_at", "contract_id"])
-    career = approvals.groupby("approver_id")["approved_at"].agg(["min", "max"])
-    career_days = ((career["max"] - career["min"]).dt.days + 1).clip(lower=SHORTEST_CAREER_DAYS)
+    # per approver: approvals, the span of their approving career; from integer codes, not strings
+    code, names = pd.factorize(approvals["approver_id"])
+    stamps = approvals["approved_at"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    per = pd.DataFrame({"code": code, "day": stamps}).groupby("code")["day"].agg(["size", "min", "max"])
+    per.index = pd.Index(np.asarray(names, dtype=object)[per.index.to_numpy()], name="approver_id")
+    career_days = (per["max"] - per["min"] + 1).clip(lower=SHORTEST_CAREER_DAYS)
+    late = _late(snapshot, approvals, off, non_working)
     findings, in_spates = _spates(snapshot, late, career_days, hours, params)
-    approvals["off"] = off & ~approvals.set_index(["approver_id", "contract_id"]).index.isin(in_spates)
-    findings += _habitual(snapshot, approvals, hours, params)
+    off_per = late[~late.set_index(["approver_id", "contract_id"]).index.isin(in_spates)]
+    counts = pd.DataFrame({"n": per["size"], "off": off_per.groupby("approver_id").size()}).fillna(0)
+    findings += _habitual(snapshot, counts, off_per, hours, params)
     findings.sort(key=lambda f: -f.score)
     return findings
+
+
+def _late(
+    snapshot: GraphSnapshot, approvals: pd.DataFrame, off: np.ndarray, non_working: np.ndarray
+) -> pd.DataFrame:
+    """The off-hours approvals, one per approver and contract, with their contract's supplier and amount."""
+    late = approvals.loc[off, ["contract_id", "step", "approver_id", "approved_at"]].assign(
+        non_working=non_working[off]
+    )
+    minute = (late["approved_at"].dt.hour * 60 + late["approved_at"].dt.minute).to_numpy()
+    late["deep"] = late["non_working"].to_numpy() | (minute >= DEEP_NIGHT[0]) | (minute < DEEP_NIGHT[1])
+    late = late.sort_values(["approver_id", "approved_at", "contract_id"]).drop_duplicates(
+        ["approver_id", "contract_id"]
+    )
+    contracts = snapshot.contracts[["id", "supplier_id", "amount"]]
+    contracts = contracts[contracts["id"].isin(late["contract_id"])]
+    return late.merge(contracts, left_on="contract_id", right_on="id", how="left").drop(columns=["id"])
 
 
 def _spates(
@@ -193,26 +210,31 @@ def _spates(
     per_spate["tail"] = poisson.sf(per_spate["n"] - 1, per_spate["expected"])
     reported = per_spate[per_spate["tail"] <= params.alpha]
     members = spates[spates["episode"].isin(reported.index)]
+    stats = reported.to_dict("index")
     findings = [
-        _spate_finding(snapshot, spate, reported.loc[number], hours, params)
-        for number, spate in members.groupby("episode", sort=True)
+        _spate_finding(snapshot, spate, stats[number], hours, params)
+        for number, spate in records_by(members, "episode").items()
     ]
     return findings, pd.MultiIndex.from_frame(members[["approver_id", "contract_id"]])
 
 
 def _spate_finding(
-    snapshot: GraphSnapshot, spate: pd.DataFrame, stats: pd.Series, hours: dict[str, Any], params: Params
+    snapshot: GraphSnapshot,
+    spate: list[dict[str, Any]],
+    stats: dict[str, Any],
+    hours: dict[str, Any],
+    params: Params,
 ) -> Finding:
     approver = str(stats["approver_id"])
-    first, last = spate["approved_at"].min(), spate["approved_at"].max()
+    first, last = spate[0]["approved_at"], spate[-1]["approved_at"]
     n = len(spate)
     days = int(stats["last_day"] - stats["first_day"] + 1)
     tail = float(stats["tail"])
-    by_supplier = spate["supplier_id"].dropna().value_counts()
-    top_share = float(by_supplier.iloc[0]) / n if len(by_supplier) else 0.0
-    deep_share = float(spate["deep"].mean())
-    night = int((spate["deep"] & ~spate["non_working"]).sum())
-    weekend = int(spate["non_working"].sum())
+    by_supplier = Counter(r["supplier_id"] for r in spate if not pd.isna(r["supplier_id"])).most_common()
+    top_share = by_supplier[0][1] / n if by_supplier else 0.0
+    deep_share = sum(bool(r["deep"]) for r in spate) / n
+    night = sum(bool(r["deep"]) and not r["non_working"] for r in spate)
+    weekend = sum(bool(r["non_working"]) for r in spate)
     score = (
         0.35
         + 0.2 * min(1.0, (n - params.min_spate + 1) / 4)
@@ -220,16 +242,12 @@ def _spate_finding(
         + 0.15 * min(1.0, -np.log10(max(tail, 1e-300)) / 8)
         + 0.1 * top_share
     )
-    total = float(spate["amount"].sum())
+    total = float(sum(0.0 if pd.isna(r["amount"]) else r["amount"] for r in spate))
     emp = snapshot.name("Employee", approver)
-    top = str(by_supplier.index[0]) if len(by_supplier) and by_supplier.iloc[0] > 1 else None
-    sup_zh = (
-        f"，其中{int(by_supplier.iloc[0])}份属供应商{snapshot.name('Supplier', top)}（{top}）" if top else ""
-    )
+    top = str(by_supplier[0][0]) if by_supplier and by_supplier[0][1] > 1 else None
+    sup_zh = f"，其中{by_supplier[0][1]}份属供应商{snapshot.name('Supplier', top)}（{top}）" if top else ""
     sup_en = (
-        f", {int(by_supplier.iloc[0])} of them for supplier {snapshot.name('Supplier', top)} ({top})"
-        if top
-        else ""
+        f", {by_supplier[0][1]} of them for supplier {snapshot.name('Supplier', top)} ({top})" if top else ""
     )
     usual = float(stats["expected"])
     zh = (
@@ -245,7 +263,7 @@ def _spate_finding(
         f"(Poisson p = {tail:.1e}; rule: at least {params.min_spate} within {params.window_days} days and "
         f"p ≤ {params.alpha:g})."
     )
-    contract_ids = spate["contract_id"].astype(str).tolist()
+    contract_ids = [str(r["contract_id"]) for r in spate]
     entities = (
         entity_key("Employee", approver),
         *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
@@ -283,24 +301,28 @@ def _spate_finding(
     )
 
 
-def _rows(frame: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
+def _rows(records: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return [
         {
-            "contract_id": r.contract_id,
-            "step": None if pd.isna(r.step) else int(r.step),
-            "approved_at": f"{r.approved_at:%Y-%m-%dT%H:%M:%S}",
-            "supplier_id": r.supplier_id,
-            "amount": None if pd.isna(r.amount) else float(r.amount),
+            "contract_id": r["contract_id"],
+            "step": None if pd.isna(r["step"]) else int(r["step"]),
+            "approved_at": f"{r['approved_at']:%Y-%m-%dT%H:%M:%S}",
+            "supplier_id": None if pd.isna(r["supplier_id"]) else r["supplier_id"],
+            "amount": None if pd.isna(r["amount"]) else float(r["amount"]),
         }
-        for r in frame.head(limit).itertuples(index=False)
+        for r in records[:limit]
     ]
 
 
 def _habitual(
-    snapshot: GraphSnapshot, approvals: pd.DataFrame, hours: dict[str, Any], params: Params
+    snapshot: GraphSnapshot,
+    counts: pd.DataFrame,
+    late: pd.DataFrame,
+    hours: dict[str, Any],
+    params: Params,
 ) -> list[Finding]:
-    per = approvals.groupby("approver_id").agg(n=("off", "size"), off=("off", "sum"))
-    per = per[per["n"] >= params.min_approvals]
+    """``counts``: approvals and off-hours approvals (outside spates) per approver; ``late``: those approvals."""
+    per = counts[counts["n"] >= params.min_approvals].copy()
     if per.empty:
         return []
     per["share"] = per["off"] / per["n"]
@@ -319,12 +341,13 @@ def _habitual(
     }
     if fence is not None:
         thresholds["fence"] = {k: round(v, 6) for k, v in fence.items()}
+    by_approver = records_by(late[late["approver_id"].isin(flagged.index)], "approver_id")
     out = []
     for approver, row in flagged.iterrows():
+        mine = by_approver.get(approver, [])
         approver = str(approver)
         share = float(row["share"])
         emp = snapshot.name("Employee", approver)
-        mine = approvals[(approvals["approver_id"] == approver) & approvals["off"]].sort_values("approved_at")
         source_zh = "同类审批人分布的上限（Q3+1.5·IQR）" if fence is not None else "设定上限"
         source_en = (
             "the fence Q3 + 1.5·IQR over all approvers" if fence is not None else "the configured limit"
@@ -337,7 +360,7 @@ def _habitual(
             f"Approver {emp} ({approver}) signed {int(row['off'])} of {int(row['n'])} approvals outside working "
             f"hours {hours['working_hours']} or on non-working days ({share:.1%}), above {source_en} of {limit:.1%}."
         )
-        contract_ids = mine["contract_id"].astype(str).drop_duplicates().tolist()
+        contract_ids = list(dict.fromkeys(str(r["contract_id"]) for r in mine))
         entities = (
             entity_key("Employee", approver),
             *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
