@@ -148,6 +148,9 @@ def load_source(
         raise LoadError(report)  # a broken mapping would turn into a flood of false column errors
     steps = _Progress(progress)
     tables, policy, unreadable = read_source(path, column_mapping, report, steps, steps_after=2)
+    if not tables and not unreadable and any(p.file in (str(path), path.name) for p in report.errors):
+        # The source itself could not be read: every table would be "missing", which says nothing new.
+        raise LoadError(report)
     if path.suffix.lower() == ".xlsx":
 
         def file_for(table: str) -> str:

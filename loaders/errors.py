@@ -20,6 +20,7 @@ at most ``limit`` problems per (file, column, reason) and say how many more ther
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -74,6 +75,54 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         E,
         "text is neither UTF-8 nor GBK/GB18030 (first bad byte at offset {offset})",
         "文件编码既不是 UTF-8 也不是 GBK/GB18030（第 {offset} 字节起无法解码）",
+    ),
+    "zip_file": (
+        E,
+        "the file is a ZIP archive (an Excel workbook renamed to .csv?), not CSV text",
+        "该文件是 ZIP 压缩包（是否把 Excel 工作簿改名为 .csv？），不是 CSV 文本",
+    ),
+    "utf16": (
+        E,
+        "text is UTF-16 (as Excel's “Unicode Text” writes it); save the file as “CSV UTF-8”",
+        "文件编码为 UTF-16（Excel“Unicode 文本”格式）；请另存为“CSV UTF-8”",
+    ),
+    "nul_bytes": (
+        E,
+        "the file holds NUL bytes (binary data, or UTF-16 text without a byte-order mark); CSV text has none",
+        "文件含有 NUL 字节（二进制数据，或无字节序标记的 UTF-16 文本），不是 CSV 文本",
+    ),
+    "likely_latin1": (
+        E,
+        "text is not UTF-8, and read as GBK it gives only rare characters ({sample}): "
+        "it is probably Latin-1/Windows-1252; save the file as UTF-8",
+        "文件不是 UTF-8；按 GBK 解码只得到生僻字（{sample}），很可能是 Latin-1/Windows-1252 编码；请另存为 UTF-8",
+    ),
+    "mojibake": (
+        E,
+        "text was garbled by a wrong encoding (UTF-8 read as Latin-1/Windows-1252 and saved again): "
+        "{sample} should read {fixed}",
+        "文本因编码错误而成乱码（UTF-8 被当作 Latin-1/Windows-1252 读取后再保存）：{sample} 应为 {fixed}",
+    ),
+    "empty_file": (E, "the file is empty (not even a header row)", "文件为空（连表头都没有）"),
+    "no_records": (
+        W,
+        "the file has a header but no records",
+        "文件只有表头，没有数据行",
+    ),
+    "wrong_delimiter": (
+        E,
+        "the header is one column holding {delimiter}: the data contract separates columns with commas",
+        "表头只有一列且含有{delimiter_zh}：数据契约要求以英文逗号分隔各列",
+    ),
+    "unclosed_quote": (
+        E,
+        'a quoted value that starts in this row is never closed (a missing ")',
+        '从该行开始的带引号的值没有结束引号（缺少 "）',
+    ),
+    "stray_bom": (
+        W,
+        "byte-order marks in the middle of the file were removed (were files joined together?)",
+        "文件中间出现的字节序标记（BOM）已删除（是否由多个文件拼接而成？）",
     ),
     "csv_syntax": (E, "CSV syntax error: {detail}", "CSV 格式错误：{detail}"),
     "ragged_row": (
@@ -131,6 +180,11 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "不是是/否值（true/false、1/0、是/否、yes/no）",
     ),
     "negative_amount": (E, "amount is negative", "金额为负数"),
+    "huge_amount": (
+        W,
+        "amount is over one trillion yuan (10^12), loaded as written: a unit or decimal-point error?",
+        "金额超过一万亿元（10^12），按原值载入：是否单位或小数点有误？",
+    ),
     "bad_step": (E, "approval step must be 1 or more", "审批步骤必须从 1 开始"),
     "unknown_relation": (
         E,
@@ -181,6 +235,9 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "policy_note": (W, "{detail}", "{detail_zh}"),
     "bad_mapping": (E, "{detail}", "{detail_zh}"),
 }
+
+
+_OTHER_ASIDE = re.compile(r"\s*[(（][^()（）]*\{other\}[^()（）]*[)）]")
 
 
 def default_lang() -> str:
@@ -252,6 +309,9 @@ class _Group:
 
     def reasons(self, other: int | None) -> tuple[str, str]:
         _, en, zh = MESSAGES[self.code]
+        if other is None:
+            # a summary line of many problems has no one "first at row N" to name
+            en, zh = (_OTHER_ASIDE.sub("", text) for text in (en, zh))
         params = {**self.params, "other": "" if other is None else other}
         return en.format(**params), zh.format(**params)
 

@@ -77,15 +77,22 @@ def normalize_phone(value: Any) -> str:
     '13800138000'
     >>> normalize_phone("+852 2123 4567")
     '+85221234567'
+    >>> normalize_phone("+86 0086 138 0013 8000")
+    '13800138000'
     """
-    s = _PHONE_NOISE.sub("", _nfkc(value).upper())
+    # NFKC once more after the noise is gone: removing a space can leave a letter and a combining
+    # mark side by side ("R ̧"), which a second normalisation would compose ("Ŗ").
+    s = unicodedata.normalize("NFKC", _PHONE_NOISE.sub("", _nfkc(value).upper()))
     international = False
-    if s.startswith("+86"):
-        s, international = s[3:], True
-    elif s.startswith("0086"):
-        s, international = s[4:], True
-    elif len(s) == 13 and s.startswith("86") and _MOBILE.fullmatch(s[2:]):
-        s = s[2:]
+    while True:  # a country code written twice ("+86 0086 ...") goes, so the result stays put
+        if s.startswith("+86"):
+            s, international = s[3:], True
+        elif s.startswith("0086"):
+            s, international = s[4:], True
+        elif len(s) == 13 and s.startswith("86") and _MOBILE.fullmatch(s[2:]):
+            s = s[2:]
+        else:
+            break
     if international and s and not _MOBILE.fullmatch(s) and not s.startswith("0"):
         s = "0" + s
     return s
@@ -185,7 +192,7 @@ def normalize_address(value: Any) -> str:
         joins_numbers = ch == "-" and 0 < i < len(s) - 1 and s[i - 1].isdigit() and s[i + 1].isdigit()
         if joins_numbers or unicodedata.category(ch)[0] not in "PSZC":
             out.append(ch)
-    return "".join(out)
+    return unicodedata.normalize("NFKC", "".join(out))  # see normalize_phone: stays normalised
 
 
 def mask(value: Any) -> str:

@@ -7,6 +7,13 @@ Sources
   Chinese Excel writes): the file must decode as UTF-8 completely, else as GB18030,
   else it is refused; the report says which encoding was used. Quoting follows
   RFC 4180 (a value in double quotes may hold commas, line breaks and doubled quotes).
+  Refused with a message of their own, rather than read as garbage: a ZIP archive (an
+  .xlsx renamed), UTF-16 text, NUL bytes (binary data), text that decodes as GB18030
+  only into rare characters (Latin-1 in disguise), UTF-8 that was once read as
+  Latin-1 and saved again (``å¨ä¹`` for ``周九``), an empty file, and a header that is
+  one column holding semicolons, tabs or bars (the wrong delimiter). Byte-order marks
+  in the middle of a file (files joined together) are removed, with a warning; a file
+  with a header and no records loads with a warning.
 * **An Excel workbook** (``.xlsx``): one sheet per table, named like the file stem
   (``contracts``) or mapped by the column-mapping file. The header is the first
   non-empty row of the sheet.
@@ -62,6 +69,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -367,6 +375,7 @@ def read_source(
             unreadable.add(table)
         else:
             tables[table] = text
+            _note_no_records(text, report)
 
     policy = None
     if policy_path is not None:
@@ -377,7 +386,87 @@ def read_source(
     return tables, policy, unreadable
 
 
+def _note_no_records(text: TextTable, report: LoadReport) -> None:
+    """A file with a header and nothing under it is worth a look: an export cut short writes one."""
+    if text.info.rows == 0 and len(text.frame.columns):
+        report.add("no_records", text.file)
+
+
 # ---- CSV ----------------------------------------------------------------------------------
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_DELIMITERS = {
+    ";": ("semicolons (;)", "分号（;）"),
+    "\t": ("tabs", "制表符"),
+    "|": ("vertical bars (|)", "竖线（|）"),
+}
+# UTF-8 of a Chinese character (lead byte E3..E9) read as Windows-1252 or Latin-1 and written out as
+# UTF-8 again: ã..é followed by two characters that stand for continuation bytes 80..BF.
+_CONTINUATION_AS_TEXT = (
+    rb"(?:\xc2[\x80-\xbf]|\xe2\x80[\x93-\xba]|\xe2\x82\xac|\xe2\x84\xa2|\xc5[\x92\x93\xa0\xa1\xb8\xbd\xbe]"
+    rb"|\xc6\x92|\xcb[\x86\x9c])"
+)
+_MOJIBAKE = re.compile(rb"\xc3[\xa3-\xa9]" + _CONTINUATION_AS_TEXT + rb"{2}")
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """The line (from 1) that byte ``offset`` of ``data`` is on."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _undo_mojibake(text: str) -> str | None:
+    """The Chinese text a garbled run stands for, or ``None`` if it is not one."""
+    for codec in ("cp1252", "latin-1"):
+        try:
+            fixed = text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+        if any("\u3400" <= ch <= "\u9fff" for ch in fixed):
+            return fixed
+    return None
+
+
+def _binary(data: bytes, file: str, report: LoadReport) -> bool:
+    """Report a file that is not text at all (a ZIP archive, UTF-16, NUL bytes)."""
+    if data.startswith(_ZIP_MAGIC):
+        report.add("zip_file", file)
+        return True
+    if data.startswith(_UTF16_BOMS):
+        report.add("utf16", file)
+        return True
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        report.add("nul_bytes", file, rows=[_line_of(data, nul)])
+        return True
+    return False
+
+
+def _rare_only(text: str) -> tuple[int, str] | None:
+    """Where GB18030-decoded text shows no common Chinese character (GB 2312) at all: the
+    offset of the first non-ASCII character and the value it stands in; ``None`` as soon as one
+    common character turns up. Chinese text is full of GB 2312 characters; Latin-1 text read as
+    GBK gives none."""
+    first: int | None = None
+    rare: set[str] = set()
+    for match in re.finditer(r"[^\x00-\x7f]", text):
+        ch = match.group()
+        if ch in rare:
+            continue
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare.add(ch)
+            if first is None:
+                first = match.start()
+            continue
+        return None
+    if first is None:
+        return None
+    start = max(text.rfind(sep, 0, first) for sep in ",\n") + 1
+    ends = [e for e in (text.find(sep, first) for sep in ",\r\n") if e >= 0]
+    return first, text[start : min(ends, default=len(text))]
+
+
 def _decode(data: bytes, file: str, report: LoadReport) -> tuple[str, bytes] | None:
     """(encoding, UTF-8 bytes without BOM): UTF-8 strictly, else GB18030, else a problem."""
     encoding = "utf-8"
@@ -389,15 +478,31 @@ def _decode(data: bytes, file: str, report: LoadReport) -> tuple[str, bytes] | N
         for start in range(0, len(data), _UTF8_CHUNK):
             decoder.decode(data[start : start + _UTF8_CHUNK])
         decoder.decode(b"", final=True)
-        return encoding, data
     except UnicodeDecodeError as exc:
         utf8_offset = exc.start
+    else:
+        for match in _MOJIBAKE.finditer(data):
+            garbled = match.group().decode("utf-8")
+            fixed = _undo_mojibake(garbled)
+            if fixed is not None:
+                report.add(
+                    "mojibake", file, rows=[_line_of(data, match.start())], sample=garbled, fixed=fixed
+                )
+                return None
+        return encoding, data
     if encoding == "utf-8":
         try:
-            return "gb18030", data.decode("gb18030").encode("utf-8")
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
             pass
-    report.add("undecodable", file, offset=str(utf8_offset))
+        else:
+            rare = _rare_only(text)
+            if rare is None:
+                return "gb18030", text.encode("utf-8")
+            offset, sample = rare
+            report.add("likely_latin1", file, rows=[text.count("\n", 0, offset) + 1], sample=sample)
+            return None
+    report.add("undecodable", file, rows=[_line_of(data, utf8_offset)], offset=str(utf8_offset))
     return None
 
 
@@ -407,13 +512,35 @@ def _read_csv(path: Path, file: str, report: LoadReport) -> _Raw | None:
     except OSError as exc:
         report.add("unreadable", file, detail=str(exc))
         return None
+    if _binary(data, file, report):
+        return None
     decoded = _decode(data, file, report)
     if decoded is None:
         return None
     encoding, data = decoded
-    header = _csv_header(data)
+    if not data[: 1 << 16].strip() and not data.strip():
+        report.add("empty_file", file)
+        return None
+    bom = data.find(codecs.BOM_UTF8)
+    if bom >= 0:
+        # Files joined together carry their byte-order marks into the middle; one would
+        # otherwise hide inside an id ("\ufeffC003" is not "C003").
+        rows = []
+        while bom >= 0:
+            rows.append(_line_of(data, bom))
+            bom = data.find(codecs.BOM_UTF8, bom + 1)
+        report.add("stray_bom", file, rows=sorted(set(rows)))
+        data = data.replace(codecs.BOM_UTF8, b"")
+    header, header_row = _csv_header(data)
     if not header:
         return _raw([], [], [], encoding)
+    if len(header) == 1:
+        found = [d for d in _DELIMITERS if d in header[0]]
+        if found:
+            delimiter = max(found, key=header[0].count)
+            en, zh = _DELIMITERS[delimiter]
+            report.add("wrong_delimiter", file, rows=[header_row], delimiter=en, delimiter_zh=zh)
+            return None
     fast = _arrow_csv(data, len(header))
     if fast is not None:
         return _Raw(header, fast, np.arange(2, 2 + fast.num_rows, dtype=np.int64), encoding)
@@ -423,17 +550,17 @@ def _read_csv(path: Path, file: str, report: LoadReport) -> _Raw | None:
     return slow
 
 
-def _csv_header(data: bytes) -> list[str]:
-    """The first non-empty record (read from the start of the file only)."""
+def _csv_header(data: bytes) -> tuple[list[str], int]:
+    """The first non-empty record and its line (read from the start of the file only)."""
     prefix = data[: 1 << 20].decode("utf-8", errors="ignore")
     reader = csv.reader(io.StringIO(prefix, newline=""))
     try:
         for record in reader:
             if any(cell.strip() for cell in record):
-                return record
+                return record, reader.line_num
     except csv.Error:
-        return []
-    return []
+        return [], 1
+    return [], 1
 
 
 def _line_count(data: bytes) -> int:
@@ -483,7 +610,8 @@ def _arrow_csv(data: bytes, width: int) -> Any:
 def _python_csv(data: bytes, file: str, report: LoadReport) -> _Raw | None:
     """Parse record by record, tracking the line each record starts on."""
     csv.field_size_limit(1 << 30)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     records: list[list[str]] = []
     lines: list[int] = []
@@ -505,7 +633,18 @@ def _python_csv(data: bytes, file: str, report: LoadReport) -> _Raw | None:
             records.append(record)
             lines.append(start)
     except csv.Error as exc:
-        report.add("csv_syntax", file, rows=[reader.line_num], detail=str(exc))
+        if "unexpected end of data" in str(exc):
+            # The reader ran to the end of the file inside quotes: the row to fix is where the
+            # runaway value began, not the last line of the file.
+            start = end + 1
+            first_line = next(itertools.islice(io.StringIO(text, newline=""), start - 1, None), "")
+            index = _field_of_first_quote(first_line.rstrip("\r\n"))
+            column = None
+            if header is not None and index is not None and index < len(header):
+                column = header[index].replace("\ufeff", "").strip() or None
+            report.add("unclosed_quote", file, column=column, rows=[start])
+        else:
+            report.add("csv_syntax", file, rows=[reader.line_num], detail=str(exc))
         return None
     if header is None:
         return _raw([], [], [])
@@ -513,6 +652,35 @@ def _python_csv(data: bytes, file: str, report: LoadReport) -> _Raw | None:
         rows = [r for r, f in zip(ragged_rows, ragged_fields, strict=True) if f == fields]
         report.add("ragged_row", file, rows=rows, fields=str(fields), expected=str(len(header)))
     return _raw(header, records, lines)  # type: ignore[arg-type]
+
+
+def _field_of_first_quote(line: str) -> int | None:
+    """The index of the field that opens a quote and does not close it on ``line``.
+
+    >>> _field_of_first_quote('E003,"王五,D02')
+    1
+    >>> _field_of_first_quote('a,"b, c",d') is None
+    True
+    """
+    field, in_quotes, opened, at_start = 0, False, None, True
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if in_quotes:
+            if ch == '"' and line[i + 1 : i + 2] == '"':
+                i += 1
+            elif ch == '"':
+                in_quotes = False
+        elif ch == '"' and at_start:
+            in_quotes, opened = True, field
+        elif ch == ",":
+            field += 1
+            at_start = True
+            i += 1
+            continue
+        at_start = False
+        i += 1
+    return opened if in_quotes else None
 
 
 # ---- Parquet ------------------------------------------------------------------------------
@@ -649,6 +817,7 @@ def _read_workbook(
                 unreadable.add(table)
             else:
                 tables[table] = text
+                _note_no_records(text, report)
     finally:
         workbook.close()
     for table in unreadable:

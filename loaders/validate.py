@@ -9,7 +9,8 @@ type or approval decision, a relation from a party to itself, and a malformed
 
 Warnings (loaded anyway): a wrong check character in a 统一社会信用代码 or
 居民身份证号码, a phone number that does not look like one, an unknown procurement
-method, an ownership share outside 0..1, a column that has nowhere to go.
+method, an ownership share outside 0..1, an amount over a trillion yuan
+(:data:`HUGE_AMOUNT`), a column that has nowhere to go.
 
 Every check is vectorised over the whole column; nothing loops over the rows of a
 large table.
@@ -50,7 +51,12 @@ from loaders.parsing import (
 )
 from loaders.tables import TextTable
 
-__all__ = ["CheckedTable", "ExistingFn", "check_policy", "check_tables", "isin"]
+__all__ = ["HUGE_AMOUNT", "CheckedTable", "ExistingFn", "check_policy", "check_tables", "isin"]
+
+#: Amounts above this (yuan) are loaded with a warning: no contract of any organisation comes
+#: near a trillion yuan, while a value in 分 or a misplaced decimal point easily does, and one
+#: such amount would dominate every concentration measure.
+HUGE_AMOUNT = 1e12
 
 #: ``existing(label) -> ids already in the store`` for incremental loads.
 ExistingFn = Callable[[str], set[str]]
@@ -188,8 +194,11 @@ class _Checker:
         parsed, bad = parser(values)
         self.add(code, text, column.name, bad, self._values(column, values))
         if column.kind == Kind.MONEY:
-            negative = (parsed < 0).fillna(False).to_numpy(dtype=bool)
+            # a value that is not an amount ("-inf") has been reported as such, and only as such
+            negative = (parsed < 0).fillna(False).to_numpy(dtype=bool) & ~bad
             self.add("negative_amount", text, column.name, negative, values)
+            huge = (parsed > HUGE_AMOUNT).fillna(False).to_numpy(dtype=bool) & ~bad
+            self.add("huge_amount", text, column.name, huge, values)
         return parsed
 
     def check_key(self, text: TextTable, checked: CheckedTable) -> None:
