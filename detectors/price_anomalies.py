@@ -85,6 +85,7 @@ competitively awarded contracts for contract_value.
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,7 @@ import pandas as pd
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import MAD_TO_Z, group_fences, group_robust_z
 from detectors.policy_rules import exempt_categories
+from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
@@ -185,31 +187,41 @@ def _unit_price(snapshot: GraphSnapshot, priced: pd.DataFrame, params: Params) -
     outliers = priced[priced["z"].abs() > params.z_threshold]
     if outliers.empty:
         return []
-    outliers = outliers.assign(direction=np.where(outliers["z"] > 0, "high", "low"))
-    findings = []
-    for (supplier, item, direction), rows in outliers.groupby(
-        ["supplier_id", "item", "direction"], sort=True
-    ):
-        findings.append(_unit_price_finding(snapshot, str(supplier), str(item), direction, rows, params))
-    return findings
+    median_price = np.exp(outliers["median"].astype(float))
+    outliers = outliers.assign(
+        direction=np.where(outliers["z"] > 0, "high", "low"),
+        median_price=median_price,
+        paid_above=(outliers["unit_price"] - median_price) * outliers["quantity"],
+        non_competitive=outliers["method"].isin(NON_COMPETITIVE),
+    ).sort_values(["supplier_id", "item", "direction", "signed_date", "id"])
+    return [
+        _unit_price_finding(snapshot, str(supplier), str(item), direction, rows, params)
+        for (supplier, item, direction), rows in records_by(
+            outliers, ["supplier_id", "item", "direction"]
+        ).items()
+    ]
 
 
 def _unit_price_finding(
-    snapshot: GraphSnapshot, supplier: str, item: str, direction: str, rows: pd.DataFrame, params: Params
+    snapshot: GraphSnapshot,
+    supplier: str,
+    item: str,
+    direction: str,
+    rows: list[dict[str, Any]],
+    params: Params,
 ) -> Finding:
-    rows = rows.sort_values(["signed_date", "id"])
     n = len(rows)
-    z = float(rows["z"].abs().max())
-    median_price = np.exp(rows["median"].astype(float))
-    overpaid = float(((rows["unit_price"] - median_price) * rows["quantity"]).sum())
-    non_competitive = float(rows["method"].isin(NON_COMPETITIVE).mean())
-    typical = float(median_price.median())
-    spread = float(rows["mad"].median())
+    z = max(abs(float(r["z"])) for r in rows)
+    overpaid = float(sum(r["paid_above"] for r in rows))
+    non_competitive = sum(bool(r["non_competitive"]) for r in rows) / n
+    typical = float(statistics.median(r["median_price"] for r in rows))
+    spread = float(statistics.median(r["mad"] for r in rows))
     upper = typical * math.exp(params.z_threshold * spread / MAD_TO_Z)
     lower = typical * math.exp(-params.z_threshold * spread / MAD_TO_Z)
-    low_price, high_price = float(rows["unit_price"].min()), float(rows["unit_price"].max())
+    prices = [float(r["unit_price"]) for r in rows]
+    low_price, high_price = min(prices), max(prices)
     sup = snapshot.name("Supplier", supplier)
-    years = sorted({int(y) for y in rows["year"]})
+    years = sorted({int(r["year"]) for r in rows})
     period = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
     price_zh = f"{low_price:,.2f}元" if low_price == high_price else f"{low_price:,.2f}至{high_price:,.2f}元"
     price_en = (
@@ -245,7 +257,7 @@ def _unit_price_finding(
             f"the median of about CNY {typical:,.2f} (fence CNY {lower:,.2f} from the data, robust z {-z:.1f}; rule: "
             f"|z| > {params.z_threshold:g}): check quantities and units, or a low bid later amended."
         )
-    contract_ids = rows["id"].astype(str).tolist()
+    contract_ids = [str(r["id"]) for r in rows]
     entities = (
         entity_key("Supplier", supplier),
         *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
@@ -273,21 +285,21 @@ def _unit_price_finding(
                 "z_threshold": params.z_threshold,
                 "fence_upper": round(upper, 4),
                 "fence_lower": round(lower, 4),
-                "group": str(rows["group"].iloc[0]),
-                "group_contracts": int(rows["group_n"].min()),
+                "group": str(rows[0]["group"]),
+                "group_contracts": int(min(r["group_n"] for r in rows)),
                 "min_group_contracts": params.min_group_contracts,
             },
             "rows": [
                 {
-                    "contract_id": r.id,
-                    "signed_date": f"{r.signed_date:%Y-%m-%d}",
-                    "quantity": float(r.quantity),
-                    "unit_price": float(r.unit_price),
-                    "median_unit_price": round(float(math.exp(r.median)), 4),
-                    "z": round(float(r.z), 3),
-                    "method": r.method,
+                    "contract_id": r["id"],
+                    "signed_date": f"{r['signed_date']:%Y-%m-%d}",
+                    "quantity": float(r["quantity"]),
+                    "unit_price": float(r["unit_price"]),
+                    "median_unit_price": round(float(r["median_price"]), 4),
+                    "z": round(float(r["z"]), 3),
+                    "method": r["method"],
                 }
-                for r in rows.head(params.max_rows).itertuples(index=False)
+                for r in rows[: params.max_rows]
             ],
             "subgraph": list(entities[:40]),
         },
@@ -311,18 +323,24 @@ def _drift(snapshot: GraphSnapshot, priced: pd.DataFrame, params: Params) -> lis
     thirds = thirds.dropna(subset=[0, 2])
     thirds["drift"] = thirds[2] / thirds[0]
     hits = thirds[(thirds["drift"] >= params.min_drift) & (thirds[2] >= params.min_final_premium)]
-    findings = []
-    for (supplier, item), row in hits.iterrows():
-        rows = frame[(frame["supplier_id"] == supplier) & (frame["item"] == item)]
-        findings.append(_drift_finding(snapshot, str(supplier), str(item), row, rows, params))
-    return findings
+    keys = ["supplier_id", "item"]
+    by_pair = records_by(frame.merge(hits.reset_index()[keys], on=keys), keys)
+    return [
+        _drift_finding(snapshot, str(supplier), str(item), row, by_pair[(supplier, item)], params)
+        for (supplier, item), row in hits.iterrows()
+    ]
 
 
 def _drift_finding(
-    snapshot: GraphSnapshot, supplier: str, item: str, row: pd.Series, rows: pd.DataFrame, params: Params
+    snapshot: GraphSnapshot,
+    supplier: str,
+    item: str,
+    row: pd.Series,
+    rows: list[dict[str, Any]],
+    params: Params,
 ) -> Finding:
     drift, early, late = float(row["drift"]), float(row[0]), float(row[2])
-    first, last = rows["signed_date"].min(), rows["signed_date"].max()
+    first, last = rows[0]["signed_date"], rows[-1]["signed_date"]
     sup = snapshot.name("Supplier", supplier)
     n = len(rows)
     zh = (
@@ -336,7 +354,7 @@ def _drift_finding(
         f"last third of its contracts at least {params.min_drift - 1:.0%} above the first third relative to the market, "
         f"ending at least {params.min_final_premium - 1:.0%} above it)."
     )
-    contract_ids = rows["id"].astype(str).tolist()
+    contract_ids = [str(r["id"]) for r in rows]
     entities = (
         entity_key("Supplier", supplier),
         *(entity_key("Contract", c) for c in contract_ids[-params.max_rows :]),
@@ -365,12 +383,12 @@ def _drift_finding(
             },
             "rows": [
                 {
-                    "contract_id": r.id,
-                    "signed_date": f"{r.signed_date:%Y-%m-%d}",
-                    "unit_price": float(r.unit_price),
-                    "relative_to_market": round(float(r.relative), 4),
+                    "contract_id": r["id"],
+                    "signed_date": f"{r['signed_date']:%Y-%m-%d}",
+                    "unit_price": float(r["unit_price"]),
+                    "relative_to_market": round(float(r["relative"]), 4),
                 }
-                for r in rows.tail(params.max_rows).itertuples(index=False)
+                for r in rows[-params.max_rows :]
             ],
             "subgraph": list(entities[:40]),
         },
