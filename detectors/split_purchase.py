@@ -28,8 +28,8 @@ supplier), then (department, supplier):
 Score = 0.25 + 0.3·closeness + 0.2·tightness + 0.15·(three or more pieces) +
 0.1·(one requester), where closeness = min(1, max(0, (mean piece / *T* − 0.5) /
 0.4)) (1 when pieces average 90 % of the limit or more) and tightness =
-max(0, 1 − span / 7 days) (pieces on the same day score highest). Two pieces
-reach high only when they are close to the limit and signed within a few days.
+max(0, 1 − span / 3 days) (pieces on the same day score highest). Two pieces
+reach high only when they are close to the limit and signed within a day or two.
 An episode spanning more than ``max_span_windows`` windows is a recurring
 purchase rather than one split need and is not reported.
 
@@ -37,8 +37,8 @@ Example
 -------
 采购员 李强 buys 硒鼓 from 华信商贸 on 2024-05-06, 05-07 and 05-09 for 4.8万, 4.9万 and
 4.6万元: each is under the 5万元 limit of a department manager (level 1), together
-14.3万元 need level 2 → split purchase, score ≈ 0.25 + 0.3 + 0.11 + 0.15 + 0.1 =
-0.91, high. Two orders of 48万 and 46万元 twelve days apart, under the 100万元
+14.3万元 need level 2 → split purchase, score = 0.25 + 0.3 + 0 + 0.15 + 0.1 =
+0.8, high. Two orders of 48万 and 46万元 twelve days apart, under the 100万元
 limit, score 0.25 + 0.3 + 0 + 0 + 0.1 = 0.65, medium.
 
 Why is this a red flag?
@@ -103,7 +103,7 @@ __all__ = ["DETECTOR", "Params", "run"]
 
 DEFAULT_WINDOW_DAYS = 14
 #: Pieces signed further apart than this get no credit for being close in time.
-TIGHT_DAYS = 7
+TIGHT_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Params:
     )
     min_pieces: int = param(2, "count", "fewest contracts of one requester that make a split")
     min_pieces_department: int = param(
-        3, "count", "fewest contracts of several requesters of one department that make a split"
+        4, "count", "fewest contracts of several requesters of one department that make a split"
     )
     min_piece_share: float = param(0.5, "ratio", "smallest piece counted, as a share of the limit")
     max_span_windows: int = param(

@@ -67,8 +67,8 @@ def test_three_pieces_just_under_the_level_one_limit():
     assert finding.evidence["metrics"]["total"] == 143000
     assert finding.evidence["thresholds"]["limit"] == 50000
     assert finding.evidence["thresholds"]["window_source"] == "policy"
-    # mean piece 95 % of the limit: closeness 1; spread over three days; three pieces; one requester
-    assert finding.score == pytest.approx(0.25 + 0.3 * 1.0 + 0.2 * (1 - 3 / 7) + 0.15 + 0.1)
+    # mean piece 95 % of the limit: closeness 1; spread over three days (no tightness); three pieces; one requester
+    assert finding.score == pytest.approx(0.25 + 0.3 * 1.0 + 0.2 * 0 + 0.15 + 0.1)
     assert finding.evidence["metrics"]["level_needed_by_total"] == 2
     assert level_of(finding.score) == "high"
     assert {"employee:E1", "supplier:S1", "department:D1", "contract:C1", "contract:C3"} <= set(
@@ -90,15 +90,15 @@ def test_a_tiny_piece_does_not_make_a_split():
     assert findings_of([contract("C1", 48000, 6), contract("C2", 5000, 7)]) == []
 
 
-def test_three_requesters_of_one_department_split_together():
-    pieces = [contract(f"C{i}", 30000, 6, requester=f"E{i}") for i in (1, 2, 3)]
+def test_four_requesters_of_one_department_split_together():
+    pieces = [contract(f"C{i}", 30000, 6, requester=f"E{i}") for i in (1, 2, 3, 4)]
     findings = findings_of(pieces)
     assert [f.subject for f in findings] == ["department|D1|S1|C1"]
-    assert findings[0].evidence["metrics"]["requesters"] == ["E1", "E2", "E3"]
-    # mean piece 60 % of the limit: closeness 0.25; same day; three pieces; several requesters
+    assert findings[0].evidence["metrics"]["requesters"] == ["E1", "E2", "E3", "E4"]
+    # mean piece 60 % of the limit: closeness 0.25; same day; four pieces; several requesters
     assert findings[0].score == pytest.approx(0.25 + 0.3 * 0.25 + 0.2 + 0.15)
-    # two requesters are not enough for a department-level split
-    assert findings_of(pieces[:2]) == []
+    # three orders from three requesters are not enough for a department-level split
+    assert findings_of(pieces[:3]) == []
 
 
 def test_a_recurring_purchase_is_not_a_split():
