@@ -24,7 +24,8 @@ steps of one contract counts once.
   ``P(X ≥ n | r·d)`` must be at most ``alpha`` (a chief executive who signs
   hundreds of steps a day has late evenings routinely; a department manager
   does not). Score = 0.35 + 0.2·min(1, (n − ``min_spate`` + 1)/4) +
-  0.2·(share signed between 22:00 and 06:00 or on a non-working day) +
+  0.2·lateness (1 for an approval between 22:00 and 06:00, 0.5 for one by day
+  on a non-working day, 0 for an evening, averaged) +
   0.15·min(1, −log10(tail)/8) + 0.1·(share of the spate's contracts won by
   its most frequent supplier).
 * **Habitual** — per approver with at least ``min_approvals`` approvals, the
@@ -37,7 +38,8 @@ Example
 -------
 部门经理 赵敏 signs 8 contracts in 12 days, five of them between 22:00 and 01:30
 and three on a Saturday, when she signed 4 off-hours approvals in the three
-years before: a spate, tail ≈ 1e-15, score ≈ 0.35 + 0.2 + 0.2 + 0.15 = 0.9, high.
+years before: a spate, tail ≈ 1e-15, lateness (5 + 3·0.5)/8 ≈ 0.81, score ≈
+0.35 + 0.2 + 0.16 + 0.15 = 0.86, high.
 An approver who signs 2 % of their approvals after 19:00 when peers sign 0–1 %
 is habitual only if 2 % lies above the peers' fence.
 
@@ -173,7 +175,7 @@ def _late(
         non_working=non_working[off]
     )
     minute = (late["approved_at"].dt.hour * 60 + late["approved_at"].dt.minute).to_numpy()
-    late["deep"] = late["non_working"].to_numpy() | (minute >= DEEP_NIGHT[0]) | (minute < DEEP_NIGHT[1])
+    late["deep"] = (minute >= DEEP_NIGHT[0]) | (minute < DEEP_NIGHT[1])
     late = late.sort_values(["approver_id", "approved_at", "contract_id"]).drop_duplicates(
         ["approver_id", "contract_id"]
     )
@@ -232,13 +234,14 @@ def _spate_finding(
     tail = float(stats["tail"])
     by_supplier = Counter(r["supplier_id"] for r in spate if not pd.isna(r["supplier_id"])).most_common()
     top_share = by_supplier[0][1] / n if by_supplier else 0.0
-    deep_share = sum(bool(r["deep"]) for r in spate) / n
-    night = sum(bool(r["deep"]) and not r["non_working"] for r in spate)
+    # late at night counts fully; a weekend or holiday by day half
+    lateness = sum(1.0 if r["deep"] else 0.5 if r["non_working"] else 0.0 for r in spate) / n
+    night = sum(bool(r["deep"]) for r in spate)
     weekend = sum(bool(r["non_working"]) for r in spate)
     score = (
         0.35
         + 0.2 * min(1.0, (n - params.min_spate + 1) / 4)
-        + 0.2 * deep_share
+        + 0.2 * lateness
         + 0.15 * min(1.0, -np.log10(max(tail, 1e-300)) / 8)
         + 0.1 * top_share
     )
