@@ -12,8 +12,11 @@ Methodology
 **Graph.** The approval graph of the snapshot (``GraphSnapshot.approval_graph``):
 approvers and suppliers, an edge weighted by the contracts of the supplier that
 the approver signed (rejections left out, several steps of one contract counted
-once). Louvain (:mod:`detectors.community_engines`; ``engine``, ``seed``,
-``resolution``) splits it into communities of approvers *A* and suppliers *S*.
+once). Pairs with fewer than ``min_edge_weight`` approvals are left out of the
+graph (they still count in every share below): a pair that met once says little
+about who belongs with whom, and such pairs are most of a large graph. Louvain
+(:mod:`detectors.community_engines`; ``engine``, ``seed``, ``resolution``) splits
+it into communities of approvers *A* and suppliers *S*.
 
 **Per community** (at least one approver, one supplier and three members):
 
@@ -32,8 +35,9 @@ once). Louvain (:mod:`detectors.community_engines`; ``engine``, ``seed``,
   bid-rigging screens flag, over the same share among all approvals: ``flag_ratio``.
 
 A community is flagged when, in some category, ``n ≥ min_contracts``, ``q ≤ alpha``
-and ``lift`` exceeds the null fence (below) and ``min_lift``. Score = 0.35·lift term (log10, full at 10×) +
-0.25·significance term (full at q = 1e-8) + 0.2·exclusivity + 0.2·risk term (log2
+and ``lift`` exceeds the bar ``max(min_lift, null fence)`` (below). Score =
+0.35·lift term (how far the lift is above the bar: log of lift/bar, full at 5×)
++ 0.25·significance term (full at q = 1e-8) + 0.2·exclusivity + 0.2·risk term (log2
 of ``flag_ratio``, full at 4×). Flagged communities are ranked by score, then by
 ``flagged_value`` (the value of internal contracts with a red flag).
 
@@ -48,12 +52,12 @@ set a fence), and a community must beat the largest lift found there (and
 
 Example
 -------
-Two managers of 基建部, 张伟 and 刘洋, give 17 of their 20 civil-works (工程)
-approvals to 宏达建设, 鑫源工程 and a third firm (share 85 %), which get 5 % of the
-other approvers' civil-works approvals: lift 17 against a shuffled-supplier fence
-of 5.9, q ≈ 1e-18; 73 % of the community's approvals are single-source against
-4 % overall → score 0.86, high. With the same approvers choosing among the same
-vendors like everyone else, no community beats the shuffled fence: not flagged.
+Two managers of 基建部, 张伟 and 刘洋, give 38 of their 40 civil-works (工程)
+approvals to 宏达建设, 鑫源工程 and a third firm (share 95 %), which get 7.3 % of the
+other approvers' civil-works approvals: lift 13.1 against a shuffled-supplier fence
+of 4.2, q ≈ 4e-40; 82 % of the community's approvals are single-source against 5 %
+overall → score 0.76, high. With the same approvers choosing among the same vendors
+like everyone else, no community beats the shuffled fence: not flagged.
 
 Why is this a red flag?
 -----------------------
@@ -84,7 +88,8 @@ peripheral members joining or leaving.
 Configuration
 -------------
 See the parameter table: ``engine`` (python-louvain, networkx, igraph or auto),
-``seed``, ``resolution`` (ratio), ``min_contracts`` (count), ``min_lift`` (ratio),
+``seed``, ``resolution`` (ratio), ``min_edge_weight`` and ``min_contracts`` (count),
+``min_lift`` (ratio),
 ``alpha`` (false discovery rate), ``null_rounds`` (count), ``null_engine``,
 ``non_competitive_methods`` (list),
 ``max_rows`` (count).
@@ -124,6 +129,9 @@ class Params:
     engine: str = param(DEFAULT_ENGINE, "name", "Louvain engine: python-louvain, networkx, igraph or auto")
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")
+    min_edge_weight: int = param(
+        2, "count", "fewest approvals of a supplier by an approver to link them in the graph"
+    )
     min_contracts: int = param(5, "count", "fewest internal approvals of a flagged community")
     min_lift: float = param(3.0, "ratio", "share over the suppliers' share with the other approvers")
     alpha: float = param(0.01, "ratio", "false discovery rate for the Benjamini–Hochberg q-value")
@@ -188,7 +196,9 @@ def _capture(
     supplier_node = n_app + supplier_code
     n_nodes = len(labels)
     keys, weight = np.unique(approver.astype(np.int64) * n_nodes + supplier_node, return_counts=True)
-    graph = WeightedGraph(labels, keys // n_nodes, keys % n_nodes, weight.astype(float))
+    # a pair that met once says little about who belongs with whom, and is most of a large graph
+    keep = weight >= params.min_edge_weight
+    graph = WeightedGraph(labels, keys[keep] // n_nodes, keys[keep] % n_nodes, weight[keep].astype(float))
     partition = louvain(graph, engine or params.engine, seed=params.seed, resolution=params.resolution)
     m = partition.membership
     a_comm, s_comm = m[approver], m[supplier_node]
@@ -267,7 +277,8 @@ def approval_community_table(
     cats["q_value"] = 1.0
     cats.loc[tested, "q_value"] = benjamini_hochberg(cats.loc[tested, "p_value"].to_numpy(dtype=float))
     cats["flagged"] = tested & (cats["q_value"] <= params.alpha) & (cats["lift"] > min_lift)
-    lift_term = np.clip(np.log10(cats["lift"].clip(lower=1.0)), 0.0, 1.0)
+    # evidence is the lift beyond what shuffled suppliers reach, not the lift itself
+    lift_term = np.clip(np.log(cats["lift"].clip(lower=min_lift) / min_lift) / np.log(5.0), 0.0, 1.0)
     sig_term = np.clip(-np.log10(cats["q_value"].clip(lower=1e-300)) / 8, 0.0, 1.0)
     cats["capture"] = 0.35 * lift_term + 0.25 * sig_term
 

@@ -15,11 +15,11 @@ tenders with more than ``max_bidders`` bidders (whose pairs say little and grow
 quadratically) are left out. Louvain (see :mod:`detectors.community_engines`;
 ``engine``, ``seed``, ``resolution``) splits the graph into communities. Louvain
 cannot resolve a small tight group inside a larger trade (its resolution limit),
-so a community whose density is below ``refine_below`` is split again by Louvain
-on its own edges, up to three times — and the split is kept only where one of the
-pieces scores higher than the whole: each group is judged at the level where it
-is most suspicious (a large cartel stays whole, a rotating trio inside a trade of
-fifteen comes out on its own).
+so every community whose density is below ``refine_below`` (by default every one
+that is not a clique) is split again by Louvain on its own edges, up to three
+times — and the split is kept only where one of the pieces scores higher than the
+whole: each group is judged at the level where it is most suspicious (a large
+cartel stays whole, a rotating trio inside a trade of fifteen comes out on its own).
 
 **Structure** of a community *S* with ``|S| ≥ min_members``:
 
@@ -145,7 +145,7 @@ class Params:
     max_bidders: int = param(100, "count", "tenders with more bidders are left out of the graph")
     min_members: int = param(3, "count", "fewest suppliers in a reported community")
     refine_below: float = param(
-        0.5, "ratio", "communities with a lower density are split again on their own edges (0: never)"
+        1.0, "ratio", "communities with a lower density are tried again on their own edges (0: never)"
     )
     min_tenders: int = param(6, "count", "fewest community tenders for bid rotation to fire")
     rotation_max_gini: float = param(0.2, "ratio", "largest Gini of the members' wins for bid rotation")

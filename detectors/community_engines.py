@@ -215,11 +215,13 @@ def _networkx(graph: WeightedGraph, seed: int, resolution: float) -> np.ndarray:
 def _igraph(graph: WeightedGraph, seed: int, resolution: float) -> np.ndarray:
     import igraph
 
-    g = igraph.Graph(n=graph.n_nodes, edges=np.column_stack([graph.src, graph.dst]).tolist(), directed=False)
+    g = igraph.Graph(n=graph.n_nodes)
+    g.add_edges(np.column_stack([graph.src, graph.dst]))  # an array is read in C, a list is not
+    g.es["weight"] = graph.weight
     # igraph draws from one process-wide generator: seed it for this call, then give it back
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        clusters = g.community_multilevel(weights=graph.weight.tolist(), resolution=resolution)
+        clusters = g.community_multilevel(weights="weight", resolution=resolution)
     finally:
         igraph.set_random_number_generator(random)
     return np.asarray(clusters.membership, dtype=np.int64)
