@@ -96,7 +96,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.policy_rules import exempt_categories
+from detectors.policy_rules import exempt_categories, require_names
 from detectors.records import records_by
 from detectors.repeated_pairs import benjamini_hochberg
 from graph.schema import entity_key
@@ -127,6 +127,9 @@ class Params:
     )
     min_gatekeeper_lift: float = param(1.5, "ratio", "that share over the departments' usual split")
     max_rows: int = param(30, "count", "rows listed in the evidence")
+
+    def __post_init__(self) -> None:
+        require_names(self.natural_monopoly_categories, "natural_monopoly_categories")
 
 
 def _contracts(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:

@@ -80,7 +80,7 @@ from typing import Any
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.policy_rules import exempt_categories, open_procedure_threshold
+from detectors.policy_rules import exempt_categories, open_procedure_threshold, require_names
 from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key
@@ -116,6 +116,9 @@ class Params:
         20, "count", "fewest contracts of a department-year before its share is judged"
     )
     max_rows: int = param(50, "count", "contracts listed in the evidence")
+
+    def __post_init__(self) -> None:
+        require_names(self.non_competitive_methods, "non_competitive_methods")
 
 
 def _awards(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:

@@ -25,6 +25,7 @@ __all__ = [
     "exempt_categories",
     "holidays",
     "open_procedure_threshold",
+    "require_names",
     "required_level",
     "working_hours",
 ]
@@ -191,3 +192,23 @@ def required_level(amounts: np.ndarray, max_amounts: np.ndarray) -> np.ndarray:
     [1, 2, 3, 4]
     """
     return np.searchsorted(max_amounts, amounts, side="left") + 1
+
+
+def require_names(values: tuple[str, ...], name: str) -> None:
+    """Refuse a list setting that arrived as one word split into characters.
+
+    A settings file that writes ``categories: 供水`` instead of ``categories: [供水]``
+    reaches a tuple parameter as ``('供', '水')``; a silent wrong filter is worse
+    than an error.
+
+    >>> require_names(("single_source", "direct"), "methods")
+    >>> require_names(("供", "水"), "categories")
+    Traceback (most recent call last):
+    ...
+    ValueError: categories must be a list of names, e.g. [供水], not one name split into characters
+    """
+    if len(values) > 1 and all(isinstance(v, str) and len(v) == 1 for v in values):
+        joined = "".join(values)
+        raise ValueError(
+            f"{name} must be a list of names, e.g. [{joined}], not one name split into characters"
+        )

@@ -94,7 +94,7 @@ import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import MAD_TO_Z, group_fences, group_robust_z
-from detectors.policy_rules import exempt_categories
+from detectors.policy_rules import exempt_categories, require_names
 from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -125,6 +125,9 @@ class Params:
     min_drift: float = param(1.3, "ratio", "late relative price over early relative price")
     min_final_premium: float = param(1.15, "ratio", "late price over the market median")
     max_rows: int = param(30, "count", "contracts listed in the evidence")
+
+    def __post_init__(self) -> None:
+        require_names(self.competitive_methods, "competitive_methods")
 
 
 def _contracts(snapshot: GraphSnapshot) -> pd.DataFrame:
