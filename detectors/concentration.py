@@ -27,7 +27,9 @@ selling electricity to every department is the market, not a favour.
   some monitors use 2,500), ``lift ≥ min_lift``, ``q ≤ alpha``, the other
   departments bought *c* from at least ``min_market_suppliers`` suppliers,
   and *j* holds less than ``monopoly_share`` of their value (a supplier that
-  dominates the category for everybody alike is the market). Score = 0.3 +
+  dominates the category for everybody alike is the market). A top share of
+  one half already makes HHI ≥ 2,500; the 1,800 band is written into the
+  evidence so a reader sees where the cell stands. Score = 0.3 +
   0.2·min(1, (HHI − 2,500)/7,500) + 0.25·min(1, log20 lift) + 0.15·min(1,
   −log10 q / 8) + 0.1·s.
 * **gatekeeper** — per supplier with at least ``min_contracts`` contracts
