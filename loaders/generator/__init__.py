@@ -32,10 +32,12 @@ there, some overtime and weekend signatures spread over everybody.
 Planted schemes (labels: the entities an investigator would name)
 ------------------------------------------------------------------
 ``favoritism``
-    A level-1 signer steers many small orders (within their own limit) of one
-    category to a young, thinly capitalised supplier that nobody else buys
-    from: its share of the signer's orders in the category is far above its
-    market share. Labels: the employee and the supplier.
+    A level-1 signer steers many small orders (under 80 % of their own limit,
+    so one signature suffices) of one category to a young, thinly capitalised
+    supplier that nobody else buys from: its share of the signer's orders in
+    the category is far above its market share. The signer is one who signs
+    only a small part of that category's market. Labels: the employee and the
+    supplier.
 ``split_purchase``
     One requester buys from one supplier three to five orders within a few
     days (signed within 14), each just below an approval limit (50 000 or
@@ -47,25 +49,27 @@ Planted schemes (labels: the entities an investigator would name)
 ``relative_supplier``
     A signer approves orders of a supplier that their spouse or relative (a
     person with ``SPOUSE_OF``/``RELATIVE_OF`` to the employee) owns
-    (``OWNS``), represents (``LEGAL_REP_OF``), or both. Labels: the employee,
-    the person and the supplier.
+    (``OWNS``), represents (``LEGAL_REP_OF``), or both; three to six small
+    orders. Labels: the employee, the person and the supplier.
 ``shared_identifier``
     A signer approves orders of a supplier whose phone (odd instances) or bank
     account (even instances) is the employee's own, written differently.
     Labels: the employee and the supplier.
 ``ownership_cycle``
     Three suppliers own shares of each other in a cycle (A→B→C→A) and all win
-    orders of one department. Labels: the three suppliers.
+    orders of one department (signed in turn by its level-1 signers, so no
+    one signer stands out). Labels: the three suppliers.
 ``payment_to_staff``
     One instalment of an order is paid into the bank account of an employee
-    who requested or approved it (every third instance, from the second: of their spouse),
-    often under the supplier's name. Labels: the payment and the employee
-    (and the spouse when it is theirs).
+    who requested or approved it (every third instance, from the second: of
+    their spouse), often under the supplier's name. Labels: the payment and
+    the employee (and the spouse when it is theirs).
 ``bid_rotation``
     A cartel of three to five suppliers bids together in every tender of a
-    series in one category and takes turns winning, in date order; the cover
-    bids are 0.8-3.5 % above the winner, so the bids hardly disperse. Labels:
-    the suppliers and the tenders.
+    series in one category (a tender every one to two months) and takes turns
+    winning, in date order; the winning bids sit above the estimate, the
+    cover bids 0.8-3.5 % above the winner, so the bids hardly disperse; the
+    members bid nowhere else. Labels: the suppliers and the tenders.
 ``price_inflation``
     A supplier sells one item at 2-2.8 times the unit price others charge,
     without competition. Labels: the supplier and the contracts.
@@ -95,13 +99,21 @@ Decoys (legitimate patterns that should not be flagged high)
 ``decoy_competitive_cobidders``
     The four leading suppliers of a category meet in many tenders, with
     ordinary bid dispersion, and the lowest bid wins — sometimes an outsider.
-    Labels: the four suppliers.
+    Only bidder lists are written for orders they win anyway, so no market
+    share moves. Labels: the four suppliers.
 ``decoy_big_legit_contracts``
     Very large construction contracts (8-60 million yuan) through open tender
     and signed at every level the policy requires. Labels: the contracts.
 
 Each scheme has ``max(2, round(4 + 3·log10(scale / 2000)))`` instances (4 at
 2 000 orders, 12 at a million); decoys one or a few.
+
+Outside the planted instances the background is kept clean of the patterns
+themselves: no self-approval, no identifier shared between staff and a
+supplier (except the two hub decoys), no ownership cycle, no two orders of one
+requester from one supplier within three weeks both in the top 20 % under the
+same limit, no signature between 21:45 and 06:00, and no department's routine
+direct awards to one supplier past 80 % of the open-tender threshold.
 """
 
 from __future__ import annotations
