@@ -316,6 +316,11 @@ def _tukey_fence(
     return (np.exp(fence) if logged else fence), (iqr > 0).fillna(False)
 
 
+def _quantile(q: float) -> Callable[[Any], Any]:
+    """``q``-th quantile of a Series or of each group of a GroupBy."""
+    return lambda values: values.quantile(q)
+
+
 def _peer_percentiles(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     """Collusive-direction percentile, fence and firing of each screen within its peer group."""
     scored = frame["n_bids"] >= 2
@@ -331,9 +336,10 @@ def _peer_percentiles(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
         if screen in _TUKEY:
             fence, usable = _tukey_fence(frame, own_group, values, direction, params.fence_iqr)
         else:
-            q = params.shape_percentile / 100
-            q = 1 - q if direction == "low" else q
-            fence = _peer_stat(frame, own_group, values, lambda v, q=q: v.quantile(q))
+            share = params.shape_percentile / 100
+            fence = _peer_stat(
+                frame, own_group, values, _quantile(1 - share if direction == "low" else share)
+            )
             median = _peer_stat(frame, own_group, values, lambda v: v.median())
             usable = (fence != median).fillna(False)
         frame[f"fence_{screen}"] = fence
