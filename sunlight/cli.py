@@ -486,6 +486,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the JSON results here")
     p.set_defaults(func=cmd_bench)
 
+    from sunlight.auth import add_user_verb
+
+    add_user_verb(verbs, parents=[common])
+
     p = verbs.add_parser("audit", parents=[common], help="the hash-chained trail: verify it or show it")
     p.add_argument("action", choices=("verify", "show"))
     p.add_argument("--tail", type=int, default=50, help="entries to show (default 50)")

@@ -128,6 +128,7 @@ def test_usage_errors_exit_2_and_every_verb_has_help(capsys):
         "audit",
         "bench",
         "query",
+        "user",
     ]
     for verb in verbs:
         with pytest.raises(SystemExit) as shown:
