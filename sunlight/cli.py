@@ -74,10 +74,17 @@ def _write_output(text: str, out: str | None, lang: str, rows: int) -> None:
 
 
 # ---- verbs --------------------------------------------------------------------------
-def cmd_generate(args: argparse.Namespace) -> int:
+def _generate(out: Path, scale: int, seed: int) -> Any:
     from loaders.generator import generate
 
-    summary = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    try:
+        return generate(out, scale=scale, seed=seed)
+    except ValueError as exc:  # a scale the generator cannot honour is a usage error
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    summary = _generate(Path(args.out), args.scale, args.seed)
     print(
         t(
             "generated",
@@ -213,11 +220,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from loaders.generator import generate
-
     store_path = _store_path(args).resolve()
     data_dir = store_path / "demo-data"
-    summary = generate(data_dir, scale=args.scale, seed=args.seed)
+    summary = _generate(data_dir, args.scale, args.seed)
     print(
         t(
             "generated",

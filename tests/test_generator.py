@@ -665,3 +665,10 @@ def test_decoy_big_contracts_are_tendered_and_signed_at_every_level(data: Data) 
             assert c.at[contract, "method"] == "open" and c.at[contract, "tender_id"], inst
             steps = data.approvals[data.approvals["contract_id"] == contract]
             assert len(steps) == len(limits) + 1, inst
+
+
+@pytest.mark.parametrize("scale", [8_000, 20_000])
+def test_mid_scales_find_a_signer_for_every_instance(tmp_path, scale):
+    # each scheme instance takes a level-1 signer of its own; the organisation must have enough
+    summary = generate(tmp_path / "data", scale=scale, seed=1)
+    assert all(n >= 1 for n in summary.instances.values())

@@ -44,6 +44,10 @@ FIRST_REQUEST_DAY = 25
 
 # Roles, lowest first. Deputies and managers both sign level 1 for their department.
 STAFF, DEPUTY, MANAGER, VP, CEO, CHAIR = range(6)
+#: Schemes that each take a level-1 signer (manager or deputy) of their own, per instance,
+#: and the signers kept free beyond them.
+SIGNERS_PER_INSTANCE = 6
+SPARE_SIGNERS = 10
 STAFF_POSITIONS = np.array(["采购员", "业务主管", "工程师", "业务专员", "技术员"])
 STAFF_POSITION_P = np.array([0.34, 0.14, 0.22, 0.2, 0.1])
 
@@ -434,8 +438,22 @@ def _build_staff(w: World) -> None:
     dept += [0] * n_vp
     role += [VP] * n_vp
     position += ["分管副总"] * n_vp
-    for d, hc in zip(procuring, headcount, strict=True):
-        deputies = int(np.clip(hc // 40, 1, 4))
+    deputies_of = [int(np.clip(hc // 40, 1, 4)) for hc in headcount]
+    # Several schemes each need a level-1 signer of their own; where the departments are
+    # few and small, add deputies (round robin, keeping three staff per department) so
+    # that every instance finds one.
+    signers_needed = SIGNERS_PER_INSTANCE * w.sizes.instances + SPARE_SIGNERS
+    short = signers_needed - sum(d + 1 for d in deputies_of)
+    while short > 0:
+        grew = False
+        for i, hc in enumerate(headcount):
+            if short > 0 and hc - 1 - deputies_of[i] > 3:
+                deputies_of[i] += 1
+                short -= 1
+                grew = True
+        if not grew:
+            break
+    for d, hc, deputies in zip(procuring, headcount, deputies_of, strict=True):
         staff = hc - 1 - deputies
         dept += [int(d)] * hc
         role += [MANAGER] + [DEPUTY] * deputies + [STAFF] * staff
