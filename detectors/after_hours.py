@@ -20,10 +20,12 @@ steps of one contract counts once.
   unlikely for this approver: with *r* = the approver's off-hours approvals
   (this spate included) per calendar day of their approving career (counted
   as at least 90 days, so a newcomer's first weeks are judged against a
-  quarter), the Poisson tail
-  ``P(X ≥ n | r·d)`` must be at most ``alpha`` (a chief executive who signs
-  hundreds of steps a day has late evenings routinely; a department manager
-  does not). Score = 0.35 + 0.2·min(1, (n − ``min_spate`` + 1)/4) +
+  quarter), the Poisson tail ``P(X ≥ n | r·d)`` — or the same test on the
+  spate's approvals late at night (22:00–06:00) or on days off alone, against
+  the approver's usual rate of those (an evening worker signing at midnight is
+  still unusual); the smaller tail, doubled for the two looks, must be at most
+  ``alpha`` (a chief executive who signs hundreds of steps a day has late
+  evenings routinely; a department manager does not). Score = 0.35 + 0.2·min(1, (n − ``min_spate`` + 1)/4) +
   0.2·lateness (1 for an approval between 22:00 and 06:00, 0.5 for one by day
   on a non-working day, 0 for an evening, averaged) +
   0.15·min(1, −log10(tail)/8) + 0.1·(share of the spate's contracts won by
@@ -199,17 +201,28 @@ def _spates(
     spates = late[episode >= 0]
     if spates.empty:
         return [], none
+    spates = spates.assign(unsocial=spates["deep"] | spates["non_working"])
     per_spate = spates.groupby("episode").agg(
         approver_id=("approver_id", "first"),
         n=("contract_id", "size"),
+        n_unsocial=("unsocial", "sum"),
         first_day=("day", "min"),
         last_day=("day", "max"),
     )
     # the spate counts towards the usual rate, so an approver who works late all year round is not flagged
-    off_total = late.groupby("approver_id").size()
-    per_spate["rate"] = per_spate["approver_id"].map(off_total) / per_spate["approver_id"].map(career_days)
-    per_spate["expected"] = per_spate["rate"] * (per_spate["last_day"] - per_spate["first_day"] + 1)
-    per_spate["tail"] = poisson.sf(per_spate["n"] - 1, per_spate["expected"])
+    usual = late.assign(unsocial=late["deep"] | late["non_working"]).groupby("approver_id")
+    career = per_spate["approver_id"].map(career_days)
+    span = per_spate["last_day"] - per_spate["first_day"] + 1
+    per_spate["expected"] = per_spate["approver_id"].map(usual.size()) / career * span
+    per_spate["expected_unsocial"] = per_spate["approver_id"].map(usual["unsocial"].sum()) / career * span
+    # two looks at one spate (all off-hours approvals; those at night or on a day off), Bonferroni-corrected
+    tail_all = poisson.sf(per_spate["n"] - 1, per_spate["expected"])
+    tail_unsocial = np.where(
+        per_spate["n_unsocial"] >= params.min_spate,
+        poisson.sf(per_spate["n_unsocial"] - 1, per_spate["expected_unsocial"]),
+        1.0,
+    )
+    per_spate["tail"] = np.minimum(1.0, 2 * np.minimum(tail_all, tail_unsocial))
     reported = per_spate[per_spate["tail"] <= params.alpha]
     members = spates[spates["episode"].isin(reported.index)]
     stats = reported.to_dict("index")
@@ -289,6 +302,8 @@ def _spate_finding(
                 "late_night": night,
                 "non_working_day": weekend,
                 "expected": round(usual, 6),
+                "late_or_day_off": int(stats["n_unsocial"]),
+                "expected_late_or_day_off": round(float(stats["expected_unsocial"]), 6),
                 "poisson_tail": tail,
                 "top_supplier_share": round(top_share, 4),
             },

@@ -80,7 +80,12 @@ from typing import Any
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.policy_rules import exempt_categories, open_procedure_threshold, require_names
+from detectors.policy_rules import (
+    exempt_categories,
+    exempt_contracts,
+    open_procedure_threshold,
+    require_names,
+)
 from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key
@@ -135,7 +140,7 @@ def _awards(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
     contracts = snapshot.contracts[cols].dropna(subset=["amount", "signed_date", "department_id"])
     exempt = exempt_categories(snapshot.policy)
     if exempt:
-        contracts = contracts[~contracts["category"].isin(exempt)]
+        contracts = contracts[~exempt_contracts(contracts, exempt)]
     contracts = contracts.assign(
         non_competitive=contracts["method"].fillna("").str.lower().isin(params.non_competitive_methods)
     )

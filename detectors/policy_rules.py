@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "DEFAULT_APPROVAL_LIMITS",
@@ -23,6 +24,7 @@ __all__ = [
     "approval_limits",
     "approval_roles",
     "exempt_categories",
+    "exempt_contracts",
     "holidays",
     "open_procedure_threshold",
     "require_names",
@@ -212,3 +214,25 @@ def require_names(values: tuple[str, ...], name: str) -> None:
         raise ValueError(
             f"{name} must be a list of names, e.g. [{joined}], not one name split into characters"
         )
+
+
+def exempt_contracts(
+    contracts: pd.DataFrame, exempt: frozenset[str], supplier_share: float = 0.9
+) -> pd.Series:
+    """Contracts in an exempt category, or without a category from a supplier that sells (almost) nothing else.
+
+    Exports lose a category now and then; a utility's bill without one is still a utility bill.
+
+    >>> c = pd.DataFrame({"supplier_id": ["U", "U", "U", "S", "S"],
+    ...                   "category": ["电力", "电力", None, "IT设备", None]})
+    >>> exempt_contracts(c, frozenset({"电力"})).tolist()
+    [True, True, True, False, False]
+    """
+    category = contracts["category"]
+    in_exempt = category.isin(exempt)
+    if not exempt or not category.isna().any():
+        return in_exempt
+    known = category.notna()
+    share = in_exempt[known].groupby(contracts.loc[known, "supplier_id"]).mean()
+    utility_like = contracts["supplier_id"].map(share).fillna(0.0) >= supplier_share
+    return in_exempt | (~known & utility_like)

@@ -14,7 +14,10 @@ Methodology
   ``min_group_contracts`` falls back to the item over all years). On the
   logarithm of the unit price (prices are skewed; a ratio is what matters),
   the robust z-score ``z = 0.6745·(x − median)/MAD`` (Iglewicz & Hoaglin);
-  ``|z| > z_threshold`` is an outlier. Groups whose MAD is 0 get no score;
+  ``|z| > z_threshold`` is an outlier when the price is also material: at
+  least ``min_price_ratio`` times the median (or at most its inverse) — in a
+  million priced lines, 3.5 robust deviations of an item with a tight market
+  happen by chance and are worth no one's time. Groups whose MAD is 0 get no score;
   items whose MAD exceeds ``max_log_mad`` have no comparable unit price
   (lump sums, bespoke jobs) and are skipped. The fence in prices,
   ``median·exp(±z_threshold·MAD/0.6745)``, is written into the finding. The
@@ -68,7 +71,7 @@ fence computed from the data, with the group it came from) and ``rows``.
 
 Configuration
 -------------
-``z_threshold`` (robust z), ``min_group_contracts`` (count), ``max_log_mad``
+``z_threshold`` (robust z), ``min_price_ratio`` (ratio), ``min_group_contracts`` (count), ``max_log_mad``
 (log ratio), ``fence_k`` (IQR multiples), ``fixed_upper_fence`` (CNY; 0 = from
 the data), ``competitive_methods`` (list), ``min_drift_contracts`` (count),
 ``min_drift_days`` (days), ``min_drift`` (ratio), ``min_final_premium``
@@ -94,7 +97,7 @@ import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import MAD_TO_Z, group_fences, group_robust_z
-from detectors.policy_rules import exempt_categories, require_names
+from detectors.policy_rules import exempt_categories, exempt_contracts, require_names
 from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -107,6 +110,9 @@ NON_COMPETITIVE = ("single_source", "direct")
 @dataclass(frozen=True)
 class Params:
     z_threshold: float = param(3.5, "robust z", "modified z-score beyond which a unit price is an outlier")
+    min_price_ratio: float = param(
+        1.5, "ratio", "an outlier must also be this many times the median price (or below it by as much)"
+    )
     min_group_contracts: int = param(
         8, "count", "fewest priced contracts in an item-year (or category) group"
     )
@@ -146,7 +152,7 @@ def _contracts(snapshot: GraphSnapshot) -> pd.DataFrame:
     contracts = snapshot.contracts[cols]
     exempt = exempt_categories(snapshot.policy)
     if exempt:
-        contracts = contracts[~contracts["category"].isin(exempt)]
+        contracts = contracts[~exempt_contracts(contracts, exempt)]
     return contracts.assign(method=contracts["method"].fillna("").str.lower())
 
 
@@ -187,7 +193,11 @@ def _priced(contracts: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 
 def _unit_price(snapshot: GraphSnapshot, priced: pd.DataFrame, params: Params) -> list[Finding]:
-    outliers = priced[priced["z"].abs() > params.z_threshold]
+    if priced.empty:
+        return []
+    ratio = np.exp(priced["log_price"] - priced["median"])
+    material = (ratio >= params.min_price_ratio) | (ratio <= 1 / params.min_price_ratio)
+    outliers = priced[(priced["z"].abs() > params.z_threshold) & material]
     if outliers.empty:
         return []
     median_price = np.exp(outliers["median"].astype(float))
@@ -240,12 +250,13 @@ def _unit_price_finding(
         zh = (
             f"供应商{sup}（{supplier}）{period}年在{n}份合同中以单价{price_zh}供应“{item}”，同期同品目中位价约"
             f"{typical:,.2f}元，稳健z值最高{z:.1f}，超过按数据计算的上限{upper:,.2f}元（规则：|z|>{params.z_threshold:g}，"
-            f"Iglewicz–Hoaglin），按中位价计多付约{wan(overpaid)}。"
+            f"Iglewicz–Hoaglin，且单价≥中位价的{params.min_price_ratio:g}倍），按中位价计多付约{wan(overpaid)}。"
         )
         en = (
             f"Supplier {sup} ({supplier}) sold '{item}' at {price_en} a unit in {n} contracts of {period}, while the "
             f"median price of that item in the period is about CNY {typical:,.2f}: robust z up to {z:.1f}, above the "
-            f"fence of CNY {upper:,.2f} computed from the data (rule: |z| > {params.z_threshold:g}, Iglewicz–Hoaglin); "
+            f"fence of CNY {upper:,.2f} computed from the data (rule: |z| > {params.z_threshold:g}, Iglewicz–Hoaglin, "
+            f"and at least {params.min_price_ratio:g}× the median); "
             f"about {yuan(overpaid)} paid above the median."
         )
     else:
@@ -286,6 +297,7 @@ def _unit_price_finding(
             },
             "thresholds": {
                 "z_threshold": params.z_threshold,
+                "min_price_ratio": params.min_price_ratio,
                 "fence_upper": round(upper, 4),
                 "fence_lower": round(lower, 4),
                 "group": str(rows[0]["group"]),

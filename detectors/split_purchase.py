@@ -14,7 +14,11 @@ For each *T*, from the lowest up, and for each grouping — first (requester,
 supplier), then (department, supplier):
 
 1. keep contracts with ``min_piece_share·T ≤ amount < T`` (a piece too small to
-   matter does not make a split);
+   matter does not make a split); pieces from several requesters of one
+   department must each lie just below the limit, at
+   ``min_piece_share_department·T`` or more (a large department buys from its
+   usual suppliers every week; only amounts tuned to the limit show a
+   concerted split);
 2. sort by group and date; for every contract, the window of ``window_days``
    days ending on its signing day holds ``n`` pieces summing to ``Σ``;
 3. a window with ``n ≥ min_pieces`` (``min_pieces_department`` when the
@@ -25,11 +29,12 @@ supplier), then (department, supplier):
    contract appears in one finding. The finding names the approval level the
    total would have needed.
 
-Score = 0.25 + 0.3·closeness + 0.2·tightness + 0.15·(three or more pieces) +
-0.1·(one requester), where closeness = min(1, max(0, (mean piece / *T* − 0.5) /
-0.4)) (1 when pieces average 90 % of the limit or more) and tightness =
-max(0, 1 − span / 3 days) (pieces on the same day score highest). Two pieces
-reach high only when they are close to the limit and signed within a day or two.
+Score = 0.25 + 0.3·closeness + 0.2·tightness·closeness + 0.15·(three or more
+pieces) + 0.1·(one requester), where closeness = min(1, max(0, (mean piece /
+*T* − 0.5) / 0.4)) (1 when pieces average 90 % of the limit or more) and
+tightness = max(0, 1 − span / 3 days) (pieces on the same day score highest).
+Two pieces reach high only when they are close to the limit and signed within
+a day or two; a department-level split is at most medium (0.65).
 An episode spanning more than ``max_span_windows`` windows is a recurring
 purchase rather than one split need and is not reported.
 
@@ -65,7 +70,7 @@ Configuration
 -------------
 ``window_days`` (days; 0 = ``policy.yaml`` ``split_window_days``, else 14),
 ``min_pieces`` (count), ``min_pieces_department`` (count),
-``min_piece_share`` (ratio of *T*),
+``min_piece_share`` (ratio of *T*), ``min_piece_share_department`` (ratio of *T*),
 ``max_span_windows`` (count), ``open_procedure_threshold`` (CNY; 0 = from the
 policy, none if the policy has none), ``exclude_exempt_categories`` (flag),
 ``max_rows`` (count).
@@ -91,6 +96,7 @@ from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.policy_rules import (
     approval_limits,
     exempt_categories,
+    exempt_contracts,
     open_procedure_threshold,
     required_level,
 )
@@ -104,6 +110,8 @@ __all__ = ["DETECTOR", "Params", "run"]
 DEFAULT_WINDOW_DAYS = 14
 #: Pieces signed further apart than this get no credit for being close in time.
 TIGHT_DAYS = 3
+#: Several requesters of one department are weaker evidence than one requester: at most medium.
+DEPARTMENT_SCORE_CAP = 0.65
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,9 @@ class Params:
         4, "count", "fewest contracts of several requesters of one department that make a split"
     )
     min_piece_share: float = param(0.5, "ratio", "smallest piece counted, as a share of the limit")
+    min_piece_share_department: float = param(
+        0.9, "ratio", "smallest piece from several requesters of one department, as a share of the limit"
+    )
     max_span_windows: int = param(
         3, "count", "longest episode reported, in windows; longer ones are recurring"
     )
@@ -172,7 +183,7 @@ def _candidates(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
     if params.exclude_exempt_categories:
         exempt = exempt_categories(snapshot.policy)
         if exempt:
-            contracts = contracts[~contracts["category"].isin(exempt)]
+            contracts = contracts[~exempt_contracts(contracts, exempt)]
     contracts = contracts[contracts["amount"] > 0].copy()
     contracts["day"] = (contracts["signed_date"] - pd.Timestamp("1970-01-01")).dt.days.astype(np.int64)
     return contracts
@@ -187,9 +198,12 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     findings: list[Finding] = []
     for threshold in _thresholds(snapshot, params):
         t = threshold["amount"]
-        pieces = contracts[(contracts["amount"] < t) & (contracts["amount"] >= params.min_piece_share * t)]
         for grouping in ("requester_id", "department_id"):
-            rows = pieces.dropna(subset=[grouping])
+            share = (
+                params.min_piece_share if grouping == "requester_id" else params.min_piece_share_department
+            )
+            rows = contracts[(contracts["amount"] < t) & (contracts["amount"] >= share * t)]
+            rows = rows.dropna(subset=[grouping])
             min_pieces = params.min_pieces if grouping == "requester_id" else params.min_pieces_department
             if len(rows) < min_pieces:
                 continue
@@ -236,6 +250,7 @@ def _finding(
     params: Params,
 ) -> Finding:
     min_pieces = params.min_pieces if grouping == "requester_id" else params.min_pieces_department
+    piece_share = params.min_piece_share if grouping == "requester_id" else params.min_piece_share_department
     t = float(threshold["amount"])
     amounts = [float(r["amount"]) for r in members]
     total = sum(amounts)
@@ -250,7 +265,9 @@ def _finding(
     closeness = min(1.0, max(0.0, (total / n / t - 0.5) / 0.4))
     tightness = max(0.0, 1.0 - span / TIGHT_DAYS)
     one_requester = len(requesters) == 1
-    score = 0.25 + 0.3 * closeness + 0.2 * tightness + 0.15 * (n >= 3) + 0.1 * one_requester
+    score = 0.25 + 0.3 * closeness + 0.2 * tightness * closeness + 0.15 * (n >= 3) + 0.1 * one_requester
+    if grouping == "department_id":
+        score = min(score, DEPARTMENT_SCORE_CAP)
     sup = snapshot.name("Supplier", supplier)
     if grouping == "requester_id":
         who_zh = f"申请人{snapshot.name('Employee', requesters[0])}（{requesters[0]}）"
@@ -269,12 +286,12 @@ def _finding(
         f"{who_zh}于{first:%Y-%m-%d}至{last:%Y-%m-%d}的{span + 1}天内向供应商{sup}（{supplier}）签订{n}份合同"
         f"（{amounts_zh}{more}），单笔均低于{threshold['name_zh']}{wan(t)}，合计{wan(total)}，按审批权限需第{needed}级审批"
         f"（规则：{window}天内同一{'申请人' if grouping == 'requester_id' else '部门'}与同一供应商至少{min_pieces}笔、"
-        f"每笔≥限额的{params.min_piece_share:.0%}、合计≥限额），疑似化整为零。"
+        f"每笔≥限额的{piece_share:.0%}、合计≥限额），疑似化整为零。"
     )
     en = (
         f"{who_en} signed {n} contracts with supplier {sup} ({supplier}) within {span + 1} days "
         f"({first:%Y-%m-%d} to {last:%Y-%m-%d}; {amounts_en}{' …' if n > 6 else ''}), each below {threshold['name_en']} "
-        f"of {yuan(t)} but {yuan(total)} together, an amount that needs approval level {needed} (rule: at least {min_pieces} contracts of at least {params.min_piece_share:.0%} of the limit to one supplier within "
+        f"of {yuan(t)} but {yuan(total)} together, an amount that needs approval level {needed} (rule: at least {min_pieces} contracts of at least {piece_share:.0%} of the limit to one supplier within "
         f"{window} days totalling at least the limit): a likely split purchase."
     )
     contract_ids = [str(r["id"]) for r in members]
@@ -302,7 +319,7 @@ def _finding(
             "window_days": window,
             "window_source": window_source,
             "min_pieces": min_pieces,
-            "min_piece": round(params.min_piece_share * t, 2),
+            "min_piece": round(piece_share * t, 2),
         },
         "rows": [
             {

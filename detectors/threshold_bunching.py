@@ -74,7 +74,12 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.policy_rules import approval_limits, exempt_categories, open_procedure_threshold
+from detectors.policy_rules import (
+    approval_limits,
+    exempt_categories,
+    exempt_contracts,
+    open_procedure_threshold,
+)
 from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -114,7 +119,7 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     contracts = snapshot.contracts[cols].dropna(subset=["amount"])
     exempt = exempt_categories(snapshot.policy)
     if exempt:
-        contracts = contracts[~contracts["category"].isin(exempt)]
+        contracts = contracts[~exempt_contracts(contracts, exempt)]
     if contracts.empty:
         return []
     findings: list[Finding] = []

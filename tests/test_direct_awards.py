@@ -70,6 +70,9 @@ def test_tendered_awards_spread_years_and_exempt_categories_are_quiet():
     assert findings_of([contract("C1", 1500000, "2024-01-01"), contract("C2", 900000, "2025-02-01")]) == []
     bills = [contract(f"C{i}", 400000, f"2024-0{i + 1}-01", supplier="S9", category="电力") for i in range(8)]
     assert findings_of(bills) == []
+    # a bill whose category the export lost is still the utility's bill
+    unlabelled = [{**bill, "category": None} if i % 3 == 0 else bill for i, bill in enumerate(bills)]
+    assert findings_of(unlabelled) == []
 
 
 def test_without_a_policy_the_fallback_threshold_applies():

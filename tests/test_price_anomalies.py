@@ -82,6 +82,11 @@ def test_a_supplier_charging_twice_the_market_price():
 
 def test_prices_within_the_spread_and_tariffs_are_quiet():
     assert findings_of([*market(), line("C1", "S9", 89)]) == {}
+    # 110 is far outside this tight market (z ≈ 16) but only 28 % above the median: not material
+    assert findings_of([*market(), line("C1", "S9", 110)]) == {}
+    assert list(findings_of([*market(), line("C1", "S9", 110)], params=Params(min_price_ratio=1.2))) == [
+        "unit_price|S9|电力电缆|high"
+    ]
     tariff = [line(f"T{i}", "S8", 0.65, item="电费", category="电力") for i in range(12)]
     assert findings_of([*tariff, line("T99", "S9", 0.65, item="电费", category="电力")]) == {}
 

@@ -91,14 +91,24 @@ def test_a_tiny_piece_does_not_make_a_split():
 
 
 def test_four_requesters_of_one_department_split_together():
-    pieces = [contract(f"C{i}", 30000, 6, requester=f"E{i}") for i in (1, 2, 3, 4)]
+    pieces = [contract(f"C{i}", 47000, 6, requester=f"E{i}") for i in (1, 2, 3, 4)]
     findings = findings_of(pieces)
     assert [f.subject for f in findings] == ["department|D1|S1|C1"]
     assert findings[0].evidence["metrics"]["requesters"] == ["E1", "E2", "E3", "E4"]
-    # mean piece 60 % of the limit: closeness 0.25; same day; four pieces; several requesters
-    assert findings[0].score == pytest.approx(0.25 + 0.3 * 0.25 + 0.2 + 0.15)
-    # three orders from three requesters are not enough for a department-level split
+    # closeness 1, same day, four pieces: 0.9 before the department cap of 0.65
+    assert findings[0].score == pytest.approx(0.65)
+    # three orders from three requesters are not enough, nor four that are not just below the limit
     assert findings_of(pieces[:3]) == []
+    assert findings_of([contract(f"C{i}", 40000, 6, requester=f"E{i}") for i in (1, 2, 3, 4)]) == []
+
+
+def test_two_pieces_on_one_day_are_high_only_near_the_limit():
+    near = findings_of([contract("C1", 48000, 6), contract("C2", 47000, 6)])
+    assert level_of(near[0].score) == "high"
+    # 30,000 twice on one day: closeness 0.25 also scales the same-day credit
+    far = findings_of([contract("C1", 30000, 6), contract("C2", 30000, 6)])
+    assert far[0].score == pytest.approx(0.25 + 0.3 * 0.25 + 0.2 * 0.25 + 0.1)
+    assert level_of(far[0].score) == "medium"
 
 
 def test_a_recurring_purchase_is_not_a_split():
