@@ -437,9 +437,10 @@ def _value_finding(snapshot: GraphSnapshot, row: dict[str, Any], params: Params)
     contract, supplier, category = str(row["id"]), row["supplier_id"], str(row["category"])
     amount, limit = float(row["amount"]), float(row["limit"])
     fence_amount = 10**limit
-    iqr = row.get("iqr")
-    has_fence = iqr is not None and not (isinstance(iqr, float) and math.isnan(iqr))
-    excess = (row["log_amount"] - limit) / iqr if has_fence and iqr > 0 else 1.0
+    raw_iqr = row.get("iqr")
+    has_fence = raw_iqr is not None and not pd.isna(raw_iqr)
+    iqr = float(raw_iqr) if raw_iqr is not None and has_fence else 0.0
+    excess = (row["log_amount"] - limit) / iqr if iqr > 0 else 1.0
     score = 0.35 + 0.15 * min(1.0, excess) + 0.1 * (row["method"] in NON_COMPETITIVE)
     method = row["method"] or "未注明"
     sup = snapshot.name("Supplier", supplier) if supplier else "未知供应商"
@@ -469,7 +470,7 @@ def _value_finding(snapshot: GraphSnapshot, row: dict[str, Any], params: Params)
                 "category_contracts": int(row["n"]),
                 "q1_log10": round(float(row["q1"]), 6),
                 "q3_log10": round(float(row["q3"]), 6),
-                "iqr_log10": round(float(iqr), 6),
+                "iqr_log10": round(iqr, 6),
             }
         )
     if params.fixed_upper_fence > 0:

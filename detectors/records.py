@@ -7,7 +7,7 @@ records once and groups them in Python.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -15,7 +15,7 @@ import pandas as pd
 __all__ = ["records_by"]
 
 
-def records_by(frame: pd.DataFrame, keys: str | Sequence[str]) -> dict[Hashable, list[dict[str, Any]]]:
+def records_by(frame: pd.DataFrame, keys: str | Sequence[str]) -> dict[Any, list[dict[str, Any]]]:
     """``frame``'s rows as dicts, grouped by ``keys`` (a tuple key for several columns), in frame order.
 
     >>> f = pd.DataFrame({"s": ["a", "b", "a"], "x": [1, 2, 3]})
@@ -25,7 +25,7 @@ def records_by(frame: pd.DataFrame, keys: str | Sequence[str]) -> dict[Hashable,
     [('a', 1), ('b', 2)]
     """
     columns = [keys] if isinstance(keys, str) else list(keys)
-    out: dict[Hashable, list[dict[str, Any]]] = {}
+    out: dict[Any, list[dict[str, Any]]] = {}
     for record in frame.to_dict("records"):
         key = record[columns[0]] if isinstance(keys, str) else tuple(record[c] for c in columns)
         out.setdefault(key, []).append(record)
