@@ -145,13 +145,25 @@ class Params:
     max_rows: int = param(30, "count", "approver–supplier pairs listed in the evidence")
 
 
-def _approval_rows(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
-    """One row per (approver, contract): supplier, category, amount, a red flag, and integer codes.
+@dataclass(frozen=True)
+class _Coded:
+    """Approval rows with integer codes, and what the codes stand for.
 
-    ``a`` and ``s`` number the approvers and suppliers in sorted order (graph nodes
-    ``a`` and ``n_approvers + s``), ``k`` the categories: the grouping below and the
-    shuffles of the null model then run on integers, not strings.
+    ``rows.a`` and ``rows.s`` number the approvers and suppliers in sorted order
+    (graph nodes ``a`` and ``n_approvers + s``), ``rows.k`` the categories: the
+    grouping and the shuffles of the null model then run on integers, not strings.
+    (Kept beside the frame rather than in ``DataFrame.attrs``, which pandas deep-copies
+    on every operation.)
     """
+
+    rows: pd.DataFrame
+    labels: tuple[str, ...]
+    n_approvers: int
+    categories: np.ndarray
+
+
+def _approval_rows(snapshot: GraphSnapshot, params: Params) -> _Coded:
+    """One row per (approver, contract): supplier, category, amount, a red flag, and integer codes."""
     approvals = snapshot.approvals
     approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
     contracts = snapshot.contracts[["id", "supplier_id", "category", "amount", "method", "tender_id"]]
@@ -173,25 +185,19 @@ def _approval_rows(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
     rows["a"], approvers = pd.factorize(rows["approver_id"], sort=True)
     rows["s"], suppliers = pd.factorize(rows["supplier_id"], sort=True)
     rows["k"], categories = pd.factorize(rows["category"], sort=True)
-    rows.attrs["labels"] = (
-        *(f"employee:{a}" for a in approvers),
-        *(f"supplier:{s}" for s in suppliers),
-    )
-    rows.attrs["n_approvers"] = len(approvers)
-    rows.attrs["categories"] = np.asarray(categories, dtype=object)
-    return rows
+    labels = (*(f"employee:{a}" for a in approvers), *(f"supplier:{s}" for s in suppliers))
+    return _Coded(rows, labels, len(approvers), np.asarray(categories, dtype=object))
 
 
 def _capture(
-    rows: pd.DataFrame, supplier_code: np.ndarray, params: Params, engine: str | None = None
+    coded: _Coded, supplier_code: np.ndarray, params: Params, engine: str | None = None
 ) -> tuple[pd.DataFrame, Partition, WeightedGraph, np.ndarray]:
     """Louvain on the approval graph and the capture of each (community, category code).
 
     ``supplier_code`` is ``rows["s"]`` or a shuffle of it. Returns the capture
     table, the partition, the graph and whether each row is internal.
     """
-    labels: tuple[str, ...] = rows.attrs["labels"]
-    n_app = int(rows.attrs["n_approvers"])
+    rows, labels, n_app = coded.rows, coded.labels, coded.n_approvers
     approver = rows["a"].to_numpy()
     supplier_node = n_app + supplier_code
     n_nodes = len(labels)
@@ -221,11 +227,11 @@ def _capture(
     cats["share"] = cats["n"] / cats["N"]
     cats["lift"] = cats["share"] / cats["baseline"]
     cats["tested"] = cats["n"] >= params.min_contracts
-    cats["category"] = rows.attrs["categories"][cats["k"].to_numpy()]
+    cats["category"] = coded.categories[cats["k"].to_numpy()]
     return cats, partition, graph, internal
 
 
-def null_lift(rows: pd.DataFrame, params: Params) -> float:
+def null_lift(coded: _Coded, params: Params) -> float:
     """The largest lift Louvain finds when suppliers are shuffled within each category.
 
     The shuffle keeps every approver's approvals per category and every supplier's
@@ -233,8 +239,8 @@ def null_lift(rows: pd.DataFrame, params: Params) -> float:
     is what community detection produces by itself. Seeded by ``seed``.
     """
     rng = np.random.default_rng(params.seed)
-    k = rows["k"].to_numpy()
-    supplier = rows["s"].to_numpy()
+    k = coded.rows["k"].to_numpy()
+    supplier = coded.rows["s"].to_numpy()
     by_category = np.argsort(k, kind="stable")
     largest = 0.0
     for _round in range(params.null_rounds):
@@ -242,7 +248,7 @@ def null_lift(rows: pd.DataFrame, params: Params) -> float:
         shuffled_rows = np.lexsort((rng.random(len(k)), k))
         shuffled = np.empty_like(supplier)
         shuffled[by_category] = supplier[shuffled_rows]
-        cats, _partition, _graph, _internal = _capture(rows, shuffled, params, engine=params.null_engine)
+        cats, _partition, _graph, _internal = _capture(coded, shuffled, params, engine=params.null_engine)
         tested = cats[cats["tested"]]
         if not tested.empty:
             largest = max(largest, float(tested["lift"].max()))
@@ -258,18 +264,19 @@ def approval_community_table(
     (approver, contract) with ``approver_community`` and ``supplier_community``.
     ``communities.attrs["null_lift"]`` holds the lift fence from :func:`null_lift`.
     """
-    rows = _approval_rows(snapshot, params)
+    coded = _approval_rows(snapshot, params)
+    rows = coded.rows
     if rows.empty:
         empty = WeightedGraph((), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         return pd.DataFrame(), rows, louvain(empty, params.engine, params.seed), empty
-    cats, partition, graph, internal_rows = _capture(rows, rows["s"].to_numpy(), params)
+    cats, partition, graph, internal_rows = _capture(coded, rows["s"].to_numpy(), params)
     m = partition.membership
     n_comm = partition.n_communities
-    n_app = int(rows.attrs["n_approvers"])
+    n_app = coded.n_approvers
     rows["approver_community"] = m[rows["a"].to_numpy()]
     rows["supplier_community"] = m[n_app + rows["s"].to_numpy()]
     rows["internal"] = internal_rows
-    fence = null_lift(rows, params) if params.null_rounds > 0 else 0.0
+    fence = null_lift(coded, params) if params.null_rounds > 0 else 0.0
     min_lift = max(params.min_lift, fence)
     internal = rows[rows["internal"]]
     tested = cats["tested"]
@@ -360,13 +367,15 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     table, rows, partition, _ = approval_community_table(snapshot, params)
     if table.empty:
         return []
+    flagged = table[table["flagged"]]
+    internal_rows = rows[rows["internal"] & rows["approver_community"].isin(flagged.index)]
+    by_community = dict(tuple(internal_rows.groupby("approver_community")))
     findings = []
-    for community, row in table[table["flagged"]].iterrows():
+    for community, row in flagged.iterrows():
         # the finding names the members that made the flagged categories, not every member
         flagged_in = row["categories"] if isinstance(row["categories"], list) else [row["category"]]
-        internal = rows[
-            rows["internal"] & (rows["approver_community"] == community) & rows["category"].isin(flagged_in)
-        ]
+        inside = by_community[community]
+        internal = inside[inside["category"].isin(flagged_in)]
         findings.append(
             _finding(
                 snapshot, int(community), row, internal, partition, params, float(table.attrs["null_lift"])

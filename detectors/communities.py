@@ -107,7 +107,7 @@ smaller than ``min_members`` or with fewer than two community tenders.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -128,6 +128,7 @@ from graph.snapshot import GraphSnapshot
 __all__ = [
     "DETECTOR",
     "CoBidding",
+    "CommunityTable",
     "Params",
     "cobidding_graph",
     "community_table",
@@ -318,15 +319,28 @@ def gini_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.n
         return np.where(total > 0, 2 * weighted / (n * total) - (n + 1) / n, np.nan)
 
 
+class CommunityTable(NamedTuple):
+    """Everything :func:`community_table` finds.
+
+    ``communities``: one row per community, indexed by its number, sorted by rank;
+    ``members``: one row per supplier of the graph (its community, co-bidding, wins);
+    ``tenders``: one row per (tender, community) where at least two members bid.
+    """
+
+    communities: pd.DataFrame
+    members: pd.DataFrame
+    partition: Partition
+    cobidding: CoBidding
+    tenders: pd.DataFrame
+
+
 def community_table(
     snapshot: GraphSnapshot, params: Params, screens: pd.DataFrame | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, Partition, CoBidding]:
+) -> CommunityTable:
     """Every community with its structure, conduct and score, and every member with its community.
 
-    Returns ``(communities, members, partition, cobidding)``; ``communities`` is
-    indexed by community number and sorted by rank; ``members`` is indexed by
-    supplier id. ``screens`` is :func:`detectors.bid_rigging.tender_screens` of the
-    same snapshot, computed here when not given.
+    ``screens`` is :func:`detectors.bid_rigging.tender_screens` of the same
+    snapshot, computed here when not given.
     """
     cob = cobidding_graph(snapshot, params)
     graph = cob.graph
@@ -334,15 +348,18 @@ def community_table(
     partition = louvain(graph, params.engine, seed=params.seed, resolution=params.resolution)
     if graph.n_nodes == 0:
         empty = pd.DataFrame(columns=["size", "score", "rank"])
-        return empty, pd.DataFrame(columns=["community", "strength_in"]), partition, cob
-    table, members = _score(cob, partition, screens, params)
+        no_tenders = pd.DataFrame(columns=["tender_id", "community"])
+        return CommunityTable(
+            empty, pd.DataFrame(columns=["community", "strength_in"]), partition, cob, no_tenders
+        )
+    table, members, tenders = _score(cob, partition, screens, params)
     refined = refine(graph, partition, params)
     if refined.n_communities > partition.n_communities:
         partition = _judged_at_best_level(
             graph, partition, table, refined, _score(cob, refined, screens, params)[0]
         )
-        table, members = _score(cob, partition, screens, params)
-    return table, members, partition, cob
+        table, members, tenders = _score(cob, partition, screens, params)
+    return CommunityTable(table, members, partition, cob, tenders)
 
 
 def _judged_at_best_level(
@@ -372,7 +389,7 @@ def _judged_at_best_level(
 
 def _score(
     cob: CoBidding, partition: Partition, screens: pd.DataFrame, params: Params
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Structure, conduct and score of every community of ``partition``, and its members."""
     graph = cob.graph
     m = partition.membership
@@ -504,17 +521,14 @@ def _score(
     members["community_score"] = members["community"].map(communities["score"])
     members["community_rank"] = members["community"].map(communities["rank"])
     members = members.sort_values(["community_rank", "strength_in"], ascending=[True, False], kind="stable")
-    community_tenders.attrs["note"] = "tenders where at least two members of the community bid"
-    communities.attrs["community_tenders"] = community_tenders
-    return communities, members
+    return communities, members, community_tenders
 
 
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
-    communities, members, partition, cob = community_table(snapshot, params)
+    communities, members, partition, cob, community_tenders = community_table(snapshot, params)
     if communities.empty:
         return []
     reported = communities[communities["eligible"] & (communities["score"] > params.min_score)]
-    community_tenders: pd.DataFrame = communities.attrs["community_tenders"]
     tenders_of = dict(tuple(community_tenders.groupby("community")))
     graph = cob.graph
     pw = cob.pair_wins

@@ -194,12 +194,12 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None or np.isnan(value) else round(float(value), digits)
 
 
-def _community_tender_scores(community_table: pd.DataFrame, tender_ids: pd.Index) -> pd.Series:
+def _community_tender_scores(found: communities.CommunityTable, tender_ids: pd.Index) -> pd.Series:
     """Per tender: the best score of a community with at least two members bidding in it."""
-    per_tender: pd.DataFrame = community_table.attrs["community_tenders"]
+    per_tender = found.tenders
     if per_tender.empty:
         return pd.Series(0.0, index=tender_ids)
-    scored = per_tender.assign(score=per_tender["community"].map(community_table["score"]))
+    scored = per_tender.assign(score=per_tender["community"].map(found.communities["score"]))
     return scored.groupby("tender_id")["score"].max().reindex(tender_ids).fillna(0.0)
 
 
@@ -250,8 +250,9 @@ def evaluate_market(
     screened = time.perf_counter()
 
     if market.has_firm_ids:
-        table, members, partition, cob = communities.community_table(snap, cparams, screens=screens)
-        tender_community = _community_tender_scores(table, screens.index)
+        found = communities.community_table(snap, cparams, screens=screens)
+        table, members, partition, cob = found.communities, found.members, found.partition, found.cobidding
+        tender_community = _community_tender_scores(found, screens.index)
         out["community_tender_roc_auc"] = _round(roc_auc(labels, tender_community))
         out["community_tender_pr_auc"] = _round(average_precision(labels, tender_community))
         firm_labels = market.firm_labels

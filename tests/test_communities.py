@@ -158,7 +158,7 @@ def _market(
 
 def test_the_rotating_cartel_is_the_top_community_and_the_decoy_stays_below_the_bar():
     snapshot = _market()
-    table, members, partition, _ = communities.community_table(snapshot, communities.Params())
+    table, members, partition, _, _ = communities.community_table(snapshot, communities.Params())
     top = table.iloc[0]
     cartel_community = members.loc["K1", "community"]
     assert table.index[0] == cartel_community
@@ -198,7 +198,7 @@ def test_exclusivity_counts_co_bidding_below_the_edge_threshold():
         contracts=snapshot.contracts.rename(columns={"id": "contract_id"}).to_dict("records"),
         bids=[*snapshot.bids.rename(columns={"amount": "bid_amount"}).to_dict("records"), *extra_bids],
     )
-    table, members, _, _ = communities.community_table(wider, communities.Params())
+    table, members, _, _, _ = communities.community_table(wider, communities.Params())
     assert table.loc[members.loc["K1", "community"], "exclusivity"] < base[0].loc[cartel, "exclusivity"]
 
 
