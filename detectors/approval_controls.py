@@ -64,7 +64,8 @@ purchase orders and vendor masters; the data contract's ``policy.yaml``
 Output
 ------
 Entities: the employee concerned (requester or approver), the contract, the
-payments and the relative for ``staff_is_payee``, and the department; the
+payments and the relative for ``staff_is_payee`` (and the supplier when the
+account is one the supplier registered as its own), and the department; the
 requester when no single signer is at fault (missing or disordered steps,
 signing before approval, no approval at all). The supplier and the requester
 are drawn in the subgraph but not otherwise flagged: a breach of the buyer's
@@ -277,12 +278,22 @@ def _staff_is_payee(
     if hits.empty:
         return pd.DataFrame()
     hits["relative_id"] = hits["relative_id"].fillna("")
+    # an account the supplier itself registered: the staff member stands behind the supplier
+    ids = snapshot.identifiers
+    supplier_accounts = ids[(ids["label"] == "Supplier") & (ids["kind"] == "BankAccount")]
+    registered = set(zip(supplier_accounts["party_id"], supplier_accounts["value"], strict=True))
+    suppliers = contracts["supplier_id"].to_numpy(dtype=object)[hits["code"].to_numpy()]
+    hits["supplier_account"] = [
+        (supplier, account) in registered
+        for supplier, account in zip(suppliers, hits["account"], strict=True)
+    ]
     keys = ["contract_id", "employee_id", "relative_id"]
     grouped = (
         hits.groupby(keys, sort=True)
         .agg(
             roles=("role", lambda r: ",".join(sorted(set(r)))),
             payments=("payment_id", lambda p: ",".join(sorted(set(p)))),
+            supplier_account=("supplier_account", "any"),
         )
         .reset_index()
     )
@@ -562,14 +573,17 @@ def _finding(
         relative = row.get("relative_id") or None
         holder_zh = f"其亲属{snapshot.name('Person', relative)}（{relative}）" if relative else "本人"
         holder_en = f"their relative {snapshot.name('Person', relative)} ({relative})" if relative else "them"
+        shared = bool(row.get("supplier_account"))
+        shared_zh = "；该账户同时是供应商登记的收款账户" if shared else ""
+        shared_en = "; the account is also the one the supplier registered" if shared else ""
         zh = (
             f"{head_zh}的付款{row['payments']}共{wan(paid)}汇入该合同{role_zh}{emp_zh}{holder_zh}的银行账户"
-            f"（规则：合同款不得支付给经办或审批人员及其亲属）。"
+            f"{shared_zh}（规则：合同款不得支付给经办或审批人员及其亲属）。"
         )
         en = (
             f"{head_en} had payment(s) {row['payments']} of {yuan(paid)} paid into a bank account of its "
-            f"{role_en} {emp_en}, held by {holder_en} (rule: no payment to staff who requested or approved the "
-            f"contract, nor to their relatives)."
+            f"{role_en} {emp_en}, held by {holder_en}{shared_en} (rule: no payment to staff who requested or "
+            f"approved the contract, nor to their relatives)."
         )
         metrics.update(
             {
@@ -577,6 +591,7 @@ def _finding(
                 "payments": row["payments"].split(","),
                 "roles": row["roles"],
                 "relative_id": relative,
+                "supplier_account": shared,
             }
         )
         thresholds["staff_may_be_payee"] = False
@@ -642,6 +657,8 @@ def _finding(
         entities += [entity_key("Payment", p) for p in metrics["payments"]]
         if metrics["relative_id"]:
             entities.append(entity_key("Person", metrics["relative_id"]))
+        if metrics["supplier_account"] and supplier:
+            entities.append(entity_key("Supplier", supplier))
     if department:
         entities.append(entity_key("Department", department))
     # the requester answers for the paperwork when no single signer is at fault

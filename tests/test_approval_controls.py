@@ -143,6 +143,36 @@ def test_payment_into_the_approvers_account_is_a_hard_flag():
     assert {"employee:E2", "contract:C9", "payment:P1"} <= set(finding.entities)
 
 
+def test_an_approver_behind_the_suppliers_own_account_flags_the_supplier_too():
+    payments = [
+        {
+            "payment_id": "P1",
+            "contract_id": "C9",
+            "payee_account": "62220002",
+            "amount": 30000,
+            "paid_at": "2024-04-01T10:00:00",
+        }
+    ]
+    snapshot = snapshot_of(
+        contracts=[contract("C9", 30000)],
+        approvals=[step("C9", 1, "E2")],
+        employees=EMPLOYEES,
+        payments=payments,
+        policy=POLICY,
+    )
+    registered = pd.DataFrame(
+        {"label": ["Supplier"], "party_id": ["S1"], "kind": ["BankAccount"], "value": ["62220002"]}
+    )
+    snapshot = dataclasses.replace(
+        snapshot, identifiers=pd.concat([snapshot.identifiers, registered], ignore_index=True)
+    )
+    findings = run(snapshot, Params())
+    assert [f.subject for f in findings] == ["staff_is_payee|C9|E2"]
+    assert "supplier:S1" in findings[0].entities
+    assert findings[0].evidence["metrics"]["supplier_account"] is True
+    assert "供应商登记的收款账户" in findings[0].explanation_zh
+
+
 def test_payment_into_a_declared_relatives_account():
     snapshot = snapshot_of(
         contracts=[contract("C9", 30000)],
