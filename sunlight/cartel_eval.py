@@ -1,9 +1,11 @@
 """How well do the unsupervised bid-rigging and co-bidding detectors find known cartels?
 
 For each labelled market of :mod:`loaders.cartels` the market's tables go through
-the data-contract loader into a temporary embedded store, exactly like a customer's
-data, and the detectors run on its snapshot with their default parameters. Nothing
-is fitted on the labels; they are only read afterwards to score the rankings:
+the data-contract loader, exactly like a customer's data, and the detectors run on
+the resulting snapshot with their default parameters (the snapshot is assembled in
+memory; ``market_snapshot(market, via_store=True)`` takes the round trip through an
+embedded store, and a test checks both agree). Nothing is fitted on the labels;
+they are only read afterwards to score the rankings:
 
 * **tender level** — ROC-AUC and PR-AUC (average precision) of the bid-rigging
   score (:func:`detectors.bid_rigging.tender_screens`, column ``score``) against
