@@ -30,6 +30,9 @@ class SettingsError(ValueError):
 
 
 def _convert(value: Any, target: type, where: str) -> Any:
+    if target in (tuple, list) and isinstance(value, str):
+        # a single name is a one-item list, not a sequence of characters
+        return target([value])
     if target is bool:
         if isinstance(value, bool):
             return value

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from detectors.base import Detector, Finding, alert_id, level_of, param, to_alert
+from detectors.base import Detector, Finding, alert_id, level_of, param, param_table, to_alert
 from detectors.composite import department_risk, entity_risk
 from detectors.registry import all_detectors, get_detector
 from detectors.runner import run_detectors
@@ -122,3 +122,16 @@ def test_composite_risk_combines_families_and_keeps_hard_flags_high():
     assert departments.loc["D2", "level"] == "high" and departments.loc["D1", "flagged_entities"] == 1
     with pytest.raises(ValueError, match="unknown detector families"):
         entity_risk(rows, families, weights={"astrology": 1.0})
+
+
+def test_a_single_name_in_a_list_setting_is_a_one_item_list(tmp_path):
+    detectors = all_detectors()
+    concentration = next(d for d in detectors if d.id == "concentration")
+    list_params = [
+        name for name, default, _, _ in param_table(concentration.params_type) if isinstance(default, tuple)
+    ]
+    assert list_params, "concentration has a list parameter (exempt categories)"
+    settings = tmp_path / "s.yaml"
+    settings.write_text(f"concentration:\n  {list_params[0]}: 供水\n", encoding="utf-8")
+    params = load_settings(settings, detectors)
+    assert getattr(params["concentration"], list_params[0]) == ("供水",)
