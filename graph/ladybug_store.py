@@ -58,7 +58,7 @@ _READER_WAIT_SECONDS = 30.0
 #: Fewer new rows than this are inserted with CREATE rather than COPY: each COPY holds a
 #: slice of the buffer pool until the process ends, which a long-lived process making
 #: many small writes (the scheduler, the app, the OCDS loader) would run out of.
-_COPY_MIN_ROWS = int(os.environ.get("SUNLIGHT_COPY_MIN_ROWS", "20000"))
+_COPY_MIN_ROWS = int(os.environ.get("SUNLIGHT_COPY_MIN_ROWS", "1000"))
 
 
 def _column_ddl(prop: Prop) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from graph import ladybug_store
 from graph.dataset import GraphData
 from graph.errors import StoreError, StoreQueryError
 from graph.ladybug_store import LadybugStore, ddl_statements
@@ -64,8 +65,10 @@ def small_graph(amount: float = 120000.0) -> GraphData:
     return data
 
 
-@pytest.fixture
-def store(tmp_path):
+@pytest.fixture(params=["row-by-row", "bulk"])
+def store(tmp_path, request, monkeypatch):
+    # small writes go row by row, large ones in bulk (COPY); run every test both ways
+    monkeypatch.setattr(ladybug_store, "_COPY_MIN_ROWS", 1 if request.param == "bulk" else 10**9)
     s = LadybugStore(tmp_path / "store")
     yield s
     s.close()
