@@ -211,14 +211,17 @@ def _capture(
     internal = a_comm == s_comm
     k = rows["k"].to_numpy()
     n_cat = int(k.max()) + 1
-    frame = pd.DataFrame({"a_comm": a_comm, "s_comm": s_comm, "k": k, "internal": internal})
-    cats = frame[internal].groupby(["a_comm", "k"]).size().rename("n").reset_index()
-    cats.columns = ["community", "k", "n"]
-    by_approver = frame.groupby(["a_comm", "k"]).size().rename("N")
-    by_supplier = frame.groupby(["s_comm", "k"]).size().rename("to_members")
+    # counts per (community, category) on one integer key: value_counts on int64 is a hash
+    # pass, several times faster than a two-column groupby on millions of rows
+    key_approver = a_comm.astype(np.int64) * n_cat + k
+    key_supplier = s_comm.astype(np.int64) * n_cat + k
+    n = pd.Series(key_approver[internal]).value_counts()
+    cats = pd.DataFrame({"key": n.index.to_numpy(), "n": n.to_numpy()})
+    cats["community"], cats["k"] = cats["key"] // n_cat, cats["key"] % n_cat
+    cats["N"] = cats["key"].map(pd.Series(key_approver).value_counts()).to_numpy()
+    cats["to_members"] = cats["key"].map(pd.Series(key_supplier).value_counts()).fillna(0).to_numpy()
     total = np.bincount(k, minlength=n_cat)
     sellers = np.bincount(np.unique(k.astype(np.int64) * n_nodes + supplier_code) // n_nodes, minlength=n_cat)
-    cats = cats.join(by_approver, on=["community", "k"]).join(by_supplier, on=["community", "k"])
     cats["total"] = total[cats["k"].to_numpy()]
     cats["sellers"] = sellers[cats["k"].to_numpy()]
     cats["others"] = cats["total"] - cats["N"]
