@@ -142,6 +142,8 @@ def bench_one_scale(
 def run_bench(scales: list[int], seed: int, cache: Path, engines: list[str]) -> list[dict[str, Any]]:
     results = []
     for scale in scales:
+        # generate here, so the measuring child starts from a clean process and a warm cache
+        _dataset(cache, scale, seed)
         command = [
             sys.executable,
             "-m",
