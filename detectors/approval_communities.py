@@ -139,8 +139,8 @@ class Params:
     null_engine: str = param(
         "auto", "name", "Louvain engine of the shuffles (auto: the fastest installed; they only set a fence)"
     )
-    non_competitive_methods: str = param(
-        "single_source,direct", "list", "contract methods that count as a red flag"
+    non_competitive_methods: tuple[str, ...] = param(
+        ("single_source", "direct"), "list", "contract methods that count as a red flag"
     )
     max_rows: int = param(30, "count", "approver–supplier pairs listed in the evidence")
 
@@ -173,7 +173,7 @@ def _approval_rows(snapshot: GraphSnapshot, params: Params) -> _Coded:
     rows = rows[rows["supplier_id"].notna() & rows["approver_id"].notna()]
     rows = rows.drop_duplicates(["approver_id", "contract_id"]).drop(columns=["id"]).reset_index(drop=True)
     rows["category"] = rows["category"].astype(object).fillna(UNCATEGORISED)
-    methods = {m.strip().lower() for m in params.non_competitive_methods.split(",") if m.strip()}
+    methods = {m.strip().lower() for m in params.non_competitive_methods if m.strip()}
     non_competitive = rows["method"].fillna("").astype(str).str.lower().isin(methods)
     screens = bid_rigging.tender_screens(snapshot) if rows["tender_id"].notna().any() else pd.DataFrame()
     flagged_tender = (
@@ -488,7 +488,7 @@ def _finding(
             "null_lift": round(fence, 4),
             "null_rounds": params.null_rounds,
             "alpha": params.alpha,
-            "non_competitive_methods": params.non_competitive_methods,
+            "non_competitive_methods": list(params.non_competitive_methods),
         },
         "rows": [
             {

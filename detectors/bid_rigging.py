@@ -110,7 +110,7 @@ Configuration
 See the parameter table: ``min_bids`` (count), ``min_peer_tenders`` (count),
 ``fence_iqr`` (ratio), ``shape_percentile`` (percent), ``min_confirming`` (count),
 ``cover_max_gap``, ``cover_max_loser_cv`` and ``max_event_share`` (ratio),
-``competitive_methods`` (comma-separated), ``max_rows`` (count).
+``competitive_methods`` (list), ``max_rows`` (count).
 
 Exclusions
 ----------
@@ -193,7 +193,9 @@ class Params:
     cover_max_loser_cv: float = param(
         0.01, "ratio", "largest coefficient of variation of the losing bids for cover bids"
     )
-    competitive_methods: str = param("open,invited", "list", "contract methods where one bid is a red flag")
+    competitive_methods: tuple[str, ...] = param(
+        ("open", "invited"), "list", "contract methods where one bid is a red flag"
+    )
     max_event_share: float = param(
         0.1, "ratio", "identical or single bids in more of the peer group's tenders are its norm, not a flag"
     )
@@ -379,7 +381,7 @@ def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.
     frame = frame.join(_winners(bids))
     frame["n_winners"] = frame["n_winners"].fillna(0).astype(np.int64)
     frame["winning_amount"] = frame["winning_amount"].fillna(frame["lowest"])
-    competitive = {m.strip().lower() for m in params.competitive_methods.split(",") if m.strip()}
+    competitive = {m.strip().lower() for m in params.competitive_methods if m.strip()}
     method = frame["method"].astype(object).where(frame["method"].notna(), None)
     method_ok = method.map(lambda m: m is None or str(m).strip().lower() in competitive)
     frame["is_single"] = (frame["n_bids"] == 1) & method_ok.astype(bool)
