@@ -67,6 +67,12 @@ from the bunch and so count once), and 0 below ``min_bids`` bids. A tender reach
 0.6 (single bid) or 0.55 (cover bids). The winner, when not recorded, is taken to
 be the lowest bid.
 
+One tender's bids are a screen, not proof: in any large market a few honest tenders
+look bunched by chance. So a flagged tender stays at most *medium* (score capped at
+0.7) unless two of its bidders also meet in at least ``repeat_for_high`` − 1 other
+flagged tenders — a pattern that repeats is what a cartel leaves — or it has
+identical bids. ``repeated_pair_tenders`` in the evidence counts those tenders.
+
 Example
 -------
 Tender T900 (category 电缆, 40 other tenders): 华信电缆 wins at CNY 1,000,000;
@@ -110,7 +116,7 @@ Configuration
 See the parameter table: ``min_bids`` (count), ``min_peer_tenders`` (count),
 ``fence_iqr`` (ratio), ``shape_percentile`` (percent), ``min_confirming`` (count),
 ``cover_max_gap``, ``cover_max_loser_cv`` and ``max_event_share`` (ratio),
-``competitive_methods`` (list), ``max_rows`` (count).
+``competitive_methods`` (list), ``repeat_for_high`` (count), ``max_rows`` (count).
 
 Exclusions
 ----------
@@ -162,6 +168,7 @@ _TUKEY = {"cv", "spread"}
 _LOG_SCALE = {"cv", "spread", "loser_cv"}
 
 IDENTICAL_FLOOR = 0.75
+LONE_TENDER_CAP = 0.7  # a flagged tender whose bidders meet in no other flagged tender stays medium
 SINGLE_BID_FLOOR = 0.6
 COVER_FLOOR = 0.55
 
@@ -198,6 +205,9 @@ class Params:
     )
     max_event_share: float = param(
         0.1, "ratio", "identical or single bids in more of the peer group's tenders are its norm, not a flag"
+    )
+    repeat_for_high: int = param(
+        2, "count", "flagged tenders two bidders must share before one tender's screens can be high"
     )
     max_rows: int = param(30, "count", "bids listed in the evidence")
 
@@ -458,6 +468,11 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         return []
     bids = snapshot.bids
     bids = bids[bids["tender_id"].isin(flagged.index)].sort_values(["tender_id", "amount"])
+    flagged = flagged.copy()
+    flagged["repeated_pair_tenders"] = flagged.index.map(_repeated_pair_tenders(bids)).fillna(1).astype(int)
+    alone = (flagged["repeated_pair_tenders"] < params.repeat_for_high) & ~flagged["identical"]
+    flagged.loc[alone, "score"] = flagged.loc[alone, "score"].clip(upper=LONE_TENDER_CAP)
+    flagged = flagged.sort_values("score", ascending=False)
     bids_of = dict(tuple(bids.groupby("tender_id", sort=False)))
     contracts = snapshot.contracts
     contracts_of = (
@@ -470,6 +485,17 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         )
         for tender_id, row in flagged.iterrows()
     ]
+
+
+def _repeated_pair_tenders(bids: pd.DataFrame) -> pd.Series:
+    """Per flagged tender: the most flagged tenders any two of its bidders share (1 = only this one)."""
+    members = bids[["tender_id", "supplier_id"]].drop_duplicates()
+    pairs = members.merge(members, on="tender_id")
+    pairs = pairs[pairs["supplier_id_x"] < pairs["supplier_id_y"]]
+    if pairs.empty:
+        return pd.Series(dtype=np.int64)
+    shared = pairs.groupby(["supplier_id_x", "supplier_id_y"])["tender_id"].transform("nunique")
+    return shared.groupby(pairs["tender_id"]).max()
 
 
 def _fired(row: pd.Series) -> list[str]:
@@ -566,6 +592,7 @@ def _finding(
         "screen_score": round(float(row["screen_score"]), 4),
         "percentiles": {s: _num(row[f"p_{s}"]) for s in SCREENS},
         "fired": fired + [name for name in ("cover", "identical", "single_bid") if bool(row[name])],
+        "repeated_pair_tenders": int(row["repeated_pair_tenders"]),
     }
     suppliers = ordered["supplier_id"].tolist()
     evidence = {

@@ -101,10 +101,17 @@ def test_statistics_need_enough_bids():
 def test_a_rigged_tender_among_competitive_ones_is_flagged_high_and_explained():
     bids, contracts = _market()
     _add(bids, contracts, "T900", RIGGED)
+    alone = run(_snapshot(bids, contracts), Params())
+    # one bunched tender is a screen, not proof: it is reported, at most medium
+    assert [f.subject for f in alone] == ["T900"] and level_of(alone[0].score) == "medium"
+    assert alone[0].evidence["metrics"]["repeated_pair_tenders"] == 1
+    # the same bidders bunched again in another tender: the pattern repeats, both are high
+    _add(bids, contracts, "T901", RIGGED)
     findings = run(_snapshot(bids, contracts), Params())
-    assert [f.subject for f in findings] == ["T900"]
-    finding = findings[0]
+    assert sorted(f.subject for f in findings) == ["T900", "T901"]
+    finding = next(f for f in findings if f.subject == "T900")
     assert level_of(finding.score) == "high"
+    assert finding.evidence["metrics"]["repeated_pair_tenders"] == 2
     assert finding.entities[0] == "tender:T900" and finding.entities[1] == "supplier:S01"
     assert set(finding.evidence["metrics"]["fired"]) >= {"cv", "rd", "cover"}
     assert "T900" in finding.explanation_zh and "S01电缆有限公司" in finding.explanation_zh
