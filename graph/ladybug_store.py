@@ -400,9 +400,11 @@ class LadybugStore:
             for label, ids in by_label.items():
                 for outgoing in (True, False):
                     pattern = f"(n:{label})-[r]->(m)" if outgoing else f"(n:{label})<-[r]-(m)"
+                    # names are read per label afterwards: a property of an untyped neighbour
+                    # costs a look into every table and made this query 20× slower
                     frame = self._read(
                         f"MATCH {pattern} WHERE n.id IN $ids AND label(m) <> 'Alert' "
-                        "RETURN n.id AS nid, label(r) AS type, label(m) AS mlabel, m.id AS mid, m.name AS mname "
+                        "RETURN n.id AS nid, label(r) AS type, label(m) AS mlabel, m.id AS mid "
                         "LIMIT $cap",
                         {"ids": ids, "cap": limit * 4},
                     )
@@ -413,11 +415,7 @@ class LadybugStore:
                             if len(seen) >= limit:
                                 truncated = True
                                 continue
-                            seen[mkey] = (
-                                row.mlabel,
-                                row.mid,
-                                row.mname if isinstance(row.mname, str) else "",
-                            )
+                            seen[mkey] = (row.mlabel, row.mid, "")
                             found.append(mkey)
                         edges.add((nkey, mkey, row.type) if outgoing else (mkey, nkey, row.type))
             frontier = found
