@@ -111,7 +111,7 @@ def test_a_killed_load_leaves_the_old_or_the_new_state(datasets, delay, tmp_path
 
 @pytest.mark.parametrize("delay", [0.3])
 def test_a_killed_detector_run_leaves_no_partial_alerts(datasets, delay, tmp_path):
-    _, old, new, _, _ = datasets
+    new = datasets[2]
     store_dir = tmp_path / "store"
     finish(store_dir, new, "load")
     reference = tmp_path / "reference"
