@@ -5,23 +5,35 @@ The app reads the store through the same Store API as the command line and holds
 no Cypher and no detector logic: pages live in ``sunlight/ui/pages``, the tables
 they show are built in ``sunlight/ui/viewmodels.py``, graphs are drawn by
 ``sunlight/drawing.py``, and case actions go through ``sunlight/cases.py``.
+Nobody sees a page without signing in (``sunlight/ui/signin.py``, docs/security.md).
 Chinese by default; ``?lang=en`` or the sidebar switch for English.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
+from sunlight.ui import signin
 from sunlight.ui.common import PAGES, lang, render_sidebar
 from sunlight.ui.labels import t
 
 st.set_page_config(page_title=t("app_title", "zh"), page_icon="☀️", layout="wide")
 
 language = lang()
+config = signin.auth_config()
+user = signin.current_user(config)
 pages = [
     st.Page(path, title=t(title_key, language), icon=icon, default=(index == 0))
     for index, (path, title_key, icon) in enumerate(PAGES)
 ]
-navigation = st.navigation(pages)
-render_sidebar()
+# The pages are declared even before sign-in, hidden, so that a link (/case?alert=…) still
+# leads to its page once the person has signed in.
+navigation = st.navigation(pages, position="sidebar" if user else "hidden")
+if user is None:
+    render_sidebar()
+    signin.render_sign_in(config)
+    st.stop()
+render_sidebar(account=partial(signin.render_sign_out, config, user))
 navigation.run()

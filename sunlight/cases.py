@@ -7,6 +7,12 @@ trail (:class:`sunlight.audit.AuditLog`) as ``case.*`` entries and read back fro
 there. This module is the one place that knows that split, so when the store
 learns to keep case history itself only this module changes.
 
+Every action takes the signed-in :class:`sunlight.auth.User` and checks the role
+against the store as it is now, whatever the page offered (docs/security.md):
+status changes and notes by an admin or the case's assignee, assignments by an
+admin. A refusal raises :class:`sunlight.auth.AccessDenied` and is written to the
+trail as ``case.denied``.
+
 Workflow::
 
     open ──▶ reviewing ──▶ confirmed ──▶ remediated (销号, with a remediation note)
@@ -24,9 +30,11 @@ import pandas as pd
 
 from graph.store import Store
 from sunlight.audit import AuditLog, audit_log_for
+from sunlight.auth import AccessDenied, User, can_act_on_case, can_assign
 
 __all__ = [
     "CASE_ACTIONS",
+    "DENIED_ACTION",
     "TRANSITIONS",
     "CaseAction",
     "CaseError",
@@ -48,8 +56,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "remediated": (),
 }
 
-#: Trail actions this module writes.
+#: Trail actions that make up a case's history.
 CASE_ACTIONS = ("case.status", "case.assign", "case.note")
+#: Trail action of a refused attempt (not part of the case's history, but in the trail).
+DENIED_ACTION = "case.denied"
 
 
 class CaseError(ValueError):
@@ -81,22 +91,37 @@ def allowed_next(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 
 
-def _current(store: Store, alert_id: str) -> tuple[str, str | None]:
-    """The alert's status and assignee as the store has them now (not as a page last showed them)."""
+def _current(store: Store, alert_id: str) -> tuple[str, str | None, pd.DataFrame]:
+    """The alert's status and assignee as the store has them now (not as a page last showed them),
+    and the store's alert rows they were read from."""
     rows = store.alerts()
-    rows = rows[rows["alert_id"] == alert_id]
-    if rows.empty:
+    mine = rows[rows["alert_id"] == alert_id]
+    if mine.empty:
         raise CaseError("err_unknown_alert", f"no alert with id {alert_id!r}", alert_id=alert_id)
-    first = rows.iloc[0]
+    first = mine.iloc[0]
     assignee = first.get("assignee")
-    return str(first["status"]), assignee if isinstance(assignee, str) and assignee else None
+    return str(first["status"]), assignee if isinstance(assignee, str) and assignee else None, rows
 
 
-def _require_actor(actor: str) -> str:
-    actor = (actor or "").strip()
-    if not actor:
+def _require_actor(actor: User) -> User:
+    if not isinstance(actor, User):
+        # a bare name would skip the role check: only a signed-in User may act
+        raise TypeError(f"a case action needs the signed-in sunlight.auth.User, not {type(actor).__name__}")
+    if not actor.name.strip():
         raise CaseError("need_user", "every case action needs the name of who takes it")
     return actor
+
+
+def _refuse_unless(allowed: bool, audit: AuditLog, actor: User, action: str, alert_id: str) -> None:
+    """Record and raise a refusal when the role does not allow ``action`` on ``alert_id``."""
+    if allowed:
+        return
+    audit.append(
+        DENIED_ACTION,
+        {"alert_id": alert_id, "attempted": action, "role": actor.role.value},
+        actor=actor.name,
+    )
+    raise AccessDenied(f"{actor.name} ({actor.role.value}) may not take {action} on {alert_id}")
 
 
 def change_status(
@@ -104,7 +129,7 @@ def change_status(
     audit: AuditLog,
     alert_id: str,
     new_status: str,
-    actor: str,
+    actor: User,
     *,
     reason: str | None = None,
     note: str | None = None,
@@ -112,12 +137,14 @@ def change_status(
 ) -> dict[str, Any]:
     """Move a case along the workflow and record it; returns the trail entry.
 
+    ``actor`` must be an admin or the case's assignee (:class:`AccessDenied` otherwise).
     A dismissal needs ``reason``; remediation (销号) needs ``note`` saying what was
     done. ``expected_status`` is the status the person saw: if someone else moved the
     case meanwhile, nothing changes and :class:`CaseError` says so.
     """
     actor = _require_actor(actor)
-    status, assignee = _current(store, alert_id)
+    status, assignee, rows = _current(store, alert_id)
+    _refuse_unless(can_act_on_case(actor, alert_id, rows), audit, actor, "case.status", alert_id)
     if expected_status is not None and expected_status != status:
         raise CaseError("err_changed", f"alert {alert_id} is now {status!r}", status=status)
     allowed = allowed_next(status)
@@ -139,25 +166,29 @@ def change_status(
     return _write(store, audit, alert_id, new_status, None, status, assignee, "case.status", details, actor)
 
 
-def assign(store: Store, audit: AuditLog, alert_id: str, assignee: str, actor: str) -> dict[str, Any]:
-    """Give the case to ``assignee`` and record who did it."""
+def assign(store: Store, audit: AuditLog, alert_id: str, assignee: str, actor: User) -> dict[str, Any]:
+    """Give the case to ``assignee`` and record who did it; only an admin may (:class:`AccessDenied`)."""
     actor = _require_actor(actor)
     assignee = (assignee or "").strip()
+    status, previous, _ = _current(store, alert_id)
+    _refuse_unless(can_assign(actor), audit, actor, "case.assign", alert_id)
     if not assignee:
         raise CaseError("err_assignee", "an assignment needs an assignee")
-    status, previous = _current(store, alert_id)
     details = {"alert_id": alert_id, "from": previous, "to": assignee}
     return _write(store, audit, alert_id, status, assignee, status, previous, "case.assign", details, actor)
 
 
-def add_note(store: Store, audit: AuditLog, alert_id: str, text: str, actor: str) -> dict[str, Any]:
-    """Add a note to the case (the store is not changed; the note lives in the trail)."""
+def add_note(store: Store, audit: AuditLog, alert_id: str, text: str, actor: User) -> dict[str, Any]:
+    """Add a note to the case (the store is not changed; the note lives in the trail).
+
+    ``actor`` must be an admin or the case's assignee (:class:`AccessDenied` otherwise)."""
     actor = _require_actor(actor)
+    _, _, rows = _current(store, alert_id)  # the alert must exist
+    _refuse_unless(can_act_on_case(actor, alert_id, rows), audit, actor, "case.note", alert_id)
     text = (text or "").strip()
     if not text:
         raise CaseError("err_note", "a note cannot be empty")
-    _current(store, alert_id)  # the alert must exist
-    return audit.append("case.note", {"alert_id": alert_id, "note": text}, actor=actor)
+    return audit.append("case.note", {"alert_id": alert_id, "note": text}, actor=actor.name)
 
 
 def _write(
@@ -170,11 +201,11 @@ def _write(
     previous_assignee: str | None,
     action: str,
     details: dict[str, Any],
-    actor: str,
+    actor: User,
 ) -> dict[str, Any]:
     store.set_alert_status(alert_id, status, assignee)
     try:
-        return audit.append(action, details, actor=actor)
+        return audit.append(action, details, actor=actor.name)
     except Exception:
         # A change the trail does not show must not stay in the store.
         restored = (previous_assignee or "") if assignee is not None else None
@@ -214,4 +245,5 @@ def history_frame(audit: AuditLog, alert_id: str) -> pd.DataFrame:
         }
         for a in case_history(audit, alert_id)
     ]
-    return pd.DataFrame(rows, columns=["at", "actor", "action", "from", "to", "reason", "note"])
+    # object columns: pandas would store a missing value beside text as NaN, which reads as a value
+    return pd.DataFrame(rows, columns=["at", "actor", "action", "from", "to", "reason", "note"], dtype=object)

@@ -1,42 +1,60 @@
-"""Case page (AppTest): evidence, masking, graph expansion, and the workflow as an investigator drives it."""
+"""Case page (AppTest): evidence, masking and unmasking, graph expansion, and the workflow as each role sees it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from e2e.fixture_store import PAIR_ALERT, PHONE_ALERT, SHARED_PHONE, build_fixture_store, copy_store
+from e2e.app_session import CASE, open_app
+from e2e.fixture_store import (
+    ADMIN,
+    COLLEAGUE,
+    INVESTIGATOR,
+    PAIR_ALERT,
+    PHONE_ALERT,
+    SHARED_PHONE,
+    VIEWER,
+    add_accounts,
+    build_fixture_store,
+    copy_store,
+)
 from streamlit.testing.v1 import AppTest
 
 from graph.ladybug_store import LadybugStore
 from sunlight.audit import AuditLog
+from sunlight.auth import AccessDenied, Role, User
+from sunlight.cases import add_note, assign, change_status
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-CASE = "sunlight/ui/pages/case.py"
+ADMIN_USER = User(ADMIN, Role.ADMIN)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_store(tmp_path_factory.mktemp("case") / "store")
+    path = build_fixture_store(tmp_path_factory.mktemp("case") / "store")
+    add_accounts(path)
+    return path
 
 
 @pytest.fixture
 def store_path(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = copy_store(template, tmp_path / "store")
     monkeypatch.setenv("SUNLIGHT_STORE", str(path))
-    monkeypatch.setenv("SUNLIGHT_USER", "审计员甲")
     monkeypatch.delenv("SUNLIGHT_AUDIT_DIR", raising=False)
+    monkeypatch.delenv("SUNLIGHT_AUTH_CONFIG", raising=False)
     return path
 
 
-def open_case(alert_id: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(CASE)
-    at.query_params["alert"] = alert_id
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def open_case(alert_id: str, name: str = INVESTIGATOR) -> AppTest:
+    return open_app(name, CASE, alert=alert_id)
+
+
+def give_case(path: Path, alert_id: str, assignee: str) -> None:
+    """The admin assigns the case, as the assign form or another session would."""
+    store = LadybugStore(path)
+    try:
+        assign(store, AuditLog(path), alert_id, assignee, ADMIN_USER)
+    finally:
+        store.close()
 
 
 def page_text(at: AppTest) -> str:
@@ -53,6 +71,14 @@ def status_in_store(path: Path, alert_id: str) -> str:
     finally:
         store.close()
     return str(rows[rows["alert_id"] == alert_id].iloc[0]["status"])
+
+
+def button_labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def trail_actions(path: Path) -> list[tuple[str, str]]:
+    return [(e["action"], e["actor"]) for e in AuditLog(path).entries() if e["action"] != "auth.login"]
 
 
 def test_the_case_shows_both_explanations_the_threshold_and_the_evidence(store_path):
@@ -91,7 +117,8 @@ def test_show_more_neighbours_expands_the_graph_up_to_a_cap(store_path):
     assert "已显示 11 个对象；还有更多邻居未显示。" in [c.value for c in at.caption]
 
 
-def test_an_investigator_moves_the_case_and_the_trail_records_who(store_path):
+def test_the_assigned_investigator_moves_the_case_and_the_trail_records_who(store_path):
+    give_case(store_path, PAIR_ALERT, INVESTIGATOR)
     at = open_case(PAIR_ALERT)
     form_select = next(s for s in at.selectbox if s.label == "变更状态为")
     assert form_select.options == ["核查中", "已排除"]
@@ -101,11 +128,13 @@ def test_an_investigator_moves_the_case_and_the_trail_records_who(store_path):
     assert "状态已变更为：核查中" in [s.value for s in at.success]
     assert status_in_store(store_path, PAIR_ALERT) == "reviewing"
     history = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
-    assert list(history["操作人"]) == ["审计员甲"] and "待处理 → 核查中" in history.iloc[0]["内容"]
+    assert list(history["操作人"]) == [ADMIN, INVESTIGATOR]
+    assert "待处理 → 核查中" in history.iloc[1]["内容"]
     assert AuditLog(store_path).verify() is None
 
 
 def test_a_dismissal_without_a_reason_is_refused_on_the_page(store_path):
+    give_case(store_path, PHONE_ALERT, INVESTIGATOR)
     at = open_case(PHONE_ALERT)
     next(s for s in at.selectbox if s.label == "变更状态为").set_value("dismissed")
     next(b for b in at.button if b.label == "确认变更").click().run()
@@ -118,38 +147,129 @@ def test_a_dismissal_without_a_reason_is_refused_on_the_page(store_path):
     assert "号码为前台总机" in page_text(at)
 
 
-def test_no_action_without_a_signed_in_investigator(store_path):
-    at = open_case(PAIR_ALERT)
-    at.text_input(key="user").set_value("").run()
-    next(t for t in at.text_area if t.label == "备注内容").input("先看合同")
-    next(b for b in at.button if b.label == "添加备注").click().run()
-    assert [e.value for e in at.error] == ["请先在左侧填写当前调查人员。"]
-    assert AuditLog(store_path).entries() == []
+def test_a_viewer_reads_the_case_but_cannot_change_it(store_path):
+    give_case(store_path, PAIR_ALERT, INVESTIGATOR)
+    at = open_case(PAIR_ALERT, VIEWER)
+    assert at.header[0].value == "一级 · 审批人与供应商反复配对"
+    assert [i.value for i in at.info] == ["查看人员可以阅读案件，不能处置。"]
+    assert not at.text_area and "变更状态为" not in [s.label for s in at.selectbox]
+    assert not {"确认变更", "指派", "添加备注", "显示未脱敏信息"} & set(button_labels(at))
+    # the workflow refuses the viewer too, whatever a page offers, and says so in the trail
+    store = LadybugStore(store_path)
+    try:
+        audit = AuditLog(store_path)
+        viewer = User(VIEWER, Role.VIEWER)
+        with pytest.raises(AccessDenied):
+            change_status(store, audit, PAIR_ALERT, "reviewing", viewer)
+        with pytest.raises(AccessDenied):
+            add_note(store, audit, PAIR_ALERT, "看过了", viewer)
+    finally:
+        store.close()
+    assert status_in_store(store_path, PAIR_ALERT) == "open"
+    assert trail_actions(store_path)[-2:] == [("case.denied", VIEWER), ("case.denied", VIEWER)]
+    assert [e["details"]["attempted"] for e in AuditLog(store_path).entries()[-2:]] == [
+        "case.status",
+        "case.note",
+    ]
 
 
-def test_assignment_and_note_show_in_the_history(store_path):
-    at = open_case(PAIR_ALERT)
-    next(t for t in at.text_input if t.label == "指派给").input("李审计")
+def test_an_investigator_acts_only_on_a_case_assigned_to_them(store_path):
+    give_case(store_path, PAIR_ALERT, INVESTIGATOR)
+    other = open_case(PAIR_ALERT, COLLEAGUE)
+    assert [i.value for i in other.info] == [f"只有本案经办人（{INVESTIGATOR}）或管理员可以处置本案。"]
+    assert not {"确认变更", "指派", "添加备注"} & set(button_labels(other))
+    store = LadybugStore(store_path)
+    try:
+        with pytest.raises(AccessDenied):
+            change_status(
+                store, AuditLog(store_path), PAIR_ALERT, "reviewing", User(COLLEAGUE, Role.INVESTIGATOR)
+            )
+    finally:
+        store.close()
+    assert trail_actions(store_path)[-1] == ("case.denied", COLLEAGUE)
+
+    own = open_case(PAIR_ALERT, INVESTIGATOR)
+    assert {"确认变更", "添加备注"} <= set(button_labels(own))
+    # assigning stays with the admins
+    assert "指派" not in button_labels(own)
+    assert "只有管理员可以指派案件。" in [c.value for c in own.caption]
+    next(t for t in own.text_area if t.label == "备注内容").input("已调取合同原件")
+    next(b for b in own.button if b.label == "添加备注").click().run()
+    assert trail_actions(store_path)[-1] == ("case.note", INVESTIGATOR)
+
+
+def test_the_admin_assigns_to_an_account_and_the_history_shows_it(store_path):
+    at = open_case(PAIR_ALERT, ADMIN)
+    who = next(s for s in at.selectbox if s.label == "指派给")
+    # viewers could not work the case: they are not offered
+    assert sorted(who.options) == sorted([ADMIN, INVESTIGATOR, COLLEAGUE])
+    who.set_value(INVESTIGATOR)
     next(b for b in at.button if b.label == "指派").click().run()
-    next(t for t in at.text_area if t.label == "备注内容").input("已调取合同原件")
+    next(t for t in at.text_area if t.label == "备注内容").input("请于本周内核实")
     next(b for b in at.button if b.label == "添加备注").click().run()
     assert not at.exception
     history = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
     assert list(history["操作"]) == ["指派", "备注"]
-    assert "**经办人：李审计**" in [m.value for m in at.markdown]
+    assert list(history["操作人"]) == [ADMIN, ADMIN]
+    assert list(history["内容"]) == [f"（未分配） → {INVESTIGATOR}", "请于本周内核实"]
+    assert f"**经办人：{INVESTIGATOR}**" in [m.value for m in at.markdown]
+
+
+def test_unmasking_records_the_view_first_and_shows_the_raw_value_only_then(store_path):
+    give_case(store_path, PHONE_ALERT, INVESTIGATOR)
+    at = open_case(PHONE_ALERT)
+    assert SHARED_PHONE not in page_text(at)
+    before = len(AuditLog(store_path).entries())
+    next(b for b in at.button if b.label == "显示未脱敏信息").click().run()
+    assert not at.exception
+    entries = AuditLog(store_path).entries()
+    assert len(entries) == before + 1
+    view = entries[-1]
+    assert (view["action"], view["actor"]) == ("privacy.unmask", INVESTIGATOR)
+    assert view["details"]["target"] == PHONE_ALERT and view["details"]["page"] == "case"
+    assert view["details"]["cases"] == [PHONE_ALERT]
+    assert "phone" in view["details"]["fields"]
+    assert SHARED_PHONE in page_text(at)
+    assert at.warning[0].value.startswith("正在显示未脱敏的个人信息（")
+    # the next run of the page is masked again, and no look goes unrecorded
+    next(b for b in at.button if b.label == "恢复脱敏").click().run()
+    assert SHARED_PHONE not in page_text(at)
+    assert len(AuditLog(store_path).entries()) == before + 1
+    assert AuditLog(store_path).verify() is None
+
+
+def test_no_unmasking_outside_ones_own_active_case(store_path):
+    give_case(store_path, PHONE_ALERT, INVESTIGATOR)
+    for name in (VIEWER, COLLEAGUE, ADMIN):  # an admin too must take the case first
+        at = open_case(PHONE_ALERT, name)
+        assert "显示未脱敏信息" not in button_labels(at), name
+        assert SHARED_PHONE not in page_text(at)
+    assert "管理员须先将案件指派给自己" in " ".join(c.value for c in at.caption)
+    store = LadybugStore(store_path)
+    try:
+        change_status(
+            store,
+            AuditLog(store_path),
+            PHONE_ALERT,
+            "dismissed",
+            User(INVESTIGATOR, Role.INVESTIGATOR),
+            reason="前台总机",
+        )
+    finally:
+        store.close()
+    # a dismissed case masks its people again, for its own investigator as well
+    assert "显示未脱敏信息" not in button_labels(open_case(PHONE_ALERT))
 
 
 def test_a_remediated_case_offers_no_further_step_in_english(store_path):
-    from sunlight.cases import change_status
-
     store = LadybugStore(store_path)
     try:
         audit = AuditLog(store_path)
         for status, note in (("reviewing", None), ("confirmed", None), ("remediated", "合同已终止")):
-            change_status(store, audit, PAIR_ALERT, status, "审计员乙", note=note)
+            change_status(store, audit, PAIR_ALERT, status, ADMIN_USER, note=note)
     finally:
         store.close()
-    at = open_case(PAIR_ALERT)
+    at = open_case(PAIR_ALERT, ADMIN)
     at.radio(key="lang").set_value("en").run()
     assert at.header[0].value == "Grade 1 · Repeated supplier–approver pairs"
     picker = at.selectbox(key="case_pick.en")

@@ -1,4 +1,5 @@
-"""Case workflow (sunlight.cases): transitions, required reasons, who and when in the trail, rollback."""
+"""Case workflow (sunlight.cases): transitions, required reasons, who and when in the trail, rollback,
+and the role each action needs (checked here as well as on the page)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from e2e.fixture_store import PAIR_ALERT, PHONE_ALERT, build_fixture_store, copy
 from graph.ladybug_store import LadybugStore
 from graph.store import ALERT_STATUSES
 from sunlight.audit import AuditLog
+from sunlight.auth import AccessDenied, Role, User
 from sunlight.cases import (
+    DENIED_ACTION,
     TRANSITIONS,
     CaseError,
     add_note,
@@ -40,6 +43,12 @@ def audit(store: LadybugStore) -> AuditLog:
     return AuditLog(store.folder)
 
 
+# Two investigators who work cases assigned to them, and the admin who assigns them.
+JIA = User("审计员甲", Role.INVESTIGATOR)
+YI = User("审计员乙", Role.INVESTIGATOR)
+LEADER = User("组长王", Role.ADMIN)
+
+
 def status_of(store: LadybugStore, alert_id: str) -> tuple[str, object]:
     rows = store.alerts()
     row = rows[rows["alert_id"] == alert_id].iloc[0]
@@ -54,38 +63,40 @@ def test_every_status_has_its_next_steps():
 
 
 def test_a_case_goes_from_open_to_remediated_and_every_step_is_in_the_trail(store, audit):
-    change_status(store, audit, PAIR_ALERT, "reviewing", "审计员甲")
-    change_status(store, audit, PAIR_ALERT, "confirmed", "审计员甲", note="合同与审批记录核实无误")
-    change_status(store, audit, PAIR_ALERT, "remediated", "审计员乙", note="已终止合作并追回款项")
+    assign(store, audit, PAIR_ALERT, JIA.name, LEADER)
+    change_status(store, audit, PAIR_ALERT, "reviewing", JIA)
+    change_status(store, audit, PAIR_ALERT, "confirmed", JIA, note="合同与审批记录核实无误")
+    change_status(store, audit, PAIR_ALERT, "remediated", LEADER, note="已终止合作并追回款项")
     assert status_of(store, PAIR_ALERT)[0] == "remediated"
     history = case_history(audit, PAIR_ALERT)
     assert [(a.actor, a.details["from"], a.details["to"]) for a in history] == [
+        ("组长王", None, "审计员甲"),
         ("审计员甲", "open", "reviewing"),
         ("审计员甲", "reviewing", "confirmed"),
-        ("审计员乙", "confirmed", "remediated"),
+        ("组长王", "confirmed", "remediated"),
     ]
-    assert history[2].details["note"] == "已终止合作并追回款项"
+    assert history[3].details["note"] == "已终止合作并追回款项"
     assert all(a.at for a in history)
     assert audit.verify() is None
 
 
 def test_dismissal_needs_a_reason_and_remediation_a_note(store, audit):
     with pytest.raises(CaseError) as refused:
-        change_status(store, audit, PHONE_ALERT, "dismissed", "审计员甲", reason="  ")
+        change_status(store, audit, PHONE_ALERT, "dismissed", LEADER, reason="  ")
     assert refused.value.code == "err_reason"
-    change_status(store, audit, PHONE_ALERT, "dismissed", "审计员甲", reason="号码为公司前台总机，非个人号码")
+    change_status(store, audit, PHONE_ALERT, "dismissed", LEADER, reason="号码为公司前台总机，非个人号码")
     assert status_of(store, PHONE_ALERT)[0] == "dismissed"
-    change_status(store, audit, PAIR_ALERT, "reviewing", "审计员甲")
-    change_status(store, audit, PAIR_ALERT, "confirmed", "审计员甲")
+    change_status(store, audit, PAIR_ALERT, "reviewing", LEADER)
+    change_status(store, audit, PAIR_ALERT, "confirmed", LEADER)
     with pytest.raises(CaseError) as refused:
-        change_status(store, audit, PAIR_ALERT, "remediated", "审计员甲")
+        change_status(store, audit, PAIR_ALERT, "remediated", LEADER)
     assert refused.value.code == "err_remediation"
     assert status_of(store, PAIR_ALERT)[0] == "confirmed"
 
 
 def test_a_step_the_workflow_does_not_allow_changes_nothing(store, audit):
     with pytest.raises(CaseError) as refused:
-        change_status(store, audit, PAIR_ALERT, "remediated", "审计员甲", note="直接销号")
+        change_status(store, audit, PAIR_ALERT, "remediated", LEADER, note="直接销号")
     assert refused.value.code == "err_transition"
     assert refused.value.values["allowed"] == ("reviewing", "dismissed")
     assert status_of(store, PAIR_ALERT)[0] == "open"
@@ -93,41 +104,80 @@ def test_a_step_the_workflow_does_not_allow_changes_nothing(store, audit):
 
 
 def test_a_status_someone_else_changed_meanwhile_is_not_overwritten(store, audit):
-    change_status(store, audit, PAIR_ALERT, "reviewing", "审计员乙")
+    change_status(store, audit, PAIR_ALERT, "reviewing", LEADER)
     with pytest.raises(CaseError) as refused:
-        change_status(
-            store, audit, PAIR_ALERT, "dismissed", "审计员甲", reason="误报", expected_status="open"
-        )
+        change_status(store, audit, PAIR_ALERT, "dismissed", LEADER, reason="误报", expected_status="open")
     assert refused.value.code == "err_changed" and refused.value.values["status"] == "reviewing"
     assert status_of(store, PAIR_ALERT)[0] == "reviewing"
 
 
-def test_every_action_names_who_took_it(store, audit):
+def test_every_action_needs_a_signed_in_user_not_just_a_name(store, audit):
+    # a bare name would skip the role check
+    with pytest.raises(TypeError):
+        change_status(store, audit, PAIR_ALERT, "reviewing", "组长王")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        add_note(store, audit, PAIR_ALERT, "note", "组长王")  # type: ignore[arg-type]
     with pytest.raises(CaseError) as refused:
-        change_status(store, audit, PAIR_ALERT, "reviewing", "")
+        change_status(store, audit, PAIR_ALERT, "reviewing", User(" ", Role.ADMIN))
     assert refused.value.code == "need_user"
-    with pytest.raises(CaseError):
-        add_note(store, audit, PAIR_ALERT, "note", " ")
+    assert audit.entries() == [] and status_of(store, PAIR_ALERT)[0] == "open"
 
 
 def test_assignment_and_notes_are_recorded(store, audit):
-    assign(store, audit, PAIR_ALERT, "李审计", "组长王")
-    add_note(store, audit, PAIR_ALERT, "已调取2024年全部IT设备合同", "李审计")
-    assert status_of(store, PAIR_ALERT) == ("open", "李审计")
+    assign(store, audit, PAIR_ALERT, "审计员甲", LEADER)
+    add_note(store, audit, PAIR_ALERT, "已调取2024年全部IT设备合同", JIA)
+    assert status_of(store, PAIR_ALERT) == ("open", "审计员甲")
     frame = history_frame(audit, PAIR_ALERT)
     assert list(frame["action"]) == ["case.assign", "case.note"]
-    assert list(frame["actor"]) == ["组长王", "李审计"]
-    assert frame.iloc[0]["to"] == "李审计" and frame.iloc[1]["note"] == "已调取2024年全部IT设备合同"
+    assert list(frame["actor"]) == ["组长王", "审计员甲"]
+    assert frame.iloc[0]["to"] == "审计员甲" and frame.iloc[1]["note"] == "已调取2024年全部IT设备合同"
     with pytest.raises(CaseError) as refused:
-        add_note(store, audit, "AL-nothing", "x", "李审计")
+        add_note(store, audit, "AL-nothing", "x", JIA)
     assert refused.value.code == "err_unknown_alert"
+
+
+def test_each_action_needs_its_role_and_a_refusal_is_in_the_trail(store, audit):
+    viewer = User("查看员丙", Role.VIEWER)
+    assign(store, audit, PAIR_ALERT, "审计员甲", LEADER)
+    refused = [
+        lambda: change_status(store, audit, PAIR_ALERT, "reviewing", viewer),
+        lambda: add_note(store, audit, PAIR_ALERT, "看过", viewer),
+        # an investigator works only the cases given to them, and gives none out
+        lambda: change_status(store, audit, PAIR_ALERT, "reviewing", YI),
+        lambda: add_note(store, audit, PAIR_ALERT, "我来看看", YI),
+        lambda: change_status(store, audit, PHONE_ALERT, "reviewing", JIA),
+        lambda: assign(store, audit, PAIR_ALERT, "审计员乙", JIA),
+        lambda: assign(store, audit, PHONE_ALERT, "审计员甲", JIA),
+    ]
+    for attempt in refused:
+        with pytest.raises(AccessDenied):
+            attempt()
+    assert status_of(store, PAIR_ALERT) == ("open", "审计员甲")
+    assert status_of(store, PHONE_ALERT)[0] == "open"
+    denied = [e for e in audit.entries() if e["action"] == DENIED_ACTION]
+    assert [(e["actor"], e["details"]["attempted"], e["details"]["alert_id"]) for e in denied] == [
+        ("查看员丙", "case.status", PAIR_ALERT),
+        ("查看员丙", "case.note", PAIR_ALERT),
+        ("审计员乙", "case.status", PAIR_ALERT),
+        ("审计员乙", "case.note", PAIR_ALERT),
+        ("审计员甲", "case.status", PHONE_ALERT),
+        ("审计员甲", "case.assign", PAIR_ALERT),
+        ("审计员甲", "case.assign", PHONE_ALERT),
+    ]
+    assert {e["details"]["role"] for e in denied} == {"viewer", "investigator"}
+    # refusals are not steps of the case
+    assert [a.action for a in case_history(audit, PAIR_ALERT)] == ["case.assign"]
+    # the assignee and the admin may
+    change_status(store, audit, PAIR_ALERT, "reviewing", JIA)
+    change_status(store, audit, PHONE_ALERT, "reviewing", LEADER)
+    assert audit.verify() is None
 
 
 def test_a_change_the_trail_cannot_record_is_undone_in_the_store(store, tmp_path):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the trail's folder should be", encoding="utf-8")
     with pytest.raises(OSError):
-        change_status(store, AuditLog(blocked), PAIR_ALERT, "reviewing", "审计员甲")
+        change_status(store, AuditLog(blocked), PAIR_ALERT, "reviewing", LEADER)
     assert status_of(store, PAIR_ALERT)[0] == "open"
 
 

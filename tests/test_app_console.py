@@ -5,28 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e.fixture_store import PLANTED_SUPPLIER, SHARED_PHONE, build_fixture_store
+from e2e.app_session import CONSOLE, open_app
+from e2e.fixture_store import PLANTED_SUPPLIER, SHARED_PHONE, VIEWER, add_accounts, build_fixture_store
 from streamlit.testing.v1 import AppTest
 
 from sunlight.querylib import list_queries
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-CONSOLE = "sunlight/ui/pages/console.py"
-
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_store(tmp_path_factory.mktemp("console") / "store")
+    path = build_fixture_store(tmp_path_factory.mktemp("console") / "store")
+    add_accounts(path)
+    return path
 
 
 @pytest.fixture
 def console(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("SUNLIGHT_STORE", str(store_path))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(CONSOLE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(VIEWER, CONSOLE)
 
 
 def run(at: AppTest, name: str, **params: object) -> AppTest:

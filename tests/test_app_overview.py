@@ -5,27 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e.fixture_store import build_fixture_store
+from e2e.app_session import open_app
+from e2e.fixture_store import INVESTIGATOR, add_accounts, build_fixture_store
 from streamlit.testing.v1 import AppTest
 
 from graph.ladybug_store import LadybugStore
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_store(tmp_path_factory.mktemp("app") / "store")
+    path = build_fixture_store(tmp_path_factory.mktemp("app") / "store")
+    add_accounts(path)
+    return path
 
 
 @pytest.fixture
 def app(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("SUNLIGHT_STORE", str(store_path))
-    monkeypatch.setenv("SUNLIGHT_USER", "审计员甲")
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(INVESTIGATOR)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -109,14 +106,15 @@ def test_the_riskiest_network_is_drawn_in_line_with_masked_pivots(app: AppTest):
 
 def test_a_store_without_alerts_says_how_to_get_some(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     LadybugStore(tmp_path / "empty").close()
+    add_accounts(tmp_path / "empty")
     monkeypatch.setenv("SUNLIGHT_STORE", str(tmp_path / "empty"))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception
+    at = open_app(INVESTIGATOR)
     assert "暂无预警" in at.info[0].value
 
 
 def test_a_missing_store_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # the accounts sit where the store should be: signing in works, and then the store is missing
+    add_accounts(tmp_path / "nowhere")
     monkeypatch.setenv("SUNLIGHT_STORE", str(tmp_path / "nowhere"))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception
+    at = open_app(INVESTIGATOR)
     assert "找不到数据" in at.error[0].value and "nowhere" in at.error[0].value

@@ -8,30 +8,27 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from e2e.fixture_store import PAIR_ALERT, SHARED_PHONE, build_fixture_store
+from e2e.app_session import QUEUE, open_app
+from e2e.fixture_store import PAIR_ALERT, SHARED_PHONE, VIEWER, add_accounts, build_fixture_store
 from streamlit.testing.v1 import AppTest
 
 from graph.ladybug_store import LadybugStore
 from sunlight.export import to_csv_text, to_xlsx_bytes
 from sunlight.ui import viewmodels as vm
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-QUEUE = "sunlight/ui/pages/queue.py"
-
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_store(tmp_path_factory.mktemp("queue") / "store")
+    path = build_fixture_store(tmp_path_factory.mktemp("queue") / "store")
+    add_accounts(path)
+    return path
 
 
 @pytest.fixture
 def queue(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("SUNLIGHT_STORE", str(store_path))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(QUEUE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    # a viewer reads the whole queue: reading needs no case of one's own
+    return open_app(VIEWER, QUEUE)
 
 
 def ids(at: AppTest) -> list[str]:

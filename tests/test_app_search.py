@@ -5,26 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e.fixture_store import PAIR_ALERT, PHONE_ALERT, PLANTED_SUPPLIER, SHARED_PHONE, build_fixture_store
+from e2e.app_session import SEARCH, open_app
+from e2e.fixture_store import (
+    ADMIN,
+    INVESTIGATOR,
+    PAIR_ALERT,
+    PHONE_ALERT,
+    PLANTED_SUPPLIER,
+    SHARED_PHONE,
+    add_accounts,
+    build_fixture_store,
+    copy_store,
+)
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-SEARCH = "sunlight/ui/pages/search.py"
+from graph.ladybug_store import LadybugStore
+from sunlight.audit import AuditLog
+from sunlight.auth import Role, User
+from sunlight.cases import assign
 
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_store(tmp_path_factory.mktemp("search") / "store")
+    path = build_fixture_store(tmp_path_factory.mktemp("search") / "store")
+    add_accounts(path)
+    return path
 
 
 @pytest.fixture
 def search(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("SUNLIGHT_STORE", str(store_path))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(SEARCH).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(INVESTIGATOR, SEARCH)
 
 
 def hits(at: AppTest, text: str) -> list[tuple[str, str, str]]:
@@ -92,3 +103,34 @@ def test_search_in_english(search: AppTest):
         "Risk",
     ]
     assert table.iloc[0]["Type"] == "Employee" and table.iloc[0]["Matched on"] == "pinyin"
+
+
+def test_the_investigator_of_a_case_may_see_its_people_unmasked_and_the_look_is_recorded(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    private = copy_store(store_path, tmp_path / "store")
+    monkeypatch.setenv("SUNLIGHT_STORE", str(private))
+    store = LadybugStore(private)
+    try:
+        assign(store, AuditLog(private), PAIR_ALERT, INVESTIGATOR, User(ADMIN, Role.ADMIN))
+    finally:
+        store.close()
+    at = open_app(INVESTIGATOR, SEARCH)
+    hits(at, "张伟")
+
+    def details() -> dict[str, str]:
+        table = at.dataframe[1].value
+        return dict(zip(table["属性"], table["值"], strict=True))
+
+    assert details()["电话"] == "138****8000" and details()["证件号码"] == "4201**********4312"
+    at.button(key="unmask_employee:E001").click().run()
+    assert not at.exception
+    assert details()["电话"] == SHARED_PHONE and details()["证件号码"] == "420102198003154312"
+    view = AuditLog(private).entries()[-1]
+    assert (view["action"], view["actor"]) == ("privacy.unmask", INVESTIGATOR)
+    assert view["details"]["target"] == "employee:E001" and view["details"]["page"] == "search"
+    assert {"phone", "id_number"} <= set(view["details"]["fields"])
+    # someone in no case of theirs stays masked, with no control to ask
+    hits(at, "王芳")
+    assert details()["电话"] == "139****0002"
+    assert "unmask_employee:E002" not in [b.key for b in at.button]

@@ -88,6 +88,18 @@ def test_filters_combine(book: vm.AlertBook):
     assert list(vm.filter_alerts(book, vm.Filters(text="恒通"))["alert_id"]) == ["AL-split-lina-hengtong"]
 
 
+def test_one_assigned_case_leaves_the_others_unassigned_not_missing(book: vm.AlertBook):
+    rows = book.rows.copy()
+    rows["assignee"] = [("审计员甲" if a == PAIR_ALERT else None) for a in rows["alert_id"]]
+    assigned = vm.build_alert_book(rows, book.snapshot, FAMILIES)
+    assert [a for a in assigned.alerts["assignee"] if a] == ["审计员甲"]
+    assert assigned.alerts["assignee"].isna().sum() == 5
+    unassigned = vm.filter_alerts(assigned, vm.Filters(assignees=(None,)))
+    assert len(unassigned) == 5 and PAIR_ALERT not in set(unassigned["alert_id"])
+    table = vm.queue_table(assigned, assigned.alerts, "zh")
+    assert sorted(table["经办人"]) == [""] * 5 + ["审计员甲"]
+
+
 def test_flagged_parties_are_hotter_than_the_records_around_them(book: vm.AlertBook):
     risk = vm.key_risk(book)
     assert risk["employee:E001"] > 0.9  # two high alerts combine

@@ -1,16 +1,14 @@
-"""The Streamlit side shared by every page: language, the signed-in investigator, cached data.
+"""The Streamlit side shared by every page: language, the signed-in user, cached data.
 
 Data is read through :class:`sunlight.ui.source.StoreSource` and cached per data
-*version* (the store's and the trail's file times), so a page run after a case
+*version* (:meth:`~sunlight.ui.source.StoreSource.version`), so a page run after a case
 action or a nightly detector run shows the new state, and every other run costs
 no store access at all.
 """
 
 from __future__ import annotations
 
-import getpass
-import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,27 +16,33 @@ import streamlit as st
 
 from graph.errors import StoreError
 from graph.store import Subgraph
+from sunlight.auth import AccessDenied, Role, User, can_unmask, record_unmasked_view
 from sunlight.drawing import draw_graph
 from sunlight.ui import viewmodels as vm
-from sunlight.ui.labels import LANGS, t
+from sunlight.ui.labels import LANGS, column_name, t
 from sunlight.ui.source import StoreSource
 
 __all__ = [
     "PAGES",
+    "USER_KEY",
     "alert_book",
-    "current_user",
     "draw",
     "flash",
     "lang",
     "md",
+    "offer_unmasked",
     "open_case",
     "render_sidebar",
     "search_index",
     "show_flash",
+    "signed_in_user",
     "source",
     "subgraph",
     "wkey",
 ]
+
+#: Where the session keeps the signed-in :class:`sunlight.auth.User` (set only by ``sunlight.ui.signin``).
+USER_KEY = "auth_user"
 
 #: Page files, relative to app.py, with their title keys and icons (material symbols ship with Streamlit).
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -77,26 +81,57 @@ def _carry_over(old: str, new: str) -> None:
         st.session_state[key[: -len(old)] + new] = st.session_state.pop(key)
 
 
-def _default_user() -> str:
-    explicit = os.environ.get("SUNLIGHT_USER") or os.environ.get("SUNLIGHT_ACTOR")
-    if explicit:
-        return explicit
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
-
-
-def current_user() -> str:
-    return str(st.session_state.get("user") or "").strip()
+def signed_in_user() -> User:
+    """The person this page run is for; ``app.py`` shows no page to anyone not signed in."""
+    user = st.session_state.get(USER_KEY)
+    if not isinstance(user, User):
+        st.error(t("need_user", lang()))
+        st.stop()
+    return user
 
 
 def source() -> StoreSource:
     return StoreSource.from_env()
 
 
-def render_sidebar() -> None:
-    """Language switch, investigator name, where the data comes from."""
+def offer_unmasked(user: User, target: str, rows: pd.DataFrame, fields: Sequence[str], page: str) -> bool:
+    """The "show unmasked" control for ``target`` (an alert id or an entity key), where the rules allow it.
+
+    True only in the page run in which the person asked and the view was written to the trail
+    first (``record_unmasked_view``); the next run of the page is masked again. ``fields`` are what
+    the view reveals (nothing to reveal: no control); ``rows`` is ``Store.alerts()``.
+    """
+    language = lang()
+    if not fields:
+        return False
+    if not can_unmask(user, target, rows):
+        if user.role != Role.VIEWER:
+            st.caption(t("unmask_hint", language))
+        return False
+    asked = st.button(
+        t("show_unmasked", language),
+        key=f"unmask_{target}",
+        icon=":material/visibility:",
+        help=t("show_unmasked_help", language),
+    )
+    if not asked:
+        return False
+    try:
+        record_unmasked_view(source().audit(), user, target, rows, fields=list(fields), page=page)
+    except AccessDenied:
+        st.error(t("unmask_denied", language))
+        return False
+    except OSError as exc:
+        st.error(t("unmask_trail_failed", language, error=exc))
+        return False
+    names = ("、" if language != "en" else ", ").join(column_name(f, language) for f in fields)
+    st.warning(t("unmasked_banner", language, fields=names), icon=":material/visibility:")
+    st.button(t("mask_again", language), key=f"mask_{target}", icon=":material/visibility_off:")
+    return True
+
+
+def render_sidebar(account: Callable[[], None] | None = None) -> None:
+    """Language switch, the signed-in account (``account`` draws it), where the data comes from."""
     language = lang()
     with st.sidebar:
         st.radio(
@@ -107,9 +142,9 @@ def render_sidebar() -> None:
             horizontal=True,
         )
         language = lang()
-        if "user" not in st.session_state:
-            st.session_state["user"] = _default_user()
-        st.text_input(t("current_user", language), key="user", help=t("current_user_help", language))
+        if account is None:
+            return
+        account()
         st.caption(t("store_in_use", language, store=source().label))
         st.caption(t("masked_note", language))
         if st.button(t("refresh", language), icon=":material/refresh:"):

@@ -33,11 +33,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("阳光 · 采购廉洁风险预警", "Sunlight · procurement integrity alerts"),
     "app_tagline": ("阳光是最好的防腐剂", "Sunlight is the best disinfectant"),
     "language": ("语言 / Language", "语言 / Language"),
-    "current_user": ("当前调查人员", "Signed-in investigator"),
-    "current_user_help": (
-        "记录在每一条案件操作的痕迹中",
-        "Recorded with every case action in the trail",
-    ),
+    "signed_in_as": ("当前用户：{name}（{role}）", "Signed in: {name} ({role})"),
+    "signed_in_via_proxy": ("经单位统一认证登录", "Signed in through your organisation's sign-in"),
+    "sign_out": ("退出登录", "Sign out"),
     "store_in_use": ("数据来源：{store}", "Data: {store}"),
     "store_missing": (
         "找不到数据：{error}。请先运行 `sunlight demo`，或 `sunlight load` 与 `sunlight detect`。",
@@ -52,6 +50,50 @@ LABELS: dict[str, tuple[str, str]] = {
     "masked_note": (
         "身份证号、电话、银行账号及个人住址已脱敏显示。",
         "Identity numbers, phones, bank accounts and home addresses are masked.",
+    ),
+    # ---- signing in ------------------------------------------------------------------
+    "sign_in_title": ("登录", "Sign in"),
+    "sign_in_intro": (
+        "请使用阳光系统账户登录。所有登录、处置和查看未脱敏信息的操作均记入痕迹。",
+        "Sign in with your Sunlight account. Sign-ins, case actions and unmasked views are all recorded.",
+    ),
+    "account_name": ("账户名", "Account name"),
+    "password": ("密码", "Password"),
+    "sign_in": ("登录", "Sign in"),
+    "signed_out": ("已退出登录。", "Signed out."),
+    "role_viewer": ("查看人员", "viewer"),
+    "role_investigator": ("调查人员", "investigator"),
+    "role_admin": ("管理员", "administrator"),
+    "auth_bad_credentials": ("账户名或密码错误。", "Wrong account name or password."),
+    "auth_account_closed": (
+        "您的账户已被停用或删除，已退出登录。",
+        "Your account has been disabled or removed; you are signed out.",
+    ),
+    "auth_not_from_proxy": (
+        "此请求未经过单位统一认证入口，已拒绝。请从统一认证入口打开本系统。",
+        "This request did not come through your organisation's sign-in; open the app through it.",
+    ),
+    "auth_no_identity": (
+        "统一认证入口未提供您的身份，无法登录。请联系系统管理员。",
+        "The sign-in in front of the app did not say who you are. Contact the administrator.",
+    ),
+    "auth_no_role": (
+        "您的账户尚未分配本系统的角色，无法登录。请联系系统管理员。",
+        "Your account has no role in Sunlight. Contact the administrator.",
+    ),
+    "auth_failed": ("登录未成功（{code}）。", "Sign-in failed ({code})."),
+    "auth_config_error": (
+        "账户配置有误，系统暂不能使用：{error}",
+        "The account settings are wrong; the app cannot be used until they are fixed: {error}",
+    ),
+    "auth_trail_unwritable": (
+        "痕迹文件无法写入，登录未完成：{error}",
+        "The trail cannot be written, so the sign-in did not complete: {error}",
+    ),
+    "no_accounts": (
+        "尚未创建任何账户，系统暂不能使用。请在服务器上创建第一个账户（将提示输入两次密码，至少 {n} 个字符），然后刷新本页：",
+        "There are no accounts yet, so the app cannot be used. Create the first one on the server "
+        "(it asks for the password twice, at least {n} characters), then reload this page:",
     ),
     # ---- pages -----------------------------------------------------------------------
     "page_overview": ("风险总览", "Overview"),
@@ -178,13 +220,55 @@ LABELS: dict[str, tuple[str, str]] = {
     "apply_status": ("确认变更", "Change status"),
     "assign_to": ("指派给", "Assign to"),
     "apply_assign": ("指派", "Assign"),
+    "assign_pick": ("选择账户", "Choose an account"),
     "add_note": ("添加备注", "Add note"),
     "note_text": ("备注内容", "Note"),
     "final_status": ("已销号，流程结束。", "Remediated (closed); nothing further to do."),
     "status_changed": ("状态已变更为：{status}", "Status changed to {status}"),
     "assigned": ("已指派给：{who}", "Assigned to {who}"),
     "note_added": ("备注已记录", "Note recorded"),
-    "need_user": ("请先在左侧填写当前调查人员。", "Enter the signed-in investigator in the sidebar first."),
+    "need_user": ("请先登录。", "Sign in first."),
+    "err_access": (
+        "您的角色不能执行此操作，本次尝试已记入痕迹。",
+        "Your role does not allow this; the attempt is recorded in the trail.",
+    ),
+    "case_read_only_viewer": (
+        "查看人员可以阅读案件，不能处置。",
+        "Viewers read cases; they do not act on them.",
+    ),
+    "case_read_only_other": (
+        "只有本案经办人（{who}）或管理员可以处置本案。",
+        "Only this case's assignee ({who}) or an administrator can act on it.",
+    ),
+    "case_read_only_unassigned": (
+        "本案尚未指派经办人；指派后由经办人处置，管理员可处置任何案件。",
+        "This case has no assignee yet; once assigned, the assignee acts on it (administrators on any case).",
+    ),
+    "assign_admin_only": ("只有管理员可以指派案件。", "Only an administrator assigns cases."),
+    "show_unmasked": ("显示未脱敏信息", "Show unmasked"),
+    "show_unmasked_help": (
+        "本次查看将记入痕迹（查看人、时间、案件、字段）。",
+        "The view is recorded in the trail: who, when, which case, which fields.",
+    ),
+    "unmasked_banner": (
+        "正在显示未脱敏的个人信息（{fields}），本次查看已记入痕迹。页面上的任何操作都会恢复脱敏显示。",
+        "Personal information is shown unmasked ({fields}); this view is recorded in the trail. "
+        "Any action on the page masks it again.",
+    ),
+    "mask_again": ("恢复脱敏", "Mask again"),
+    "unmask_denied": (
+        "您不能查看这里的未脱敏信息，本次请求已记入痕迹。",
+        "You may not see this unmasked; the request is recorded in the trail.",
+    ),
+    "unmask_trail_failed": (
+        "痕迹文件无法写入，因此不显示未脱敏信息：{error}",
+        "The trail cannot be written, so nothing is shown unmasked: {error}",
+    ),
+    "unmask_hint": (
+        "未脱敏信息只对本人经办、尚在办理中的案件开放；管理员须先将案件指派给自己。",
+        "Unmasked details are open only on active cases assigned to you; "
+        "an administrator assigns the case to themselves first.",
+    ),
     "store_busy": (
         "数据库正被其他任务写入（如夜间检测），请稍后重试：{error}",
         "The store is being written by another job (such as the nightly run); try again shortly: {error}",
@@ -340,6 +424,8 @@ COLUMN_NAMES: dict[str, tuple[str, str]] = {
     "role": ("角色", "Role"),
     "date": ("日期", "Date"),
     "reason": ("原因", "Reason"),
+    "explanation": ("预警说明", "Explanation"),
+    "notes": ("处置记录", "Case notes"),
 }
 
 

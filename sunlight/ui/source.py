@@ -3,8 +3,9 @@
 The app never keeps a store open between page runs. Reads open the embedded
 store read-only (a scheduled ``sunlight detect`` may be writing it meanwhile);
 a case action opens it for writing just long enough to change one alert. Each
-read is tagged with a *version* — the modification times of the store's files and
-of the trail — so cached tables are rebuilt exactly when something changed.
+read is tagged with a *version* — the modification times of the embedded store's
+files, or for Neo4j the trail's and the minute — so cached tables are rebuilt
+exactly when something changed.
 """
 
 from __future__ import annotations
@@ -55,10 +56,16 @@ class StoreSource:
         return audit_log_for(self.path, self.neo4j_uri)
 
     def version(self) -> str:
-        """Changes whenever the store or the trail changes (for Neo4j: once a minute)."""
-        audit = self.audit().path
-        trail = f"{audit.stat().st_mtime_ns}:{audit.stat().st_size}" if audit.exists() else "-"
+        """Changes whenever the store changes.
+
+        The embedded store's own files change with every write, a case action included; the
+        trail is left out, so that a sign-in or an unmasked view (written to the trail) does not
+        make every session read the store again. Neo4j's changes are not visible as files: there
+        the trail (a case action from the app) and the minute (a detector run) stand in for them.
+        """
         if self.neo4j_uri:
+            audit = self.audit().path
+            trail = f"{audit.stat().st_mtime_ns}:{audit.stat().st_size}" if audit.exists() else "-"
             return f"{int(time.time() // _NEO4J_REFRESH_SECONDS)}|{trail}"
         folder = Path(self.path)
         parts = []
@@ -67,7 +74,7 @@ class StoreSource:
                 if entry.name.startswith("graph.lbdb") and entry.is_file():
                     stat = entry.stat()
                     parts.append(f"{entry.name}:{stat.st_mtime_ns}:{stat.st_size}")
-        return ";".join(parts) + "|" + trail
+        return ";".join(parts)
 
     @contextmanager
     def _opened(self, read_only: bool) -> Iterator[Store]:

@@ -52,9 +52,11 @@ __all__ = [
     "Heatmap",
     "SearchIndex",
     "build_alert_book",
+    "case_personal_fields",
     "entity_details",
     "entity_keys_in_result",
     "entity_names",
+    "entity_personal_fields",
     "evidence_view",
     "export_frame",
     "family_map",
@@ -262,6 +264,8 @@ def build_alert_book(rows: pd.DataFrame, snapshot: GraphSnapshot, families: Mapp
             }
         )
     alerts = pd.DataFrame.from_records(records, columns=columns)
+    # pandas would store a missing assignee beside named ones as NaN (a truthy float): keep None
+    alerts["assignee"] = pd.Series([r["assignee"] for r in records], index=alerts.index, dtype=object)
     alerts = sort_alerts(alerts, "score")
     return AlertBook(
         rows=book_rows, alerts=alerts, snapshot=snapshot, evidence=evidence_by_id, read_at=datetime.now()
@@ -597,20 +601,34 @@ def _measured(threshold: str, metrics: Mapping[str, Any]) -> Any:
     return None
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, unmasked: bool = False) -> Any:
+    """A value as a table cell: lists joined, maps as JSON, numbers in text masked unless ``unmasked``."""
+    text = _as_is if unmasked else mask_text
     if isinstance(value, (list, tuple)):
-        return "、".join(str(mask_text(v)) for v in value)
+        return "、".join(str(text(v)) for v in value)
     if isinstance(value, Mapping):
-        return json.dumps(mask_record(value), ensure_ascii=False)
+        return json.dumps(dict(value) if unmasked else mask_record(value), ensure_ascii=False, default=str)
     if isinstance(value, float):
         return float(f"{value:.6g}")
-    return mask_text(value) if isinstance(value, str) else value
+    return text(value) if isinstance(value, str) else value
 
 
-def evidence_view(evidence: Mapping[str, Any], lang: str) -> EvidenceView:
-    """An alert's evidence as tables: its rows (masked), the thresholds next to the measured values, the measures."""
-    rows = [mask_record(r) for r in evidence.get("rows") or [] if isinstance(r, Mapping)]
-    row_frame = pd.DataFrame([{k: _cell(_value_name(k, v, lang)) for k, v in r.items()} for r in rows])
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _evidence_rows(evidence: Mapping[str, Any], unmasked: bool) -> list[dict[str, Any]]:
+    """The evidence rows as cells, keyed as the detector wrote them (masked unless ``unmasked``)."""
+    rows = [r for r in evidence.get("rows") or [] if isinstance(r, Mapping)]
+    return [{k: _cell(v, unmasked) for k, v in (r if unmasked else mask_record(r)).items()} for r in rows]
+
+
+def evidence_view(evidence: Mapping[str, Any], lang: str, unmasked: bool = False) -> EvidenceView:
+    """An alert's evidence as tables: its rows (masked unless ``unmasked``: only after the view is
+    recorded), the thresholds next to the measured values, the measures."""
+    row_frame = pd.DataFrame(
+        [{k: _value_name(k, v, lang) for k, v in r.items()} for r in _evidence_rows(evidence, unmasked)]
+    )
     row_frame.columns = [column_name(str(c), lang) for c in row_frame.columns]
     metrics = evidence.get("metrics") or {}
     thresholds = evidence.get("thresholds") or {}
@@ -630,8 +648,11 @@ def evidence_view(evidence: Mapping[str, Any], lang: str) -> EvidenceView:
     return EvidenceView(subgraph=subgraph, rows=row_frame, thresholds=threshold_frame, metrics=metric_frame)
 
 
-def timeline(snapshot: GraphSnapshot, contract_ids: Iterable[str], lang: str) -> pd.DataFrame:
-    """Contracts signed, approval steps and payments of ``contract_ids``, oldest first."""
+def timeline(
+    snapshot: GraphSnapshot, contract_ids: Iterable[str], lang: str, unmasked: bool = False
+) -> pd.DataFrame:
+    """Contracts signed, approval steps and payments of ``contract_ids``, oldest first; payees and
+    their accounts masked unless ``unmasked``."""
     wanted = set(contract_ids)
     columns = ["when", "stage", "kind", "contract", "party", "amount", "detail"]
     if not wanted:
@@ -677,9 +698,9 @@ def timeline(snapshot: GraphSnapshot, contract_ids: Iterable[str], lang: str) ->
                 "stage": t("ev_paid", lang),
                 "kind": t("ev_paid", lang),
                 "contract": p.contract_id,
-                "party": mask_text(p.payee_name) if isinstance(p.payee_name, str) else "",
+                "party": _payee(p.payee_name, unmasked),
                 "amount": float(p.amount),
-                "detail": mask_node_id("BankAccount", p.account) if isinstance(p.account, str) else "",
+                "detail": _account(p.account, unmasked),
             }
         )
     frame = pd.DataFrame(events, columns=columns)
@@ -687,27 +708,88 @@ def timeline(snapshot: GraphSnapshot, contract_ids: Iterable[str], lang: str) ->
     return frame.sort_values(["when", "contract"], kind="stable").reset_index(drop=True)
 
 
-def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The case trail as shown: who, when, what, with statuses translated."""
+def _payee(name: Any, unmasked: bool) -> str:
+    if not isinstance(name, str):
+        return ""
+    return name if unmasked else str(mask_text(name))
+
+
+def _account(account: Any, unmasked: bool) -> str:
+    if not isinstance(account, str):
+        return ""
+    return account if unmasked else mask_node_id("BankAccount", account)
+
+
+def history_table(history: pd.DataFrame, lang: str, unmasked: bool = False) -> pd.DataFrame:
+    """The case trail as shown: who, when, what, with statuses translated; numbers written into
+    reasons and notes masked unless ``unmasked``."""
     action_names = {"case.status": "act_status", "case.assign": "act_assign", "case.note": "act_note"}
+
+    def text_of(value: Any) -> str:
+        # a row read out of a frame may hold a missing value as NaN, which is truthy
+        return value if isinstance(value, str) else ""
 
     def detail(row: pd.Series) -> str:
         if row["action"] == "case.status":
             text = f"{status_name(str(row['from']), lang)} → {status_name(str(row['to']), lang)}"
-            extra = [x for x in (row.get("reason"), row.get("note")) if isinstance(x, str) and x]
+            extra = [x for x in (text_of(row.get("reason")), text_of(row.get("note"))) if x]
             return text + ("：" if lang != "en" else ": ") + "；".join(extra) if extra else text
         if row["action"] == "case.assign":
-            return f"{row['from'] or t('unassigned', lang)} → {row['to']}"
-        return str(row.get("note") or "")
+            return f"{text_of(row['from']) or t('unassigned', lang)} → {row['to']}"
+        return text_of(row.get("note"))
 
     return pd.DataFrame(
         {
             t("h_at", lang): [str(a).replace("T", " ") for a in history["at"]],
             t("h_actor", lang): history["actor"].to_numpy(),
             t("h_action", lang): [t(action_names.get(a, "act_note"), lang) for a in history["action"]],
-            t("h_detail", lang): [mask_text(detail(r)) for _, r in history.iterrows()],
+            t("h_detail", lang): [
+                detail(r) if unmasked else mask_text(detail(r)) for _, r in history.iterrows()
+            ],
         }
     )
+
+
+def case_personal_fields(book: AlertBook, alert_id: str, history: pd.DataFrame | None = None) -> list[str]:
+    """The fields of a case page that an unmasked view shows differently: what it would reveal,
+    named as kinds where they are personal identifiers (``phone``, ``bank_account`` …), else by
+    where they appear (``explanation``, ``payee_name``, ``notes``, an evidence field as written).
+
+    Empty when nothing on the page is masked: then there is nothing to unmask.
+    """
+    alerts = book.alerts[book.alerts["alert_id"] == alert_id]
+    if alerts.empty:
+        return []
+    alert = alerts.iloc[0]
+    found: list[str] = []
+    if any(
+        isinstance(text, str) and mask_text(text) != text
+        for text in (alert["explanation_zh"], alert["explanation_en"])
+    ):
+        found.append("explanation")
+    evidence = book.evidence.get(alert_id, {})
+    originals = [r for r in evidence.get("rows") or [] if isinstance(r, Mapping)]
+    masked, plain = _evidence_rows(evidence, False), _evidence_rows(evidence, True)
+    for original, hidden, shown in zip(originals, masked, plain, strict=True):
+        pivot = PIVOT_KINDS.get(str(original.get("kind") or original.get("label") or ""))
+        for key, value in shown.items():
+            if hidden.get(key) != value:
+                kind = PERSONAL_KEYS.get(str(key).lower())
+                if kind is None and pivot and key in ("value", "id", "identifier"):
+                    kind = pivot
+                found.append(kind or str(key))
+    payments = book.snapshot.payments
+    payments = payments[payments["contract_id"].isin(set(alert["contracts"]))]
+    for payment in payments.itertuples(index=False):
+        if _account(payment.account, False) != _account(payment.account, True):
+            found.append("bank_account")
+        if _payee(payment.payee_name, False) != _payee(payment.payee_name, True):
+            found.append("payee_name")
+    if history is not None and not history.empty:
+        texts = [x for column in ("reason", "note") for x in history[column] if isinstance(x, str)]
+        if any(mask_text(x) != x for x in texts):
+            found.append("notes")
+    return list(dict.fromkeys(found))
 
 
 # ---- entity search ------------------------------------------------------------------------------
@@ -825,8 +907,8 @@ def search_table(results: pd.DataFrame, risk: Mapping[str, float], lang: str) ->
     )
 
 
-def entity_details(snapshot: GraphSnapshot, key: str, lang: str) -> pd.DataFrame:
-    """An entity's properties, personal ones masked, as (property, value) rows."""
+def _entity_props(snapshot: GraphSnapshot, key: str, unmasked: bool) -> dict[str, Any]:
+    """An entity's id and schema properties by name, personal ones masked unless ``unmasked``."""
     label, node_id = split_entity_key(key)
     frame = {
         "Employee": snapshot.employees,
@@ -837,22 +919,41 @@ def entity_details(snapshot: GraphSnapshot, key: str, lang: str) -> pd.DataFrame
         "Tender": snapshot.tenders,
         "Payment": snapshot.payments,
     }.get(label)
-    props: dict[str, Any] = {"type": label_name(label, lang), "id": mask_node_id(label, node_id)}
+    props: dict[str, Any] = {"id": node_id if unmasked else mask_node_id(label, node_id)}
     if frame is not None and not frame.empty:
         match = frame[frame["id"] == node_id]
         if not match.empty:
             record = match.iloc[0].to_dict()
             known = _schema_props(label)
             present = {k: v for k, v in record.items() if k in known and not _missing(v)}
-            props.update({k: v for k, v in mask_props(label, present).items() if k != "id"})
+            shown = present if unmasked else mask_props(label, present)
+            props.update({k: v for k, v in shown.items() if k != "id"})
             if label == "Employee" and isinstance(record.get("department_id"), str):
                 props["department_id"] = record["department_id"]
+    return props
+
+
+def entity_details(snapshot: GraphSnapshot, key: str, lang: str, unmasked: bool = False) -> pd.DataFrame:
+    """An entity's properties as (property, value) rows, personal ones masked unless ``unmasked``
+    (only after the view is recorded)."""
+    label, _ = split_entity_key(key)
+    props = {"type": label_name(label, lang), **_entity_props(snapshot, key, unmasked)}
     return pd.DataFrame(
         {
             t("prop", lang): [column_name(k, lang) for k in props],
             t("value", lang): [_format_value(v) for v in props.values()],
         }
     )
+
+
+def entity_personal_fields(snapshot: GraphSnapshot, key: str) -> list[str]:
+    """The properties of an entity that an unmasked view would show differently (what it reveals).
+
+    Empty when nothing about the entity is masked: then there is nothing to unmask.
+    """
+    masked = _entity_props(snapshot, key, unmasked=False)
+    unmasked = _entity_props(snapshot, key, unmasked=True)
+    return [k for k, v in unmasked.items() if _format_value(masked.get(k)) != _format_value(v)]
 
 
 def _missing(value: Any) -> bool:

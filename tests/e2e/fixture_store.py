@@ -6,7 +6,10 @@ purchase, and one alert per detector family with evidence shaped as detectors
 write it (``subgraph``, ``rows``, ``metrics``, ``thresholds``). The numbers are
 fixed, so tests can name what the app must show.
 
-Run as a script to build a store for a manual look: ``python tests/e2e/fixture_store.py DIR``.
+Accounts for signing in (:func:`add_accounts`) are separate, so a test chooses who exists.
+
+Run as a script to build a store with its accounts for a manual look:
+``python tests/e2e/fixture_store.py DIR`` (every account's password is :data:`PASSWORD`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,26 @@ import pandas as pd
 from graph.dataset import GraphData
 from graph.ladybug_store import LadybugStore
 from graph.store import AlertRecord
+from sunlight.auth import Role, UserStore
 
 PLANTED_SUPPLIER = "华信科技有限公司"
 PLANTED_APPROVER = "张伟"
 SHARED_PHONE = "13800138000"
 PAIR_ALERT = "AL-pair-zhangwei-huaxin"
 PHONE_ALERT = "AL-phone-zhangwei-huaxin"
+
+#: Accounts of the app's tests: two investigators, an admin and a viewer, all with PASSWORD.
+INVESTIGATOR = "审计员甲"
+COLLEAGUE = "审计员乙"
+ADMIN = "组长王"
+VIEWER = "查看员丙"
+ACCOUNTS = {
+    INVESTIGATOR: Role.INVESTIGATOR,
+    COLLEAGUE: Role.INVESTIGATOR,
+    ADMIN: Role.ADMIN,
+    VIEWER: Role.VIEWER,
+}
+PASSWORD = "阳光测试口令-correct-horse"
 
 DEPARTMENTS = {"D01": "信息中心", "D02": "物资采购部", "D03": "基建工程部", "D04": "综合办公室"}
 EMPLOYEES = [
@@ -538,8 +555,13 @@ def build_fixture_store(folder: Path) -> Path:
     return folder
 
 
-if __name__ == "__main__":
-    print(build_fixture_store(Path(sys.argv[1])))
+def add_accounts(folder: Path, accounts: dict[str, Role] | None = None) -> UserStore:
+    """Local accounts (``users.json``) beside the store at ``folder``, each with :data:`PASSWORD`,
+    hashed as the product hashes (so signing in does not rewrite the file)."""
+    users = UserStore(folder)
+    for name, role in (ACCOUNTS if accounts is None else accounts).items():
+        users.add(name, role, PASSWORD)
+    return users
 
 
 def copy_store(template: Path, folder: Path) -> Path:
@@ -548,3 +570,9 @@ def copy_store(template: Path, folder: Path) -> Path:
 
     shutil.copytree(template, folder)
     return folder
+
+
+if __name__ == "__main__":
+    built = build_fixture_store(Path(sys.argv[1]))
+    add_accounts(built)
+    print(built)

@@ -1,11 +1,15 @@
 """End to end: `streamlit run app.py` on a free port against a `sunlight demo` store, driven by real
-headless Chromium. It opens the overview, goes to the case of a planted favoured supplier, moves the
-case to 核查中, checks the supplier's name and the trail, switches to English — and fails if the page
-asks any host but the app's own server for anything.
+headless Chromium. An investigator's account is made with ``sunlight.auth`` and the admin gives them
+the case of a planted favoured supplier (``sunlight.cases``). In the browser the investigator signs
+in, opens the overview, follows a link to that case (signing in again, as a new tab must), looks at
+its people unmasked, moves it to 核查中, searches, switches to English, runs a library query and
+signs out; the test checks the supplier's name, the store and the trail — and fails if the page asks
+any host but the app's own server for anything.
 
 Screenshots go to the test's temporary folder; with ``SUNLIGHT_SCREENSHOT_DIR`` set they are also
-written there, small (palette PNG), which is how ``docs/screenshots`` is refreshed. First-paint times
-are printed (and written to ``timings.json`` beside the screenshots), not asserted.
+written there, small (palette PNG), which is how ``docs/screenshots`` is refreshed (none shows
+anything unmasked). First-paint times are printed (and written to ``timings.json`` beside the
+screenshots), not asserted.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +33,8 @@ import pytest
 
 from graph.ladybug_store import LadybugStore
 from sunlight.audit import AuditLog
+from sunlight.auth import Role, User, UserStore
+from sunlight.cases import assign
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,6 +50,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 INVESTIGATOR = "审计员甲"
+LEADER = "组长王"
+PASSWORD = "阳光演示口令-correct-horse"
+SIGN_IN_NAME = re.compile("^(账户名|Account name)$")
 SERVER_START_SECONDS = 90
 
 if not CHROMIUM.exists():
@@ -93,7 +103,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return _planted_favourite(store)
+    found = _planted_favourite(store)
+    users = UserStore(store)
+    users.add(INVESTIGATOR, Role.INVESTIGATOR, PASSWORD)
+    users.add(LEADER, Role.ADMIN, PASSWORD)
+    opened = LadybugStore(store)
+    try:
+        assign(opened, AuditLog(store), found.alert_id, INVESTIGATOR, User(LEADER, Role.ADMIN))
+    finally:
+        opened.close()
+    return found
 
 
 def _free_port() -> int:
@@ -102,12 +121,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def _running_app(store: Path, log: Path, **settings: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port over ``store``, with ``settings`` added to its environment."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "SUNLIGHT_STORE": str(demo.store), "SUNLIGHT_USER": INVESTIGATOR}
-    env.pop("NEO4J_URI", None)
+    env = {**os.environ, "SUNLIGHT_STORE": str(store), **settings}
+    for name in ("NEO4J_URI", "SUNLIGHT_AUDIT_DIR", "SUNLIGHT_AUTH_CONFIG", "SUNLIGHT_PROXY_SECRET"):
+        if name not in settings:
+            env.pop(name, None)
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
             [
@@ -149,6 +170,12 @@ def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _running_app(demo.store, tmp_path_factory.mktemp("server") / "streamlit.log") as base:
+        yield base
 
 
 def _shoot(page, name: str, folder: Path, top: bool = False) -> Path:
@@ -211,10 +238,30 @@ def _settled(page, timeout: float = 60_000) -> None:
     raise AssertionError("the page kept replacing its graphs")
 
 
+def _sign_in(page, name: str = INVESTIGATOR) -> None:
+    """Fill the sign-in form a fresh tab shows (in Chinese or English) and submit it."""
+    account = page.get_by_label(SIGN_IN_NAME)
+    account.wait_for(timeout=60_000)
+    account.fill(name)
+    page.get_by_label(re.compile("^(密码|Password)$")).fill(PASSWORD)
+    # the button's name carries its icon's ligature as well ("login 登录")
+    page.get_by_role("button", name=re.compile("登录|Sign in")).click()
+
+
+def _open(page, url: str) -> None:
+    """Go to ``url`` as a new visit does: sign in, then wait for the page it leads to."""
+    page.goto(url)
+    _sign_in(page)
+    page.get_by_label(SIGN_IN_NAME).wait_for(state="detached", timeout=60_000)
+    _settled(page)
+
+
 def _first_paint(page, url: str) -> dict[str, float]:
-    """Seconds from navigation until the key figures and heatmap show, and until the graph is drawn."""
+    """Seconds from navigation (through signing in) until the key figures and heatmap show, and until
+    the graph is drawn."""
     started = time.perf_counter()
     page.goto(url)
+    _sign_in(page)
     page.get_by_text("预警总数").wait_for(timeout=60_000)
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
     figures = time.perf_counter() - started
@@ -225,12 +272,25 @@ def _first_paint(page, url: str) -> dict[str, float]:
     }
 
 
-def test_an_investigator_opens_the_overview_then_a_case_and_moves_it(demo: Demo, server: str, tmp_path: Path):
+def _scroll_to(page, text: str) -> None:
+    page.get_by_text(text, exact=True).first.scroll_into_view_if_needed()
+    _settled(page)
+
+
+def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
+    demo: Demo, server: str, tmp_path: Path
+):
     from playwright.sync_api import sync_playwright
 
     own_host = urlsplit(server).netloc
     requests: list[str] = []
     timings: dict[str, dict[str, float]] = {}
+    shots: list[str] = []
+
+    def shoot(name: str, top: bool = False) -> None:
+        _shoot(page, name, tmp_path, top=top)
+        shots.append(name)
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -240,14 +300,28 @@ def test_an_investigator_opens_the_overview_then_a_case_and_moves_it(demo: Demo,
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
 
+            # nothing but the sign-in form before signing in; a wrong password is refused
+            page.goto(server + "/")
+            page.get_by_label(SIGN_IN_NAME).wait_for(timeout=60_000)
+            assert page.get_by_text("预警总数").count() == 0
+            page.get_by_label(SIGN_IN_NAME).fill(INVESTIGATOR)
+            page.get_by_label("密码").fill("not the password at all")
+            page.get_by_role("button", name=re.compile("登录")).click()
+            page.get_by_text("账户名或密码错误。").wait_for(timeout=60_000)
+            shoot("signin-zh")
+
             # overview: the first visit after the server started pays for imports and the first read
             timings["cold"] = _first_paint(page, server + "/")
             timings["warm"] = _first_paint(page, server + "/")
             assert page.locator("h1").first.inner_text() == "阳光 · 采购廉洁风险预警"
+            page.get_by_text("当前用户：审计员甲（调查人员）").wait_for(timeout=60_000)
             page.get_by_text("风险热力图：部门 × 风险类别").wait_for(timeout=60_000)
-            _shoot(page, "overview-zh", tmp_path)
+            shoot("overview-zh")
+            _scroll_to(page, "最高风险关系网络")
+            shoot("overview-network-zh")
 
             # a heatmap cell filters the queue: the riskiest department's first family column
+            page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
             heatmap = page.locator('[data-testid="stDataFrame"]').first
             box = heatmap.bounding_box()
             assert box is not None
@@ -259,39 +333,79 @@ def test_an_investigator_opens_the_overview_then_a_case_and_moves_it(demo: Demo,
             shown, total = (int(n) for n in re.findall(r"\d+", caption))
             assert 0 < shown < total
 
-            # the case of the planted favoured supplier, as a link to it opens it
-            page.goto(f"{server}/case?alert={demo.alert_id}")
-            _settled(page)
+            # a link to the case of the planted favoured supplier opens it once signed in (a new visit)
+            _open(page, f"{server}/case?alert={demo.alert_id}")
             page.get_by_text(demo.supplier_name).first.wait_for(timeout=60_000)
             page.get_by_text("当前状态：待处理").wait_for(timeout=60_000)
-            _shoot(page, "case-zh", tmp_path)
+            shoot("case-zh")
+            _scroll_to(page, "证据关系图")
+            shoot("case-graph-zh")
+
+            # the case is theirs and active: its people may be seen unmasked, once, on the record
+            page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+            page.get_by_role("button", name=re.compile("显示未脱敏信息")).click()
+            page.get_by_text("正在显示未脱敏的个人信息").wait_for(timeout=60_000)
+            _settled(page)
+            page.get_by_role("button", name=re.compile("恢复脱敏")).click()
+            page.get_by_text("正在显示未脱敏的个人信息").wait_for(state="detached", timeout=60_000)
+            _settled(page)
+
             _choose(page, "变更状态为", "核查中")
             page.get_by_role("button", name="确认变更").click()
             page.get_by_text("状态已变更为：核查中").wait_for(timeout=60_000)
             _settled(page)
             page.get_by_text("当前状态：核查中").wait_for(timeout=60_000)
-            assert page.get_by_role("textbox", name="当前调查人员").input_value() == INVESTIGATOR
             history = page.locator('[data-testid="stDataFrame"]').last
             history.scroll_into_view_if_needed()
-            _shoot(page, "case-history-zh", tmp_path)
+            shoot("case-history-zh")
 
-            # the same app in English
+            # the same case in English
             page.get_by_text("English", exact=True).click()
             page.get_by_role("heading", name="Threshold that fired").wait_for(timeout=60_000)
             _settled(page)
             page.get_by_text("Status: Reviewing").wait_for(timeout=60_000)
-            _shoot(page, "case-en", tmp_path, top=True)
-            page.goto(server + "/?lang=en")
+            shoot("case-en", top=True)
+
+            # entity search: the favoured supplier by name
+            _open(page, server + "/search")
+            page.get_by_role("textbox", name="姓名或名称（汉字或拼音）、编号、手机号或身份证号").fill(
+                demo.supplier_name
+            )
+            page.keyboard.press("Enter")
+            page.get_by_text(f"关系网络：{demo.supplier_name}").wait_for(timeout=60_000)
             _settled(page)
+            shoot("search-zh")
+
+            # English from a link: the sign-in form, then the pages, speak English
+            _open(page, server + "/?lang=en")
             assert page.locator("h1").first.inner_text() == "Sunlight · procurement integrity alerts"
-            _shoot(page, "overview-en", tmp_path)
-            page.goto(server + "/queue?lang=en")
+            shoot("overview-en")
+            _open(page, server + "/queue?lang=en")
+            shoot("queue-en")
+            _open(page, server + "/console?lang=en")
+            # the library is longer than the open list shows: type to narrow it, as a person would
+            query_box = page.get_by_role("combobox", name="Query")
+            query_box.click()
+            page.keyboard.type("staff_supplier_shared")
+            page.get_by_role("option", name=re.compile(r"\(staff_supplier_shared_identifiers\)")).click()
+            # the parameter form belongs to the query chosen: wait for it before pressing its button
+            page.get_by_text("Employees and suppliers registered with the same phone number").wait_for(
+                timeout=60_000
+            )
             _settled(page)
-            _shoot(page, "queue-en", tmp_path)
+            page.get_by_role("button", name=re.compile("Run \\(read-only\\)")).click()
+            page.get_by_role("heading", name="Entities in the result and their ties").wait_for(timeout=60_000)
+            _settled(page)
+            _scroll_to(page, "Entities in the result and their ties")
+            shoot("console-en")
+
+            page.get_by_role("button", name=re.compile("Sign out")).click()
+            page.get_by_text("Signed out.").wait_for(timeout=60_000)
+            assert page.get_by_label(SIGN_IN_NAME).count() == 1
         finally:
             browser.close()
 
-    print("first paint on the demo store:", json.dumps(timings))
+    print("first paint on the demo store (sign-in included):", json.dumps(timings))
     extra = os.environ.get("SUNLIGHT_SCREENSHOT_DIR")
     for folder in (tmp_path, Path(extra) if extra else None):
         if folder is not None:
@@ -320,10 +434,79 @@ def test_an_investigator_opens_the_overview_then_a_case_and_moves_it(demo: Demo,
         opened.close()
     assert set(rows.loc[rows["alert_id"] == demo.alert_id, "status"]) == {"reviewing"}
     trail = AuditLog(demo.store)
-    moves = [e for e in trail.entries() if e["action"] == "case.status"]
-    assert [(e["actor"], e["details"]["alert_id"], e["details"]["to"]) for e in moves] == [
-        (INVESTIGATOR, demo.alert_id, "reviewing")
+    entries = trail.entries()
+    about_the_case = [
+        (e["action"], e["actor"])
+        for e in entries
+        if e["action"].startswith(("case.", "privacy.")) and demo.alert_id in json.dumps(e["details"])
     ]
+    assert about_the_case == [
+        ("case.assign", LEADER),
+        ("privacy.unmask", INVESTIGATOR),
+        ("case.status", INVESTIGATOR),
+    ]
+    unmask = next(e for e in entries if e["action"] == "privacy.unmask")
+    assert unmask["details"]["page"] == "case" and unmask["details"]["fields"]
+    sign_ins = [
+        (e["action"], e["details"].get("reason"))
+        for e in entries
+        if e["action"].startswith("auth.") and e["details"].get("mode") == "local"
+    ]
+    assert sign_ins[0] == ("auth.login_failed", "bad_credentials")
+    assert sign_ins[-1] == ("auth.logout", None)
+    # one sign-in per visit: the overview twice, the case, the search, and three English pages
+    assert [a for a, _ in sign_ins].count("auth.login") == 7
     assert trail.verify() is None
-    for name in ("overview-zh", "case-zh", "case-history-zh", "case-en", "overview-en", "queue-en"):
-        assert (tmp_path / f"{name}.png").stat().st_size > 20_000
+    for name in shots:
+        assert (tmp_path / f"{name}.png").stat().st_size > 20_000, name
+
+
+def test_behind_a_proxy_its_header_signs_in_and_a_request_round_it_is_refused(
+    demo: Demo, tmp_path_factory: pytest.TempPathFactory
+):
+    """The proxy's header reaches the app through a real browser's connection (``st.context.headers``);
+    without the proxy's secret the same header is refused."""
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("proxy")
+    config = folder / "auth.yaml"
+    config.write_text(
+        "mode: proxy\n"
+        "proxy:\n"
+        "  user_header: X-Remote-User\n"
+        "  secret_header: X-Sunlight-Proxy\n"
+        "  users: {zhangwei: investigator}\n",
+        encoding="utf-8",
+    )
+    secret = "a-secret-only-the-proxy-knows"
+    settings = {"SUNLIGHT_AUTH_CONFIG": str(config), "SUNLIGHT_PROXY_SECRET": secret}
+    with _running_app(demo.store, folder / "streamlit.log", **settings) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            through_proxy = browser.new_context(
+                locale="zh-CN",
+                extra_http_headers={"X-Remote-User": "zhangwei", "X-Sunlight-Proxy": secret},
+            )
+            page = through_proxy.new_page()
+            page.goto(base + "/")
+            page.get_by_text("预警总数").wait_for(timeout=60_000)
+            page.get_by_text("当前用户：zhangwei（调查人员）").wait_for(timeout=60_000)
+            page.get_by_text("经单位统一认证登录").wait_for(timeout=60_000)
+            # signing out is the proxy's business, and there is no password form
+            assert page.get_by_role("button", name=re.compile("退出登录")).count() == 0
+            assert page.get_by_label(SIGN_IN_NAME).count() == 0
+
+            round_the_proxy = browser.new_context(
+                locale="zh-CN", extra_http_headers={"X-Remote-User": "zhangwei"}
+            )
+            page = round_the_proxy.new_page()
+            page.goto(base + "/")
+            page.get_by_text("此请求未经过单位统一认证入口，已拒绝。").wait_for(timeout=60_000)
+            assert page.get_by_text("预警总数").count() == 0
+        finally:
+            browser.close()
+    proxied = [e for e in AuditLog(demo.store).entries() if e["details"].get("mode") == "proxy"]
+    assert [(e["action"], e["actor"], e["details"].get("reason")) for e in proxied] == [
+        ("auth.login", "zhangwei", None),
+        ("auth.login_failed", "zhangwei", "not_from_proxy"),
+    ]

@@ -1,4 +1,8 @@
-"""Case drill-down: what fired and why, the evidence graph, records, timeline, and the workflow."""
+"""Case drill-down: what fired and why, the evidence graph, records, timeline, and the workflow.
+
+Masked unless the signed-in person may unmask this case and asks to (the view is recorded first);
+the workflow's forms appear only for those whose role allows the action (``sunlight.cases`` checks
+again when it is taken)."""
 
 from __future__ import annotations
 
@@ -10,17 +14,36 @@ import streamlit as st
 
 from graph.errors import StoreError
 from graph.store import Store
+from sunlight.auth import AccessDenied, Role, User, can_act_on_case, can_assign
 from sunlight.cases import CaseError, add_note, allowed_next, assign, change_status, history_frame
 from sunlight.masking import mask_text
-from sunlight.ui import common
+from sunlight.ui import common, signin
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import grade_name, level_name, status_name, t
 
 NEIGHBOUR_STEP = 20
 
 
+def _assignable(config_mode: str) -> list[str] | None:
+    """Accounts a case may be given to (enabled investigators and admins), or ``None`` behind a proxy,
+    where the app has no list of people and the name is typed."""
+    if config_mode == "proxy":
+        return None
+    accounts = signin.auth_config().users().accounts()
+    return [a.name for a in accounts if not a.disabled and a.role in (Role.INVESTIGATOR, Role.ADMIN)]
+
+
+def _read_only_reason(user: User, assignee: str | None, language: str) -> str:
+    if user.role == Role.VIEWER:
+        return t("case_read_only_viewer", language)
+    if not assignee:
+        return t("case_read_only_unassigned", language)
+    return t("case_read_only_other", language, who=common.md(assignee))
+
+
 def main() -> None:
     language = common.lang()
+    user = common.signed_in_user()
     st.title(t("page_case", language))
     common.show_flash()
     book = common.alert_book()
@@ -55,11 +78,17 @@ def main() -> None:
     st.query_params["alert"] = picked
     alert = alerts[alerts["alert_id"] == picked].iloc[0]
     evidence = book.evidence.get(picked, {})
+    data = common.source()
+    audit = data.audit()
+    history = history_frame(audit, picked)
 
     # ---- what fired ---------------------------------------------------------------------------
     title = alert["title_en"] if language == "en" else alert["title_zh"]
     st.header(t("case_header", language, grade=grade_name(alert["grade"], language), title=common.md(title)))
     st.caption(f"{t('col_alert_id', language)}: {picked}")
+    fields = vm.case_personal_fields(book, picked, history)
+    unmasked = common.offer_unmasked(user, picked, book.rows, fields, page="case")
+    displayed_text = (lambda text: text) if unmasked else mask_text
     score_column, facts_column = st.columns([1, 4])
     score_column.metric(
         t("col_score", language),
@@ -80,10 +109,10 @@ def main() -> None:
         column.markdown(f"**{value}**")
     with st.container(border=True):
         st.markdown(f"**{t('explanation_zh', language)}**")
-        st.markdown(common.md(mask_text(alert["explanation_zh"])))
+        st.markdown(common.md(displayed_text(alert["explanation_zh"])))
         st.markdown(f"**{t('explanation_en', language)}**")
-        st.markdown(common.md(mask_text(alert["explanation_en"])))
-    view = vm.evidence_view(evidence, language)
+        st.markdown(common.md(displayed_text(alert["explanation_en"])))
+    view = vm.evidence_view(evidence, language, unmasked=unmasked)
     left, right = st.columns(2)
     with left:
         st.subheader(t("threshold_fired", language))
@@ -125,7 +154,7 @@ def main() -> None:
     else:
         st.dataframe(view.rows, hide_index=True, width="stretch")
     st.subheader(t("timeline", language))
-    events = vm.timeline(book.snapshot, alert["contracts"], language)
+    events = vm.timeline(book.snapshot, alert["contracts"], language, unmasked=unmasked)
     if events.empty:
         st.caption(t("no_timeline", language))
     else:
@@ -173,17 +202,16 @@ def main() -> None:
 
     # ---- workflow ----------------------------------------------------------------------------------
     st.subheader(t("workflow", language))
-    data = common.source()
-    audit = data.audit()
-    user = common.current_user()
+    may_act = can_act_on_case(user, picked, book.rows)
+    may_assign = can_assign(user)
 
     def _run(action: str, work: Callable[[Store], object]) -> bool:
         """Apply one case action; show why when it is refused. True when it was recorded."""
-        if not user:
-            st.error(t("need_user", language))
-            return False
         try:
             data.write(work)
+        except AccessDenied:
+            st.error(t("err_access", language))
+            return False
         except CaseError as exc:
             values = dict(exc.values)
             if exc.code == "err_transition":
@@ -203,65 +231,86 @@ def main() -> None:
         return True
 
     status = str(alert["status"])
-    moves = allowed_next(status)
-    columns = st.columns(3)
-    with columns[0], st.container(border=True):
-        st.markdown(f"**{t('status_now', language, status=status_name(status, language))}**")
-        if not moves:
-            st.caption(t("final_status", language))
-        else:
-            target = st.selectbox(
-                t("new_status", language),
-                options=list(moves),
-                format_func=lambda s: status_name(s, language),
-                key=common.wkey(f"target_{picked}_{status}"),
-            )
-            with st.form(f"status_{picked}", clear_on_submit=True, border=False):
-                # ask only for what the chosen step needs: a reason to dismiss, a note of what was done to close
-                if target == "dismissed":
-                    text = st.text_area(t("reason", language), height=100)
-                elif target == "remediated":
-                    text = st.text_area(t("remediation_note", language), height=100)
-                else:
-                    text = st.text_area(t("status_note", language), height=100)
-                if st.form_submit_button(t("apply_status", language), type="primary") and _run(
-                    t("status_changed", language, status=status_name(target, language)),
-                    lambda store: change_status(
-                        store,
-                        audit,
-                        picked,
-                        target,
-                        user,
-                        reason=text if target == "dismissed" else None,
-                        note=None if target == "dismissed" else text,
-                        expected_status=status,
-                    ),
-                ):
-                    st.rerun()
-    with columns[1], st.container(border=True):
-        who_now = common.md(alert["assignee"] or t("unassigned", language))
-        st.markdown(f"**{t('assignee_now', language, who=who_now)}**")
-        with st.form(f"assign_{picked}", clear_on_submit=True, border=False):
-            who = st.text_input(t("assign_to", language))
-            if st.form_submit_button(t("apply_assign", language)) and _run(
-                t("assigned", language, who=who), lambda store: assign(store, audit, picked, who, user)
-            ):
-                st.rerun()
-    with columns[2], st.container(border=True):
-        st.markdown(f"**{t('add_note', language)}**")
-        with st.form(f"note_{picked}", clear_on_submit=True, border=False):
-            text = st.text_area(t("note_text", language), height=120)
-            if st.form_submit_button(t("add_note", language)) and _run(
-                t("note_added", language), lambda store: add_note(store, audit, picked, text, user)
-            ):
-                st.rerun()
+    if not (may_act or may_assign):
+        st.info(_read_only_reason(user, alert["assignee"], language))
+    else:
+        moves = allowed_next(status)
+        columns = st.columns(3)
+        with columns[0], st.container(border=True):
+            st.markdown(f"**{t('status_now', language, status=status_name(status, language))}**")
+            if not may_act:
+                st.caption(_read_only_reason(user, alert["assignee"], language))
+            elif not moves:
+                st.caption(t("final_status", language))
+            else:
+                target = st.selectbox(
+                    t("new_status", language),
+                    options=list(moves),
+                    format_func=lambda s: status_name(s, language),
+                    key=common.wkey(f"target_{picked}_{status}"),
+                )
+                with st.form(f"status_{picked}", clear_on_submit=True, border=False):
+                    # ask only for what the chosen step needs: a reason to dismiss, a note of what was done to close
+                    if target == "dismissed":
+                        text = st.text_area(t("reason", language), height=100)
+                    elif target == "remediated":
+                        text = st.text_area(t("remediation_note", language), height=100)
+                    else:
+                        text = st.text_area(t("status_note", language), height=100)
+                    if st.form_submit_button(t("apply_status", language), type="primary") and _run(
+                        t("status_changed", language, status=status_name(target, language)),
+                        lambda store: change_status(
+                            store,
+                            audit,
+                            picked,
+                            target,
+                            user,
+                            reason=text if target == "dismissed" else None,
+                            note=None if target == "dismissed" else text,
+                            expected_status=status,
+                        ),
+                    ):
+                        st.rerun()
+        with columns[1], st.container(border=True):
+            who_now = common.md(alert["assignee"] or t("unassigned", language))
+            st.markdown(f"**{t('assignee_now', language, who=who_now)}**")
+            if not may_assign:
+                st.caption(t("assign_admin_only", language))
+            else:
+                people = _assignable(signin.auth_config().mode)
+                with st.form(f"assign_{picked}", clear_on_submit=True, border=False):
+                    who: str | None
+                    if people is None:
+                        who = st.text_input(t("assign_to", language))
+                    else:
+                        who = st.selectbox(
+                            t("assign_to", language),
+                            options=people,
+                            index=None,
+                            placeholder=t("assign_pick", language),
+                        )
+                    if st.form_submit_button(t("apply_assign", language)) and _run(
+                        t("assigned", language, who=who or ""),
+                        lambda store: assign(store, audit, picked, who or "", user),
+                    ):
+                        st.rerun()
+        with columns[2], st.container(border=True):
+            st.markdown(f"**{t('add_note', language)}**")
+            if not may_act:
+                st.caption(_read_only_reason(user, alert["assignee"], language))
+            else:
+                with st.form(f"note_{picked}", clear_on_submit=True, border=False):
+                    text = st.text_area(t("note_text", language), height=120)
+                    if st.form_submit_button(t("add_note", language)) and _run(
+                        t("note_added", language), lambda store: add_note(store, audit, picked, text, user)
+                    ):
+                        st.rerun()
 
     st.subheader(t("history", language))
-    history = history_frame(audit, picked)
     if history.empty:
         st.caption(t("no_history", language))
     else:
-        st.dataframe(vm.history_table(history, language), hide_index=True, width="stretch")
+        st.dataframe(vm.history_table(history, language, unmasked=unmasked), hide_index=True, width="stretch")
 
 
 # Streamlit runs a page file as __main__; importing it (a doctest run, a linter) draws nothing.

@@ -1,4 +1,7 @@
-"""Entity search: staff, suppliers and persons by name (characters or pinyin), id, phone or identity number."""
+"""Entity search: staff, suppliers and persons by name (characters or pinyin), id, phone or identity number.
+
+Details are masked unless the entity is flagged by an active case of the signed-in person and they
+ask to see it unmasked (the view is recorded first)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ LABELS = ("Employee", "Supplier", "Person")
 
 def main() -> None:
     language = common.lang()
+    user = common.signed_in_user()
     st.title(t("page_search", language))
     book = common.alert_book()
     index = common.search_index()
@@ -59,7 +63,13 @@ def main() -> None:
     details, graph_column = st.columns([1, 2])
     with details:
         st.markdown(f"**{t('entity_props', language)}**")
-        st.dataframe(vm.entity_details(book.snapshot, key, language), hide_index=True, width="stretch")
+        fields = vm.entity_personal_fields(book.snapshot, key)
+        unmasked = common.offer_unmasked(user, key, book.rows, fields, page="search")
+        st.dataframe(
+            vm.entity_details(book.snapshot, key, language, unmasked=unmasked),
+            hide_index=True,
+            width="stretch",
+        )
         st.metric(t("entity_risk", language), f"{risk.get(key, 0.0):.2f}")
     with graph_column:
         graph = common.subgraph([key], hops=1, limit=40)
