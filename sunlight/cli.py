@@ -242,8 +242,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(_summary_table(result, args.lang))
     _print_top(result, args.lang)
     print()
-    print(t("open_app", args.lang, store=store_path, app=APP_PATH))
+    account = _demo_account(store_path, args.neo4j, args.lang)
+    print(t("open_app", args.lang, store=store_path, app=APP_PATH, **account))
     return _report_failures(result, args.lang)
+
+
+def _demo_account(store_path: Path, neo4j_uri: str | None, lang: str) -> dict[str, str]:
+    """The app needs an account to sign in with; a new demo store gets one admin account
+    with a random password, shown once here (the demo data are synthetic)."""
+    import secrets
+
+    from sunlight.audit import AuditLog
+    from sunlight.auth import UserStore, auth_folder
+
+    folder = auth_folder(store_path, neo4j_uri)
+    users = UserStore(folder)
+    if users.accounts():
+        names = ", ".join(a.name for a in users.accounts())
+        return {"user": names, "password": "(set earlier)" if lang == "en" else "（此前已设置）"}
+    password = secrets.token_urlsafe(12)
+    users.add("demo", "admin", password)
+    AuditLog(folder).append("user.add", {"name": "demo", "role": "admin", "by": "sunlight demo"})
+    return {"user": "demo", "password": password}
 
 
 def cmd_risk(args: argparse.Namespace) -> int:

@@ -252,7 +252,7 @@ def cases(fixture_store: Path, tmp_path: Path) -> tuple[LadybugStore, AuditLog]:
     folder = copy_store(fixture_store, tmp_path / "store")
     store = LadybugStore(folder)
     trail = AuditLog(folder)
-    assign(store, trail, PAIR_ALERT, "zhangwei", "admin")
+    assign(store, trail, PAIR_ALERT, "zhangwei", ADMIN)
     yield store, trail
     store.close()
 
@@ -275,9 +275,9 @@ def test_an_investigator_unmasks_only_within_their_active_cases(cases: tuple[Lad
     assert not can_unmask(VIEWER, PAIR_ALERT, alerts)
     assert not can_unmask(ADMIN, PAIR_ALERT, alerts)  # admins too need the assignment
 
-    change_status(store, trail, PAIR_ALERT, "dismissed", "zhangwei", reason="已核实为正常采购")
+    change_status(store, trail, PAIR_ALERT, "dismissed", INVESTIGATOR, reason="已核实为正常采购")
     assert not can_unmask(INVESTIGATOR, PAIR_ALERT, store.alerts())  # a closed case closes its data
-    change_status(store, trail, PAIR_ALERT, "reviewing", "admin")
+    change_status(store, trail, PAIR_ALERT, "reviewing", ADMIN)
     assert can_unmask(INVESTIGATOR, PAIR_ALERT, store.alerts())
 
 
