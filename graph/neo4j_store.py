@@ -154,8 +154,9 @@ def node_merge_statement(label: str, columns: Sequence[str]) -> str:
 
 
 def rel_merge_statement(rel: str, src: str, dst: str, columns: Sequence[str]) -> str:
-    """Upsert a batch of relationships between existing nodes; rows whose ends are
-    missing are skipped, as in the embedded store."""
+    """Upsert a batch of relationships between existing nodes. Rows whose ends are missing
+    match nothing and are skipped: loaders validate references first, but unlike the
+    embedded store this statement does not itself refuse them."""
     spec = rel_type(rel)
     key = ", ".join(f"{k}: row.{k}" for k in spec.key_props)
     sets = ", ".join(f"r.{c} = row.{c}" for c in columns if c in spec.prop_names and c not in spec.key_props)
