@@ -20,15 +20,28 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AuditLog", "AuditProblem", "audit_log_for", "current_actor"]
+__all__ = ["AuditLog", "AuditProblem", "audit_log_for", "current_actor", "exclusive_lock"]
 
 GENESIS = "0" * 64
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created with its folder if need be), so
+    that processes appending to the same files (the app, the CLI, a scheduled run) take turns."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def current_actor() -> str:
@@ -70,15 +83,8 @@ class AuditLog:
         self.head_path = self.folder / "audit.head"
         self._lock_path = self.folder / "audit.lock"
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self._lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self._lock_path)
 
     def _last(self) -> tuple[int, str]:
         if not self.path.exists():

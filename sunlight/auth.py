@@ -46,15 +46,14 @@ For the app::
 from __future__ import annotations
 
 import argparse
-import fcntl
 import getpass
 import hmac
 import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -64,7 +63,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sunlight.audit import AuditLog, audit_log_for, current_actor
+from sunlight.audit import AuditLog, audit_log_for, current_actor, exclusive_lock
 
 __all__ = [
     "ACTIVE_CASE_STATUSES",
@@ -299,15 +298,8 @@ class UserStore:
         return self._hasher
 
     # -- reading and writing the file --
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self._lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self._lock_path)
 
     def _read(self) -> dict[str, Account]:
         if not self.path.exists():
