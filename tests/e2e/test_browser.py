@@ -206,7 +206,7 @@ def _choose(page, label: str, option: str, attempts: int = 5) -> None:
         box.focus()
         page.keyboard.press("ArrowDown")
         try:
-            page.get_by_role("option", name=option).click(timeout=5_000)
+            page.get_by_role("option", name=option).click(timeout=30_000)
             return
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
