@@ -243,7 +243,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_top(result, args.lang)
     print()
     account = _demo_account(store_path, args.neo4j, args.lang)
-    print(t("open_app", args.lang, store=store_path, app=APP_PATH, **account))
+    streamlit = Path(sys.executable).with_name("streamlit")
+    command = str(streamlit) if streamlit.exists() else "streamlit"
+    print(t("open_app", args.lang, store=store_path, app=APP_PATH, streamlit=command, **account))
     return _report_failures(result, args.lang)
 
 

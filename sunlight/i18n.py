@@ -39,10 +39,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "seconds": ("耗时(秒)", "seconds"),
     "top_alerts": ("风险最高的预警：", "Highest-risk alerts:"),
     "open_app": (
-        "打开调查界面：\n  SUNLIGHT_STORE={store} streamlit run {app}\n"
+        "打开调查界面：\n  SUNLIGHT_STORE={store} {streamlit} run {app}\n"
         "然后在浏览器中访问 http://localhost:8501 ，用演示账户登录：用户名 {user}，密码 {password}\n"
         "（更多账户：sunlight user add 姓名 --role investigator --store {store}）",
-        "Open the investigator app:\n  SUNLIGHT_STORE={store} streamlit run {app}\n"
+        "Open the investigator app:\n  SUNLIGHT_STORE={store} {streamlit} run {app}\n"
         "then browse to http://localhost:8501 and sign in with the demo account: user {user}, password {password}\n"
         "(more accounts: sunlight user add NAME --role investigator --store {store})",
     ),
