@@ -81,6 +81,8 @@ def _generate(out: Path, scale: int, seed: int) -> Any:
         return generate(out, scale=scale, seed=seed)
     except ValueError as exc:  # a scale the generator cannot honour is a usage error
         raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise CommandFailed(f"{out}: cannot write the dataset: {exc.strerror or exc}") from exc
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -291,12 +293,15 @@ def cmd_risk(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from sunlight.evaluation import evaluate_alerts
+    from sunlight.evaluation import LabelsError, evaluate_alerts, read_labels
 
     labels_path = Path(args.dataset) / "labels.csv"
     if not labels_path.exists():
         raise CommandFailed(t("not_found", args.lang, path=labels_path))
-    labels = pd.read_csv(labels_path, dtype=str, keep_default_na=False)
+    try:
+        labels = read_labels(labels_path)
+    except LabelsError as exc:
+        raise CommandFailed(str(exc)) from exc
     store = _open(args, read_only=True)
     try:
         report = evaluate_alerts(store.alerts(), labels)
@@ -341,7 +346,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from sunlight.bench import format_table, run_bench
 
-    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    scales = args.scales
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     cache = Path(args.cache or Path.home() / ".cache" / "sunlight" / "bench")
     cache.mkdir(parents=True, exist_ok=True)
@@ -413,6 +418,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 # ---- parser ---------------------------------------------------------------------------
+def _scale_list(text: str) -> list[int]:
+    """``"10000,100000"`` -> ``[10000, 100000]``; anything else is a usage error."""
+    try:
+        scales = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas, got {text!r}"
+        ) from None
+    if not scales or min(scales) <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive contract counts, got {text!r}")
+    return scales
+
+
 def build_parser() -> argparse.ArgumentParser:
     def add_common(target: argparse.ArgumentParser, defaults: bool) -> None:
         # Sub-commands repeat the options without defaults so that
@@ -506,7 +524,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_query)
 
     p = verbs.add_parser("bench", parents=[common], help="measure load, detect, memory, latency by scale")
-    p.add_argument("--scales", default="10000", help="comma-separated contract counts (default 10000)")
+    p.add_argument(
+        "--scales", type=_scale_list, default=[10000], help="comma-separated contract counts (default 10000)"
+    )
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--engines", default="python-louvain,networkx,igraph", help="community engines to compare")
     p.add_argument("--cache", help="where generated datasets are kept (default ~/.cache/sunlight/bench)")

@@ -20,10 +20,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["EvalReport", "evaluate_alerts"]
+__all__ = ["EvalReport", "LabelsError", "evaluate_alerts", "read_labels"]
+
+LABEL_COLUMNS = ("scheme", "instance_id", "entity_type", "entity_id")
+ENTITY_TYPES = ("employee", "supplier", "person", "department", "contract", "tender", "payment")
+
+
+class LabelsError(ValueError):
+    """``labels.csv`` is not what the evaluation reads; the message names file, row and column."""
+
+
+def read_labels(path: Path) -> pd.DataFrame:
+    """Read ``labels.csv``, refusing missing columns, empty cells and unknown entity types."""
+    try:
+        labels = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise LabelsError(f"{path}: cannot read: {exc}") from exc
+    missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
+    if missing:
+        raise LabelsError(
+            f"{path}: missing column {', '.join(missing)} (expected {', '.join(LABEL_COLUMNS)})"
+        )
+    problems = []
+    for column in LABEL_COLUMNS:
+        for index in labels.index[labels[column].str.strip() == ""][:5]:
+            problems.append(f"{path} row {index + 2}, column {column}: empty")
+    for index in labels.index[~labels["entity_type"].isin(ENTITY_TYPES)][:5]:
+        problems.append(
+            f"{path} row {index + 2}, column entity_type: {labels.at[index, 'entity_type']!r} is not one of "
+            + ", ".join(ENTITY_TYPES)
+        )
+    if problems:
+        raise LabelsError("\n".join(problems))
+    return labels
 
 
 @dataclass

@@ -171,3 +171,22 @@ def test_exports_escape_spreadsheet_formulas_in_text_columns():
 
     sheet = load_workbook(io.BytesIO(to_xlsx_bytes(frame))).active
     assert sheet["A2"].value == "'=HYPERLINK(1)" and sheet["B3"].value == -2
+
+
+def test_bad_arguments_to_other_verbs_fail_clearly_without_a_traceback(store, capsys, tmp_path):
+    with pytest.raises(SystemExit) as usage:
+        main(["bench", "--scales", "ten"])
+    assert usage.value.code == 2 and "whole numbers" in capsys.readouterr().err
+    code, _, err = run(capsys, "generate", "--out", "/proc/no/such/place", "--scale", "500")
+    assert code == 1 and "/proc/no/such/place" in err and "cannot write" in err
+    run(capsys, "load", str(FIXTURE))
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    (dataset / "labels.csv").write_text("scheme,instance\nx,1\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", "--dataset", str(dataset))
+    assert code == 1 and "missing column instance_id, entity_type, entity_id" in err
+    (dataset / "labels.csv").write_text(
+        "scheme,instance_id,entity_type,entity_id\nfavoritism,f1,planet,P1\n", encoding="utf-8"
+    )
+    code, _, err = run(capsys, "eval", "--dataset", str(dataset))
+    assert code == 1 and "row 2, column entity_type" in err and "planet" in err
