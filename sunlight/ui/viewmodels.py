@@ -540,11 +540,7 @@ def queue_table(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFram
 
 
 def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The filtered queue for Excel/CSV: both explanations, masked; formulas are escaped on writing.
-
-    Columns are plain Python objects: ``sunlight.export`` escapes formulas in object columns, and
-    pandas 3 would otherwise give text columns its own string dtype.
-    """
+    """The filtered queue for Excel/CSV: both explanations, masked; formulas are escaped on writing."""
     title = alerts["title_en"] if lang == "en" else alerts["title_zh"]
     frame = pd.DataFrame(
         {
@@ -567,7 +563,7 @@ def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFra
             t("col_explanation_en", lang): [mask_text(x) for x in alerts["explanation_en"]],
         }
     )
-    return frame.astype(object)
+    return frame
 
 
 def _stamp(value: Any) -> str:
