@@ -375,9 +375,14 @@ def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.
     """Every tender with bids, its screens, percentiles, fences, flags and score (index: tender id).
 
     This is the table :func:`run` turns into findings; evaluations rank tenders by
-    its ``score`` column.
+    its ``score`` column. It is computed once per snapshot and parameters: the
+    community detectors read it too.
     """
     params = params or Params()
+    return snapshot.derived(("tender_screens", params), lambda: _tender_screens(snapshot, params))
+
+
+def _tender_screens(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
     bids = snapshot.bids[["tender_id", "supplier_id", "amount", "is_winner"]]
     bids = bids[bids["amount"].notna() & (bids["amount"] > 0) & bids["tender_id"].notna()]
     bids = bids.drop_duplicates(["tender_id", "supplier_id"])

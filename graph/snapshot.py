@@ -158,6 +158,14 @@ class GraphSnapshot:
     relations: pd.DataFrame
     identifiers: pd.DataFrame
     policy: dict[str, Any] = field(default_factory=dict)
+    _derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A table derived from this snapshot, computed once and shared by the detectors
+        that need it (callers must not modify what they get)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     # ---- names -------------------------------------------------------------
     @cached_property
