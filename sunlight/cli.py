@@ -304,7 +304,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise CommandFailed(str(exc)) from exc
     store = _open(args, read_only=True)
     try:
-        report = evaluate_alerts(store.alerts(), labels)
+        contracts = store.counts()["nodes"].get("Contract")
+        report = evaluate_alerts(store.alerts(), labels, contracts=contracts)
     finally:
         store.close()
     if args.format == "json":

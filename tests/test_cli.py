@@ -109,6 +109,12 @@ def test_eval_scores_alerts_against_labels(store, capsys, tmp_path):
     assert report["missed"] == {"favoritism": ["f2"]}
     assert report["precision_at_k"]["10"] == 1.0
     assert report["decoys"][0]["high_alerts"] == 0
+    # the queue figures beside them: both rules, cases (one per alert here), entities, budget
+    assert report["precision"]["alert"]["strict"] == report["precision_at_k"]
+    assert set(report["precision"]) == {"alert", "case", "entity"}
+    assert report["cases"]["source"] == "alert" and report["cases"]["count"] == report["alerts"]
+    assert report["contracts"] > 0 and report["alerts_per_10k_contracts"] > 0
+    assert sum(row["alerts"] for row in report["alerts_by_detector"]) == report["alerts"]
 
 
 def test_usage_errors_exit_2_and_every_verb_has_help(capsys):
