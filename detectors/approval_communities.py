@@ -112,16 +112,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from detectors import bid_rigging
-from detectors.base import Detector, Finding, param
+from detectors.base import Detector, Finding, money, param
 from detectors.community_engines import DEFAULT_ENGINE, Partition, WeightedGraph, louvain
-from detectors.repeated_pairs import benjamini_hochberg
+from detectors.prepare import prepare
+from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
 __all__ = ["DETECTOR", "Params", "approval_community_table", "run"]
-
-UNCATEGORISED = "未分类"
 
 
 @dataclass(frozen=True)
@@ -164,18 +162,14 @@ class _Coded:
 
 def _approval_rows(snapshot: GraphSnapshot, params: Params) -> _Coded:
     """One row per (approver, contract): supplier, category, amount, a red flag, and integer codes."""
-    approvals = snapshot.approvals
-    approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
-    contracts = snapshot.contracts[["id", "supplier_id", "category", "amount", "method", "tender_id"]]
-    rows = approvals[["approver_id", "contract_id"]].merge(
-        contracts, left_on="contract_id", right_on="id", how="inner"
-    )
-    rows = rows[rows["supplier_id"].notna() & rows["approver_id"].notna()]
-    rows = rows.drop_duplicates(["approver_id", "contract_id"]).drop(columns=["id"]).reset_index(drop=True)
-    rows["category"] = rows["category"].astype(object).fillna(UNCATEGORISED)
+    prepared = prepare(snapshot)
+    rows = prepared.approved[
+        ["approver_id", "contract_id", "supplier_id", "category", "amount", "method", "tender_id"]
+    ]
+    rows = rows[rows["approver_id"].notna()].reset_index(drop=True)
     methods = {m.strip().lower() for m in params.non_competitive_methods if m.strip()}
     non_competitive = rows["method"].fillna("").astype(str).str.lower().isin(methods)
-    screens = bid_rigging.tender_screens(snapshot) if rows["tender_id"].notna().any() else pd.DataFrame()
+    screens = prepared.tender_screens() if rows["tender_id"].notna().any() else pd.DataFrame()
     flagged_tender = (
         rows["tender_id"].map(screens["flagged"]).fillna(False).astype(bool)
         if not screens.empty
@@ -428,8 +422,8 @@ def _finding(
         if row["flag_ratio"] > 1
         else ""
     )
-    value_zh = bid_rigging.money(float(row["value"]), currency, "zh")
-    value_en = bid_rigging.money(float(row["value"]), currency, "en")
+    value_zh = money(float(row["value"]), currency, "zh")
+    value_en = money(float(row["value"]), currency, "en")
     zh = (
         f"审批人{'、'.join(emp[:5])}{'等' if len(emp) > 5 else ''}与供应商{'、'.join(sup[:5])}"
         f"{'等' if len(sup) > 5 else ''}构成审批社区：在“{cat_text}”类中，这些审批人{share:.0%}的审批"

@@ -30,6 +30,7 @@ __all__ = [
     "alert_id",
     "grade_of",
     "level_of",
+    "money",
     "param",
     "param_table",
     "to_alert",
@@ -180,3 +181,15 @@ def yuan(amount: float) -> str:
     'CNY 3,562,000'
     """
     return f"CNY {amount:,.0f}"
+
+
+def money(amount: float, currency: str, lang: str) -> str:
+    """An amount for an explanation: 万元 for CNY in Chinese, decimals kept for unit prices.
+
+    >>> money(1234567, "CNY", "zh"), money(1234567, "CNY", "en"), money(0.1215, "USD", "en")
+    ('123.46万元', 'CNY 1,234,567', 'USD 0.1215')
+    """
+    if currency == "CNY" and lang == "zh":
+        return wan(amount)
+    text = f"{amount:,.4f}".rstrip("0").rstrip(".") if abs(amount) < 100 else f"{amount:,.0f}"
+    return f"{text}元" if currency == "CNY" and lang == "zh" else f"{currency} {text}"

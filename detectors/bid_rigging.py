@@ -129,48 +129,22 @@ identical and single bids in peer groups where they are common (``max_event_shar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from detectors.base import Detector, Finding, param, wan
+from detectors.base import Detector, Finding, money, param
+from detectors.prepare import prepare
+from detectors.prepare.screens import ALL_PEERS, IDENTICAL_FLOOR, SCREENS, TUKEY_SCREENS, ScreenParams
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
-__all__ = [
-    "DETECTOR",
-    "SCREENS",
-    "Params",
-    "money",
-    "run",
-    "tender_screens",
-]
+# the score floor of identical bids is part of what this detector promises (its page, its tests)
+__all__ = ["DETECTOR", "IDENTICAL_FLOOR", "Params", "run", "tender_screens"]
 
-UNCATEGORISED = "未分类"
-ALL_PEERS = "*"
-
-#: screen -> (collusive direction, fewest bids it needs)
-SCREENS: dict[str, tuple[str, int]] = {
-    "cv": ("low", 2),
-    "spread": ("low", 2),
-    "rd": ("high", 3),
-    "skew": ("low", 3),
-    "kurt": ("high", 4),
-}
-# spread moves with cv almost one for one, so it is reported but does not confirm cv
-_CONFIRMING = ("rd", "skew", "kurt")
-#: dispersion screens: Tukey fences on a log scale; the shape screens (rd, skew, kurt) of a
-#: handful of bids scatter too widely for a Tukey fence and use a percentile instead
-_TUKEY = {"cv", "spread"}
-_LOG_SCALE = {"cv", "spread", "loser_cv"}
-
-IDENTICAL_FLOOR = 0.75
 LONE_TENDER_CAP = 0.7  # a flagged tender whose bidders meet in no other flagged tender stays medium
-SINGLE_BID_FLOOR = 0.6
-COVER_FLOOR = 0.55
 
 _SCREEN_NAMES = {
     "cv": ("变异系数CV", "coefficient of variation"),
@@ -182,272 +156,26 @@ _SCREEN_NAMES = {
 
 
 @dataclass(frozen=True)
-class Params:
-    min_bids: int = param(
-        4, "count", "fewest bids for the distribution screens to flag a tender (all five need four)"
-    )
-    min_peer_tenders: int = param(
-        30, "count", "fewest tenders (≥ 2 bids) in a category for it to be its own peer group"
-    )
-    fence_iqr: float = param(1.5, "ratio", "Tukey fence width k in Q1 − k·IQR for cv, spread, losers' cv")
-    shape_percentile: float = param(
-        90.0, "percent", "rd, kurt fire at or above this percentile of the peers, skew at or below 100 − it"
-    )
-    min_confirming: int = param(1, "count", "screens among rd, skew, kurt that must fire with low cv")
-    cover_max_gap: float = param(
-        0.05, "ratio", "largest (lowest losing bid − winner) / winner for cover bids"
-    )
-    cover_max_loser_cv: float = param(
-        0.01, "ratio", "largest coefficient of variation of the losing bids for cover bids"
-    )
-    competitive_methods: tuple[str, ...] = param(
-        ("open", "invited"), "list", "contract methods where one bid is a red flag"
-    )
-    max_event_share: float = param(
-        0.1, "ratio", "identical or single bids in more of the peer group's tenders are its norm, not a flag"
-    )
+class Params(ScreenParams):
+    """The screens' thresholds (:class:`~detectors.prepare.screens.ScreenParams`), then the findings'."""
+
     repeat_for_high: int = param(
         2, "count", "flagged tenders two bidders must share before one tender's screens can be high"
     )
     max_rows: int = param(30, "count", "bids listed in the evidence")
 
 
-# ---- screens ----------------------------------------------------------------------------
-def _per_tender_context(snapshot: GraphSnapshot) -> pd.DataFrame:
-    """Category, method and department of each tender, from the first contract that came from it."""
-    contracts = snapshot.contracts
-    linked = contracts[contracts["tender_id"].notna()]
-    cols = ["tender_id", "category", "method", "department_id"]
-    return linked[cols].drop_duplicates("tender_id").set_index("tender_id")
-
-
-def _bid_moments(bids: pd.DataFrame) -> pd.DataFrame:
-    """Dispersion, gap and shape statistics of each tender's bids, in one vectorised pass."""
-    codes, tenders = pd.factorize(bids["tender_id"], sort=False)
-    amount = bids["amount"].to_numpy(dtype=float)
-    order = np.lexsort((amount, codes))
-    codes, amount = codes[order], amount[order]
-    n_groups = len(tenders)
-    n = np.bincount(codes, minlength=n_groups).astype(float)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-    position = np.arange(len(codes)) - start[codes]
-
-    mean = np.bincount(codes, amount, n_groups) / n
-    dev = amount - mean[codes]
-    m2 = np.bincount(codes, dev**2, n_groups) / n
-    m3 = np.bincount(codes, dev**3, n_groups) / n
-    m4 = np.bincount(codes, dev**4, n_groups) / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        std = np.sqrt(m2 * n / (n - 1))
-        lowest = amount[start]
-        highest = amount[start + n.astype(np.int64) - 1]
-        second = np.where(n >= 2, amount[np.minimum(start + 1, len(amount) - 1)], np.nan)
-
-        loser = position > 0
-        n_losers = n - 1
-        loser_mean = np.bincount(codes[loser], amount[loser], n_groups) / n_losers
-        loser_dev = amount[loser] - loser_mean[codes[loser]]
-        loser_std = np.sqrt(np.bincount(codes[loser], loser_dev**2, n_groups) / (n_losers - 1))
-
-        cv = np.where(n >= 2, std / mean, np.nan)
-        spread = np.where(n >= 2, (highest - lowest) / lowest, np.nan)
-        diffp = np.where(n >= 2, (second - lowest) / lowest, np.nan)
-        rd = np.where(n >= 3, (second - lowest) / loser_std, np.nan)
-        rd = np.where((n >= 3) & (second == lowest), np.nan, rd)  # 0/0: all bids at the bottom tie
-        loser_cv = np.where(n >= 3, loser_std / loser_mean, np.nan)
-        degenerate = m2 <= 0
-        skew = np.where((n >= 3) & ~degenerate, np.sqrt(n * (n - 1)) / (n - 2) * m3 / m2**1.5, np.nan)
-        excess = m4 / m2**2 - 3.0
-        kurt = np.where(
-            (n >= 4) & ~degenerate, (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * excess + 6.0), np.nan
-        )
-
-    # identical bids: equal neighbours in the sorted bids of one tender
-    same_tender = codes[1:] == codes[:-1]
-    equal = same_tender & np.isclose(amount[1:], amount[:-1], rtol=1e-9, atol=0.0)
-    has_identical = np.zeros(n_groups, dtype=bool)
-    has_identical[codes[1:][equal]] = True
-
-    return pd.DataFrame(
-        {
-            "n_bids": n.astype(np.int64),
-            "mean": mean,
-            "lowest": lowest,
-            "second": second,
-            "cv": cv,
-            "spread": spread,
-            "diffp": diffp,
-            "rd": rd,
-            "skew": skew,
-            "kurt": kurt,
-            "loser_cv": loser_cv,
-            "has_identical": has_identical,
-        },
-        index=pd.Index(tenders, name="tender_id"),
-    )
-
-
-def _winners(bids: pd.DataFrame) -> pd.DataFrame:
-    """The recorded winner of each tender (a tender with several winners keeps the lowest)."""
-    won = bids[bids["is_winner"].fillna(False).astype(bool)]
-    won = won.sort_values(["tender_id", "amount"])
-    first = won.drop_duplicates("tender_id").set_index("tender_id")
-    out = pd.DataFrame(
-        {
-            "winner_id": first["supplier_id"],
-            "winning_amount": first["amount"],
-            "n_winners": won.groupby("tender_id").size(),
-        }
-    )
-    return out
-
-
-def _peer_stat(
-    frame: pd.DataFrame, own_group: pd.Series, values: pd.Series, stat: Callable[[Any], Any]
-) -> pd.Series:
-    """``stat`` of ``values`` over each tender's peer group: its category, or all tenders."""
-    by_category = frame["category"].map(stat(values.groupby(frame["category"])))
-    return by_category.where(own_group, stat(values))
-
-
-def _tukey_fence(
-    frame: pd.DataFrame, own_group: pd.Series, values: pd.Series, direction: str, k: float
-) -> tuple[pd.Series, pd.Series]:
-    """The peer group's Tukey fence of ``values`` (Q1 − k·IQR or Q3 + k·IQR) and whether it is usable.
-
-    Positive ratios are fenced on a log scale, where their spread is symmetric; a
-    peer group whose IQR is 0 gets no fence (cardinal's rule, so that a market where
-    most bids tie does not flag a quarter of its tenders).
-    """
-    logged = values.name in _LOG_SCALE
-    scale = np.log(values.where(values > 0)) if logged else values
-    q1 = _peer_stat(frame, own_group, scale, lambda v: v.quantile(0.25))
-    q3 = _peer_stat(frame, own_group, scale, lambda v: v.quantile(0.75))
-    iqr = q3 - q1
-    fence = q1 - k * iqr if direction == "low" else q3 + k * iqr
-    return (np.exp(fence) if logged else fence), (iqr > 0).fillna(False)
-
-
-def _quantile(q: float) -> Callable[[Any], Any]:
-    """``q``-th quantile of a Series or of each group of a GroupBy."""
-    return lambda values: values.quantile(q)
-
-
-def _peer_percentiles(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Collusive-direction percentile, fence and firing of each screen within its peer group."""
-    scored = frame["n_bids"] >= 2
-    sizes = frame.loc[scored].groupby("category").size()
-    own_group = frame["category"].map(sizes).fillna(0) >= params.min_peer_tenders
-    frame["peer_group"] = np.where(own_group, frame["category"], ALL_PEERS)
-    for screen, (direction, _needs) in SCREENS.items():
-        values = frame[screen].rename(screen)
-        ascending = direction == "high"
-        by_category = values.groupby(frame["category"]).rank(pct=True, ascending=ascending)
-        overall = values.rank(pct=True, ascending=ascending)
-        frame[f"p_{screen}"] = by_category.where(own_group, overall)
-        if screen in _TUKEY:
-            fence, usable = _tukey_fence(frame, own_group, values, direction, params.fence_iqr)
-        else:
-            share = params.shape_percentile / 100
-            fence = _peer_stat(
-                frame, own_group, values, _quantile(1 - share if direction == "low" else share)
-            )
-            median = _peer_stat(frame, own_group, values, lambda v: v.median())
-            usable = (fence != median).fillna(False)
-        frame[f"fence_{screen}"] = fence
-        beyond = values <= fence if direction == "low" else values >= fence
-        frame[f"fires_{screen}"] = (beyond & usable).fillna(False).astype(bool)
-    p_cols = [f"p_{s}" for s in SCREENS]
-    frame["screen_score"] = frame[p_cols].mean(axis=1, skipna=True).fillna(0.0)
-
-    fence, usable = _tukey_fence(
-        frame, own_group, frame["loser_cv"].rename("loser_cv"), "low", params.fence_iqr
-    )
-    frame["fence_loser_cv"] = fence
-    frame["loser_cv_fence_usable"] = usable
-    identical = frame["has_identical"].where(scored).astype(float)
-    frame["identical_share"] = _peer_stat(frame, own_group, identical, lambda v: v.mean())
-    frame["single_share"] = _peer_stat(frame, own_group, frame["is_single"].astype(float), lambda v: v.mean())
-    return frame
-
-
 def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.DataFrame:
     """Every tender with bids, its screens, percentiles, fences, flags and score (index: tender id).
 
     This is the table :func:`run` turns into findings; evaluations rank tenders by
-    its ``score`` column. It is computed once per snapshot and parameters: the
-    community detectors read it too.
+    its ``score`` column. It is built by the prepare step
+    (:func:`detectors.prepare.screens.tender_screens`), once per snapshot and parameters.
     """
-    params = params or Params()
-    return snapshot.derived(("tender_screens", params), lambda: _tender_screens(snapshot, params))
-
-
-def _tender_screens(snapshot: GraphSnapshot, params: Params) -> pd.DataFrame:
-    bids = snapshot.bids[["tender_id", "supplier_id", "amount", "is_winner"]]
-    bids = bids[bids["amount"].notna() & (bids["amount"] > 0) & bids["tender_id"].notna()]
-    bids = bids.drop_duplicates(["tender_id", "supplier_id"])
-    if bids.empty:
-        return pd.DataFrame()
-    frame = _bid_moments(bids)
-    context = _per_tender_context(snapshot)
-    frame["category"] = frame.index.map(context["category"]).astype(object).fillna(UNCATEGORISED)
-    frame["method"] = frame.index.map(context["method"])
-    frame["department_id"] = frame.index.map(context["department_id"])
-    frame = frame.join(_winners(bids))
-    frame["n_winners"] = frame["n_winners"].fillna(0).astype(np.int64)
-    frame["winning_amount"] = frame["winning_amount"].fillna(frame["lowest"])
-    competitive = {m.strip().lower() for m in params.competitive_methods if m.strip()}
-    method = frame["method"].astype(object).where(frame["method"].notna(), None)
-    method_ok = method.map(lambda m: m is None or str(m).strip().lower() in competitive)
-    frame["is_single"] = (frame["n_bids"] == 1) & method_ok.astype(bool)
-    frame = _peer_percentiles(frame, params)
-
-    # an event that a large share of the peers show is that market's norm (a published
-    # floor price everyone bids, a rural market with one dairy), not a sign of collusion
-    frame["identical"] = frame["has_identical"] & (frame["identical_share"] <= params.max_event_share)
-    frame["single_bid"] = frame["is_single"] & (frame["single_share"] <= params.max_event_share)
-    winner_lowest = np.isclose(frame["winning_amount"], frame["lowest"], rtol=1e-9, atol=0.0)
-    frame["cover"] = (
-        (frame["n_bids"] >= 3)
-        & winner_lowest
-        & (frame["diffp"] <= params.cover_max_gap)
-        & (frame["loser_cv"] <= params.cover_max_loser_cv)
-        & (frame["loser_cv"] <= frame["fence_loser_cv"])
-        & frame["loser_cv_fence_usable"]
-        & (frame["rd"] > 1.0)  # the losers are closer to each other than to the winner
-    ).fillna(False)
-    confirming = frame[[f"fires_{s}" for s in _CONFIRMING]].sum(axis=1)
-    frame["distribution"] = (
-        (frame["n_bids"] >= params.min_bids) & frame["fires_cv"] & (confirming >= params.min_confirming)
-    )
-    # Imhof's two signs must agree: bids bunched (dispersion) and the winner set apart from the
-    # bunch (shape); rd, skew and kurt all measure the second, so they count once together
-    dispersion = frame[["fires_cv", "fires_spread"]].any(axis=1)
-    separation = frame[[f"fires_{s}" for s in _CONFIRMING]].any(axis=1)
-    agreement = 0.5 * dispersion.astype(float) + 0.5 * separation.astype(float)
-    frame["agreement"] = agreement.where(frame["n_bids"] >= params.min_bids, 0.0)
-    score = (frame["screen_score"] * (0.4 + 0.6 * frame["agreement"])).to_numpy(dtype=float)
-    score = np.where(frame["identical"], np.maximum(score, IDENTICAL_FLOOR), score)
-    score = np.where(frame["single_bid"], np.maximum(score, SINGLE_BID_FLOOR), score)
-    score = np.where(frame["cover"], np.maximum(score, COVER_FLOOR), score)
-    frame["score"] = np.clip(score, 0.0, 1.0)
-    frame["flagged"] = frame["distribution"] | frame["identical"] | frame["cover"] | frame["single_bid"]
-    return frame
+    return prepare(snapshot).tender_screens(params or Params())
 
 
 # ---- findings ---------------------------------------------------------------------------
-def money(amount: float, currency: str, lang: str) -> str:
-    """An amount for an explanation: 万元 for CNY in Chinese, decimals kept for unit prices.
-
-    >>> money(1234567, "CNY", "zh"), money(1234567, "CNY", "en"), money(0.1215, "USD", "en")
-    ('123.46万元', 'CNY 1,234,567', 'USD 0.1215')
-    """
-    if currency == "CNY" and lang == "zh":
-        return wan(amount)
-    text = f"{amount:,.4f}".rstrip("0").rstrip(".") if abs(amount) < 100 else f"{amount:,.0f}"
-    return f"{text}元" if currency == "CNY" and lang == "zh" else f"{currency} {text}"
-
-
 def _fmt(screen: str, value: float) -> str:
     if screen in {"cv", "spread", "diffp", "loser_cv"}:
         return f"{value:.2%}"
@@ -465,7 +193,7 @@ def _num(value: Any) -> float | None:
 
 
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
-    frame = tender_screens(snapshot, params)
+    frame = prepare(snapshot).tender_screens(params)
     if frame.empty:
         return []
     flagged = frame[frame["flagged"]].sort_values("score", ascending=False)
@@ -538,7 +266,7 @@ def _finding(
             direction = SCREENS[screen][0]
             zh_name, en_name = _SCREEN_NAMES[screen]
             value, fence = _fmt(screen, row[screen]), _fmt(screen, row[f"fence_{screen}"])
-            if screen in _TUKEY:
+            if screen in TUKEY_SCREENS:
                 bar_zh, bar_en = "同类下限（Q1−1.5·IQR）", "the peers' lower fence (Q1 − k·IQR)"
             else:
                 q = params.shape_percentile if direction == "high" else 100 - params.shape_percentile

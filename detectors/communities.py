@@ -112,8 +112,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from detectors import bid_rigging
-from detectors.base import Detector, Finding, param
+from detectors.base import Detector, Finding, money, param
 from detectors.community_engines import (
     DEFAULT_ENGINE,
     Partition,
@@ -122,6 +121,7 @@ from detectors.community_engines import (
     louvain,
     modularity,
 )
+from detectors.prepare import prepare
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
@@ -339,12 +339,12 @@ def community_table(
 ) -> CommunityTable:
     """Every community with its structure, conduct and score, and every member with its community.
 
-    ``screens`` is :func:`detectors.bid_rigging.tender_screens` of the same
-    snapshot, computed here when not given.
+    ``screens`` is the tender screens table of the same snapshot (the prepare step's,
+    with the run's ``bid_rigging`` settings) when not given.
     """
     cob = cobidding_graph(snapshot, params)
     graph = cob.graph
-    screens = bid_rigging.tender_screens(snapshot) if screens is None else screens
+    screens = prepare(snapshot).tender_screens() if screens is None else screens
     partition = louvain(graph, params.engine, seed=params.seed, resolution=params.resolution)
     if graph.n_nodes == 0:
         empty = pd.DataFrame(columns=["size", "score", "rank"])
@@ -601,8 +601,8 @@ def _finding(
             f"their tenders' mean bid-screen score is {screen:.2f} and {row['flagged_share']:.0%} are flagged by "
             "the bid-rigging screens"
         )
-    value_zh = bid_rigging.money(float(row["value"]), currency, "zh")
-    value_en = bid_rigging.money(float(row["value"]), currency, "en")
+    value_zh = money(float(row["value"]), currency, "zh")
+    value_en = money(float(row["value"]), currency, "en")
     zh = (
         f"供应商{shown_zh}构成共同投标群体（第{int(row['rank'])}名）：在{n_t}次招标中至少两家同时投标，"
         f"内聚度{row['cohesion']:.2f}、排他性{row['exclusivity']:.2f}；{'；'.join(conduct_zh)}；"

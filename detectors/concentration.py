@@ -100,7 +100,7 @@ from scipy.stats import binom
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.policy_rules import exempt_categories, require_names
 from detectors.records import records_by
-from detectors.repeated_pairs import benjamini_hochberg
+from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 

@@ -111,15 +111,14 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.shared_identifiers import (
+from detectors.prepare import prepare
+from detectors.prepare.parties import (
     KIN_RELATIONS,
     PIVOT_WEIGHTS,
     engaged_contracts,
     keys_of,
     party_phrase,
     pivot_phrase,
-    shared_pivots,
-    staff_parties,
 )
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -922,11 +921,12 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         "department_factor": params.department_factor,
         "min_cycle_members_same_department": params.min_cycle_members_same_department,
     }
-    links, hubs = shared_pivots(snapshot, params.max_pivot_parties, params.max_pivot_employees)
+    prepared = prepare(snapshot)
+    links, hubs = prepared.shared_pivots(params.max_pivot_parties, params.max_pivot_employees)
     graph = _tie_graph(snapshot, links)
     findings = _path_findings(snapshot, graph, hubs, params, thresholds)
     findings += _cycle_findings(snapshot, params, thresholds)
-    findings += _payment_findings(snapshot, staff_parties(snapshot), hubs, params, thresholds)
+    findings += _payment_findings(snapshot, prepared.staff_parties, hubs, params, thresholds)
     return findings
 
 

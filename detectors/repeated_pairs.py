@@ -74,12 +74,12 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.prepare import prepare
+from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
-__all__ = ["DETECTOR", "Params", "benjamini_hochberg", "run"]
-
-UNCATEGORISED = "未分类"
+__all__ = ["DETECTOR", "Params", "run"]
 
 
 @dataclass(frozen=True)
@@ -91,34 +91,10 @@ class Params:
     max_rows: int = param(50, "count", "contracts listed in the evidence")
 
 
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg adjusted q-values, in the input order.
-
-    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03])).round(3).tolist()
-    [0.03, 0.04, 0.04]
-    """
-    n = len(p_values)
-    if n == 0:
-        return p_values
-    order = np.argsort(p_values)
-    ranked = p_values[order] * n / np.arange(1, n + 1)
-    q_sorted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
-    q = np.empty(n)
-    q[order] = q_sorted
-    return q
-
-
 def _pair_table(snapshot: GraphSnapshot) -> pd.DataFrame:
     """One row per (approver, contract) with the contract's supplier, category and amount."""
-    approvals = snapshot.approvals
-    approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
-    contracts = snapshot.contracts[["id", "supplier_id", "category", "amount", "signed_date"]]
-    rows = approvals[["approver_id", "contract_id", "step"]].merge(
-        contracts, left_on="contract_id", right_on="id", how="inner"
-    )
-    rows = rows[rows["supplier_id"].notna()].copy()
-    rows["category"] = rows["category"].fillna(UNCATEGORISED)
-    return rows.drop_duplicates(["approver_id", "contract_id"]).drop(columns=["id"])
+    rows = prepare(snapshot).approved
+    return rows[["approver_id", "contract_id", "step", "supplier_id", "category", "amount", "signed_date"]]
 
 
 def _scored_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:

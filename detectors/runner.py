@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.base import Detector, Finding, to_alert
+from detectors.prepare import prepare
 from detectors.registry import all_detectors
 from graph.snapshot import GraphSnapshot
 from graph.store import AlertRecord
@@ -45,7 +46,9 @@ def run_detectors(
 ) -> RunResult:
     """Run the registered detectors (or ``only`` those ids) on ``snapshot``.
 
-    A detector that raises does not stop the others: its outcome carries the error.
+    The snapshot is prepared once (:func:`detectors.prepare.prepare`) with ``params``,
+    so the tender screens follow the ``bid_rigging`` settings for every detector that
+    reads them. A detector that raises does not stop the others: its outcome carries the error.
     """
     chosen = list(detectors if detectors is not None else all_detectors())
     if only:
@@ -56,13 +59,15 @@ def run_detectors(
                 f"unknown detector {', '.join(missing)}; known detectors: {', '.join(sorted(known))}"
             )
         chosen = [d for d in chosen if d.id in set(only)]
+    # the tables several detectors share are built once, with the run's settings
+    prepared = prepare(snapshot, params)
     outcomes = []
     for detector in chosen:
         detector_params = (params or {}).get(detector.id) or detector.default_params()
         started = time.perf_counter()
         outcome = DetectorOutcome(detector)
         try:
-            outcome.findings = detector.run(snapshot, detector_params)
+            outcome.findings = detector.run(prepared, detector_params)
         except Exception as exc:  # one broken detector must not stop the nightly run
             outcome.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
         outcome.seconds = time.perf_counter() - started

@@ -110,39 +110,15 @@ from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.prepare import prepare
+from detectors.prepare.parties import PIVOT_WEIGHTS, engaged_contracts, keys_of, party_phrase, pivot_phrase
 from graph.dataset import GraphData
-from graph.schema import NODE_TYPES, PARTY_LABELS, entity_key, split_entity_key
+from graph.schema import PARTY_LABELS, entity_key, split_entity_key
 from graph.snapshot import GraphSnapshot
 from sunlight.masking import mask_node_id
 
-__all__ = [
-    "CONTROL_RELATIONS",
-    "DETECTOR",
-    "KIN_RELATIONS",
-    "PIVOT_WEIGHTS",
-    "Params",
-    "engaged_contracts",
-    "keys_of",
-    "name_keys",
-    "party_phrase",
-    "pivot_phrase",
-    "run",
-    "same_as_graphdata",
-    "shared_pivots",
-    "staff_parties",
-    "supplier_parties",
-]
+__all__ = ["DETECTOR", "Params", "name_keys", "run", "same_as_graphdata"]
 
-KIN_RELATIONS: tuple[str, ...] = ("SPOUSE_OF", "RELATIVE_OF")
-CONTROL_RELATIONS: tuple[str, ...] = ("OWNS", "LEGAL_REP_OF", "DIRECTOR_OF")
-#: How strongly sharing one normalised value ties two parties (weight of the signal).
-PIVOT_WEIGHTS: dict[str, float] = {"IdNumber": 0.98, "BankAccount": 0.9, "Phone": 0.8, "Address": 0.6}
-PIVOT_WORDS: dict[str, tuple[str, str]] = {
-    "IdNumber": ("证件号码", "ID number"),
-    "BankAccount": ("银行账户", "bank account"),
-    "Phone": ("电话", "phone"),
-    "Address": ("地址", "address"),
-}
 ROLE_WORDS: dict[str, tuple[str, str]] = {
     "OWNS": ("股东", "owner"),
     "LEGAL_REP_OF": ("法定代表人", "legal representative"),
@@ -156,7 +132,6 @@ SAME_READING_SIMILARITY = 0.55
 UNENGAGED_FACTOR = 0.6
 HUB_SCORE = 0.1
 _PERSON_TYPES = ("employee", "person")
-_ENTITY_TYPES = {spec.label: spec.entity_type for spec in NODE_TYPES}
 
 
 @dataclass(frozen=True)
@@ -186,192 +161,6 @@ class Params:
     )
     max_hub_entities: int = param(50, "count", "parties named by a hub's informational finding")
     max_rows: int = param(50, "count", "contracts listed in the evidence")
-
-
-# ---- keys and parties, shared with the conflict-path detector -------------------------------
-
-
-def keys_of(labels: pd.Series, ids: pd.Series) -> pd.Series:
-    """Entity keys for a column of labels and a column of ids, vectorised.
-
-    >>> keys_of(pd.Series(["Supplier", "Phone"]), pd.Series(["S1", "138"])).tolist()
-    ['supplier:S1', 'phone:138']
-    """
-    return labels.map(_ENTITY_TYPES).astype(str) + ":" + ids.astype(str)
-
-
-def staff_parties(snapshot: GraphSnapshot) -> pd.DataFrame:
-    """Employees and their declared relatives: ``employee_id, party, via`` (``self`` or the tie)."""
-    employees = snapshot.employees["id"]
-    parts = [
-        pd.DataFrame({"employee_id": employees, "party": "employee:" + employees.astype(str), "via": "self"})
-    ]
-    rel = snapshot.relations
-    kin = rel[rel["relation"].isin(KIN_RELATIONS)]
-    for near, far in (("src", "dst"), ("dst", "src")):
-        side = kin[(kin[f"{near}_label"] == "Employee") & kin[f"{far}_label"].isin(("Employee", "Person"))]
-        side = side[~((side[f"{far}_label"] == "Employee") & (side[f"{far}_id"] == side[f"{near}_id"]))]
-        if side.empty:
-            continue
-        parts.append(
-            pd.DataFrame(
-                {
-                    "employee_id": side[f"{near}_id"].to_numpy(),
-                    "party": keys_of(side[f"{far}_label"], side[f"{far}_id"]).to_numpy(),
-                    "via": side["relation"].to_numpy(),
-                }
-            )
-        )
-    out = pd.concat(parts, ignore_index=True)
-    # a relative tied twice (spouse and relative) keeps the closer tie
-    out["rank"] = out["via"].map({"self": 0, "SPOUSE_OF": 1, "RELATIVE_OF": 2})
-    out = out.sort_values("rank", kind="stable").drop_duplicates(["employee_id", "party"])
-    return out.drop(columns="rank").reset_index(drop=True)
-
-
-def supplier_parties(snapshot: GraphSnapshot) -> pd.DataFrame:
-    """Suppliers and the parties that control them: ``supplier_id, party, role, share``."""
-    sup = snapshot.suppliers
-    own = pd.DataFrame(
-        {
-            "supplier_id": sup["id"],
-            "party": "supplier:" + sup["id"].astype(str),
-            "role": "self",
-            "share": np.nan,
-        }
-    )
-    rel = snapshot.relations
-    ctl = rel[rel["relation"].isin(CONTROL_RELATIONS) & (rel["dst_label"] == "Supplier")]
-    ctl = ctl[~((ctl["src_label"] == "Supplier") & (ctl["src_id"] == ctl["dst_id"]))]
-    controllers = pd.DataFrame(
-        {
-            "supplier_id": ctl["dst_id"].to_numpy(),
-            "party": keys_of(ctl["src_label"], ctl["src_id"]).to_numpy(),
-            "role": ctl["relation"].to_numpy(),
-            "share": ctl["share"].to_numpy(),
-        }
-    )
-    out = pd.concat([own, controllers], ignore_index=True)
-    order = {"self": 0, "LEGAL_REP_OF": 1, "OWNS": 2, "DIRECTOR_OF": 3}
-    out["rank"] = out["role"].map(order)
-    out = out.sort_values(["rank", "share"], ascending=[True, False])
-    return out.drop_duplicates(["supplier_id", "party"]).drop(columns="rank").reset_index(drop=True)
-
-
-def shared_pivots(
-    snapshot: GraphSnapshot, max_parties: int, max_employees: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pivots that tie parties, and the hubs that would tie everybody.
-
-    A pivot is a hub when more than ``max_parties`` parties hold it, or more than
-    ``max_employees`` employees: a personal phone, account or home address is not
-    written for a crowd of staff, an office switchboard or a head-office address is.
-    Returns ``(links, hubs)``, one row per (party, pivot) — ``party, kind, value, pivot,
-    parties, employees``. A pivot held by one party ties nothing and appears in neither.
-    """
-    ident = snapshot.identifiers
-    cols = ["party", "kind", "value", "pivot", "parties", "employees"]
-    if ident.empty:
-        empty = pd.DataFrame(columns=cols)
-        return empty, empty.copy()
-    frame = pd.DataFrame(
-        {
-            "party": keys_of(ident["label"], ident["party_id"]),
-            "kind": ident["kind"],
-            "value": ident["value"].astype(str),
-            "is_employee": (ident["label"] == "Employee").to_numpy(),
-        }
-    ).drop_duplicates(["party", "kind", "value"])
-    frame = frame[frame["value"] != ""]
-    grouped = frame.groupby(["kind", "value"])
-    frame["parties"] = grouped["party"].transform("size")
-    frame["employees"] = grouped["is_employee"].transform("sum").astype(int)
-    frame = frame[frame["parties"] >= 2].copy()
-    frame["pivot"] = keys_of(frame["kind"], frame["value"])
-    hub = (frame["parties"] > max_parties) | (frame["employees"] > max_employees)
-    return frame[~hub][cols].reset_index(drop=True), frame[hub][cols].reset_index(drop=True)
-
-
-def engaged_contracts(snapshot: GraphSnapshot, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Contracts of each (employee_id, supplier_id) in ``pairs`` that the employee approved or requested.
-
-    One row per (employee, contract): ``employee_id, supplier_id, contract_id, amount,
-    signed_date, role`` (``approved`` with the step, ``requested``, or both).
-    """
-    cols = ["employee_id", "supplier_id", "contract_id", "amount", "signed_date", "role"]
-    if pairs.empty or snapshot.contracts.empty:
-        return pd.DataFrame(columns=cols)
-    wanted = pairs[["employee_id", "supplier_id"]].drop_duplicates()
-    employees = set(wanted["employee_id"])
-    contracts = snapshot.contracts[["id", "supplier_id", "amount", "signed_date", "requester_id"]]
-    # narrow both sides before joining: the pairs name few suppliers of a large ledger
-    contracts = contracts[contracts["supplier_id"].isin(set(wanted["supplier_id"]))]
-    approvals = snapshot.approvals
-    approvals = approvals[
-        approvals["approver_id"].isin(employees) & approvals["contract_id"].isin(set(contracts["id"]))
-    ]
-    approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
-    approved = approvals.merge(contracts, left_on="contract_id", right_on="id")
-    approved = pd.DataFrame(
-        {
-            "employee_id": approved["approver_id"],
-            "supplier_id": approved["supplier_id"],
-            "contract_id": approved["contract_id"],
-            "amount": approved["amount"],
-            "signed_date": approved["signed_date"],
-            "role": "approved step " + approved["step"].astype(str),
-        }
-    )
-    requested = contracts[contracts["requester_id"].isin(employees)]
-    requested = pd.DataFrame(
-        {
-            "employee_id": requested["requester_id"],
-            "supplier_id": requested["supplier_id"],
-            "contract_id": requested["id"],
-            "amount": requested["amount"],
-            "signed_date": requested["signed_date"],
-            "role": "requested",
-        }
-    )
-    rows = pd.concat([approved, requested], ignore_index=True).merge(
-        wanted, on=["employee_id", "supplier_id"]
-    )
-    if rows.empty:
-        return pd.DataFrame(columns=cols)
-    rows = (
-        rows.groupby(["employee_id", "supplier_id", "contract_id"], sort=False)
-        .agg(amount=("amount", "first"), signed_date=("signed_date", "first"), role=("role", _join_roles))
-        .reset_index()
-    )
-    return rows[cols].sort_values(["employee_id", "supplier_id", "signed_date", "contract_id"])
-
-
-def _join_roles(roles: pd.Series) -> str:
-    return ", ".join(sorted(set(roles)))
-
-
-# ---- words -------------------------------------------------------------------------------
-
-
-def pivot_phrase(pivot: str) -> tuple[str, str]:
-    """The kind and masked value of a pivot key, in Chinese and English.
-
-    >>> pivot_phrase("phone:13800138000")
-    ('电话138****8000', 'phone 138****8000')
-    """
-    label, value = split_entity_key(pivot)
-    zh, en = PIVOT_WORDS[label]
-    masked = mask_node_id(label, value)
-    return f"{zh}{masked}", f"{en} {masked}"
-
-
-def party_phrase(snapshot: GraphSnapshot, key: str) -> tuple[str, str]:
-    """A party as a sentence names it: ``张伟（E1）`` / ``张伟 (E1)``."""
-    label, node_id = split_entity_key(key)
-    name = snapshot.name(label, node_id)
-    if name == node_id:
-        return node_id, node_id
-    return f"{name}（{node_id}）", f"{name} ({node_id})"
 
 
 # ---- names -------------------------------------------------------------------------------
@@ -747,9 +536,10 @@ def _hub_findings(
 
 
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
-    staff = staff_parties(snapshot)
-    supp = supplier_parties(snapshot)
-    links, hubs = shared_pivots(snapshot, params.max_pivot_parties, params.max_pivot_employees)
+    prepared = prepare(snapshot)
+    staff = prepared.staff_parties
+    supp = prepared.supplier_parties
+    links, hubs = prepared.shared_pivots(params.max_pivot_parties, params.max_pivot_employees)
     counters: dict[str, int] = {"hubs_skipped": int(hubs["pivot"].nunique()) if not hubs.empty else 0}
     hub_values = set(hubs.loc[hubs["kind"] == "Address", "value"]) if not hubs.empty else set()
     signals = pd.concat(
