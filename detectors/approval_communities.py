@@ -87,7 +87,7 @@ peripheral members joining or leaving.
 
 Configuration
 -------------
-See the parameter table: ``engine`` (python-louvain, networkx, igraph or auto),
+See the parameter table: ``engine`` (igraph, python-louvain, networkx or auto),
 ``seed``, ``resolution`` (ratio), ``min_edge_weight`` and ``min_contracts`` (count),
 ``min_lift`` (ratio),
 ``alpha`` (false discovery rate), ``null_rounds`` (count), ``null_engine``,
@@ -124,7 +124,7 @@ __all__ = ["DETECTOR", "Params", "approval_community_table", "run"]
 
 @dataclass(frozen=True)
 class Params:
-    engine: str = param(DEFAULT_ENGINE, "name", "Louvain engine: python-louvain, networkx, igraph or auto")
+    engine: str = param(DEFAULT_ENGINE, "name", "Louvain engine: igraph, python-louvain (the reference), networkx or auto")
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")
     min_edge_weight: int = param(

@@ -509,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="folder holding garcia-collusion/ and ohio-school-milk/")
     p.add_argument("--out", help="JSON file to write (default: standard output)")
     p.add_argument("--markets", help="comma-separated market keys (default: all found)")
-    p.add_argument("--engine", help="Louvain engine: python-louvain (default), networkx, igraph or auto")
+    p.add_argument("--engine", help="Louvain engine: igraph (default), python-louvain, networkx or auto")
     p.set_defaults(func=cmd_eval_cartels)
     p = verbs.add_parser(
         "run", parents=[common], help="the scheduled job: load sources, detect, notify (locked)"
