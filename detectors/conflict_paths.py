@@ -32,7 +32,9 @@ are compared and the strongest is reported. Strength is the product of the tie w
 0.6; and 0.85 for every supplier the path passes through (a holding or sister company).
 Score = strength × engagement, where engagement = 0.85 + 0.15 · min(1, *n* /
 ``full_engagement_contracts``) for the employee's own dealings and ``department_factor``
-when only the department bought. Reported from ``min_score``; a hard flag (at least high)
+when only the department bought: a relative's company that the employee never requests,
+approves or pays is a declared interest that colleagues handle — the legitimate look-alike
+of this scheme — so it stays a low note (at most 0.3 by default). Reported from ``min_score``; a hard flag (at least high)
 when the employee dealt with the supplier personally and the strength is at least
 ``hard_strength`` (the employee, their spouse or another record of the same person
 controls it).
@@ -96,6 +98,12 @@ the supplier); ``FORMER_EMPLOYEE_OF`` ties; rejected approvals; hub pivots (list
 traversed); ownership cycles whose members won no contract; ownership through persons
 (a person cannot be owned, so a cycle runs through suppliers only); payments without a
 contract. The ``since`` date of a tie is shown but not compared with contract dates.
+
+Legitimate look-alikes
+----------------------
+A relative's (or one's own) company that the employee never requests, approves or
+pays, bought by colleagues of the department, is a declared interest handled by
+others: it stays a low note (``department_factor``) that says so.
 """
 
 from __future__ import annotations
@@ -174,7 +182,9 @@ class Params:
         3, "count", "contracts the employee approved or requested at which the engagement term is full"
     )
     department_factor: float = param(
-        0.5, "ratio", "engagement term when only the employee's department bought from the supplier"
+        0.3,
+        "ratio",
+        "engagement term when only the employee's department bought from the supplier (keeps it low)",
     )
     min_score: float = param(0.25, "ratio", "weakest conflict path reported")
     hard_strength: float = param(
@@ -531,10 +541,14 @@ def _path_finding(
     else:
         dept = row.department_id
         dept_name = snapshot.name("Department", dept)
-        deal_zh = f"员工{emp_zh}本人未审批或申请，但其所在部门{dept_name}向供应商{sup_zh}采购了{n}份合同，合计{wan(value)}"
+        deal_zh = (
+            f"员工{emp_zh}本人未审批或申请，但其所在部门{dept_name}向供应商{sup_zh}采购了{n}份合同，合计{wan(value)}"
+            f"（亲属企业但本人从未经手：低风险提示）"
+        )
         deal_en = (
             f"The department {dept_name} of employee {emp_en} bought {n} contracts worth {yuan(value)} from "
-            f"supplier {sup_en}, though the employee approved or requested none of them"
+            f"supplier {sup_en}, though the employee approved or requested none of them (a relative's company "
+            f"the employee never handles: a low-risk note)"
         )
     hard_zh = f"，达到硬性预警强度{params.hard_strength:g}" if hard else ""
     hard_en = f", at or above the hard-flag strength {params.hard_strength:g}" if hard else ""
