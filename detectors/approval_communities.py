@@ -100,6 +100,13 @@ Rejected approvals; contracts without a supplier; communities without an approve
 or a supplier or with fewer than three members (a single approver–supplier pair is
 ``repeated_pairs``' finding); categories where the community's approvers are the
 only approvers (no baseline).
+
+Legitimate look-alikes
+----------------------
+Contracts whose supplier was not the approver's choice — call-offs of a competed
+framework agreement, a natural monopoly's bills, a sole source's items
+(:mod:`detectors.lookalikes`) — are left out of the graph and of every share: they
+say nothing about who captured whom.
 """
 
 from __future__ import annotations
@@ -114,6 +121,7 @@ from scipy.stats import binom
 
 from detectors.base import Detector, Finding, money, param
 from detectors.community_engines import DEFAULT_ENGINE, Partition, WeightedGraph, louvain
+from detectors.lookalikes import contract_patterns
 from detectors.prepare import prepare
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
@@ -167,6 +175,9 @@ def _approval_rows(snapshot: GraphSnapshot, params: Params) -> _Coded:
         ["approver_id", "contract_id", "supplier_id", "category", "amount", "method", "tender_id"]
     ]
     rows = rows[rows["approver_id"].notna()].reset_index(drop=True)
+    # a framework's call-offs, a monopoly's bills and a sole source's parts are not an approver's
+    # choice of supplier: they say nothing about who captured whom
+    rows = rows[~rows["contract_id"].isin(contract_patterns(snapshot).index)].reset_index(drop=True)
     methods = {m.strip().lower() for m in params.non_competitive_methods if m.strip()}
     non_competitive = rows["method"].fillna("").astype(str).str.lower().isin(methods)
     screens = prepared.tender_screens() if rows["tender_id"].notna().any() else pd.DataFrame()

@@ -85,6 +85,13 @@ Exclusions
 Exempt and natural-monopoly categories; contracts without a department,
 supplier, category, date or positive amount; rejected approvals; categories
 no other department buys (no market to compare with).
+
+Legitimate look-alikes
+----------------------
+A cell whose top supplier's contracts, or a gatekeeper's signed contracts, are
+explained by a natural monopoly, a sole source or a competed framework agreement
+(:mod:`detectors.lookalikes`: the contract manager of an agreement signs its
+call-offs) is lowered to a low note that says so, with the facts.
 """
 
 from __future__ import annotations
@@ -98,6 +105,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.lookalikes import merge_explained, soften
 from detectors.policy_rules import exempt_categories, require_names
 from detectors.records import records_by
 from detectors.significance import benjamini_hochberg
@@ -146,7 +154,9 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     contracts = _contracts(snapshot, params)
     if contracts.empty:
         return []
-    findings = _market(snapshot, contracts, params) + _gatekeeper(snapshot, contracts, params)
+    findings = merge_explained(
+        _market(snapshot, contracts, params) + _gatekeeper(snapshot, contracts, params)
+    )
     findings.sort(key=lambda f: -f.score)
     return findings
 
@@ -234,9 +244,20 @@ def _market(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
         [*cell, "value"], ascending=[True, True, True, False]
     )
     by_cell = records_by(shares, cell)
+    top_keys = [*cell, "supplier_id"]
+    top_contracts = contracts.merge(flagged[top_keys], on=top_keys)
+    contracts_of = top_contracts.groupby(top_keys)["id"].agg(list).to_dict()
     return [
-        _market_finding(
-            snapshot, row, by_cell[(row["department_id"], row["category"], row["year"])], thresholds, params
+        soften(
+            snapshot,
+            _market_finding(
+                snapshot,
+                row,
+                by_cell[(row["department_id"], row["category"], row["year"])],
+                thresholds,
+                params,
+            ),
+            contracts_of[tuple(row[k] for k in top_keys)],
         )
         for row in flagged.to_dict("records")
     ]
@@ -395,12 +416,12 @@ def _gatekeeper(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params
     keys = ["supplier_id", "approver_id"]
     signed = rows.merge(flagged[keys], on=keys).sort_values([*keys, "signed_date", "contract_id"])
     by_pair = records_by(signed, keys)
-    return [
-        _gatekeeper_finding(
-            snapshot, row, by_pair[(row["supplier_id"], row["approver_id"])], thresholds, params
-        )
-        for row in flagged.to_dict("records")
-    ]
+    findings = []
+    for row in flagged.to_dict("records"):
+        signed_here = by_pair[(row["supplier_id"], row["approver_id"])]
+        finding = _gatekeeper_finding(snapshot, row, signed_here, thresholds, params)
+        findings.append(soften(snapshot, finding, [r["contract_id"] for r in signed_here]))
+    return findings
 
 
 def _gatekeeper_finding(

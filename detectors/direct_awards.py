@@ -68,6 +68,19 @@ Exclusions
 Exempt categories; contracts without a department, supplier, date or method;
 a single award at or above *T* (one award is not a repetition: it is a matter
 for the method's own justification).
+
+Legitimate look-alikes
+----------------------
+Recognised from the data (:mod:`detectors.lookalikes`), with no configuration: a
+repetition whose awards are a **natural monopoly**'s bills (one supplier holding the
+category for most departments, through many approvers), a **sole source**'s items
+(a licensor, OEM spare parts no one else sells) or call-offs of a competed
+**framework agreement** is lowered to a low note that says so, with the facts; the
+departments of one such supplier are merged into one note. Such awards do not count
+in a department's non-competitive **share** either (their value is in the evidence,
+``lookalike_value``). ``policy.yaml`` ``direct_award_exempt_categories`` still
+removes a category outright: add it when the organisation's rules exempt a category
+that the data cannot show to be a market (one department buys it, or few bills).
 """
 
 from __future__ import annotations
@@ -80,6 +93,7 @@ from typing import Any
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.lookalikes import contract_patterns, merge_explained, soften
 from detectors.policy_rules import (
     exempt_categories,
     exempt_contracts,
@@ -187,10 +201,15 @@ def _repeats(
         "min_awards": params.min_awards,
         "non_competitive_methods": list(params.non_competitive_methods),
     }
-    return [
-        _repeat_finding(snapshot, members, threshold, thresholds, params)
+    findings = [
+        soften(
+            snapshot,
+            _repeat_finding(snapshot, members, threshold, thresholds, params),
+            [r["id"] for r in members],
+        )
         for members in records_by(awards, "episode").values()
     ]
+    return merge_explained(findings)
 
 
 def _repeat_finding(
@@ -267,15 +286,21 @@ def _rows(members: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 
 
 def _shares(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) -> list[Finding]:
+    # bills of a natural monopoly, a sole source's parts and framework call-offs are
+    # non-competitive for a reason: they do not count against a department's share
+    explained = contracts["id"].isin(contract_patterns(snapshot).index)
     contracts = contracts.assign(
         year=contracts["signed_date"].dt.year,
-        direct_value=contracts["amount"].where(contracts["non_competitive"], 0.0),
+        non_competitive=contracts["non_competitive"] & ~explained,
+        explained_value=contracts["amount"].where(contracts["non_competitive"] & explained, 0.0),
     )
+    contracts = contracts.assign(direct_value=contracts["amount"].where(contracts["non_competitive"], 0.0))
     per = contracts.groupby(["department_id", "year"]).agg(
         n=("id", "size"),
         value=("amount", "sum"),
         direct_value=("direct_value", "sum"),
         direct_n=("non_competitive", "sum"),
+        explained_value=("explained_value", "sum"),
     )
     per = per[(per["n"] >= params.min_department_contracts) & (per["value"] > 0)]
     per["share"] = per["direct_value"] / per["value"]
@@ -321,6 +346,7 @@ def _shares(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
                         "non_competitive_contracts": int(row["direct_n"]),
                         "non_competitive_value": float(row["direct_value"]),
                         "share": round(share, 4),
+                        "lookalike_value": float(row["explained_value"]),
                     },
                     "thresholds": {
                         "max_share": params.max_share,

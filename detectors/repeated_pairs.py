@@ -62,6 +62,12 @@ Exclusions
 ----------
 Rejected approvals; contracts without a supplier; categories where the approver
 is the only approver (no baseline to compare with).
+
+Legitimate look-alikes
+----------------------
+A pair whose contracts are a natural monopoly's bills, a sole source's items or the
+call-offs of a competed framework agreement (:mod:`detectors.lookalikes`) is lowered
+to a low note that says so, with the facts.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.lookalikes import merge_explained, soften
 from detectors.prepare import prepare
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
@@ -160,10 +167,9 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     for (approver, supplier), group in flagged.groupby(["approver_id", "supplier_id"], sort=False):
         best = group.iloc[0]
         contracts = contracts_of[(approver, supplier)].sort_values("signed_date")
-        findings.append(
-            _finding(snapshot, approver, supplier, best, group, contracts, thresholds, params.max_rows)
-        )
-    return findings
+        finding = _finding(snapshot, approver, supplier, best, group, contracts, thresholds, params.max_rows)
+        findings.append(soften(snapshot, finding, contracts["contract_id"]))
+    return merge_explained(findings)
 
 
 def _finding(

@@ -81,6 +81,13 @@ Contracts without a supplier, date or amount; contracts in categories the
 policy exempts from competition (``direct_award_exempt_categories``, e.g. 电力:
 utility bills are not split by the buyer) unless ``exclude_exempt_categories``
 is off.
+
+Legitimate look-alikes
+----------------------
+Pieces that are call-offs under one competed framework agreement (the tender fixed
+the supplier for the whole agreement, so ordering in small lots splits nothing), a
+natural monopoly's bills or a sole source's items (:mod:`detectors.lookalikes`) are
+lowered to a low note that says so, with the facts.
 """
 
 from __future__ import annotations
@@ -93,6 +100,7 @@ import numpy as np
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.lookalikes import merge_explained, soften
 from detectors.policy_rules import (
     approval_limits,
     exempt_categories,
@@ -227,9 +235,11 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
                 if span > params.max_span_windows * window:
                     continue
                 claimed |= ids
-                findings.append(
-                    _finding(snapshot, members, grouping, threshold, window, window_source, span, params)
+                finding = _finding(
+                    snapshot, members, grouping, threshold, window, window_source, span, params
                 )
+                findings.append(soften(snapshot, finding, [r["id"] for r in members]))
+    findings = merge_explained(findings)
     findings.sort(key=lambda f: -f.score)
     return findings
 

@@ -61,6 +61,11 @@ Exclusions
 ----------
 Contracts without an amount; categories the policy exempts from competition
 (``direct_award_exempt_categories``), whose amounts are bills, not choices.
+
+Legitimate look-alikes
+----------------------
+A pile-up made of framework call-offs, a natural monopoly's bills or a sole source's
+items (:mod:`detectors.lookalikes`) is lowered to a low note that says so.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.lookalikes import merge_explained, soften
 from detectors.policy_rules import (
     approval_limits,
     exempt_categories,
@@ -153,18 +159,11 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
                 if unit == "department" and sum(i in reported for i in ids) * 2 >= len(ids):
                     continue
                 reported.update(ids)
-                findings.append(
-                    _finding(
-                        snapshot,
-                        unit,
-                        label,
-                        str(unit_id),
-                        row,
-                        members,
-                        (t, name_zh, name_en, source),
-                        params,
-                    )
+                finding = _finding(
+                    snapshot, unit, label, str(unit_id), row, members, (t, name_zh, name_en, source), params
                 )
+                findings.append(soften(snapshot, finding, ids))
+    findings = merge_explained(findings)
     findings.sort(key=lambda f: -f.score)
     return findings
 

@@ -1,0 +1,456 @@
+"""Legitimate look-alikes: how an ordinary organisation buys, recognised from the data's structure.
+
+Several patterns that every large organisation shows look, to a detector, like a
+scheme: the power utility that every department buys from without competition,
+the framework agreement whose call-offs one contract manager signs, the sole
+maker of a turbine's spare parts. An auditor recognises them at a glance because
+the concentration is *the same for everybody*: many departments and many
+approvers make the same choice, or one competed decision covers many orders. Each
+pattern is defined here once, with the facts that show it; a detector asks
+:func:`recognise` about the contracts behind a finding and, when one pattern
+explains them, lowers the finding to :data:`LOOKALIKE_SCORE` (level low) and
+prefixes its explanation with the pattern's sentence, in both languages, with the
+measured facts in ``evidence["lookalike"]``. Nothing needs configuring; a pattern
+the data do not show cannot be recognised, and then ``policy.yaml``
+``direct_award_exempt_categories`` remains the way to exempt a category.
+
+Patterns
+--------
+``natural_monopoly``
+    One supplier holds at least ``monopoly_value_share`` of a category's value
+    across the organisation and supplies it to at least ``monopoly_department_share``
+    of the departments that buy the category (and at least
+    ``monopoly_min_departments``), signed off by at least ``min_approvers``
+    different first-step approvers: electricity, water, gas, the landlord of a
+    shared building. A market, not one department's favour.
+``sole_source``
+    One supplier sells at least ``sole_source_share`` of an item's contracts
+    across the organisation (no one else offers it: a licensor, the maker of OEM
+    spare parts), to at least ``sole_source_min_departments`` departments through
+    as many first-step approvers at least, in at least ``sole_source_min_contracts``
+    contracts.
+``framework_agreement``
+    At least ``framework_min_calloffs`` contracts came from one tender (call-offs
+    under one agreement); the agreement was competed — its tender drew bids from
+    at least two suppliers, or the call-offs' method is competitive — so the
+    choice of supplier was made once, for the whole agreement, and the call-offs
+    (each small, often signed by the agreement's contract manager) are not
+    separate choices.
+
+Facts are computed over every contract of the snapshot, once per snapshot
+(:meth:`graph.snapshot.GraphSnapshot.derived`), whatever the detector that asks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.base import Finding, param, wan, yuan
+
+__all__ = [
+    "LOOKALIKE_SCORE",
+    "LookalikeParams",
+    "Recognition",
+    "contract_patterns",
+    "frameworks",
+    "merge_explained",
+    "natural_monopolies",
+    "recognise",
+    "soften",
+    "sole_sources",
+]
+
+#: Score of a finding that a look-alike explains: low, kept so a reader can see why.
+LOOKALIKE_SCORE = 0.15
+
+COMPETITIVE_METHODS = frozenset({"open", "invited"})
+
+
+@dataclass(frozen=True)
+class LookalikeParams:
+    monopoly_value_share: float = param(
+        0.5, "ratio", "a natural monopoly's share of its category's value across the organisation"
+    )
+    monopoly_department_share: float = param(
+        0.6, "ratio", "share of the departments buying the category that a natural monopoly supplies"
+    )
+    monopoly_min_departments: int = param(3, "count", "fewest departments a natural monopoly supplies")
+    min_approvers: int = param(3, "count", "fewest first-step approvers of a natural monopoly's contracts")
+    sole_source_share: float = param(0.95, "ratio", "a sole source's share of its item's contracts")
+    sole_source_min_departments: int = param(
+        2, "count", "fewest departments, and first-step approvers, buying from a sole source"
+    )
+    sole_source_min_contracts: int = param(5, "count", "fewest contracts of a sole source's item")
+    framework_min_calloffs: int = param(3, "count", "fewest contracts from one tender that make a framework")
+    cover_share: float = param(
+        0.8, "ratio", "share of a finding's contracts a pattern must cover to explain the finding"
+    )
+
+
+DEFAULTS = LookalikeParams()
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """A look-alike that explains a finding: the pattern, its key and the measured facts."""
+
+    pattern: str
+    key: str
+    facts: dict[str, Any]
+    zh: str
+    en: str
+    rule: dict[str, Any]
+
+    def evidence(self, covered: int, of: int) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern,
+            "key": self.key,
+            "covers": covered,
+            "of": of,
+            "facts": self.facts,
+            "rule": self.rule,
+            "note_zh": self.zh,
+            "note_en": self.en,
+        }
+
+
+# ---- the facts ---------------------------------------------------------------------------------
+def _first_approvers(snapshot: Any) -> pd.Series:
+    """Contract id -> the approver of its first approving step."""
+    approvals = snapshot.approvals
+    if approvals.empty:
+        return pd.Series(dtype=object)
+    approvals = approvals[approvals["decision"].fillna("approve").str.lower() != "reject"]
+    first = approvals.sort_values(["contract_id", "step"]).drop_duplicates("contract_id")
+    return first.set_index("contract_id")["approver_id"]
+
+
+def _contracts(snapshot: Any) -> pd.DataFrame:
+    cols = ["id", "supplier_id", "department_id", "category", "item", "amount", "method", "tender_id"]
+    contracts = snapshot.contracts[cols].dropna(subset=["supplier_id"])
+    return contracts.assign(approver_id=contracts["id"].map(_first_approvers(snapshot)))
+
+
+def _sources(contracts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per (``by``, supplier): contracts, value, departments and approvers, against the ``by`` total."""
+    rows = contracts.dropna(subset=[by])
+    per = rows.groupby([by, "supplier_id"]).agg(
+        contracts=("id", "size"),
+        value=("amount", "sum"),
+        departments=("department_id", "nunique"),
+        approvers=("approver_id", "nunique"),
+    )
+    totals = rows.groupby(by).agg(
+        total_contracts=("id", "size"),
+        total_value=("amount", "sum"),
+        buying_departments=("department_id", "nunique"),
+    )
+    per = per.join(totals, on=by)
+    per["value_share"] = per["value"] / per["total_value"].where(per["total_value"] > 0)
+    per["contract_share"] = per["contracts"] / per["total_contracts"]
+    return per
+
+
+def natural_monopolies(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
+    """Recognised natural monopolies, indexed by (category, supplier_id), with their facts."""
+
+    def compute() -> pd.DataFrame:
+        per = _sources(_contracts(snapshot), "category")
+        needed = np.maximum(
+            params.monopoly_min_departments,
+            np.ceil(params.monopoly_department_share * per["buying_departments"] - 1e-9),
+        )
+        keep = (
+            (per["value_share"].fillna(0) >= params.monopoly_value_share)
+            & (per["departments"] >= needed)
+            & (per["approvers"] >= params.min_approvers)
+        )
+        return per[keep]
+
+    return snapshot.derived(("lookalike:natural_monopoly", params), compute)
+
+
+def sole_sources(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
+    """Recognised sole sources of an item, indexed by (item, supplier_id), with their facts."""
+
+    def compute() -> pd.DataFrame:
+        per = _sources(_contracts(snapshot), "item")
+        keep = (
+            (per["contract_share"] >= params.sole_source_share)
+            & (per["total_contracts"] >= params.sole_source_min_contracts)
+            & (per["departments"] >= params.sole_source_min_departments)
+            & (per["approvers"] >= params.sole_source_min_departments)
+        )
+        return per[keep]
+
+    return snapshot.derived(("lookalike:sole_source", params), compute)
+
+
+def frameworks(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
+    """Recognised framework agreements, indexed by tender_id, with their facts."""
+
+    def compute() -> pd.DataFrame:
+        contracts = _contracts(snapshot).dropna(subset=["tender_id"])
+        method = contracts["method"].fillna("").str.lower()
+        per = (
+            contracts.assign(competitive_method=method.isin(COMPETITIVE_METHODS))
+            .groupby("tender_id")
+            .agg(
+                calloffs=("id", "size"),
+                value=("amount", "sum"),
+                largest=("amount", "max"),
+                suppliers=("supplier_id", "nunique"),
+                departments=("department_id", "nunique"),
+                approvers=("approver_id", "nunique"),
+                competitive_method=("competitive_method", "mean"),
+            )
+        )
+        per = per[per["calloffs"] >= params.framework_min_calloffs]
+        bids = snapshot.bids
+        bidders = (
+            bids[bids["tender_id"].isin(per.index)].groupby("tender_id")["supplier_id"].nunique()
+            if not bids.empty
+            else pd.Series(dtype=np.int64)
+        )
+        per["bidders"] = per.index.map(bidders).fillna(0).astype(np.int64)
+        return per[(per["bidders"] >= 2) | (per["competitive_method"] >= 0.5)]
+
+    return snapshot.derived(("lookalike:framework", params), compute)
+
+
+def contract_patterns(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
+    """Per contract explained by a look-alike: ``pattern`` and ``key`` (index: contract id).
+
+    A contract under a framework is the framework's; otherwise a natural monopoly's
+    category, otherwise a sole source's item.
+    """
+
+    def compute() -> pd.DataFrame:
+        contracts = _contracts(snapshot)
+        pattern = pd.Series(None, index=contracts.index, dtype=object)
+        key = pd.Series(None, index=contracts.index, dtype=object)
+        # later assignments win: a framework explains more than a category, a category more than an item
+        sole = sole_sources(snapshot, params)
+        pair = pd.MultiIndex.from_arrays([contracts["item"], contracts["supplier_id"]])
+        hit = pair.isin(sole.index)
+        pattern[hit], key[hit] = (
+            "sole_source",
+            (contracts["supplier_id"].astype(str) + "|" + contracts["item"].astype(str))[hit],
+        )
+        monopoly = natural_monopolies(snapshot, params)
+        pair = pd.MultiIndex.from_arrays([contracts["category"], contracts["supplier_id"]])
+        hit = pair.isin(monopoly.index)
+        pattern[hit], key[hit] = (
+            "natural_monopoly",
+            (contracts["supplier_id"].astype(str) + "|" + contracts["category"].astype(str))[hit],
+        )
+        hit = contracts["tender_id"].isin(frameworks(snapshot, params).index)
+        pattern[hit], key[hit] = "framework_agreement", contracts["tender_id"][hit]
+        out = pd.DataFrame({"pattern": pattern, "key": key})
+        out.index = pd.Index(contracts["id"], name="contract_id")
+        return out.dropna()
+
+    return snapshot.derived(("lookalike:contracts", params), compute)
+
+
+# ---- recognising a finding's contracts -----------------------------------------------------------
+def recognise(
+    snapshot: Any, contract_ids: Iterable[str], params: LookalikeParams = DEFAULTS
+) -> tuple[Recognition | None, int, int]:
+    """The look-alike that explains these contracts (it covers at least ``cover_share`` of them).
+
+    Returns ``(recognition or None, contracts it covers, contracts asked about)``.
+    """
+    ids = list(dict.fromkeys(str(c) for c in contract_ids))
+    if not ids:
+        return None, 0, 0
+    patterns = contract_patterns(snapshot, params)
+    known = patterns.reindex(ids).dropna()
+    if known.empty:
+        return None, 0, len(ids)
+    # the patterns together must cover the finding; the most frequent one describes it
+    covered = len(known)
+    if covered < params.cover_share * len(ids):
+        return None, covered, len(ids)
+    pattern, key = next(iter(known.value_counts(["pattern", "key"]).index))
+    return _describe(snapshot, str(pattern), str(key), params), covered, len(ids)
+
+
+def soften(
+    snapshot: Any, finding: Finding, contract_ids: Iterable[str], params: LookalikeParams = DEFAULTS
+) -> Finding:
+    """``finding`` as it stands, or lowered to :data:`LOOKALIKE_SCORE` when a look-alike explains its contracts.
+
+    The lowered finding says so first, in both languages, keeps the original sentence
+    after it, and carries the pattern's facts in ``evidence["lookalike"]`` and the score
+    it had in ``evidence["score_before"]``.
+    """
+    recognition, covered, of = recognise(snapshot, contract_ids, params)
+    if recognition is None:
+        return finding
+    return replace(
+        finding,
+        score=min(finding.score, LOOKALIKE_SCORE),
+        hard=False,
+        explanation_zh=f"{recognition.zh}（本线索{covered}/{of}份合同属此情形，已降为低风险提示。）"
+        f"原判断：{finding.explanation_zh}",
+        explanation_en=f"{recognition.en} ({covered} of the finding's {of} contracts; lowered to a "
+        f"low-risk note.) Original finding: {finding.explanation_en}",
+        evidence={
+            **finding.evidence,
+            "lookalike": recognition.evidence(covered, of),
+            "score_before": round(finding.score, 4),
+        },
+    )
+
+
+def merge_explained(findings: Sequence[Finding], max_entities: int = 60) -> list[Finding]:
+    """Findings of one detector that one look-alike explains, merged into one low finding.
+
+    Twelve departments each buying electricity from the grid company are one fact about
+    the grid company, not twelve notes: the merged finding names the pattern's supplier
+    (or tender) first, then the other entities of the merged findings (contracts last,
+    at most ``max_entities`` in all), and lists the merged subjects in its evidence.
+    """
+    kept: list[Finding] = []
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        note = finding.evidence.get("lookalike")
+        if note is None:
+            kept.append(finding)
+        else:
+            groups.setdefault((note["pattern"], note["key"]), []).append(finding)
+    for (pattern, key), group in groups.items():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        note = group[0].evidence["lookalike"]
+        lead = f"tender:{key}" if pattern == "framework_agreement" else f"supplier:{key.partition('|')[0]}"
+        entities = list(dict.fromkeys([lead, *(e for f in group for e in f.entities)]))
+        entities.sort(key=lambda e: (e != lead, e.startswith("contract:")))
+        n = len(group)
+        kept.append(
+            Finding(
+                detector=group[0].detector,
+                subject=f"lookalike|{pattern}|{key}",
+                score=LOOKALIKE_SCORE,
+                entities=tuple(entities[:max_entities]),
+                explanation_zh=f"{note['note_zh']}（{n}条同类线索合并为本条低风险提示。）",
+                explanation_en=f"{note['note_en']} ({n} findings of this kind merged into this low-risk note.)",
+                evidence={
+                    "lookalike": {**note, "merged": n},
+                    "thresholds": {**group[0].evidence.get("thresholds", {}), "lookalike": note["rule"]},
+                    "merged_subjects": [f.subject for f in group],
+                    "score_before": max(float(f.evidence.get("score_before", f.score)) for f in group),
+                    "rows": [row for f in group for row in f.evidence.get("rows", [])][:50],
+                    "subgraph": entities[:40],
+                },
+            )
+        )
+    return kept
+
+
+def _rule(pattern: str, params: LookalikeParams) -> dict[str, Any]:
+    """The thresholds a pattern was recognised by, for the evidence."""
+    names = {
+        "natural_monopoly": (
+            "monopoly_value_share",
+            "monopoly_department_share",
+            "monopoly_min_departments",
+            "min_approvers",
+        ),
+        "sole_source": ("sole_source_share", "sole_source_min_departments", "sole_source_min_contracts"),
+        "framework_agreement": ("framework_min_calloffs",),
+    }[pattern]
+    return {name: getattr(params, name) for name in (*names, "cover_share")}
+
+
+def _describe(snapshot: Any, pattern: str, key: str, params: LookalikeParams) -> Recognition:
+    return replace(_sentence(snapshot, pattern, key, params), rule=_rule(pattern, params))
+
+
+def _sentence(snapshot: Any, pattern: str, key: str, params: LookalikeParams) -> Recognition:
+    departments = int(snapshot.departments["id"].nunique()) if not snapshot.departments.empty else 0
+    if pattern == "framework_agreement":
+        row = frameworks(snapshot, params).loc[key]
+        calloffs, bidders, n_departments = int(row["calloffs"]), int(row["bidders"]), int(row["departments"])
+        value, largest = float(row["value"]), float(row["largest"])
+        facts: dict[str, Any] = {
+            "tender_id": key,
+            "calloffs": calloffs,
+            "value": value,
+            "largest_calloff": largest,
+            "bidders": bidders,
+            "departments": n_departments,
+            "approvers": int(row["approvers"]),
+        }
+        competed_zh = f"招标时有{bidders}家投标" if bidders >= 2 else "以竞争性方式采购"
+        competed_en = f"{bidders} suppliers bid for it" if bidders >= 2 else "it was competed"
+        return Recognition(
+            pattern,
+            key,
+            facts,
+            f"框架协议：这些合同是招标{key}（{competed_zh}）下的{calloffs}份订单之一，合计"
+            f"{wan(value)}，单笔最高{wan(largest)}，涉及{n_departments}个部门；"
+            f"供应商在招标时已一次确定，订单按协议整体审批，不是逐笔选择。",
+            f"Framework agreement: these contracts are call-offs under tender {key} ({competed_en}), "
+            f"{calloffs} orders worth {yuan(value)} in all, the largest "
+            f"{yuan(largest)}, for {n_departments} departments; the supplier was chosen "
+            f"once, when the agreement was competed, and the orders are approved under it, not chosen one by one.",
+            {},
+        )
+    supplier, _, what = key.partition("|")
+    name = snapshot.name("Supplier", supplier)
+    if pattern == "natural_monopoly":
+        row = natural_monopolies(snapshot, params).loc[(what, supplier)]
+        facts = _source_facts(row, supplier, what, departments, "category")
+        return Recognition(
+            pattern,
+            key,
+            facts,
+            f"自然垄断：供应商{name}（{supplier}）为购买“{what}”的{facts['buying_departments']}个部门中的"
+            f"{facts['departments']}个供应该类（全公司共{departments}个部门），占全公司该类金额的"
+            f"{facts['value_share']:.0%}，经{facts['approvers']}名不同审批人审批；这是市场结构，不是某个部门的偏好。",
+            f"Natural monopoly: supplier {name} ({supplier}) supplies '{what}' to {facts['departments']} of the "
+            f"{facts['buying_departments']} departments that buy it ({departments} in the organisation), "
+            f"{facts['value_share']:.0%} of the organisation's spend on it, signed off by {facts['approvers']} "
+            f"different approvers: a market, not favouritism by one department.",
+            {},
+        )
+    row = sole_sources(snapshot, params).loc[(what, supplier)]
+    facts = _source_facts(row, supplier, what, departments, "item")
+    return Recognition(
+        pattern,
+        key,
+        facts,
+        f"独家供应：全公司“{what}”的{facts['total_contracts']}份合同中{facts['contracts']}份来自供应商{name}"
+        f"（{supplier}），没有其他供应商提供（如原厂备件、独家许可），{facts['departments']}个部门经"
+        f"{facts['approvers']}名审批人向其采购；单一来源有其原因，不是某个部门的偏好。",
+        f"Sole source: {facts['contracts']} of the organisation's {facts['total_contracts']} contracts for "
+        f"'{what}' went to supplier {name} ({supplier}) and no other supplier offers it (a licensor, the "
+        f"maker's spare parts); {facts['departments']} departments buy it through {facts['approvers']} "
+        f"approvers: single-source for a reason, not one department's favour.",
+        {},
+    )
+
+
+def _source_facts(row: pd.Series, supplier: str, what: str, departments: int, by: str) -> dict[str, Any]:
+    share = float(row["value_share"]) if not math.isnan(row["value_share"]) else 0.0
+    return {
+        "supplier_id": supplier,
+        by: what,
+        "contracts": int(row["contracts"]),
+        "total_contracts": int(row["total_contracts"]),
+        "value": float(row["value"]),
+        "value_share": round(share, 4),
+        "departments": int(row["departments"]),
+        "buying_departments": int(row["buying_departments"]),
+        "organisation_departments": departments,
+        "approvers": int(row["approvers"]),
+    }
