@@ -105,7 +105,7 @@ Legitimate look-alikes
 ----------------------
 Contracts whose supplier was not the approver's choice — call-offs of a competed
 framework agreement, a natural monopoly's bills, a sole source's items
-(:mod:`detectors.lookalikes`) — are left out of the graph and of every share: they
+(:mod:`detectors.prepare.lookalikes`) — are left out of the graph and of every share: they
 say nothing about who captured whom.
 """
 
@@ -121,8 +121,8 @@ from scipy.stats import binom
 
 from detectors.base import Detector, Finding, money, param
 from detectors.community_engines import DEFAULT_ENGINE, Partition, WeightedGraph, louvain
-from detectors.lookalikes import contract_patterns
 from detectors.prepare import prepare
+from detectors.prepare.lookalikes import contract_patterns
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot

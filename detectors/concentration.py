@@ -90,7 +90,7 @@ Legitimate look-alikes
 ----------------------
 A cell whose top supplier's contracts, or a gatekeeper's signed contracts, are
 explained by a natural monopoly, a sole source or a competed framework agreement
-(:mod:`detectors.lookalikes`: the contract manager of an agreement signs its
+(:mod:`detectors.prepare.lookalikes`: the contract manager of an agreement signs its
 call-offs) is lowered to a low note that says so, with the facts.
 """
 
@@ -105,8 +105,8 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.lookalikes import merge_explained, soften
 from detectors.policy_rules import exempt_categories, require_names
+from detectors.prepare.lookalikes import merge_explained, soften
 from detectors.records import records_by
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key

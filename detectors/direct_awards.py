@@ -71,7 +71,7 @@ for the method's own justification).
 
 Legitimate look-alikes
 ----------------------
-Recognised from the data (:mod:`detectors.lookalikes`), with no configuration: a
+Recognised from the data (:mod:`detectors.prepare.lookalikes`), with no configuration: a
 repetition whose awards are a **natural monopoly**'s bills (one supplier holding the
 category for most departments, through many approvers), a **sole source**'s items
 (a licensor, OEM spare parts no one else sells) or call-offs of a competed
@@ -93,13 +93,13 @@ from typing import Any
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.lookalikes import contract_patterns, merge_explained, soften
 from detectors.policy_rules import (
     exempt_categories,
     exempt_contracts,
     open_procedure_threshold,
     require_names,
 )
+from detectors.prepare.lookalikes import contract_patterns, merge_explained, soften
 from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key

@@ -66,7 +66,7 @@ is the only approver (no baseline to compare with).
 Legitimate look-alikes
 ----------------------
 A pair whose contracts are a natural monopoly's bills, a sole source's items or the
-call-offs of a competed framework agreement (:mod:`detectors.lookalikes`) is lowered
+call-offs of a competed framework agreement (:mod:`detectors.prepare.lookalikes`) is lowered
 to a low note that says so, with the facts.
 """
 
@@ -80,8 +80,8 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.lookalikes import merge_explained, soften
 from detectors.prepare import prepare
+from detectors.prepare.lookalikes import merge_explained, soften
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot

@@ -86,7 +86,7 @@ Legitimate look-alikes
 ----------------------
 Pieces that are call-offs under one competed framework agreement (the tender fixed
 the supplier for the whole agreement, so ordering in small lots splits nothing), a
-natural monopoly's bills or a sole source's items (:mod:`detectors.lookalikes`) are
+natural monopoly's bills or a sole source's items (:mod:`detectors.prepare.lookalikes`) are
 lowered to a low note that says so, with the facts.
 """
 
@@ -100,7 +100,6 @@ import numpy as np
 import pandas as pd
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.lookalikes import merge_explained, soften
 from detectors.policy_rules import (
     approval_limits,
     exempt_categories,
@@ -108,6 +107,7 @@ from detectors.policy_rules import (
     open_procedure_threshold,
     required_level,
 )
+from detectors.prepare.lookalikes import merge_explained, soften
 from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key

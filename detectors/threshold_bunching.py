@@ -65,7 +65,7 @@ Contracts without an amount; categories the policy exempts from competition
 Legitimate look-alikes
 ----------------------
 A pile-up made of framework call-offs, a natural monopoly's bills or a sole source's
-items (:mod:`detectors.lookalikes`) is lowered to a low note that says so.
+items (:mod:`detectors.prepare.lookalikes`) is lowered to a low note that says so.
 """
 
 from __future__ import annotations
@@ -79,13 +79,13 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.lookalikes import merge_explained, soften
 from detectors.policy_rules import (
     approval_limits,
     exempt_categories,
     exempt_contracts,
     open_procedure_threshold,
 )
+from detectors.prepare.lookalikes import merge_explained, soften
 from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot

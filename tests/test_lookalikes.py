@@ -6,7 +6,7 @@ from detector_snapshots import snapshot_of
 
 from detectors import direct_awards, split_purchase
 from detectors.base import level_of
-from detectors.lookalikes import (
+from detectors.prepare.lookalikes import (
     LOOKALIKE_SCORE,
     contract_patterns,
     frameworks,

@@ -12,7 +12,10 @@ then shared:
 * tender screens — every tender's bid-distribution screens and flag, with the
   user's ``bid_rigging`` settings (:mod:`detectors.prepare.screens`);
 * approved contracts — approvals joined to the contracts they signed off
-  (:mod:`detectors.prepare.approvals`).
+  (:mod:`detectors.prepare.approvals`);
+* legitimate look-alikes — natural monopolies, sole sources and competed framework
+  agreements, with the contracts each explains (:mod:`detectors.prepare.lookalikes`:
+  one definition of each pattern, whichever detector asks).
 
 Detectors keep their anatomy: ``run(snapshot, params)`` takes a snapshot, prepared
 or not, and asks :func:`prepare` for what it needs (a plain snapshot is prepared
