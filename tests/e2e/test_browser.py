@@ -194,58 +194,65 @@ def _shoot(page, name: str, folder: Path, top: bool = False) -> Path:
     return target
 
 
-def _choose(page, label: str, option: str, attempts: int = 5) -> None:
-    """Pick ``option`` in the select box ``label``, opening its list from the keyboard as a person may.
-
-    A list opened while the page is still re-running can be redrawn closed, so opening is retried.
-    """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for _ in range(attempts):
-        box = page.get_by_role("combobox", name=label)
-        box.focus()
-        page.keyboard.press("ArrowDown")
-        try:
-            page.get_by_role("option", name=option).click(timeout=30_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
-
-
-def _press_until(page, button, result, attempts: int = 4) -> None:
-    """Press ``button`` until ``result`` shows. A press that lands while the page is still
-    re-running from the previous input can be dropped by the browser, so it is repeated."""
+def _choose(page, label: str, option: str, attempts: int = 3) -> None:
+    """Pick ``option`` in the select box ``label`` as a person does: on a settled page, click the box,
+    click the option; then wait for the run the choice starts to settle. A list that a late re-run
+    redrew closed is opened again (a person would click once more), at most ``attempts`` times."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(attempts):
         _settled(page)
-        button.click(timeout=30_000)
+        page.get_by_role("combobox", name=label).click(timeout=30_000)
         try:
-            result.wait_for(timeout=20_000 if attempt < attempts - 1 else 60_000)
-            return
+            page.get_by_role("option", name=option).click(timeout=15_000)
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
+            page.keyboard.press("Escape")
+            continue
+        _settled(page)
+        return
+
+
+def _press(page, button, result) -> None:
+    """Press ``button`` on a settled page and wait for ``result`` (a locator, or ``None``) to show."""
+    _settled(page)
+    button.click(timeout=30_000)
+    if result is not None:
+        result.wait_for(timeout=60_000)
+
+
+# Streamlit keeps the previous run's elements on screen, marked ``data-stale``, while a run is under
+# way (the status widget shows its running icon meanwhile), so until then a locator can match an
+# old and a new copy of the same button. Settled means: a heading drawn, no running icon, no
+# skeleton, no stale element -- for a quiet spell, so that a run about to start is not missed.
+_QUIET_FOR_MS = 400
+_SETTLED_JS = """(quietMs) => {
+  const busy = document.querySelector(
+    '[data-testid="stStatusWidgetRunningIcon"], [data-testid="stSkeleton"], [data-stale="true"]');
+  if (busy || !document.querySelector('[data-testid="stMain"] h1')) {
+    window.__sunlightQuietSince = undefined;
+    return false;
+  }
+  const now = performance.now();
+  if (window.__sunlightQuietSince === undefined) window.__sunlightQuietSince = now;
+  return now - window.__sunlightQuietSince >= quietMs;
+}"""
 
 
 def _settled(page, timeout: float = 60_000) -> None:
-    """Wait until the page's script has finished and every drawn graph has laid itself out."""
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
-        ' && !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stSpinner"]\')',
-        timeout=timeout,
-    )
+    """Wait until the page's script run has finished and every drawn graph has laid itself out."""
     from playwright.sync_api import Error as PlaywrightError
 
+    page.evaluate("() => { window.__sunlightQuietSince = undefined; }")
+    page.wait_for_function(_SETTLED_JS, arg=_QUIET_FOR_MS, timeout=timeout, polling=100)
     # a re-run may replace a graph's frame while we wait on it: then wait on the new one
     for _ in range(10):
         try:
             for frame in page.frames:
                 if frame is not page.main_frame:
                     frame.wait_for_function(
-                        "document.body && document.body.dataset.ready === '1'", timeout=timeout
+                        "() => document.body && document.body.dataset.ready === '1'", timeout=timeout
                     )
             return
         except PlaywrightError as exc:
@@ -258,6 +265,7 @@ def _sign_in(page, name: str = INVESTIGATOR) -> None:
     """Fill the sign-in form a fresh tab shows (in Chinese or English) and submit it."""
     account = page.get_by_label(SIGN_IN_NAME)
     account.wait_for(timeout=60_000)
+    _settled(page)
     account.fill(name)
     page.get_by_label(re.compile("^(密码|Password)$")).fill(PASSWORD)
     # the button's name carries its icon's ligature as well ("login 登录")
@@ -359,16 +367,20 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
 
             # the case is theirs and active: its people may be seen unmasked, once, on the record
             page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
-            page.get_by_role("button", name=re.compile("显示未脱敏信息")).click()
-            page.get_by_text("正在显示未脱敏的个人信息").wait_for(timeout=60_000)
+            _press(
+                page,
+                page.get_by_role("button", name=re.compile("显示未脱敏信息")),
+                page.get_by_text("正在显示未脱敏的个人信息"),
+            )
             _settled(page)
-            page.get_by_role("button", name=re.compile("恢复脱敏")).click()
+            _press(page, page.get_by_role("button", name=re.compile("恢复脱敏")), None)
             page.get_by_text("正在显示未脱敏的个人信息").wait_for(state="detached", timeout=60_000)
             _settled(page)
 
             _choose(page, "变更状态为", "核查中")
-            page.get_by_role("button", name="确认变更").click()
-            page.get_by_text("状态已变更为：核查中").wait_for(timeout=60_000)
+            _press(
+                page, page.get_by_role("button", name="确认变更"), page.get_by_text("状态已变更为：核查中")
+            )
             _settled(page)
             page.get_by_text("当前状态：核查中").wait_for(timeout=60_000)
             history = page.locator('[data-testid="stDataFrame"]').last
@@ -376,7 +388,7 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             shoot("case-history-zh")
 
             # the same case in English
-            page.get_by_text("English", exact=True).click()
+            _press(page, page.get_by_text("English", exact=True), None)
             page.get_by_role("heading", name="Threshold that fired").wait_for(timeout=60_000)
             _settled(page)
             page.get_by_text("Status: Reviewing").wait_for(timeout=60_000)
@@ -409,7 +421,7 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
                 timeout=60_000
             )
             _settled(page)
-            _press_until(
+            _press(
                 page,
                 page.get_by_role("button", name=re.compile("Run \\(read-only\\)")),
                 page.get_by_role("heading", name="Entities in the result and their ties"),
@@ -418,8 +430,10 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             _scroll_to(page, "Entities in the result and their ties")
             shoot("console-en")
 
-            page.get_by_role("button", name=re.compile("Sign out")).click()
-            page.get_by_text("Signed out.").wait_for(timeout=60_000)
+            _press(
+                page, page.get_by_role("button", name=re.compile("Sign out")), page.get_by_text("Signed out.")
+            )
+            _settled(page)
             assert page.get_by_label(SIGN_IN_NAME).count() == 1
         finally:
             browser.close()
