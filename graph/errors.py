@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["StoreError", "StoreQueryError", "StoreUnavailable"]
+__all__ = ["AlertStatusConflict", "StoreError", "StoreQueryError", "StoreUnavailable"]
 
 
 class StoreError(RuntimeError):
@@ -19,3 +19,15 @@ class StoreQueryError(StoreError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be opened or reached (locked folder, server down, bad credentials)."""
+
+
+class AlertStatusConflict(StoreError):
+    """A status change named the status it expected, and the alert had moved on meanwhile."""
+
+    def __init__(self, alert_id: str, expected: str, actual: str) -> None:
+        super().__init__(
+            f"alert {alert_id} is {actual!r} now, not {expected!r}: another change got there first"
+        )
+        self.alert_id = alert_id
+        self.expected = expected
+        self.actual = actual

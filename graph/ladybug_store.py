@@ -7,10 +7,11 @@ loading the same data twice changes nothing and a newer extract overwrites the
 properties it carries; if anything fails the transaction is rolled back and the
 store is as it was.
 
-Dialect notes (the differences from Neo4j live here and in ``neo4j_store``):
-``label(x)`` names the label of a node or the type of a relationship; tables are
-typed, so the DDL is generated from :mod:`graph.schema`; nullable integer
-columns go in as Python objects.
+What it shares with the Neo4j store (the snapshot, the subgraph search, alert
+bookkeeping, counts) is written once in :mod:`graph.cypher_store`; this module supplies
+its primitives and its dialect: tables are typed, so the DDL is generated from
+:mod:`graph.schema`; nullable integer columns go in as Python objects; a library entry
+may carry a ``ladybug`` text of its own (:meth:`LadybugStore.cypher_variant`).
 """
 
 from __future__ import annotations
@@ -20,37 +21,20 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
+from graph.cypher_store import CypherStore, RunFn
 from graph.dataset import GraphData
 from graph.errors import StoreError, StoreQueryError, StoreUnavailable
-from graph.schema import (
-    ENTITY_LABELS,
-    NODE_TYPES,
-    REL_TYPES,
-    Prop,
-    PropType,
-    entity_key,
-    node_type,
-    rel_type,
-    split_entity_key,
-)
-from graph.snapshot import GraphSnapshot, build_snapshot
-from graph.store import (
-    ALERT_STATUSES,
-    AlertRecord,
-    AlertSaveSummary,
-    ProgressFn,
-    Subgraph,
-    WriteSummary,
-    alert_rows,
-)
+from graph.schema import NODE_TYPES, REL_TYPES, Prop, PropType, node_type, rel_type
+from graph.store import ProgressFn, WriteSummary
 
 __all__ = ["DB_FILENAME", "LadybugStore", "ddl_statements"]
+
+T = TypeVar("T")
 
 DB_FILENAME = "graph.lbdb"
 _DEFAULT_BUFFER_POOL_MB = 2048
@@ -156,10 +140,8 @@ def _for_ladybug(frame: pd.DataFrame, props: Mapping[str, Prop]) -> pd.DataFrame
     return out.reset_index(drop=True)
 
 
-class LadybugStore:
+class LadybugStore(CypherStore):
     """A :class:`graph.store.Store` on an embedded LadybugDB database in ``folder``."""
-
-    dialect = "ladybug"
 
     def __init__(self, folder: str | os.PathLike[str], read_only: bool = False) -> None:
         import ladybug  # imported here so that `--help` stays fast
@@ -203,9 +185,6 @@ class LadybugStore:
 
     def _read(self, cypher: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         return self._execute(cypher, params).get_as_df()
-
-    def _count(self, cypher: str) -> int:
-        return int(self._read(cypher).iloc[0, 0])
 
     def _transaction(self) -> _Transaction:
         if self.read_only:
@@ -371,9 +350,6 @@ class LadybugStore:
         return int(self._read(text + " RETURN count(*) AS n", params).iloc[0, 0])
 
     # ---- reads -------------------------------------------------------------------
-    def snapshot(self) -> GraphSnapshot:
-        return build_snapshot(self._read)
-
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         self._execute("BEGIN TRANSACTION READ ONLY")
         try:
@@ -381,145 +357,17 @@ class LadybugStore:
         finally:
             self._execute("ROLLBACK")
 
-    def subgraph(self, keys: Sequence[str], hops: int = 1, limit: int = 200) -> Subgraph:
-        seen: dict[str, tuple[str, str, str]] = {}
-        for key in keys:
-            label, node_id = split_entity_key(key)
-            seen[key] = (label, node_id, "")
-        edges: set[tuple[str, str, str]] = set()
-        frontier = list(seen)
-        truncated = False
-        for _ in range(hops):
-            by_label: dict[str, list[str]] = {}
-            for key in frontier:
-                label, node_id, _name = seen[key]
-                if label in ("Alert", "Policy"):
-                    continue
-                by_label.setdefault(label, []).append(node_id)
-            found: list[str] = []
-            for label, ids in by_label.items():
-                for outgoing in (True, False):
-                    pattern = f"(n:{label})-[r]->(m)" if outgoing else f"(n:{label})<-[r]-(m)"
-                    # names are read per label afterwards: a property of an untyped neighbour
-                    # costs a look into every table and made this query 20× slower
-                    frame = self._read(
-                        f"MATCH {pattern} WHERE n.id IN $ids AND label(m) <> 'Alert' "
-                        "RETURN n.id AS nid, label(r) AS type, label(m) AS mlabel, m.id AS mid "
-                        "LIMIT $cap",
-                        {"ids": ids, "cap": limit * 4},
-                    )
-                    for row in frame.itertuples(index=False):
-                        nkey = entity_key(label, row.nid)
-                        mkey = entity_key(row.mlabel, row.mid)
-                        if mkey not in seen:
-                            if len(seen) >= limit:
-                                truncated = True
-                                continue
-                            seen[mkey] = (row.mlabel, row.mid, "")
-                            found.append(mkey)
-                        edges.add((nkey, mkey, row.type) if outgoing else (mkey, nkey, row.type))
-            frontier = found
-        names = self._names(seen)
-        nodes = pd.DataFrame(
-            [(k, lab, nid, names.get(k) or nm or nid) for k, (lab, nid, nm) in seen.items()],
-            columns=["key", "label", "id", "name"],
-        )
-        edge_frame = pd.DataFrame(sorted(edges), columns=["src", "dst", "type"])
-        return Subgraph(nodes=nodes, edges=edge_frame, truncated=truncated)
+    # ---- the primitives of CypherStore ----------------------------------------------
+    def _read_all(self, work: Callable[[RunFn], T]) -> T:
+        # one connection, one writer: reads between statements see one state
+        return work(self._read)
 
-    def _names(self, seen: Mapping[str, tuple[str, str, str]]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        by_label: dict[str, list[str]] = {}
-        for label, node_id, _ in seen.values():
-            if "name" in node_type(label).prop_names:
-                by_label.setdefault(label, []).append(node_id)
-        for label, ids in by_label.items():
-            frame = self._read(
-                f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, n.name AS name", {"ids": ids}
-            )
-            for node_id, name in zip(frame["id"], frame["name"], strict=True):
-                if isinstance(name, str):
-                    out[entity_key(label, node_id)] = name
-        return out
-
-    # ---- alerts ------------------------------------------------------------------
-    def save_alerts(self, alerts: Sequence[AlertRecord], seen_at: datetime) -> AlertSaveSummary:
-        if not alerts:
-            return AlertSaveSummary(0, 0, 0)
-        frame = pd.DataFrame(
-            [
-                {
-                    "id": a.id,
-                    "detector": a.detector,
-                    "subject": a.subject,
-                    "score": float(a.score),
-                    "level": a.level,
-                    "grade": a.grade,
-                    "title_zh": a.title_zh,
-                    "title_en": a.title_en,
-                    "explanation_zh": a.explanation_zh,
-                    "explanation_en": a.explanation_en,
-                    "evidence": a.evidence_json(),
-                }
-                for a in alerts
-            ]
-        ).astype(object)
-        before = self._read("MATCH (a:Alert) RETURN a.id AS id, a.score AS score, a.evidence AS evidence")
-        known = {r.id: (r.score, r.evidence) for r in before.itertuples(index=False)}
-        new = sum(1 for a in alerts if a.id not in known)
-        unchanged = sum(
-            1 for a in alerts if a.id in known and known[a.id] == (float(a.score), a.evidence_json())
-        )
-        flags: dict[str, list[tuple[str, str]]] = {}
-        for a in alerts:
-            for key in a.entities:
-                label, node_id = split_entity_key(key)
-                if label in ENTITY_LABELS:
-                    flags.setdefault(label, []).append((a.id, node_id))
-        frame = frame.drop_duplicates("id", keep="last")
-        is_new = ~frame["id"].isin(known)
-        seen = pd.Timestamp(seen_at)
+    def _write_all(self, work: Callable[[RunFn], T]) -> T:
         with self._transaction():
-            # new alerts open; known ones keep their status, assignee and first sighting
-            self._upsert_nodes("Alert", frame[is_new].assign(status="open", first_seen=seen, last_seen=seen))
-            self._upsert_nodes("Alert", frame[~is_new].assign(last_seen=seen))
-            for label, pairs in flags.items():
-                pair_frame = pd.DataFrame(pairs, columns=["src", "dst"]).astype(object)
-                self._upsert_rels("FLAGS", "Alert", label, pair_frame)
-        return AlertSaveSummary(new=new, updated=len(alerts) - new - unchanged, unchanged=unchanged)
+            return work(self._read)
 
-    def alerts(self) -> pd.DataFrame:
-        frame = self._read(
-            "MATCH (a:Alert) OPTIONAL MATCH (a)-[:FLAGS]->(x) "
-            "RETURN a.id AS alert_id, a.detector AS detector, a.level AS level, a.grade AS grade, "
-            "a.score AS score, a.status AS status, a.assignee AS assignee, label(x) AS entity_label, "
-            "x.id AS entity_id, a.title_zh AS title_zh, a.title_en AS title_en, "
-            "a.explanation_zh AS explanation_zh, a.explanation_en AS explanation_en, "
-            "a.evidence AS evidence, a.first_seen AS first_seen, a.last_seen AS last_seen"
-        )
-        return alert_rows(frame)
-
-    def set_alert_status(self, alert_id: str, status: str, assignee: str | None = None) -> None:
-        if status not in ALERT_STATUSES:
-            raise StoreError(f"unknown alert status {status!r}; expected one of {', '.join(ALERT_STATUSES)}")
-        with self._transaction():
-            found = self._read("MATCH (a:Alert {id: $id}) RETURN count(a)", {"id": alert_id}).iloc[0, 0]
-            if not found:
-                raise StoreError(f"no alert with id {alert_id!r}")
-            self._execute(
-                "MATCH (a:Alert {id: $id}) SET a.status = $status", {"id": alert_id, "status": status}
-            )
-            if assignee is not None:
-                self._execute(
-                    "MATCH (a:Alert {id: $id}) SET a.assignee = $who", {"id": alert_id, "who": assignee}
-                )
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        nodes = {spec.label: self._count(f"MATCH (n:{spec.label}) RETURN count(n)") for spec in NODE_TYPES}
-        rels = {rel.type: self._count(f"MATCH ()-[r:{rel.type}]->() RETURN count(r)") for rel in REL_TYPES}
-        levels = self._read("MATCH (a:Alert) RETURN a.level AS level, count(a) AS n")
-        alerts = {str(r.level): int(r.n) for r in levels.itertuples(index=False)}
-        return {"nodes": nodes, "relationships": rels, "alerts": alerts}
+    def cypher_variant(self, texts: Mapping[str, str]) -> str:
+        return texts.get("ladybug") or texts["neo4j"]
 
     def close(self) -> None:
         self._conn.close()

@@ -27,10 +27,12 @@ How it talks to Neo4j
   (which also gives every ``MERGE`` its index) and a few indexes for the
   questions investigators ask most; created before the first write, idempotently.
 
-Dialect (the differences from the embedded store live here and in
-``ladybug_store``): ``labels(n)[0]`` and ``type(r)`` name labels and types;
-``NOT m:Alert`` filters a label. Every statement this module can send is listed
-by :func:`statements_for_linting` and checked by Neo4j's own linter in the tests.
+What it shares with the embedded store (the snapshot, the subgraph search, alert
+bookkeeping, counts) is written once in :mod:`graph.cypher_store`; this module supplies
+its primitives: a managed read transaction, a managed write transaction, and the library
+text to run (always the Neo4j one). A relationship whose end is missing is refused, as
+in the embedded store. Every statement this store can send is listed by
+:func:`statements_for_linting` and checked by Neo4j's own linter in the tests.
 """
 
 from __future__ import annotations
@@ -48,38 +50,23 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from graph.cypher_lint import Statement
+from graph.cypher_store import CypherStore, RunFn
+from graph.cypher_store import statements_for_linting as shared_statements_for_linting
 from graph.dataset import GraphData
 from graph.errors import StoreError, StoreQueryError, StoreUnavailable
-from graph.schema import (
-    ENTITY_LABELS,
-    NODE_TYPES,
-    REL_TYPES,
-    Prop,
-    PropType,
-    entity_key,
-    node_type,
-    rel_type,
-    split_entity_key,
-)
-from graph.snapshot import SNAPSHOT_QUERIES, GraphSnapshot, build_snapshot
-from graph.store import (
-    ALERT_STATUSES,
-    AlertRecord,
-    AlertSaveSummary,
-    ProgressFn,
-    Subgraph,
-    WriteSummary,
-    alert_rows,
-)
+from graph.schema import NODE_TYPES, REL_TYPES, Prop, PropType, node_type, rel_type
+from graph.snapshot import SNAPSHOT_QUERIES
+from graph.store import ProgressFn, WriteSummary
 
 __all__ = [
-    "ALERT_FIELDS",
     "DEFAULT_BATCH_SIZE",
+    "BatchResult",
     "Neo4jStore",
     "WriteStep",
     "constraint_statements",
     "frame_from_records",
     "index_statements",
+    "missing_ends_statement",
     "node_merge_statement",
     "plan_write",
     "rel_merge_statement",
@@ -94,21 +81,6 @@ DEFAULT_BATCH_SIZE = 5_000
 BATCH_SIZE_ENV = "SUNLIGHT_NEO4J_BATCH_SIZE"
 #: Sunlight speaks Bolt (direct ``bolt``, routed ``neo4j``; ``+s`` / ``+ssc`` add TLS).
 BOLT_SCHEMES: tuple[str, ...] = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-
-#: Properties of an alert that a detector run sets (status, assignee and first_seen
-#: belong to the case workflow and are never overwritten by a run).
-ALERT_FIELDS: tuple[str, ...] = (
-    "detector",
-    "subject",
-    "score",
-    "level",
-    "grade",
-    "title_zh",
-    "title_en",
-    "explanation_zh",
-    "explanation_en",
-    "evidence",
-)
 
 #: Indexes beyond the ``id`` constraints: (label, property), chosen for the analysts'
 #: library and the app (period filters, name look-ups, the case list).
@@ -154,15 +126,26 @@ def node_merge_statement(label: str, columns: Sequence[str]) -> str:
 
 
 def rel_merge_statement(rel: str, src: str, dst: str, columns: Sequence[str]) -> str:
-    """Upsert a batch of relationships between existing nodes. Rows whose ends are missing
-    match nothing and are skipped: loaders validate references first, but unlike the
-    embedded store this statement does not itself refuse them."""
+    """Upsert a batch of relationships between existing nodes; returns how many rows found
+    both ends (``matched``), so that a write refuses rows whose ends are missing."""
     spec = rel_type(rel)
     key = ", ".join(f"{k}: row.{k}" for k in spec.key_props)
     sets = ", ".join(f"r.{c} = row.{c}" for c in columns if c in spec.prop_names and c not in spec.key_props)
     return (
         f"UNWIND $rows AS row MATCH (a:{src}) WHERE a.id = row.src MATCH (b:{dst}) WHERE b.id = row.dst "
-        f"MERGE (a)-[r:{rel}{' {' + key + '}' if key else ''}]->(b)" + (f" SET {sets}" if sets else "")
+        f"MERGE (a)-[r:{rel}{' {' + key + '}' if key else ''}]->(b)"
+        + (f" SET {sets}" if sets else "")
+        + " RETURN count(*) AS matched"
+    )
+
+
+def missing_ends_statement(src: str, dst: str) -> str:
+    """The rows of a batch whose source or target node is not in the store (a few, for the message)."""
+    return (
+        f"UNWIND $rows AS row OPTIONAL MATCH (a:{src}) WHERE a.id = row.src "
+        f"OPTIONAL MATCH (b:{dst}) WHERE b.id = row.dst "
+        "WITH row, a, b WHERE a IS NULL OR b IS NULL "
+        "RETURN row.src AS src, row.dst AS dst, a IS NULL AS src_missing, b IS NULL AS dst_missing LIMIT 5"
     )
 
 
@@ -198,81 +181,10 @@ def replacement_rows(rel: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 POLICY_STATEMENT = "MERGE (p:Policy {id: $id}) SET p.document = $document"
 
-ALERTS_KNOWN_STATEMENT = (
-    "MATCH (a:Alert) WHERE a.id IN $ids RETURN a.id AS id, a.score AS score, a.evidence AS evidence"
-)
-
-ALERT_MERGE_STATEMENT = (
-    "UNWIND $rows AS row MERGE (a:Alert {id: row.id}) "
-    "ON CREATE SET a.status = 'open', a.first_seen = $now "
-    "SET a.last_seen = $now, " + ", ".join(f"a.{f} = row.{f}" for f in ALERT_FIELDS)
-)
-
-
-def flag_statement(label: str) -> str:
-    return (
-        f"UNWIND $rows AS row MATCH (a:Alert) WHERE a.id = row.alert_id "
-        f"MATCH (x:{label}) WHERE x.id = row.entity_id "
-        "MERGE (a)-[:FLAGS]->(x)"
-    )
-
-
-ALERTS_STATEMENT = (
-    "MATCH (a:Alert) OPTIONAL MATCH (a)-[:FLAGS]->(x) "
-    "RETURN a.id AS alert_id, a.detector AS detector, a.level AS level, a.grade AS grade, "
-    "a.score AS score, a.status AS status, a.assignee AS assignee, labels(x)[0] AS entity_label, "
-    "x.id AS entity_id, a.title_zh AS title_zh, a.title_en AS title_en, "
-    "a.explanation_zh AS explanation_zh, a.explanation_en AS explanation_en, "
-    "a.evidence AS evidence, a.first_seen AS first_seen, a.last_seen AS last_seen"
-)
-
-ALERT_STATUS_STATEMENT = (
-    "MATCH (a:Alert {id: $id}) SET a.status = $status, a.assignee = coalesce($assignee, a.assignee) "
-    "RETURN a.id AS id"
-)
-
-ALERT_LEVELS_STATEMENT = "MATCH (a:Alert) RETURN a.level AS level, count(a) AS n"
-
 #: GDS is a server plugin; its presence is asked of the server, never assumed.
 GDS_PROBE_STATEMENT = (
     "SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gds.louvain' RETURN count(name) AS n"
 )
-
-
-def node_count_statement(label: str) -> str:
-    return f"MATCH (n:{label}) RETURN count(n) AS n"
-
-
-def rel_count_statement(rel: str) -> str:
-    return f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
-
-
-def neighbour_directions(label: str) -> tuple[bool, ...]:
-    """The directions (True = outgoing) in which ``label`` has relationships other than
-    alert flags, per the schema; a subgraph expands only along these."""
-    ends = [(src, dst) for rel in REL_TYPES if rel.type != "FLAGS" for src, dst in rel.ends]
-    out = any(src == label for src, _ in ends)
-    into = any(dst == label for _, dst in ends)
-    return tuple(d for d, present in ((True, out), (False, into)) if present)
-
-
-def neighbour_statement(label: str, outgoing: bool) -> str:
-    """One hop out of (or into) some nodes of ``label``, alerts left out."""
-    pattern = f"(n:{label})-[r]->(m)" if outgoing else f"(n:{label})<-[r]-(m)"
-    return (
-        f"MATCH {pattern} WHERE n.id IN $ids AND NOT m:Alert "
-        "RETURN n.id AS nid, type(r) AS type, labels(m)[0] AS mlabel, m.id AS mid, m.name AS mname "
-        "LIMIT $cap"
-    )
-
-
-#: Labels a subgraph shows but never expands from: alerts are not evidence, the policy
-#: is not connected.
-_NOT_EXPANDED = ("Alert", "Policy")
-
-
-def names_statement(label: str) -> str:
-    return f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, n.name AS name"
 
 
 _SAMPLES: dict[PropType, Any] = {
@@ -290,7 +202,8 @@ def _sample_row(props: Sequence[Prop], extra: Mapping[str, Any] | None = None) -
 
 
 def statements_for_linting() -> list[Statement]:
-    """Every statement template this module can send, rendered with sample parameters."""
+    """Every statement template this store can send, rendered with sample parameters: its
+    own and those it shares with the embedded store (:mod:`graph.cypher_store`)."""
     out: list[Statement] = []
     out += [Statement(f"constraint:{i}", text) for i, text in enumerate(constraint_statements())]
     out += [Statement(f"index:{i}", text) for i, text in enumerate(index_statements())]
@@ -302,17 +215,6 @@ def statements_for_linting() -> list[Statement]:
                 {"rows": [_sample_row(spec.props)]},
             )
         )
-        out.append(Statement(f"count:{spec.label}", node_count_statement(spec.label)))
-        if "name" in spec.prop_names:
-            out.append(Statement(f"names:{spec.label}", names_statement(spec.label), {"ids": ["S001"]}))
-        for outgoing in neighbour_directions(spec.label) if spec.label not in _NOT_EXPANDED else ():
-            out.append(
-                Statement(
-                    f"neighbours:{spec.label}:{'out' if outgoing else 'in'}",
-                    neighbour_statement(spec.label, outgoing),
-                    {"ids": ["S001"], "cap": 800},
-                )
-            )
     for rel in REL_TYPES:
         row = _sample_row(rel.props, {"src": "A1", "dst": "B1"})
         for src, dst in rel.ends:
@@ -321,6 +223,11 @@ def statements_for_linting() -> list[Statement]:
                     f"merge:{rel.type}:{src}:{dst}",
                     rel_merge_statement(rel.type, src, dst, rel.prop_names),
                     {"rows": [row]},
+                )
+            )
+            out.append(
+                Statement(
+                    f"missing:{rel.type}:{src}:{dst}", missing_ends_statement(src, dst), {"rows": [row]}
                 )
             )
             replace = rel_replace_statement(rel.type, src, dst)
@@ -333,29 +240,14 @@ def statements_for_linting() -> list[Statement]:
                         {"rows": _rows(keyed, {p.name: p for p in rel.props})},
                     )
                 )
-        out.append(Statement(f"count:{rel.type}", rel_count_statement(rel.type)))
+    # the check for missing ends depends on the two labels only
+    pairs = sorted({pair for rel in REL_TYPES for pair in rel.ends})
+    sample = {"rows": [{"src": "A1", "dst": "B1"}]}
+    out += [Statement(f"missing:{a}:{b}", missing_ends_statement(a, b), sample) for a, b in pairs]
     out.append(Statement("policy", POLICY_STATEMENT, {"id": "policy", "document": "{}"}))
-    alert_row = dict.fromkeys(ALERT_FIELDS, "x") | {"id": "A1", "score": 0.9}
-    now = _SAMPLES[PropType.TIMESTAMP]
-    out.append(Statement("alerts:known", ALERTS_KNOWN_STATEMENT, {"ids": ["A1"]}))
-    out.append(Statement("alerts:merge", ALERT_MERGE_STATEMENT, {"rows": [alert_row], "now": now}))
-    for label in ENTITY_LABELS:
-        out.append(
-            Statement(
-                f"alerts:flag:{label}",
-                flag_statement(label),
-                {"rows": [{"alert_id": "A1", "entity_id": "S1"}]},
-            )
-        )
-    out.append(Statement("alerts:list", ALERTS_STATEMENT))
-    out.append(
-        Statement(
-            "alerts:status", ALERT_STATUS_STATEMENT, {"id": "A1", "status": "reviewing", "assignee": "张三"}
-        )
-    )
-    out.append(Statement("alerts:levels", ALERT_LEVELS_STATEMENT))
     out.append(Statement("gds:probe", GDS_PROBE_STATEMENT))
     out += [Statement(f"snapshot:{name}", text) for name, text in SNAPSHOT_QUERIES.items()]
+    out += shared_statements_for_linting()
     return out
 
 
@@ -485,7 +377,7 @@ class WriteStep:
     statement: str
     frame: pd.DataFrame
     props: Mapping[str, Prop]
-    counts_nodes: bool  # whether the statement creates nodes (else relationships)
+    ends: tuple[str, str] | None = None  # (source label, target label) of a relationship step
     replaces: bool = False  # deletes links a newer extract replaces; counts toward nothing
 
     def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
@@ -499,14 +391,16 @@ def plan_write(data: GraphData) -> list[WriteStep]:
     steps: list[WriteStep] = []
     for label, frame in data.nodes.items():
         props = {p.name: p for p in node_type(label).props}
-        steps.append(WriteStep(label, node_merge_statement(label, list(frame.columns)), frame, props, True))
+        steps.append(WriteStep(label, node_merge_statement(label, list(frame.columns)), frame, props))
     for (rel, src, dst), frame in data.rels.items():
         props = {p.name: p for p in rel_type(rel).props}
         replace = rel_replace_statement(rel, src, dst)
         if replace is not None and not frame.empty:
-            steps.append(WriteStep(rel, replace, replacement_rows(rel, frame), props, False, replaces=True))
+            steps.append(WriteStep(rel, replace, replacement_rows(rel, frame), props, replaces=True))
         steps.append(
-            WriteStep(rel, rel_merge_statement(rel, src, dst, list(frame.columns)), frame, props, False)
+            WriteStep(
+                rel, rel_merge_statement(rel, src, dst, list(frame.columns)), frame, props, ends=(src, dst)
+            )
         )
     return steps
 
@@ -515,27 +409,63 @@ def _run_alone(statement: str, params: Mapping[str, Any] | None, run: Callable[.
     return run(statement, params)
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    """What the server answered to one statement: its rows and its summary's counters."""
+
+    rows: pd.DataFrame
+    counters: Any  # neo4j.SummaryCounters
+
+
 def send_batches(
-    run: Callable[..., Any], steps: Sequence[WriteStep], batch_size: int, progress: ProgressFn | None = None
+    run: Callable[..., BatchResult],
+    steps: Sequence[WriteStep],
+    batch_size: int,
+    progress: ProgressFn | None = None,
 ) -> dict[str, int]:
-    """Send every batch of ``steps`` through ``run(cypher, params) -> counters``; return
+    """Send every batch of ``steps`` through ``run(cypher, params) -> BatchResult``; return
     what the server reports created, per label or relationship type. ``progress(what,
-    rows_done, rows_total)`` follows each batch."""
+    rows_done, rows_total)`` follows each batch.
+
+    A relationship whose source or target is not in the store is refused with a
+    :class:`StoreError` naming it (as the embedded store does); in an atomic write that
+    rolls back everything the write sent."""
     total = sum(len(step.frame) for step in steps if not step.replaces)
     created = {step.what: 0 for step in steps}
     done = 0
     for step in steps:
         for batch in step.batches(batch_size):
-            counters = run(step.statement, {"rows": batch})
+            result = run(step.statement, {"rows": batch})
             if step.replaces:
                 continue
+            if step.ends is not None:
+                matched = int(result.rows["matched"].iloc[0]) if len(result.rows) else 0
+                if matched < len(batch):
+                    _refuse_missing_ends(run, step, batch, matched)
+            counters = result.counters
             created[step.what] += (
-                counters.nodes_created if step.counts_nodes else counters.relationships_created
+                counters.nodes_created if step.ends is None else counters.relationships_created
             )
             done += len(batch)
             if progress:
                 progress(step.what, done, total)
     return created
+
+
+def _refuse_missing_ends(
+    run: Callable[..., BatchResult], step: WriteStep, batch: list[dict[str, Any]], matched: int
+) -> None:
+    assert step.ends is not None
+    src, dst = step.ends
+    missing = run(missing_ends_statement(src, dst), {"rows": batch}).rows
+    examples = "; ".join(
+        f"{r.src} -> {r.dst} ({'no ' + src + ' ' + str(r.src) if r.src_missing else 'no ' + dst + ' ' + str(r.dst)})"
+        for r in missing.itertuples(index=False)
+    )
+    raise StoreError(
+        f"{step.what} ({src} -> {dst}) cannot be written: {len(batch) - matched} of {len(batch)} "
+        f"relationships reference nodes that are not in the store, e.g. {examples}"
+    )
 
 
 class _Current:
@@ -544,10 +474,8 @@ class _Current:
     statement = ""
 
 
-class Neo4jStore:
+class Neo4jStore(CypherStore):
     """A :class:`graph.store.Store` on a Neo4j 5 server."""
-
-    dialect = "neo4j"
 
     def __init__(
         self,
@@ -630,18 +558,19 @@ class Neo4jStore:
         with self._errors(current), self._session(READ_ACCESS) as session:
             return session.execute_read(unit)
 
-    def _write(self, work: Callable[[Callable[..., Any]], T]) -> T:
+    def _write(self, work: Callable[[Callable[..., BatchResult]], T]) -> T:
         """Run ``work(run)`` in one managed write transaction; ``run(cypher, params)``
-        returns the result summary's counters, or a frame when ``rows=True``."""
+        returns the statement's rows and counters."""
         from neo4j import WRITE_ACCESS
 
         current = _Current()
 
         def unit(tx: Any) -> T:
-            def run(cypher: str, params: Mapping[str, Any] | None = None, rows: bool = False) -> Any:
+            def run(cypher: str, params: Mapping[str, Any] | None = None) -> BatchResult:
                 current.statement = cypher
-                result = tx.run(cypher, dict(params or {}))
-                return _frame(result) if rows else result.consume().counters
+                result = tx.run(cypher, _bolt_params(params))
+                rows = _frame(result)
+                return BatchResult(rows, result.consume().counters)
 
             return work(run)
 
@@ -689,133 +618,20 @@ class Neo4jStore:
         return WriteSummary(rows=rows, created=created)
 
     # ---- reads -------------------------------------------------------------------------
-    def snapshot(self) -> GraphSnapshot:
-        """All frames read in one read transaction, so they agree with each other."""
-        return self._read(build_snapshot)
-
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """Run an analyst's Cypher in a READ transaction: the server refuses writes."""
         return self._read(lambda read: read(cypher, params))
 
-    def subgraph(self, keys: Sequence[str], hops: int = 1, limit: int = 200) -> Subgraph:
-        return self._read(lambda read: self._subgraph(read, keys, hops, limit))
+    # ---- the primitives of CypherStore -------------------------------------------------
+    def _read_all(self, work: Callable[[RunFn], T]) -> T:
+        return self._read(work)
 
-    @staticmethod
-    def _subgraph(read: Callable[..., pd.DataFrame], keys: Sequence[str], hops: int, limit: int) -> Subgraph:
-        seen: dict[str, tuple[str, str, str]] = {}
-        for key in keys:
-            label, node_id = split_entity_key(key)
-            seen[key] = (label, node_id, "")
-        edges: set[tuple[str, str, str]] = set()
-        frontier = list(seen)
-        truncated = False
-        for _ in range(hops):
-            by_label: dict[str, list[str]] = {}
-            for key in frontier:
-                label, node_id, _name = seen[key]
-                if label in _NOT_EXPANDED:
-                    continue
-                by_label.setdefault(label, []).append(node_id)
-            found: list[str] = []
-            for label, ids in by_label.items():
-                for outgoing in neighbour_directions(label):
-                    frame = read(neighbour_statement(label, outgoing), {"ids": ids, "cap": limit * 4})
-                    for row in frame.itertuples(index=False):
-                        nkey = entity_key(label, row.nid)
-                        mkey = entity_key(row.mlabel, row.mid)
-                        if mkey not in seen:
-                            if len(seen) >= limit:
-                                truncated = True
-                                continue
-                            seen[mkey] = (
-                                row.mlabel,
-                                row.mid,
-                                row.mname if isinstance(row.mname, str) else "",
-                            )
-                            found.append(mkey)
-                        edges.add((nkey, mkey, row.type) if outgoing else (mkey, nkey, row.type))
-            frontier = found
-        names: dict[str, str] = {}
-        wanted: dict[str, list[str]] = {}
-        for label, node_id, _ in seen.values():
-            if "name" in node_type(label).prop_names:
-                wanted.setdefault(label, []).append(node_id)
-        for label, ids in wanted.items():
-            frame = read(names_statement(label), {"ids": ids})
-            for node_id, name in zip(frame["id"], frame["name"], strict=True):
-                if isinstance(name, str):
-                    names[entity_key(label, node_id)] = name
-        nodes = pd.DataFrame(
-            [(k, lab, nid, names.get(k) or nm or nid) for k, (lab, nid, nm) in seen.items()],
-            columns=["key", "label", "id", "name"],
-        )
-        edge_frame = pd.DataFrame(sorted(edges), columns=["src", "dst", "type"])
-        return Subgraph(nodes=nodes, edges=edge_frame, truncated=truncated)
-
-    # ---- alerts ------------------------------------------------------------------------
-    def save_alerts(self, alerts: Sequence[AlertRecord], seen_at: datetime) -> AlertSaveSummary:
-        if not alerts:
-            return AlertSaveSummary(0, 0, 0)
+    def _write_all(self, work: Callable[[RunFn], T]) -> T:
         self.ensure_schema()
-        now = seen_at.astimezone().replace(tzinfo=None) if seen_at.tzinfo else seen_at
-        alert_rows_out = [
-            {"id": a.id, **{f: getattr(a, f) for f in ALERT_FIELDS if f != "evidence"}}
-            | {"score": float(a.score), "evidence": a.evidence_json()}
-            for a in alerts
-        ]
-        flags: dict[str, list[dict[str, str]]] = {}
-        for a in alerts:
-            for key in a.entities:
-                label, node_id = split_entity_key(key)
-                if label in ENTITY_LABELS:
-                    flags.setdefault(label, []).append({"alert_id": a.id, "entity_id": node_id})
+        return self._write(lambda run: work(lambda cypher, params=None: run(cypher, params).rows))
 
-        def save(run: Callable[..., Any]) -> AlertSaveSummary:
-            before = run(ALERTS_KNOWN_STATEMENT, {"ids": [a.id for a in alerts]}, rows=True)
-            known = {r.id: (r.score, r.evidence) for r in before.itertuples(index=False)}
-            for start in range(0, len(alert_rows_out), self.batch_size):
-                run(
-                    ALERT_MERGE_STATEMENT,
-                    {"rows": alert_rows_out[start : start + self.batch_size], "now": now},
-                )
-            for label, pairs in flags.items():
-                for start in range(0, len(pairs), self.batch_size):
-                    run(flag_statement(label), {"rows": pairs[start : start + self.batch_size]})
-            new = sum(1 for a in alerts if a.id not in known)
-            unchanged = sum(
-                1 for a in alerts if a.id in known and known[a.id] == (float(a.score), a.evidence_json())
-            )
-            return AlertSaveSummary(new=new, updated=len(alerts) - new - unchanged, unchanged=unchanged)
-
-        return self._write(save)
-
-    def alerts(self) -> pd.DataFrame:
-        return alert_rows(self._read(lambda read: read(ALERTS_STATEMENT)))
-
-    def set_alert_status(self, alert_id: str, status: str, assignee: str | None = None) -> None:
-        if status not in ALERT_STATUSES:
-            raise StoreError(f"unknown alert status {status!r}; expected one of {', '.join(ALERT_STATUSES)}")
-
-        def change(run: Callable[..., Any]) -> None:
-            found = run(
-                ALERT_STATUS_STATEMENT, {"id": alert_id, "status": status, "assignee": assignee}, rows=True
-            )
-            if found.empty:
-                raise StoreError(f"no alert with id {alert_id!r}")
-
-        self._write(change)
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        def count(read: Callable[..., pd.DataFrame]) -> dict[str, dict[str, int]]:
-            nodes = {
-                spec.label: int(read(node_count_statement(spec.label)).iloc[0, 0]) for spec in NODE_TYPES
-            }
-            rels = {rel.type: int(read(rel_count_statement(rel.type)).iloc[0, 0]) for rel in REL_TYPES}
-            levels = read(ALERT_LEVELS_STATEMENT)
-            alerts = {str(r.level): int(r.n) for r in levels.itertuples(index=False)}
-            return {"nodes": nodes, "relationships": rels, "alerts": alerts}
-
-        return self._read(count)
+    def cypher_variant(self, texts: Mapping[str, str]) -> str:
+        return texts["neo4j"]
 
     # ---- plugins -----------------------------------------------------------------------
     def gds_available(self) -> bool:

@@ -1,18 +1,17 @@
 """The ``Store`` protocol that every graph store implements, and the records it trades in.
 
 Two implementations: :class:`graph.ladybug_store.LadybugStore` (embedded, the
-default) and the Neo4j store. Dialect differences live in those modules only;
-everything here is shared.
+default) and :class:`graph.neo4j_store.Neo4jStore`. What they share is written once in
+:mod:`graph.cypher_store`; dialect differences live in the two store modules only;
+:func:`graph.stores.open_store` opens the one the user named.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
@@ -22,18 +21,13 @@ from graph.snapshot import GraphSnapshot
 
 __all__ = [
     "ALERT_STATUSES",
-    "DEFAULT_STORE_PATH",
     "AlertRecord",
     "AlertSaveSummary",
     "ProgressFn",
     "Store",
     "Subgraph",
     "WriteSummary",
-    "alert_rows",
-    "open_store",
 ]
-
-DEFAULT_STORE_PATH = "sunlight-store"
 
 #: The case workflow: open -> reviewing -> confirmed / dismissed -> remediated (销号).
 ALERT_STATUSES: tuple[str, ...] = ("open", "reviewing", "confirmed", "dismissed", "remediated")
@@ -92,7 +86,8 @@ class Store(Protocol):
     """What the loaders, detectors' runner, CLI and app need from a graph store."""
 
     def write(self, data: GraphData, progress: ProgressFn | None = None) -> WriteSummary:
-        """Upsert ``data`` in one transaction: all of it, or nothing."""
+        """Upsert ``data`` in one transaction: all of it, or nothing. A relationship whose end
+        is neither in ``data`` nor in the store is refused, with the whole write."""
         ...
 
     def snapshot(self) -> GraphSnapshot:
@@ -107,16 +102,28 @@ class Store(Protocol):
         """Run an analyst's Cypher read-only; values only as ``$parameters``."""
         ...
 
+    def cypher_variant(self, texts: Mapping[str, str]) -> str:
+        """Of a library entry's texts by dialect (``neo4j`` always present), the one this store runs."""
+        ...
+
     def save_alerts(self, alerts: Sequence[AlertRecord], seen_at: datetime) -> AlertSaveSummary:
-        """Upsert alerts by id; new ones open, known ones keep their status and first_seen."""
+        """Upsert alerts by id; new ones open, known ones keep their status and first_seen.
+        An alert that flags an entity missing from the store is refused, with the whole call."""
         ...
 
     def alerts(self) -> pd.DataFrame:
-        """One row per (alert, flagged entity), newest first."""
+        """One row per (alert, flagged entity), riskiest first."""
         ...
 
-    def set_alert_status(self, alert_id: str, status: str, assignee: str | None = None) -> None:
-        """Move an alert through the case workflow."""
+    def alert(self, alert_id: str) -> pd.DataFrame:
+        """The rows of :meth:`alerts` for one alert; empty when there is none."""
+        ...
+
+    def set_alert_status(
+        self, alert_id: str, status: str, assignee: str | None = None, expected_status: str | None = None
+    ) -> None:
+        """Move an alert through the case workflow. With ``expected_status``, only if the alert is
+        in that status when the change is made (else ``graph.errors.AlertStatusConflict``)."""
         ...
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -124,34 +131,3 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def open_store(
-    path: str | os.PathLike[str] | None = None,
-    neo4j_uri: str | None = None,
-    read_only: bool = False,
-) -> Store:
-    """Open the store the user named: a Neo4j URI if given (or ``NEO4J_URI``), else the
-    embedded store at ``path`` (or ``SUNLIGHT_STORE``, or ``./sunlight-store``)."""
-    uri = neo4j_uri or os.environ.get("NEO4J_URI")
-    if uri:
-        from graph.neo4j_store import Neo4jStore  # imported lazily: the driver is optional at run time
-
-        return Neo4jStore.from_env(uri)
-    from graph.ladybug_store import LadybugStore
-
-    folder = Path(path or os.environ.get("SUNLIGHT_STORE") or DEFAULT_STORE_PATH)
-    return LadybugStore(folder, read_only=read_only)
-
-
-def alert_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Shape an alert listing read from a store (``entity_label`` column) for export:
-    entity types as the CLI names them, riskiest first, a stable order within a score."""
-    from graph.schema import NODE_TYPES
-
-    label_to_type = {spec.label: spec.entity_type for spec in NODE_TYPES}
-    frame = frame.copy()
-    frame["entity_type"] = frame["entity_label"].map(label_to_type)
-    frame = frame.drop(columns=["entity_label"])
-    order = ["score", "alert_id", "entity_type", "entity_id"]
-    return frame.sort_values(order, ascending=[False, True, True, True]).reset_index(drop=True)

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from graph.errors import AlertStatusConflict
 from graph.store import Store
 from sunlight.audit import AuditLog, audit_log_for
 from sunlight.auth import AccessDenied, User, can_act_on_case, can_assign
@@ -94,11 +95,10 @@ def allowed_next(status: str) -> tuple[str, ...]:
 def _current(store: Store, alert_id: str) -> tuple[str, str | None, pd.DataFrame]:
     """The alert's status and assignee as the store has them now (not as a page last showed them),
     and the store's alert rows they were read from."""
-    rows = store.alerts()
-    mine = rows[rows["alert_id"] == alert_id]
-    if mine.empty:
+    rows = store.alert(alert_id)
+    if rows.empty:
         raise CaseError("err_unknown_alert", f"no alert with id {alert_id!r}", alert_id=alert_id)
-    first = mine.iloc[0]
+    first = rows.iloc[0]
     assignee = first.get("assignee")
     return str(first["status"]), assignee if isinstance(assignee, str) and assignee else None, rows
 
@@ -203,7 +203,11 @@ def _write(
     details: dict[str, Any],
     actor: User,
 ) -> dict[str, Any]:
-    store.set_alert_status(alert_id, status, assignee)
+    try:
+        # the status the checks above read must still hold when the change is made
+        store.set_alert_status(alert_id, status, assignee, expected_status=previous_status)
+    except AlertStatusConflict as exc:
+        raise CaseError("err_changed", f"alert {alert_id} is now {exc.actual!r}", status=exc.actual) from exc
     try:
         return audit.append(action, details, actor=actor.name)
     except Exception:

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from graph.errors import StoreError
-from graph.store import DEFAULT_STORE_PATH, Store, open_store
+from graph.store import Store
+from graph.stores import DEFAULT_STORE_PATH, open_store
 from sunlight.i18n import LANGS, default_lang, t
 
 __all__ = ["main"]

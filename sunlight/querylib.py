@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 
+from graph.store import Store
+
 __all__ = [
     "DIALECTS",
     "PARAM_TYPES",
@@ -46,7 +48,6 @@ __all__ = [
     "load_query",
     "parameters_used",
     "run_query",
-    "store_dialect",
 ]
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
@@ -92,7 +93,8 @@ class QuerySpec:
     description_en: str
     params: tuple[QueryParam, ...]
     returns: tuple[str, ...]
-    texts: Mapping[str, str] = field(default_factory=dict)  # dialect -> Cypher
+    #: dialect -> Cypher, ``neo4j`` always present; a store picks its own (``Store.cypher_variant``)
+    texts: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
 
     def title(self, lang: str = "zh") -> str:
@@ -100,12 +102,6 @@ class QuerySpec:
 
     def description(self, lang: str = "zh") -> str:
         return self.description_en if lang == "en" else self.description_zh
-
-    def text(self, dialect: str = "neo4j") -> str:
-        """The Cypher to send to a store of ``dialect`` (the Neo4j text unless a variant exists)."""
-        if dialect not in DIALECTS:
-            raise ValueError(f"unknown Cypher dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
-        return self.texts.get(dialect) or self.texts["neo4j"]
 
     def param(self, name: str) -> QueryParam:
         for p in self.params:
@@ -290,20 +286,11 @@ def parameters_used(cypher: str) -> set[str]:
     return set(_PARAMETER.findall(_STRING_OR_COMMENT.sub(" ", cypher)))
 
 
-def store_dialect(store: Any) -> str:
-    """The Cypher dialect a store speaks: its ``dialect`` attribute, else by its class."""
-    dialect = getattr(store, "dialect", None)
-    if isinstance(dialect, str):
-        return dialect
-    from graph.ladybug_store import LadybugStore
-
-    return "ladybug" if isinstance(store, LadybugStore) else "neo4j"
-
-
 def run_query(
-    store: Any, name: str, params: Mapping[str, Any] | None = None, directory: Path = QUERIES_DIR
+    store: Store, name: str, params: Mapping[str, Any] | None = None, directory: Path = QUERIES_DIR
 ) -> pd.DataFrame:
-    """Run library entry ``name`` read-only on ``store``; ``params`` may be strings."""
+    """Run library entry ``name`` read-only on ``store``; ``params`` may be strings. The store
+    picks the text it runs (:meth:`graph.store.Store.cypher_variant`)."""
     spec = get_query(name, directory)
     values = spec.bind(params or {})
-    return store.query(spec.text(store_dialect(store)), values)
+    return store.query(store.cypher_variant(spec.texts), values)

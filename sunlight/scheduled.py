@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from graph.store import DEFAULT_STORE_PATH, open_store
+from graph.stores import DEFAULT_STORE_PATH, open_store
 from sunlight.audit import AuditLog
 from sunlight.notify import EmailSettings, NotifySettings, WebhookSettings, send_notifications
 

@@ -32,7 +32,7 @@ def library_statements() -> list[Statement]:
     out = []
     for spec in list_queries():
         params = {p.name: ("S001" if p.required else p.default) for p in spec.params}
-        out.append(Statement(f"queries/{spec.name}.cypher", spec.text("neo4j"), params))
+        out.append(Statement(f"queries/{spec.name}.cypher", spec.texts["neo4j"], params))
     return out
 
 

@@ -24,17 +24,16 @@ from neo4j.exceptions import (
 )
 from neo4j.time import Date, DateTime
 
+from graph.cypher_store import neighbour_hops, neighbour_statement
 from graph.dataset import GraphData
 from graph.errors import StoreError, StoreQueryError, StoreUnavailable
 from graph.neo4j_store import (
-    ALERT_MERGE_STATEMENT,
-    ALERTS_STATEMENT,
     DEFAULT_BATCH_SIZE,
+    BatchResult,
     Neo4jStore,
     constraint_statements,
     frame_from_records,
     index_statements,
-    neighbour_directions,
     node_merge_statement,
     plan_write,
     rel_merge_statement,
@@ -45,7 +44,7 @@ from graph.neo4j_store import (
 )
 from graph.schema import NODE_TYPES, REL_TYPES
 from graph.snapshot import SNAPSHOT_QUERIES
-from graph.store import open_store
+from graph.stores import open_store
 
 
 def closed_port() -> int:
@@ -98,7 +97,7 @@ def test_a_node_upsert_sets_only_the_columns_given() -> None:
 def test_a_relationship_upsert_keys_on_its_identity_properties() -> None:
     text = rel_merge_statement("APPROVED", "Employee", "Contract", ["src", "dst", "step", "approved_at"])
     assert "MERGE (a)-[r:APPROVED {step: row.step}]->(b)" in text
-    assert text.endswith("SET r.approved_at = row.approved_at")
+    assert text.endswith("SET r.approved_at = row.approved_at RETURN count(*) AS matched")
     assert "MATCH (a:Employee) WHERE a.id = row.src" in text
 
 
@@ -155,9 +154,9 @@ def test_batches_split_every_frame_and_report_progress() -> None:
     sent: list[tuple[str, int]] = []
     progress: list[tuple[str, int, int]] = []
 
-    def run(cypher: str, params: dict) -> SummaryCounters:
+    def run(cypher: str, params: dict) -> BatchResult:
         sent.append((cypher, len(params["rows"])))
-        return SummaryCounters({"nodes-created": len(params["rows"]) - 1})
+        return BatchResult(pd.DataFrame(), SummaryCounters({"nodes-created": len(params["rows"]) - 1}))
 
     created = send_batches(run, plan_write(g), 2, lambda *p: progress.append(p))
     assert [n for _, n in sent] == [2, 2, 1, 2]
@@ -184,8 +183,28 @@ def test_a_newer_extract_replaces_links_per_key_before_merging() -> None:
 
 def test_relationship_counts_come_from_the_relationship_counter() -> None:
     steps = [s for s in plan_write(dated_graph()) if s.what == "APPROVED"]
-    created = send_batches(lambda c, p: SummaryCounters({"relationships-created": 2}), steps, 100)
+
+    def run(cypher: str, params: dict) -> BatchResult:
+        matched = pd.DataFrame({"matched": [len(params["rows"])]})
+        return BatchResult(matched, SummaryCounters({"relationships-created": 2}))
+
+    created = send_batches(run, steps, 100)
     assert created == {"APPROVED": 2}
+
+
+def test_a_relationship_batch_whose_ends_are_missing_is_refused_with_examples() -> None:
+    steps = [s for s in plan_write(dated_graph()) if s.what == "APPROVED" and not s.replaces]
+
+    def run(cypher: str, params: dict) -> BatchResult:
+        if cypher.startswith("UNWIND $rows AS row OPTIONAL MATCH"):
+            missing = pd.DataFrame(
+                {"src": ["E1"], "dst": ["C2"], "src_missing": [False], "dst_missing": [True]}
+            )
+            return BatchResult(missing, SummaryCounters({}))
+        return BatchResult(pd.DataFrame({"matched": [1]}), SummaryCounters({"relationships-created": 1}))
+
+    with pytest.raises(StoreError, match=r"1 of 2 relationships reference nodes .*no Contract C2"):
+        send_batches(run, steps, 100)
 
 
 # ---- reads ----------------------------------------------------------------------------
@@ -214,15 +233,16 @@ def test_an_empty_result_keeps_its_columns() -> None:
 
 
 def test_subgraphs_expand_only_along_relationships_the_schema_has() -> None:
-    assert neighbour_directions("Supplier") == (True, False)
-    assert neighbour_directions("Tender") == (False,)  # only bids and contracts point at it
-    assert neighbour_directions("Phone") == (False,)
-
-
-def test_neo4j_dialect_names_labels_and_types() -> None:
-    assert "labels(x)[0] AS entity_label" in ALERTS_STATEMENT
-    assert "ON CREATE SET a.status = 'open', a.first_seen = $now" in ALERT_MERGE_STATEMENT
-    assert "label(" not in ALERTS_STATEMENT.replace("labels(", "")
+    hops = {(h.rel, h.other, h.outgoing) for h in neighbour_hops("Tender")}
+    assert hops == {("BID_ON", "Supplier", False), ("FROM_TENDER", "Contract", False)}
+    assert all(not h.outgoing for h in neighbour_hops("Phone"))
+    assert neighbour_hops("Alert") == [] and neighbour_statement("Alert") is None
+    supplier = {h.rel for h in neighbour_hops("Supplier")}
+    assert "FLAGS" not in supplier and {"AWARDED_TO", "BID_ON", "HAS_PHONE", "OWNS"} <= supplier
+    # one branch per hop, each typed at both ends
+    text = neighbour_statement("Tender")
+    assert text is not None and text.count(" UNION ALL ") == 1
+    assert "(n:Tender {id: i})<-[:BID_ON]-(m:Supplier)" in text
 
 
 # ---- the statements handed to the linter ------------------------------------------------
@@ -239,7 +259,14 @@ def test_every_statement_template_is_offered_to_the_linter() -> None:
             assert f"merge:{rel.type}:{src}:{dst}" in names
     for name in SNAPSHOT_QUERIES:
         assert f"snapshot:{name}" in names
-    for name in ("alerts:merge", "alerts:list", "alerts:status", "alerts:levels", "policy", "gds:probe"):
+    for name in (
+        "alerts:merge",
+        "alerts:list",
+        "alerts:status-locked",
+        "alerts:levels",
+        "policy",
+        "gds:probe",
+    ):
         assert name in names
 
 

@@ -25,7 +25,6 @@ from sunlight.querylib import (
     load_query,
     parameters_used,
     run_query,
-    store_dialect,
 )
 
 QUERIES = list_queries()
@@ -334,8 +333,12 @@ PARAMS: dict[str, dict[str, str]] = {
 }
 
 
-def test_the_embedded_store_is_recognised(store: LadybugStore) -> None:
-    assert store_dialect(store) == "ladybug"
+def test_the_embedded_store_runs_its_own_variant_where_a_file_has_one(store: LadybugStore) -> None:
+    spec = get_query("shortest_connection")
+    assert "ladybug" in spec.texts
+    assert store.cypher_variant(spec.texts) == spec.texts["ladybug"]
+    plain = get_query("top_suppliers_in_period")
+    assert store.cypher_variant(plain.texts) == plain.texts["neo4j"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from graph.store import DEFAULT_STORE_PATH, Store, open_store
+from graph.store import Store
+from graph.stores import DEFAULT_STORE_PATH, open_store
 from sunlight.audit import AuditLog
 from sunlight.cases import audit_log_for
 

@@ -80,8 +80,7 @@ def main() -> None:
 
     data = common.source()
     with st.expander(t("console_cypher", language)):
-        dialect = "neo4j" if data.neo4j_uri else "ladybug"
-        st.code(spec.text(dialect), language="cypher")
+        st.code(data.read(lambda store: store.cypher_variant(spec.texts)), language="cypher")
 
     if submitted:
         given = {

@@ -1,0 +1,450 @@
+"""What both stores share: the snapshot read, the subgraph search, alert bookkeeping and counts.
+
+Written once, in Cypher that both engines run as it is, over the few primitives each store
+supplies (splink's pattern: the logic once, each backend a handful of small methods):
+
+* ``_read_all(work)`` runs ``work(read)`` in one read transaction, where ``read(cypher,
+  params)`` returns the rows as a frame;
+* ``_write_all(work)`` runs ``work(run)`` in one write transaction — all of it or nothing —
+  where ``run(cypher, params)`` returns the rows as a frame;
+* ``cypher_variant(texts)`` picks, from a library entry's texts by dialect, the one the
+  store runs.
+
+Every statement here names its labels and relationship types, so none needs a dialect's
+label function, and each is one index look-up per id on both engines. Neo4j's linter checks
+them all (:func:`statements_for_linting`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, final
+
+import pandas as pd
+
+from graph.cypher_lint import Statement
+from graph.errors import AlertStatusConflict, StoreError
+from graph.schema import ENTITY_LABELS, NODE_TYPES, REL_TYPES, entity_key, node_type, split_entity_key
+from graph.snapshot import GraphSnapshot, build_snapshot
+from graph.store import ALERT_STATUSES, AlertRecord, AlertSaveSummary, Subgraph
+
+__all__ = [
+    "ALERT_FIELDS",
+    "CypherStore",
+    "Hop",
+    "RunFn",
+    "alert_rows",
+    "neighbour_hops",
+    "neighbour_statement",
+    "statements_for_linting",
+]
+
+T = TypeVar("T")
+#: ``run(cypher, params)``: the statement's rows as a frame.
+RunFn = Callable[..., pd.DataFrame]
+
+#: Properties of an alert that a detector run sets (status, assignee and first_seen belong to
+#: the case workflow and are never overwritten by a run).
+ALERT_FIELDS: tuple[str, ...] = (
+    "detector",
+    "subject",
+    "score",
+    "level",
+    "grade",
+    "title_zh",
+    "title_en",
+    "explanation_zh",
+    "explanation_en",
+    "evidence",
+)
+
+#: Labels a subgraph shows but never expands from: alerts are not evidence, the policy is not
+#: connected.
+_NOT_EXPANDED = ("Alert", "Policy")
+
+# ---- statements ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One typed hop: from nodes of ``label`` along ``rel`` (``outgoing`` or not) to ``other``."""
+
+    label: str
+    rel: str
+    other: str
+    outgoing: bool
+
+
+def neighbour_hops(label: str) -> list[Hop]:
+    """Every typed hop out of (or into) nodes of ``label`` that the schema allows, alert flags
+    left out, in schema order."""
+    if label in _NOT_EXPANDED:
+        return []
+    out = []
+    for rel in REL_TYPES:
+        if rel.type == "FLAGS":
+            continue
+        for src, dst in rel.ends:
+            if src == label:
+                out.append(Hop(label, rel.type, dst, True))
+            if dst == label:
+                out.append(Hop(label, rel.type, src, False))
+    return out
+
+
+def neighbour_statement(label: str) -> str | None:
+    """One hop from some nodes of ``label`` (``$ids``) along every typed hop of
+    :func:`neighbour_hops`, at most ``$cap`` rows per hop: one branch per relationship type,
+    direction and label at the other end, so each branch is an index look-up per id and
+    reads names only where the other end has them."""
+    branches = []
+    for hop in neighbour_hops(label):
+        arrow = f"-[:{hop.rel}]->" if hop.outgoing else f"<-[:{hop.rel}]-"
+        name = "m.name" if "name" in node_type(hop.other).prop_names else "''"
+        branches.append(
+            f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}){arrow}(m:{hop.other}) "
+            f"RETURN n.id AS nid, '{hop.rel}' AS rel, '{hop.other}' AS mlabel, "
+            f"{'true' if hop.outgoing else 'false'} AS outgoing, m.id AS mid, {name} AS mname LIMIT $cap"
+        )
+    return " UNION ALL ".join(branches) or None
+
+
+def _names_statement(label: str) -> str:
+    return f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id, n.name AS name"
+
+
+def _present_statement(label: str) -> str:
+    return f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id"
+
+
+_ALERTS_KNOWN = (
+    "UNWIND $ids AS i MATCH (a:Alert {id: i}) RETURN a.id AS id, a.score AS score, a.evidence AS evidence"
+)
+
+_ALERT_MERGE = (
+    "UNWIND $rows AS row MERGE (a:Alert {id: row.id}) "
+    "ON CREATE SET a.status = 'open', a.first_seen = $now "
+    "SET a.last_seen = $now, " + ", ".join(f"a.{f} = row.{f}" for f in ALERT_FIELDS)
+)
+
+
+def _flag_statement(label: str) -> str:
+    """Flag entities of ``label``; returns how many (alert, entity) pairs both ends were found for."""
+    return (
+        f"UNWIND $rows AS row MATCH (a:Alert) WHERE a.id = row.alert_id MATCH (x:{label}) WHERE x.id = row.entity_id "
+        "MERGE (a)-[:FLAGS]->(x) RETURN count(*) AS n"
+    )
+
+
+_ALERT_COLUMNS = (
+    "a.id AS alert_id, a.detector AS detector, a.level AS level, a.grade AS grade, a.score AS score, "
+    "a.status AS status, a.assignee AS assignee, a.title_zh AS title_zh, a.title_en AS title_en, "
+    "a.explanation_zh AS explanation_zh, a.explanation_en AS explanation_en, a.evidence AS evidence, "
+    "a.first_seen AS first_seen, a.last_seen AS last_seen"
+)
+_ALERTS_ALL = f"MATCH (a:Alert) RETURN {_ALERT_COLUMNS}"
+_ALERT_ONE = f"MATCH (a:Alert {{id: $id}}) RETURN {_ALERT_COLUMNS}"
+
+
+def _flags_statement(label: str, one: bool) -> str:
+    alert = "(a:Alert {id: $id})" if one else "(a:Alert)"
+    return f"MATCH {alert}-[:FLAGS]->(x:{label}) RETURN a.id AS alert_id, x.id AS entity_id"
+
+
+#: Reads an alert's status under a write lock: a SET whose right-hand side reads the property
+#: makes Neo4j lock the node before reading it, so two status changes cannot both see the old
+#: status (read committed isolation would otherwise allow a lost update). The embedded store has
+#: one writer at a time, and the same statement is harmless there.
+_ALERT_STATUS_LOCKED = "MATCH (a:Alert {id: $id}) SET a.status = a.status RETURN a.status AS status"
+_ALERT_SET_STATUS = "MATCH (a:Alert {id: $id}) SET a.status = $status"
+_ALERT_SET_ASSIGNEE = "MATCH (a:Alert {id: $id}) SET a.assignee = $assignee"
+_ALERT_LEVELS = "MATCH (a:Alert) RETURN a.level AS level, count(a) AS n"
+
+
+def _node_count_statement(label: str) -> str:
+    return f"MATCH (n:{label}) RETURN count(n) AS n"
+
+
+def _rel_count_statement(rel: str) -> str:
+    return f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
+
+
+def statements_for_linting() -> list[Statement]:
+    """Every statement this module sends, with a sample value for each parameter."""
+    from datetime import datetime as _dt
+
+    now = _dt(2024, 1, 31, 9, 30)
+    out = [
+        Statement("alerts:known", _ALERTS_KNOWN, {"ids": ["A1"]}),
+        Statement(
+            "alerts:merge",
+            _ALERT_MERGE,
+            {"rows": [dict.fromkeys(ALERT_FIELDS, "x") | {"id": "A1", "score": 0.9}], "now": now},
+        ),
+        Statement("alerts:list", _ALERTS_ALL),
+        Statement("alerts:one", _ALERT_ONE, {"id": "A1"}),
+        Statement("alerts:status-locked", _ALERT_STATUS_LOCKED, {"id": "A1"}),
+        Statement("alerts:set-status", _ALERT_SET_STATUS, {"id": "A1", "status": "reviewing"}),
+        Statement("alerts:set-assignee", _ALERT_SET_ASSIGNEE, {"id": "A1", "assignee": "张三"}),
+        Statement("alerts:levels", _ALERT_LEVELS),
+    ]
+    for label in ENTITY_LABELS:
+        rows = {"rows": [{"alert_id": "A1", "entity_id": "S1"}]}
+        out.append(Statement(f"alerts:flag:{label}", _flag_statement(label), rows))
+        out.append(Statement(f"present:{label}", _present_statement(label), {"ids": ["S1"]}))
+        out.append(Statement(f"alerts:flags:{label}", _flags_statement(label, one=False)))
+        out.append(Statement(f"alerts:flags-one:{label}", _flags_statement(label, one=True), {"id": "A1"}))
+    for spec in NODE_TYPES:
+        out.append(Statement(f"count:{spec.label}", _node_count_statement(spec.label)))
+        if "name" in spec.prop_names:
+            out.append(Statement(f"names:{spec.label}", _names_statement(spec.label), {"ids": ["S1"]}))
+        neighbours = neighbour_statement(spec.label)
+        if neighbours is not None:
+            out.append(Statement(f"neighbours:{spec.label}", neighbours, {"ids": ["S1"], "cap": 800}))
+    out += [Statement(f"count:{rel.type}", _rel_count_statement(rel.type)) for rel in REL_TYPES]
+    return out
+
+
+# ---- the shared store --------------------------------------------------------------------------
+
+
+def _local_naive(moment: datetime) -> datetime:
+    """Timestamps are stored in local time without a zone, as the data contract has them."""
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
+class CypherStore(ABC):
+    """The part of :class:`graph.store.Store` that is the same on every Cypher engine."""
+
+    #: Rows per ``UNWIND`` batch of the alert statements.
+    alert_batch_size = 5_000
+
+    # ---- primitives each store supplies --------------------------------------------------
+    @abstractmethod
+    def _read_all(self, work: Callable[[RunFn], T]) -> T:
+        """Run ``work(read)`` in one read transaction."""
+
+    @abstractmethod
+    def _write_all(self, work: Callable[[RunFn], T]) -> T:
+        """Run ``work(run)`` in one write transaction: committed if it returns, rolled back if it raises."""
+
+    @abstractmethod
+    def cypher_variant(self, texts: Mapping[str, str]) -> str:
+        """The text of a library entry (``{dialect: cypher}``, ``neo4j`` always present) this store runs."""
+
+    # ---- reads -----------------------------------------------------------------------------
+    @final
+    def snapshot(self) -> GraphSnapshot:
+        """All frames read in one read transaction, so they agree with each other."""
+        return self._read_all(build_snapshot)
+
+    @final
+    def subgraph(self, keys: Sequence[str], hops: int = 1, limit: int = 200) -> Subgraph:
+        return self._read_all(lambda read: _subgraph(read, keys, hops, limit))
+
+    @final
+    def counts(self) -> dict[str, dict[str, int]]:
+        def count(read: RunFn) -> dict[str, dict[str, int]]:
+            nodes = {s.label: int(read(_node_count_statement(s.label)).iloc[0, 0]) for s in NODE_TYPES}
+            rels = {r.type: int(read(_rel_count_statement(r.type)).iloc[0, 0]) for r in REL_TYPES}
+            levels = read(_ALERT_LEVELS)
+            alerts = {str(r.level): int(r.n) for r in levels.itertuples(index=False)}
+            return {"nodes": nodes, "relationships": rels, "alerts": alerts}
+
+        return self._read_all(count)
+
+    # ---- alerts ----------------------------------------------------------------------------
+    @final
+    def save_alerts(self, alerts: Sequence[AlertRecord], seen_at: datetime) -> AlertSaveSummary:
+        """Upsert alerts by id; new ones open, known ones keep their status, assignee and first
+        sighting. An alert naming an entity that is not in the store is refused, and nothing
+        of the call is saved."""
+        if not alerts:
+            return AlertSaveSummary(0, 0, 0)
+        latest = {a.id: a for a in alerts}  # the last of repeated ids wins
+        rows = [
+            {"id": a.id, **{f: getattr(a, f) for f in ALERT_FIELDS if f != "evidence"}}
+            | {"score": float(a.score), "evidence": a.evidence_json()}
+            for a in latest.values()
+        ]
+        flags: dict[str, list[dict[str, str]]] = {}
+        for a in latest.values():
+            for key in dict.fromkeys(a.entities):
+                label, node_id = split_entity_key(key)
+                if label in ENTITY_LABELS:
+                    flags.setdefault(label, []).append({"alert_id": a.id, "entity_id": node_id})
+        now = _local_naive(seen_at)
+        size = self.alert_batch_size
+
+        def save(run: RunFn) -> AlertSaveSummary:
+            ids = list(latest)
+            known: dict[str, tuple[Any, Any]] = {}
+            for start in range(0, len(ids), size):
+                before = run(_ALERTS_KNOWN, {"ids": ids[start : start + size]})
+                known.update({r.id: (r.score, r.evidence) for r in before.itertuples(index=False)})
+            for start in range(0, len(rows), size):
+                run(_ALERT_MERGE, {"rows": rows[start : start + size], "now": now})
+            for label, pairs in flags.items():
+                for start in range(0, len(pairs), size):
+                    batch = pairs[start : start + size]
+                    found = int(run(_flag_statement(label), {"rows": batch}).iloc[0, 0])
+                    if found < len(batch):
+                        missing = _missing_entities(run, label, batch)
+                        raise StoreError(
+                            f"alerts flag {label} entities that are not in the store: "
+                            + ", ".join(missing[:5])
+                            + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+                        )
+            new = sum(1 for a in latest.values() if a.id not in known)
+            unchanged = sum(
+                1
+                for a in latest.values()
+                if a.id in known and known[a.id] == (float(a.score), a.evidence_json())
+            )
+            return AlertSaveSummary(new=new, updated=len(latest) - new - unchanged, unchanged=unchanged)
+
+        return self._write_all(save)
+
+    @final
+    def alerts(self) -> pd.DataFrame:
+        """One row per (alert, flagged entity), riskiest first."""
+        return self._read_all(lambda read: _alert_frame(read, None))
+
+    @final
+    def alert(self, alert_id: str) -> pd.DataFrame:
+        """The rows of :meth:`alerts` for one alert (empty when there is no such alert)."""
+        return self._read_all(lambda read: _alert_frame(read, alert_id))
+
+    @final
+    def set_alert_status(
+        self,
+        alert_id: str,
+        status: str,
+        assignee: str | None = None,
+        expected_status: str | None = None,
+    ) -> None:
+        """Move an alert through the case workflow (and give it to ``assignee`` if named).
+
+        With ``expected_status`` the change is a compare-and-set: it happens only if the alert
+        is in that status when the change is made, else :class:`graph.errors.AlertStatusConflict`
+        is raised and nothing changes (another change got there first)."""
+        if status not in ALERT_STATUSES:
+            raise StoreError(f"unknown alert status {status!r}; expected one of {', '.join(ALERT_STATUSES)}")
+
+        def change(run: RunFn) -> None:
+            found = run(_ALERT_STATUS_LOCKED, {"id": alert_id})
+            if found.empty:
+                raise StoreError(f"no alert with id {alert_id!r}")
+            current = found.iloc[0, 0]
+            if expected_status is not None and current != expected_status:
+                raise AlertStatusConflict(alert_id, expected_status, str(current))
+            run(_ALERT_SET_STATUS, {"id": alert_id, "status": status})
+            if assignee is not None:
+                run(_ALERT_SET_ASSIGNEE, {"id": alert_id, "assignee": assignee})
+
+        self._write_all(change)
+
+
+def _missing_entities(run: RunFn, label: str, batch: Sequence[Mapping[str, str]]) -> list[str]:
+    wanted = sorted({row["entity_id"] for row in batch})
+    present = set(run(_present_statement(label), {"ids": wanted})["id"])
+    return [entity_key(label, i) for i in wanted if i not in present]
+
+
+def alert_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shape an alert listing (``entity_label`` column) for export: entity types as the CLI
+    names them, riskiest first, a stable order within a score."""
+    label_to_type = {spec.label: spec.entity_type for spec in NODE_TYPES}
+    frame = frame.copy()
+    frame["entity_type"] = frame["entity_label"].map(label_to_type)
+    frame = frame.drop(columns=["entity_label"])
+    order = ["score", "alert_id", "entity_type", "entity_id"]
+    return frame.sort_values(order, ascending=[False, True, True, True]).reset_index(drop=True)
+
+
+def _alert_frame(read: RunFn, alert_id: str | None) -> pd.DataFrame:
+    """Alerts (all, or one) with their flagged entities, in the listing's columns."""
+    params = {"id": alert_id} if alert_id is not None else None
+    alerts = read(_ALERTS_ALL if alert_id is None else _ALERT_ONE, params)
+    flags = [
+        read(_flags_statement(label, one=alert_id is not None), params).assign(entity_label=label)
+        for label in ENTITY_LABELS
+    ]
+    flagged = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
+    flagged = flagged.reindex(columns=["alert_id", "entity_label", "entity_id"]).astype(object)
+    joined = alerts.merge(flagged, on="alert_id", how="left")
+    order = [
+        "alert_id",
+        "detector",
+        "level",
+        "grade",
+        "score",
+        "status",
+        "assignee",
+        "entity_label",
+        "entity_id",
+        "title_zh",
+        "title_en",
+        "explanation_zh",
+        "explanation_en",
+        "evidence",
+        "first_seen",
+        "last_seen",
+    ]
+    return alert_rows(joined[order])
+
+
+def _subgraph(read: RunFn, keys: Sequence[str], hops: int, limit: int) -> Subgraph:
+    """Breadth-first from ``keys`` along typed hops, at most ``limit`` nodes."""
+    seen: dict[str, tuple[str, str, str]] = {}  # key -> (label, id, name)
+    for key in keys:
+        label, node_id = split_entity_key(key)
+        seen[key] = (label, node_id, "")
+    edges: set[tuple[str, str, str]] = set()
+    frontier = list(seen)
+    truncated = False
+    for _ in range(hops):
+        by_label: dict[str, list[str]] = {}
+        for key in frontier:
+            label, node_id, _name = seen[key]
+            by_label.setdefault(label, []).append(node_id)
+        found: list[str] = []
+        for label, ids in by_label.items():
+            statement = neighbour_statement(label)
+            if statement is None:
+                continue
+            frame = read(statement, {"ids": ids, "cap": limit * 4})
+            for nid, rel, mlabel, outgoing, mid, mname in frame[
+                ["nid", "rel", "mlabel", "outgoing", "mid", "mname"]
+            ].itertuples(index=False, name=None):
+                nkey = entity_key(label, nid)
+                mkey = entity_key(mlabel, mid)
+                if mkey not in seen:
+                    if len(seen) >= limit:
+                        truncated = True
+                        continue
+                    seen[mkey] = (mlabel, mid, mname if isinstance(mname, str) else "")
+                    found.append(mkey)
+                edges.add((nkey, mkey, rel) if outgoing else (mkey, nkey, rel))
+        frontier = found
+    # the starting keys' names (neighbours came with theirs)
+    wanted: dict[str, list[str]] = {}
+    for key in keys:
+        label, node_id, name = seen[key]
+        if not name and "name" in node_type(label).prop_names:
+            wanted.setdefault(label, []).append(node_id)
+    names: dict[str, str] = {}
+    for label, ids in wanted.items():
+        frame = read(_names_statement(label), {"ids": ids})
+        for node_id, name in zip(frame["id"], frame["name"], strict=True):
+            if isinstance(name, str):
+                names[entity_key(label, node_id)] = name
+    nodes = pd.DataFrame(
+        [(k, lab, nid, names.get(k) or nm or nid) for k, (lab, nid, nm) in seen.items()],
+        columns=["key", "label", "id", "name"],
+    )
+    edge_frame = pd.DataFrame(sorted(edges), columns=["src", "dst", "type"])
+    return Subgraph(nodes=nodes, edges=edge_frame, truncated=truncated)
