@@ -1,10 +1,8 @@
 """How well do the unsupervised bid-rigging and co-bidding detectors find known cartels?
 
 For each labelled market of :mod:`loaders.cartels` the market's tables go through
-the data-contract loader, exactly like a customer's data, and the detectors run on
-the resulting snapshot with their default parameters (the snapshot is assembled in
-memory; ``market_snapshot(market, via_store=True)`` takes the round trip through an
-embedded store, and a test checks both agree). Nothing is fitted on the labels;
+the data-contract loader and a temporary embedded store, exactly like a customer's
+data, and the detectors run on the resulting snapshot with their default parameters. Nothing is fitted on the labels;
 they are only read afterwards to score the rankings:
 
 * **tender level** — ROC-AUC and PR-AUC (average precision) of the bid-rigging
@@ -28,8 +26,6 @@ DIR --out FILE`` writes it as JSON.
 
 from __future__ import annotations
 
-import json
-import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +38,7 @@ from scipy.stats import rankdata
 
 from detectors import bid_rigging, communities
 from graph.dataset import GraphData
-from graph.snapshot import SNAPSHOT_QUERIES, GraphSnapshot, assemble_snapshot
+from graph.snapshot import GraphSnapshot
 from loaders.cartels import OHIO, CartelMarket, load_cartel_markets, market_graph_data
 
 __all__ = [
@@ -52,7 +48,7 @@ __all__ = [
     "evaluate_market",
     "market_snapshot",
     "roc_auc",
-    "snapshot_from_graph_data",
+    "snapshot_via_store",
 ]
 
 #: Supervised reference (ExtraTrees, García protocol, 10 tender-grouped 80/20 splits) from
@@ -106,59 +102,19 @@ def average_precision(
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
-_NODE_READ = re.compile(r"^MATCH \((\w+):(\w+)\) RETURN (.*)$")
-_REL_READ = re.compile(r"^MATCH \(a:(\w+)\)-\[r:(\w+)\]->\(b:(\w+)\) RETURN (.*)$")
+def market_snapshot(market: CartelMarket) -> GraphSnapshot:
+    """The market through the data-contract loader and a temporary embedded store, as a
+    snapshot: the round trip ``sunlight load`` makes, so the detectors see what they would
+    see on a customer's store."""
+    return snapshot_via_store(market_graph_data(market), prefix=f"sunlight-{market.key}-")
 
 
-def snapshot_from_graph_data(data: GraphData) -> GraphSnapshot:
-    """The snapshot a store would return after writing ``data``, assembled in memory.
+def snapshot_via_store(data: GraphData, prefix: str = "sunlight-") -> GraphSnapshot:
+    """``data`` written to a fresh embedded store in a temporary folder and read back."""
+    from graph.stores import open_store
 
-    Each read of :data:`graph.snapshot.SNAPSHOT_QUERIES` is answered from the frames of
-    ``data`` (``MATCH (a:X)-[r:R]->(b:Y) RETURN a.id AS …`` takes the ``src``/``dst``
-    columns of relationship ``(R, X, Y)``), then typed and joined by the same
-    :func:`graph.snapshot.assemble_snapshot` as a store's snapshot. It spares the
-    evaluation a database round trip per market.
-    """
-    raw: dict[str, pd.DataFrame] = {}
-    for name, query in SNAPSHOT_QUERIES.items():
-        node, rel = _NODE_READ.match(query), _REL_READ.match(query)
-        if node and node.group(2) == "Policy":
-            if data.policy is not None:
-                raw[name] = pd.DataFrame({"id": ["policy"], "document": [json.dumps(data.policy)]})
-        elif node and node.group(2) in data.nodes:
-            raw[name] = _answer(data.nodes[node.group(2)], node.group(3), {})
-        elif rel and (rel.group(2), rel.group(1), rel.group(3)) in data.rels:
-            frame = data.rels[(rel.group(2), rel.group(1), rel.group(3))]
-            raw[name] = _answer(frame, rel.group(4), {"a.id": "src", "b.id": "dst"})
-    return assemble_snapshot(raw)
-
-
-def _answer(frame: pd.DataFrame, returns: str, ends: dict[str, str]) -> pd.DataFrame:
-    """The columns ``RETURN x.prop AS alias, …`` asks for, from ``frame`` (absent ones empty)."""
-    out = {}
-    for part in returns.split(", "):
-        expr, alias = part.split(" AS ")
-        column = ends.get(expr, expr.split(".", 1)[1])
-        out[alias] = (
-            frame[column] if column in frame.columns else pd.Series(None, index=frame.index, dtype=object)
-        )
-    return pd.DataFrame(out)
-
-
-def market_snapshot(market: CartelMarket, via_store: bool = False) -> GraphSnapshot:
-    """The market through the data-contract loader, as a snapshot.
-
-    By default the loader's validated ``GraphData`` is assembled in memory
-    (:func:`snapshot_from_graph_data`); ``via_store=True`` writes it to a temporary
-    embedded store and reads the snapshot back, the way ``sunlight load`` would.
-    """
-    data = market_graph_data(market)
-    if not via_store:
-        return snapshot_from_graph_data(data)
-    from graph.ladybug_store import LadybugStore
-
-    with tempfile.TemporaryDirectory(prefix=f"sunlight-{market.key}-") as tmp:
-        store = LadybugStore(Path(tmp) / "store")
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        store = open_store(Path(tmp) / "store")
         try:
             store.write(data)
             return store.snapshot()

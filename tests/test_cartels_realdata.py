@@ -19,7 +19,7 @@ from sunlight.cartel_eval import (
     evaluate_market,
     market_snapshot,
     roc_auc,
-    snapshot_from_graph_data,
+    snapshot_via_store,
 )
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -77,7 +77,7 @@ def test_markets_go_through_the_data_contract_loader(markets):
     ohio = markets[OHIO]
     data = market_graph_data(ohio)
     assert len(data.nodes["Supplier"]) == 120 and len(data.nodes["Contract"]) == 3_754
-    snapshot = snapshot_from_graph_data(data)
+    snapshot = snapshot_via_store(data)
     assert len(snapshot.bids) == 7_004
     assert snapshot.policy["currency"] == "USD"
     assert snapshot.contracts["department_id"].str.startswith("district-").all()
@@ -85,17 +85,6 @@ def test_markets_go_through_the_data_contract_loader(markets):
     # markets without calendar dates carry bids only
     assert markets["italy"].tables["contracts"].empty
     assert len(market_snapshot(markets["switzerland_ticino"]).bids) == 1_629
-
-
-def test_the_in_memory_snapshot_is_the_one_the_store_returns(markets):
-    brazil = markets["brazil"]
-    in_memory = market_snapshot(brazil)
-    stored = market_snapshot(brazil, via_store=True)
-    key = ["tender_id", "supplier_id"]
-    a = in_memory.bids.sort_values(key).reset_index(drop=True)
-    b = stored.bids.sort_values(key).reset_index(drop=True)
-    assert a[[*key, "amount", "is_winner"]].equals(b[[*key, "amount", "is_winner"]])
-    assert sorted(in_memory.contracts["id"]) == sorted(stored.contracts["id"])
 
 
 def test_auc_and_average_precision_agree_with_their_definitions():

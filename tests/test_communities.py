@@ -286,12 +286,12 @@ def test_the_null_fence_is_reproducible():
 def generated(tmp_path_factory: pytest.TempPathFactory):
     from loaders import load_source
     from loaders.generator import generate
-    from sunlight.cartel_eval import snapshot_from_graph_data
+    from sunlight.cartel_eval import snapshot_via_store
 
     folder: Path = tmp_path_factory.mktemp("generated")
     generate(folder, scale=2000, seed=7)
     labels = pd.read_csv(folder / "labels.csv", dtype=str)
-    return snapshot_from_graph_data(load_source(folder).data), labels
+    return snapshot_via_store(load_source(folder).data), labels
 
 
 def test_engines_agree_on_modularity_within_one_percent_on_generated_graphs(generated):
