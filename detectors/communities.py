@@ -139,7 +139,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Params:
-    engine: str = param(DEFAULT_ENGINE, "name", "Louvain engine: igraph, python-louvain (the reference), networkx or auto")
+    engine: str = param(
+        DEFAULT_ENGINE, "name", "Louvain engine: igraph, python-louvain (the reference), networkx or auto"
+    )
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")
     min_edge_weight: int = param(2, "count", "fewest shared tenders for two suppliers to be linked")
@@ -165,6 +167,7 @@ class CoBidding:
     pair_wins: pd.DataFrame  # src, dst, weight, wins_src, wins_dst (node indices)
     strength_all: np.ndarray  # per node: shared tenders with anyone, light pairs included
     light_pairs: pd.DataFrame  # src, dst, weight: pairs of graph nodes below min_edge_weight
+    winners: pd.Series | None = None  # winner per tender (sorting the bids for it is costly: once)
 
 
 def _usable_bids(snapshot: GraphSnapshot, max_bidders: int) -> pd.DataFrame:
@@ -203,7 +206,12 @@ def cobidding_graph(snapshot: GraphSnapshot, params: Params) -> CoBidding:
     if bids.empty:
         no_pairs = pd.DataFrame({"src": [], "dst": [], "weight": []})
         return CoBidding(
-            empty, bids.assign(node=pd.Series(dtype=np.int64)), pd.DataFrame(), np.zeros(0), no_pairs
+            empty,
+            bids.assign(node=pd.Series(dtype=np.int64)),
+            pd.DataFrame(),
+            np.zeros(0),
+            no_pairs,
+            _tender_winners(bids),
         )
     tender_codes, tenders = pd.factorize(bids["tender_id"])
     supplier_codes, suppliers = pd.factorize(bids["supplier_id"], sort=True)
@@ -244,7 +252,12 @@ def cobidding_graph(snapshot: GraphSnapshot, params: Params) -> CoBidding:
         }
     )
     return CoBidding(
-        graph, bids.assign(node=node_of[supplier_codes]), pair_wins, strength_all.astype(float), light_pairs
+        graph,
+        bids.assign(node=node_of[supplier_codes]),
+        pair_wins,
+        strength_all.astype(float),
+        light_pairs,
+        winners,
     )
 
 
@@ -417,7 +430,7 @@ def _score(
     community_tenders = per_tender[per_tender >= 2].reset_index()[["tender_id", "community"]]
     n_tenders = np.bincount(community_tenders["community"], minlength=n_comm)
 
-    winners = _tender_winners(cob.bids)
+    winners = cob.winners if cob.winners is not None else _tender_winners(cob.bids)
     node_index = pd.Index(graph.labels)
     community_tenders["winner"] = community_tenders["tender_id"].map(winners)
     winner_node = node_index.get_indexer(community_tenders["winner"].to_numpy())
