@@ -104,22 +104,52 @@ def _pair_table(snapshot: GraphSnapshot) -> pd.DataFrame:
     return rows[["approver_id", "contract_id", "step", "supplier_id", "category", "amount", "signed_date"]]
 
 
+def _counts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Contracts and value per (category, approver, supplier), with the approver's, the supplier's and
+    the category's totals beside them, in key order.
+
+    The grouping runs on integer codes (sorted like the ids, so the order is the ids'): a group-by on
+    three string columns of millions of approvals was most of this detector's time.
+    """
+    k, categories = pd.factorize(rows["category"], sort=True)
+    a, approvers = pd.factorize(rows["approver_id"], sort=True)
+    s, suppliers = pd.factorize(rows["supplier_id"], sort=True)
+    known = (k >= 0) & (a >= 0) & (s >= 0)  # a group-by leaves missing keys out
+    k, a, s = k[known].astype(np.int64), a[known].astype(np.int64), s[known].astype(np.int64)
+    amount = pd.Series(rows["amount"].to_numpy(dtype=float)[known])
+    n_a, n_s = len(approvers), len(suppliers)
+
+    def per(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        grouped = amount.groupby(key)
+        sums = grouped.sum()  # pandas' compensated sum, in row order: the same value as by ids
+        return sums.index.to_numpy(), grouped.size().to_numpy(), sums.to_numpy()
+
+    pair_key, n, value = per((k * n_a + a) * n_s + s)
+    approver_key, approver_n, approver_value = per(k * n_a + a)
+    supplier_key, supplier_n, _ = per(k * n_s + s)
+    category_n = np.bincount(k, minlength=len(categories))
+    category_suppliers = np.bincount(np.unique(k * n_s + s) // n_s, minlength=len(categories))
+    pk, pa, ps = pair_key // (n_a * n_s), (pair_key // n_s) % n_a, pair_key % n_s
+    at_approver = np.searchsorted(approver_key, pk * n_a + pa)
+    at_supplier = np.searchsorted(supplier_key, pk * n_s + ps)
+    return pd.DataFrame(
+        {
+            "category": np.asarray(categories, dtype=object)[pk],
+            "approver_id": np.asarray(approvers, dtype=object)[pa],
+            "supplier_id": np.asarray(suppliers, dtype=object)[ps],
+            "n": n,
+            "value": value,
+            "approver_n": approver_n[at_approver],
+            "approver_value": approver_value[at_approver],
+            "supplier_n": supplier_n[at_supplier],
+            "category_n": category_n[pk],
+            "category_suppliers": category_suppliers[pk],
+        }
+    )
+
+
 def _scored_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
-    pairs = (
-        rows.groupby(["category", "approver_id", "supplier_id"], observed=True)
-        .agg(n=("contract_id", "size"), value=("amount", "sum"))
-        .reset_index()
-    )
-    per_approver = rows.groupby(["category", "approver_id"]).agg(
-        approver_n=("contract_id", "size"), approver_value=("amount", "sum")
-    )
-    per_supplier = rows.groupby(["category", "supplier_id"]).size().rename("supplier_n")
-    per_category = rows.groupby("category").agg(
-        category_n=("contract_id", "size"), category_suppliers=("supplier_id", "nunique")
-    )
-    pairs = pairs.join(per_approver, on=["category", "approver_id"])
-    pairs = pairs.join(per_supplier, on=["category", "supplier_id"])
-    pairs = pairs.join(per_category, on="category")
+    pairs = _counts(rows)
     others_n = pairs["category_n"] - pairs["approver_n"]
     pairs = pairs[(others_n > 0) & (pairs["n"] >= params.min_contracts)].copy()
     if pairs.empty:
