@@ -132,7 +132,9 @@ __all__ = ["DETECTOR", "Params", "approval_community_table", "run"]
 
 @dataclass(frozen=True)
 class Params:
-    engine: str = param(DEFAULT_ENGINE, "name", "Louvain engine: igraph, python-louvain (the reference), networkx or auto")
+    engine: str = param(
+        DEFAULT_ENGINE, "name", "Louvain engine: igraph, python-louvain (the reference), networkx or auto"
+    )
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")
     min_edge_weight: int = param(
