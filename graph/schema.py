@@ -31,7 +31,9 @@ Modelling choices
 * Columns that the data contract does not know are not dropped: they are kept as
   a JSON object in the node's ``extra`` property.
 * The organisation's ``policy.yaml`` is stored as one ``Policy`` node (JSON text)
-  so a detector run needs nothing but the store.
+  so a detector run needs nothing but the store; each detector run writes one
+  ``Summary`` node (JSON text) with what the app's overview shows, so the app's
+  first page reads one node instead of the whole graph.
 """
 
 from __future__ import annotations
@@ -272,6 +274,16 @@ NODE_TYPES: tuple[NodeType, ...] = (
         (Prop("id", S, True), Prop("document", S, doc="policy.yaml as JSON")),
         "制度参数",
         "Policy",
+    ),
+    NodeType(
+        "Summary",
+        "summary",
+        (
+            Prop("id", S, True),
+            Prop("document", S, doc="JSON: what the app's overview shows, written by each detector run"),
+        ),
+        "概览摘要",
+        "Summary",
     ),
 )
 

@@ -15,6 +15,7 @@ from typing import Any
 from detectors.registry import all_detectors
 from detectors.runner import RunResult, run_detectors
 from detectors.settings import load_settings
+from graph.snapshot import GraphSnapshot
 from graph.store import AlertSaveSummary, Store, WriteSummary
 from sunlight.audit import AuditLog
 from sunlight.realert import AlertChange, plan_changes, previous_state
@@ -64,14 +65,16 @@ def detect_and_save(
     audit: AuditLog | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> DetectOutcome:
-    """Run the detectors on a snapshot of ``store``, save the alerts, apply the re-alert rules.
+    """Run the detectors on a snapshot of ``store``, save the alerts, apply the re-alert rules,
+    and write the overview's summary (:mod:`sunlight.summary`).
 
     Raises ``detectors.settings.SettingsError`` for a bad settings file and ``KeyError``
     for an unknown detector id in ``only``.
     """
     detectors = all_detectors()
     chosen_params = params if params is not None else load_settings(settings_path, detectors)
-    result = run_detectors(store.snapshot(), chosen_params, only=only, detectors=detectors)
+    snapshot = store.snapshot()
+    result = run_detectors(snapshot, chosen_params, only=only, detectors=detectors)
     alerts = result.alerts
     before = previous_state(store.alerts())
     changes = plan_changes(before, alerts)
@@ -83,6 +86,7 @@ def detect_and_save(
     for change in changes:
         if change.reopen:
             store.set_alert_status(change.alert.id, "open")
+    _save_overview(store, snapshot)
     if audit is not None:
         audit.append(
             "detect",
@@ -94,6 +98,15 @@ def detect_and_save(
             },
         )
     return DetectOutcome(result=result, saved=saved, changes=changes)
+
+
+def _save_overview(store: Store, snapshot: GraphSnapshot) -> None:
+    """Write what the app's overview shows, so that it reads one node rather than the whole store."""
+    from sunlight.summary import build_summary, save_summary
+    from sunlight.ui import viewmodels as vm
+
+    book = vm.build_alert_book(store.alerts(), snapshot, vm.family_map())
+    save_summary(store, build_summary(store, book))
 
 
 def _same_as_links(result: RunResult) -> Any:

@@ -18,6 +18,7 @@ from graph.errors import StoreError
 from graph.store import Subgraph
 from sunlight.auth import AccessDenied, Role, User, can_unmask, record_unmasked_view
 from sunlight.drawing import draw_graph
+from sunlight.summary import OverviewSummary, hot_keys_of, read_summary, summarise
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import LANGS, column_name, t
 from sunlight.ui.source import StoreSource
@@ -32,6 +33,7 @@ __all__ = [
     "md",
     "offer_unmasked",
     "open_case",
+    "overview",
     "render_sidebar",
     "search_index",
     "show_flash",
@@ -149,6 +151,7 @@ def render_sidebar(account: Callable[[], None] | None = None) -> None:
         st.caption(t("masked_note", language))
         if st.button(t("refresh", language), icon=":material/refresh:"):
             _alert_book.clear()
+            _overview.clear()
             _search_index.clear()
             _subgraph.clear()
 
@@ -177,6 +180,29 @@ def alert_book() -> vm.AlertBook:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _search_index(path: str, neo4j_uri: str | None, version: str) -> vm.SearchIndex:
     return vm.SearchIndex(_alert_book(path, neo4j_uri, version).snapshot)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _overview(path: str, neo4j_uri: str | None, version: str) -> OverviewSummary:
+    data = StoreSource(path, neo4j_uri)
+    stored = data.read(read_summary)
+    if stored is not None:
+        return stored
+    # no detector run has written one (an older store): computed from the alert book once
+    book = _alert_book(path, neo4j_uri, version)
+    keys = hot_keys_of(book)
+    graph = _subgraph(path, neo4j_uri, version, tuple(keys), 1, len(keys)) if keys else Subgraph()
+    return summarise(book, graph)
+
+
+def overview() -> OverviewSummary:
+    """What the overview shows: the last detector run's summary, with case status as it is now."""
+    data = source()
+    try:
+        return _overview(data.path, data.neo4j_uri, data.version())
+    except StoreError as exc:
+        st.error(t("store_missing", lang(), error=exc))
+        st.stop()
 
 
 def search_index() -> vm.SearchIndex:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -48,6 +48,7 @@ __all__ = [
     "OTHER_FAMILY",
     "SORTS",
     "AlertBook",
+    "DepartmentNames",
     "Filters",
     "Heatmap",
     "SearchIndex",
@@ -67,8 +68,10 @@ __all__ = [
     "key_risk",
     "kpis",
     "masked_result",
+    "named_trend",
     "queue_table",
     "risk_trend",
+    "risk_trend_by_family",
     "sort_alerts",
     "timeline",
 ]
@@ -291,6 +294,10 @@ def kpis(book: AlertBook) -> dict[str, Any]:
     }
 
 
+class DepartmentNames(Protocol):
+    def department_label(self, department_id: str, lang: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class Heatmap:
     """Values by department id (rows) and family id (columns), riskiest department first."""
@@ -298,9 +305,10 @@ class Heatmap:
     values: pd.DataFrame
     metric: str
 
-    def display(self, book: AlertBook, lang: str) -> pd.DataFrame:
+    def display(self, names: DepartmentNames, lang: str) -> pd.DataFrame:
+        """The values with department and family names (``names``: an AlertBook or an overview summary)."""
         frame = self.values.copy()
-        frame.index = [book.department_label(d, lang) for d in frame.index]
+        frame.index = [names.department_label(d, lang) for d in frame.index]
         frame.columns = [family_label(f, lang) for f in frame.columns]
         frame.index.name = t("department", lang)
         return frame
@@ -356,7 +364,19 @@ def heatmap(book: AlertBook, metric: str = "risk") -> Heatmap:
 
 
 def risk_trend(book: AlertBook, lang: str) -> pd.DataFrame:
-    """Flagged contract value (10k CNY) per signing month and family: month, family, value."""
+    """Flagged contract value (10k CNY) per signing month and family: month, family (its name), value."""
+    return named_trend(risk_trend_by_family(book), lang)
+
+
+def named_trend(trend: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``trend`` (from :func:`risk_trend_by_family`) with each family id replaced by its name."""
+    out = trend.copy()
+    out["family"] = [family_label(f, lang) for f in out["family"]]
+    return out.sort_values(["month", "family"]).reset_index(drop=True)
+
+
+def risk_trend_by_family(book: AlertBook) -> pd.DataFrame:
+    """Flagged contract value (10k CNY) per signing month and family id: month, family, value."""
     pairs = book.alerts[["family", "contracts"]].explode("contracts").dropna().drop_duplicates()
     if pairs.empty:
         return pd.DataFrame(columns=["month", "family", "value"])
@@ -367,7 +387,6 @@ def risk_trend(book: AlertBook, lang: str) -> pd.DataFrame:
     pairs["month"] = pairs["signed_date"].dt.to_period("M").dt.to_timestamp()
     out = pairs.groupby(["month", "family"], as_index=False)["amount"].sum()
     out["value"] = (out["amount"] / 10_000).round(2)
-    out["family"] = [family_label(f, lang) for f in out["family"]]
     return out[["month", "family", "value"]].sort_values(["month", "family"]).reset_index(drop=True)
 
 

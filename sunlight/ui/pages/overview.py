@@ -1,4 +1,8 @@
-"""Overview: key figures, the department × family heatmap, risk over time, the riskiest network."""
+"""Overview: key figures, the department × family heatmap, risk over time, the riskiest network.
+
+Everything comes from the last detector run's summary (:mod:`sunlight.summary`), one node
+of the store, so the first page after sign-in never reads the whole graph.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import altair as alt
 import streamlit as st
 
 from sunlight.drawing import heat_colour
+from sunlight.summary import HOT_ALERTS
 from sunlight.ui import common
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import t
@@ -16,12 +21,12 @@ def main() -> None:
     st.title(t("app_title", language))
     st.caption(t("app_tagline", language))
     common.show_flash()
-    book = common.alert_book()
-    if book.alerts.empty:
+    summary = common.overview()
+    if not summary.alerts:
         st.info(t("no_alerts", language))
         st.stop()
 
-    figures = vm.kpis(book)
+    figures = summary.figures
     cols = st.columns([1, 1, 1, 1, 1.5])
     cols[0].metric(t("kpi_alerts", language), figures["alerts"])
     cols[1].metric(t("kpi_high", language), figures["high"])
@@ -44,8 +49,8 @@ def main() -> None:
         horizontal=True,
         key="heatmap_metric",
     )
-    grid = vm.heatmap(book, metric)
-    shown = grid.display(book, language)
+    grid = summary.heatmap(metric)
+    shown = grid.display(summary, language)
     scale = max(float(grid.values.to_numpy().max()), 1.0) if metric == "count" else 1.0
 
     def _cell_style(value: float) -> str:
@@ -91,7 +96,7 @@ def main() -> None:
 
     # ---- risk over time --------------------------------------------------------------------
     st.subheader(t("trend_title", language))
-    trend = vm.risk_trend(book, language)
+    trend = vm.named_trend(summary.trend, language)
     if trend.empty:
         st.info(t("trend_empty", language))
     else:
@@ -118,14 +123,11 @@ def main() -> None:
 
     # ---- the riskiest network ----------------------------------------------------------------
     st.subheader(t("hot_graph_title", language))
-    top = min(3, len(book.alerts))
-    keys = vm.hot_keys(book, alerts=top, cap=30)
-    graph = common.subgraph(keys, hops=1, limit=len(keys))
-    flagged = [k for ks in book.alerts.head(top)["entities"] for k in ks]
-    common.draw(graph, risk=vm.key_risk(book), focus=flagged, mode="heat", height=540)
+    top = min(HOT_ALERTS, summary.alerts)
+    common.draw(summary.hot_graph, risk=summary.hot_risk, focus=summary.hot_focus, mode="heat", height=540)
     st.caption(t("hot_graph_caption", language, n=top))
 
-    st.caption(t("data_as_of", language, at=common.timestamp(book.read_at)))
+    st.caption(t("data_as_of", language, at=common.timestamp(summary.computed_at)))
 
 
 # Streamlit runs a page file as __main__; importing it (a doctest run, a linter) draws nothing.
