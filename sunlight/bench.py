@@ -5,8 +5,16 @@ Generated datasets are cached (``--cache``) so a second benchmark does not pay f
 generation again. The JSON written by ``--out`` is a list with one object per scale:
 
 ``{"scale", "generate_seconds", "load_seconds", "load_rows_per_second", "detect_seconds",
-"detectors": {id: seconds}, "peak_rss_bytes", "store_bytes", "drilldown_ms": {"p50", "p95"},
+"detectors": {id: seconds}, "peak_rss_bytes", "detect_peak_rss_bytes", "store_bytes",
+"drilldown_ms": {"p50", "p95"}, "app_reads": {"overview_seconds", "queue_seconds"},
 "community": {engine: {"seconds", "modularity"}}, "counts": {...}}``
+
+``sunlight detect`` runs in a process of its own on the written store, so
+``detect_peak_rss_bytes`` is the detectors' memory alone; ``peak_rss_bytes`` is the
+largest of that and the benchmark's own process (parse, load, drill-down, community
+engines). ``app_reads`` is what the app reads, in a fresh process, before it draws the
+overview (the summary written by the detector run) and the queue (every alert and the
+snapshot its view model needs).
 
 Benchmarks are measurements, not tests: nothing here asserts a time.
 """
@@ -68,13 +76,85 @@ def _community(snapshot: Any, engines: list[str], seed: int) -> dict[str, dict[s
     return out
 
 
+def _child(function: str, *args: str) -> dict[str, Any]:
+    """Run ``function(*args)`` of this module in a fresh process; it prints one JSON object."""
+    code = f"import sys; from sunlight.bench import {function}; {function}(*sys.argv[1:])"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ.copy(),
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{function} failed:\n{proc.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def detect_child(store_path: str) -> None:
+    """``sunlight detect`` on the store at ``store_path``, measured; prints JSON."""
+    from graph.ladybug_store import LadybugStore
+    from sunlight.pipeline import detect_and_save
+
+    store = LadybugStore(store_path)
+    try:
+        started = time.perf_counter()
+        snapshot = store.snapshot()
+        snapshot_seconds = time.perf_counter() - started
+        del snapshot  # detect_and_save reads its own, as the CLI does
+        started = time.perf_counter()
+        outcome = detect_and_save(store)
+        seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    print(
+        json.dumps(
+            {
+                "snapshot_seconds": round(snapshot_seconds, 3),
+                "detect_seconds": round(seconds, 3),
+                "detectors": {o.detector.id: round(o.seconds, 3) for o in outcome.result.outcomes},
+                "failed_detectors": {o.detector.id: (o.error or "")[:300] for o in outcome.result.failed},
+                "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            }
+        )
+    )
+
+
+def app_reads_child(store_path: str) -> None:
+    """What the overview and the queue read before they draw, from a fresh process; prints JSON."""
+    from graph.ladybug_store import LadybugStore
+    from sunlight.summary import read_summary
+    from sunlight.ui import viewmodels as vm
+
+    started = time.perf_counter()
+    store = LadybugStore(store_path, read_only=True)
+    try:
+        summary = read_summary(store)
+        overview_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        book = vm.build_alert_book(store.alerts(), store.snapshot(), vm.family_map())
+        queue_seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    print(
+        json.dumps(
+            {
+                "overview_seconds": round(overview_seconds, 3),
+                "overview_from_summary": summary is not None,
+                "queue_seconds": round(queue_seconds, 3),
+                "queue_alerts": len(book.alerts),
+            }
+        )
+    )
+
+
 def bench_one_scale(
     scale: int, seed: int, cache: Path, engines: list[str], drilldowns: int = 100
 ) -> dict[str, Any]:
     """Measure one scale in this process (call it in a fresh process for a clean peak RSS)."""
     from graph.ladybug_store import LadybugStore
     from loaders import load_source
-    from sunlight.pipeline import detect_and_save
 
     data, generate_seconds = _dataset(cache, scale, seed)
     work = Path(tempfile.mkdtemp(prefix="sunlight-bench-"))
@@ -86,15 +166,13 @@ def bench_one_scale(
         summary = store.write(result.data)
         load_seconds = time.perf_counter() - started
         rows = sum(summary.rows.values())
+        del result  # the detectors' process should not share the machine with the parsed source
 
-        started = time.perf_counter()
+        store.close()
+        detected = _child("detect_child", str(work / "store"))
+        app_reads = _child("app_reads_child", str(work / "store"))
+        store = LadybugStore(work / "store")
         snapshot = store.snapshot()
-        snapshot_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        outcome = detect_and_save(store)
-        detect_seconds = time.perf_counter() - started
-        detectors = {o.detector.id: round(o.seconds, 3) for o in outcome.result.outcomes}
-        failed = {o.detector.id: (o.error or "")[:300] for o in outcome.result.failed}
 
         alerts = store.alerts().drop_duplicates("alert_id")
         rng = random.Random(seed)
@@ -124,12 +202,14 @@ def bench_one_scale(
             "load_seconds": round(load_seconds, 3),
             "parse_seconds": round(parse_seconds, 3),
             "load_rows_per_second": round(rows / load_seconds) if load_seconds else None,
-            "snapshot_seconds": round(snapshot_seconds, 3),
-            "detect_seconds": round(detect_seconds, 3),
-            "detectors": detectors,
-            "failed_detectors": failed,
+            "snapshot_seconds": detected["snapshot_seconds"],
+            "detect_seconds": detected["detect_seconds"],
+            "detectors": detected["detectors"],
+            "failed_detectors": detected["failed_detectors"],
             "alerts": len(alerts),
-            "peak_rss_bytes": int(peak),
+            "peak_rss_bytes": int(max(peak, detected["peak_rss_bytes"])),
+            "detect_peak_rss_bytes": int(detected["peak_rss_bytes"]),
+            "app_reads": app_reads,
             "store_bytes": _dir_bytes(work / "store"),
             "drilldown_ms": {"p50": pct(0.5), "p95": pct(0.95), "samples": len(latencies)},
             "community": community,
@@ -162,8 +242,9 @@ def run_bench(scales: list[int], seed: int, cache: Path, engines: list[str]) -> 
 
 def format_table(results: list[dict[str, Any]]) -> str:
     lines = [
-        f"{'scale':>10} {'load s':>8} {'rows/s':>10} {'detect s':>9} {'peak MiB':>9} {'store MiB':>9} "
-        f"{'drill p50':>9} {'drill p95':>9}  community (s / modularity)"
+        f"{'scale':>10} {'load s':>8} {'rows/s':>10} {'detect s':>9} {'peak MiB':>9} {'detect MiB':>10} "
+        f"{'store MiB':>9} {'drill p50':>9} {'drill p95':>9} {'overview s':>10} {'queue s':>8}  "
+        "community (s / modularity)"
     ]
     for r in results:
         comm = ", ".join(
@@ -173,8 +254,10 @@ def format_table(results: list[dict[str, Any]]) -> str:
         )
         lines.append(
             f"{r['scale']:>10,} {r['load_seconds']:>8.1f} {r['load_rows_per_second'] or 0:>10,} "
-            f"{r['detect_seconds']:>9.1f} {r['peak_rss_bytes'] / 2**20:>9.0f} {r['store_bytes'] / 2**20:>9.1f} "
-            f"{r['drilldown_ms']['p50'] or 0:>9} {r['drilldown_ms']['p95'] or 0:>9}  {comm}"
+            f"{r['detect_seconds']:>9.1f} {r['peak_rss_bytes'] / 2**20:>9.0f} "
+            f"{r['detect_peak_rss_bytes'] / 2**20:>10.0f} {r['store_bytes'] / 2**20:>9.1f} "
+            f"{r['drilldown_ms']['p50'] or 0:>9} {r['drilldown_ms']['p95'] or 0:>9} "
+            f"{r['app_reads']['overview_seconds']:>10.2f} {r['app_reads']['queue_seconds']:>8.2f}  {comm}"
         )
         for detector, seconds in r["detectors"].items():
             lines.append(f"{'':>12}{detector:<28} {seconds:>8.2f} s")

@@ -196,3 +196,21 @@ def test_bad_arguments_to_other_verbs_fail_clearly_without_a_traceback(store, ca
     )
     code, _, err = run(capsys, "eval", "--dataset", str(dataset))
     assert code == 1 and "row 2, column entity_type" in err and "planet" in err
+
+
+@pytest.mark.slow
+def test_bench_measures_a_tiny_scale_with_the_keys_cli_md_names(tmp_path: Path):
+    from loaders.generator import MIN_SCALE
+    from sunlight.bench import format_table, run_bench
+
+    (result,) = run_bench([MIN_SCALE], seed=3, cache=tmp_path / "cache", engines=["igraph"])
+    for key in ("scale", "load_seconds", "detect_seconds", "detectors", "peak_rss_bytes", "store_bytes"):
+        assert key in result
+    assert set(result["drilldown_ms"]) >= {"p50", "p95"}
+    assert set(result["community"]["igraph"]) >= {"seconds", "modularity"}
+    # detect runs in a process of its own; the app's reads are measured from a fresh one
+    assert 0 < result["detect_peak_rss_bytes"] <= result["peak_rss_bytes"]
+    assert result["app_reads"]["overview_from_summary"] is True
+    assert result["app_reads"]["queue_alerts"] == result["alerts"] > 0
+    assert not result["failed_detectors"]
+    assert f"{MIN_SCALE:,}" in format_table([result])
