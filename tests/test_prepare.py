@@ -19,19 +19,22 @@ from graph.snapshot import GraphSnapshot
 
 @pytest.fixture(scope="module")
 def generated_source(tmp_path_factory: pytest.TempPathFactory):
+    """A generated organisation in an embedded store (snapshots are read from it afresh)."""
+    from graph.stores import open_store
     from loaders import load_source
     from loaders.generator import generate
 
     folder: Path = tmp_path_factory.mktemp("generated")
-    generate(folder, scale=2000, seed=7)
-    return load_source(folder).data
+    generate(folder / "data", scale=2000, seed=7)
+    store = open_store(folder / "store")
+    store.write(load_source(folder / "data").data)
+    yield store
+    store.close()
 
 
-def _fresh(data) -> GraphSnapshot:
-    """A new snapshot of the same data: nothing computed on another one is shared with it."""
-    from sunlight.cartel_eval import snapshot_from_graph_data
-
-    return snapshot_from_graph_data(data)
+def _fresh(store) -> GraphSnapshot:
+    """A new snapshot of the same store: nothing computed on another one is shared with it."""
+    return store.snapshot()
 
 
 def _alerts(result) -> list[tuple[str, float, str, str, str]]:
