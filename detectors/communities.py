@@ -122,6 +122,9 @@ from detectors.community_engines import (
     modularity,
 )
 from detectors.prepare import prepare
+from detectors.prepare.cobidding import tender_pairs as _pairs
+from detectors.prepare.cobidding import tender_winners as _tender_winners
+from detectors.prepare.cobidding import usable_bids as _usable_bids
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
@@ -168,35 +171,6 @@ class CoBidding:
     strength_all: np.ndarray  # per node: shared tenders with anyone, light pairs included
     light_pairs: pd.DataFrame  # src, dst, weight: pairs of graph nodes below min_edge_weight
     winners: pd.Series | None = None  # winner per tender (sorting the bids for it is costly: once)
-
-
-def _usable_bids(snapshot: GraphSnapshot, max_bidders: int) -> pd.DataFrame:
-    bids = snapshot.bids[["tender_id", "supplier_id", "amount", "is_winner"]]
-    bids = bids[bids["amount"].notna() & (bids["amount"] > 0) & bids["tender_id"].notna()]
-    bids = bids.drop_duplicates(["tender_id", "supplier_id"])
-    size = bids.groupby("tender_id")["supplier_id"].transform("size")
-    return bids[(size >= 2) & (size <= max_bidders)].reset_index(drop=True)
-
-
-def _tender_winners(bids: pd.DataFrame) -> pd.Series:
-    """Winner per tender: the recorded winner (the lowest when several), else the lowest bid."""
-    ranked = bids.assign(_won=~bids["is_winner"].fillna(False).astype(bool))
-    ranked = ranked.sort_values(["tender_id", "_won", "amount", "supplier_id"])
-    return ranked.drop_duplicates("tender_id").set_index("tender_id")["supplier_id"]
-
-
-def _pairs(tender_codes: np.ndarray, supplier_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every pair of suppliers in the same tender: (tender, lower supplier, higher supplier)."""
-    order = np.lexsort((supplier_codes, tender_codes))
-    tenders, suppliers = tender_codes[order], supplier_codes[order]
-    sizes = np.bincount(tenders)
-    start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    position = np.arange(len(tenders)) - start[tenders]
-    partners = sizes[tenders] - 1 - position  # later rows of the same tender
-    first = np.repeat(np.arange(len(tenders)), partners)
-    block_start = np.repeat(np.cumsum(partners) - partners, partners)
-    second = first + 1 + (np.arange(len(first)) - block_start)
-    return tenders[first], suppliers[first], suppliers[second]
 
 
 def cobidding_graph(snapshot: GraphSnapshot, params: Params) -> CoBidding:
