@@ -1,11 +1,14 @@
-"""Bid-rigging screens per tender: bids too close together, cover bids, identical and single bids.
+"""Bid-rigging rings: suppliers whose joint tenders carry rigged-looking bids far more often than chance.
 
 Summary
 -------
-Scores every tender by the shape of its bids against the other tenders of its
-category and flags the tenders whose bids look arranged: dispersion far below
-what the category shows, a winner set apart from a tight cluster of cover bids,
-identical prices from different companies, or one bid in a competitive tender.
+Screens every tender's bids against the other tenders of its category (dispersion
+far below what the category shows, a winner set apart from a tight cluster of cover
+bids, identical prices, one bid in a competitive tender), then looks for the
+pattern a cartel leaves: pairs of suppliers whose *joint* tenders are screened
+suspicious far more often than their peers', joined into rings. One alert per ring,
+its tenders in the evidence; the flagged tenders no ring explains are gathered into
+one low note per buying department — one tender's screens are a lead, not a finding.
 
 Methodology
 -----------
@@ -67,11 +70,34 @@ from the bunch and so count once), and 0 below ``min_bids`` bids. A tender reach
 0.6 (single bid) or 0.55 (cover bids). The winner, when not recorded, is taken to
 be the lowest bid.
 
-One tender's bids are a screen, not proof: in any large market a few honest tenders
-look bunched by chance. So a flagged tender stays at most *medium* (score capped at
-0.7) unless two of its bidders also meet in at least ``repeat_for_high`` − 1 other
-flagged tenders — a pattern that repeats is what a cartel leaves — or it has
-identical bids. ``repeated_pair_tenders`` in the evidence counts those tenders.
+**Rings** (coalition screens in the spirit of Imhof & Wallimann: the evidence is
+pooled over the tenders a group shares, not read tender by tender). For every pair
+of suppliers that bid together in at least ``min_joint_tenders`` tenders (of at most
+``max_bidders`` bids), over those joint tenders:
+
+* flagged joint tenders *f* against *λ*, the number expected at the flag rate of
+  each tender's peer group — counted without the pair's own joint tenders and
+  add-one smoothed, ``(F − f + 1) / (N − m + 2)``, so a ring does not raise the bar
+  it is measured against; Poisson tail ``P(X ≥ f | λ)``;
+* the screen scores' excess over the peer group's mean, summed and divided by the
+  square root of the summed peer variances: ``z``, normal tail;
+* both tails combined by Fisher's method, Benjamini–Hochberg adjusted over every
+  pair tested (read q as a screen: the two looks share their tenders).
+
+A pair is *suspicious* when ``q ≤ alpha`` and ``f ≥ min_flagged_joint``; suspicious
+pairs that share a member form one ring (connected components). Competitive
+co-bidders — firms that meet often, with ordinary dispersion, the lowest bid
+winning and outsiders winning sometimes — have ``f`` near ``λ`` and ``z`` near 0:
+however often they meet, they form no ring. The ring's *tenders* are every tender
+in which two or more members bid; over them, ``member_win_share`` (won by a member),
+each member's wins and their Gini coefficient (turn-taking: 0 = even), and the
+value the members won. Score = 0.5 + 0.2·min(1, −log10 q / 10) (q of the ring's
+strongest pair) + 0.15·min(1, flagged ring tenders / 8) + 0.15·rotation, where
+rotation = member_win_share · (1 − Gini).
+
+**Buyers.** Flagged tenders that belong to no ring are one low note per buying
+department (score 0.3; 0.45 when one of them has identical bids from different
+companies, which rarely happens by chance), listing the most suspicious first.
 
 Example
 -------
@@ -80,9 +106,12 @@ Tender T900 (category 电缆, 40 other tenders): 华信电缆 wins at CNY 1,000,
 (the category's lower fence is 3.29 %), ``spread`` = 3.46 % (fence 7.60 %), ``rd`` =
 19.7 (P90 2.98), ``skew`` = −2.19 (P10 −1.20), ``kurt`` = 4.83 (P90 2.93), and the
 losers sit 3.1 % above the winner with a ``cv`` of 0.15 %: all five screens and the
-cover-bid screen fire, score 1.0 → high. Five bids evenly spaced from 1,000,000 to
-1,088,000 have ``cv`` = 3.33 %, just above the fence, and no other screen fires:
-not flagged.
+cover-bid screen fire, tender score 1.0. Alone it is one line of 基建部's buyer note
+(low). When the same five firms meet in four such tenders, each of them won by
+another member, every pair of them has 4 flagged joint tenders where its peers'
+rate predicts about 0.3: one ring of five, high. Five bids evenly spaced from
+1,000,000 to 1,088,000 have ``cv`` = 3.33 %, just above the fence, and no other
+screen fires: not flagged.
 
 Why is this a red flag?
 -----------------------
@@ -105,54 +134,68 @@ competitive market, and which the shape screens keep as their confirmation.
 
 Output
 ------
-One finding per flagged tender. Entities: the tender, then its bidders (winner
-first). Evidence: ``metrics`` (n_bids, category, peer_group, winner, cv, spread,
-diffp, rd, skew, kurt, loser_cv, screen_score, percentiles, fired screens),
-``thresholds`` (the peer group's fences and the parameters), ``rows`` (the bids)
-and ``subgraph`` (tender, bidders, contracts). Subject: the tender id.
+Per ring (subject ``ring|`` + the members' ids): entities the members (most wins
+first), then its tenders (flagged first). Evidence: ``rule`` = ``ring``,
+``metrics`` (members, tenders, flagged_tenders, member_win_share, value_won, wins,
+gini, rotation, departments, categories, and the ring's pairs with joint, flagged,
+expected, z, q), ``thresholds`` (the parameters and how many pairs were tested),
+``rows`` (per tender: category, department, bids, winner, cv, diffp, rd, screen
+score, the screens that fired) and ``subgraph``. Per buyer (subject ``buyer|`` +
+the department id, ``?`` when unknown): the department and its flagged tenders, with
+the same rows. :func:`tender_screens` is the per-tender table (the evaluation on
+labelled cartel markets ranks tenders by its ``score``).
 
 Configuration
 -------------
 See the parameter table: ``min_bids`` (count), ``min_peer_tenders`` (count),
 ``fence_iqr`` (ratio), ``shape_percentile`` (percent), ``min_confirming`` (count),
 ``cover_max_gap``, ``cover_max_loser_cv`` and ``max_event_share`` (ratio),
-``competitive_methods`` (list), ``repeat_for_high`` (count), ``max_rows`` (count).
+``competitive_methods`` (list); for the rings ``min_joint_tenders``,
+``min_flagged_joint`` (count), ``alpha`` (false discovery rate), ``max_bidders``
+(count); ``max_rows`` (count).
 
 Exclusions
 ----------
 Bids without a positive amount. Tenders whose contract method is known and not
 competitive for the single-bid screen. Distribution screens on tenders with too
 few bids for them (see Methodology); peer groups whose IQR is 0 or whose percentile fence equals the median;
-identical and single bids in peer groups where they are common (``max_event_share``).
+identical and single bids in peer groups where they are common (``max_event_share``). Pairs that met in fewer than ``min_joint_tenders`` tenders
+(their tenders stay in the buyer notes).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2, norm, poisson
 
 from detectors.base import Detector, Finding, money, param
 from detectors.prepare import prepare
-from detectors.prepare.screens import ALL_PEERS, IDENTICAL_FLOOR, SCREENS, TUKEY_SCREENS, ScreenParams
-from detectors.records import records_by
+from detectors.prepare.cobidding import tender_pairs, usable_bids
+from detectors.prepare.screens import IDENTICAL_FLOOR, SCREENS, ScreenParams
+from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
 # the score floor of identical bids is part of what this detector promises (its page, its tests)
 __all__ = ["DETECTOR", "IDENTICAL_FLOOR", "Params", "run", "tender_screens"]
 
-LONE_TENDER_CAP = 0.7  # a flagged tender whose bidders meet in no other flagged tender stays medium
+#: a buyer's flagged tenders whose bidders form no ring: a low note, medium with identical bids
+LONE_SCORE = 0.3
+LONE_IDENTICAL_SCORE = 0.45
+UNKNOWN_BUYER = "?"
 
-_SCREEN_NAMES = {
-    "cv": ("变异系数CV", "coefficient of variation"),
-    "spread": ("极差率", "spread"),
-    "rd": ("相对距离RD", "relative distance RD"),
-    "skew": ("偏度", "skewness"),
-    "kurt": ("峰度", "kurtosis"),
+_EVENT_NAMES = {
+    "distribution": ("报价分布异常", "bunched bid distributions"),
+    "cover": ("陪标特征", "cover-bid patterns"),
+    "identical": ("报价相同", "identical bids"),
+    "single_bid": ("仅一家投标", "single bids"),
 }
 
 
@@ -160,10 +203,13 @@ _SCREEN_NAMES = {
 class Params(ScreenParams):
     """The screens' thresholds (:class:`~detectors.prepare.screens.ScreenParams`), then the findings'."""
 
-    repeat_for_high: int = param(
-        2, "count", "flagged tenders two bidders must share before one tender's screens can be high"
+    min_joint_tenders: int = param(
+        3, "count", "fewest tenders two suppliers bid in together before their pair is tested"
     )
-    max_rows: int = param(30, "count", "bids listed in the evidence")
+    min_flagged_joint: int = param(2, "count", "fewest flagged tenders of a suspicious pair")
+    alpha: float = param(0.01, "ratio", "false discovery rate (Benjamini–Hochberg) of the pair test")
+    max_bidders: int = param(100, "count", "tenders with more bidders are left out of the pair test")
+    max_rows: int = param(30, "count", "tenders listed in the evidence")
 
 
 def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.DataFrame:
@@ -177,14 +223,6 @@ def tender_screens(snapshot: GraphSnapshot, params: Params | None = None) -> pd.
 
 
 # ---- findings ---------------------------------------------------------------------------
-def _fmt(screen: str, value: float) -> str:
-    if screen in {"cv", "spread", "diffp", "loser_cv"}:
-        return f"{value:.2%}"
-    if math.isinf(value):
-        return "∞"
-    return f"{value:.2f}"
-
-
 def _num(value: Any) -> float | None:
     """A JSON-safe number: NaN and infinity become None."""
     if value is None or pd.isna(value):
@@ -197,174 +235,347 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     frame = prepare(snapshot).tender_screens(params)
     if frame.empty:
         return []
-    flagged = frame[frame["flagged"]].sort_values("score", ascending=False)
-    if flagged.empty:
-        return []
-    bids = snapshot.bids
-    bids = bids[bids["tender_id"].isin(flagged.index)].sort_values(["tender_id", "amount"])
-    flagged = flagged.copy()
-    flagged["repeated_pair_tenders"] = flagged.index.map(_repeated_pair_tenders(bids)).fillna(1).astype(int)
-    alone = (flagged["repeated_pair_tenders"] < params.repeat_for_high) & ~flagged["identical"]
-    flagged.loc[alone, "score"] = flagged.loc[alone, "score"].clip(upper=LONE_TENDER_CAP)
-    flagged = flagged.sort_values("score", ascending=False)
-    # bids as plain records per tender: slicing a frame once per finding was most of the run
-    bids_of = records_by(bids[["tender_id", "supplier_id", "amount"]], "tender_id")
-    contracts = snapshot.contracts
-    contracts_of = (
-        contracts[contracts["tender_id"].isin(flagged.index)].groupby("tender_id")["id"].apply(list).to_dict()
-    )
+    pairs, tested = _pair_tests(snapshot, frame, params)
+    rings = _rings(pairs[pairs["suspicious"]]) if not pairs.empty else []
+    bids = usable_bids(snapshot, params.max_bidders)
+    bids = bids[bids["tender_id"].isin(frame.index)]
+    tenders_of = bids.groupby("supplier_id")["tender_id"].agg(list).to_dict()
     currency = str(snapshot.policy.get("currency") or "CNY")
-    return [
-        _finding(
-            snapshot, tender_id, row, bids_of[tender_id], contracts_of.get(tender_id, []), params, currency
+    findings, in_rings = [], set()
+    for members in rings:
+        seen = Counter(t for m in members for t in tenders_of.get(m, ()))
+        ring_tenders = sorted(t for t, k in seen.items() if k >= 2)
+        in_rings.update(ring_tenders)
+        findings.append(
+            _ring_finding(snapshot, frame, pairs, members, ring_tenders, bids, tested, params, currency)
         )
-        for tender_id, row in flagged.iterrows()
-    ]
+    lone = frame[frame["flagged"] & ~frame.index.isin(in_rings)]
+    findings += _buyer_findings(snapshot, lone, params, currency)
+    findings.sort(key=lambda f: (-f.score, f.subject))
+    return findings
 
 
-def _repeated_pair_tenders(bids: pd.DataFrame) -> pd.Series:
-    """Per flagged tender: the most flagged tenders any two of its bidders share (1 = only this one)."""
-    members = bids[["tender_id", "supplier_id"]].drop_duplicates()
-    pairs = members.merge(members, on="tender_id")
-    pairs = pairs[pairs["supplier_id_x"] < pairs["supplier_id_y"]]
+def _pair_tests(snapshot: GraphSnapshot, frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, int]:
+    """Every pair of suppliers that met in ``min_joint_tenders`` tenders or more, with its screen test.
+
+    Per joint tender, its peer group's flag rate and its screen score against the peer
+    group's mean and variance; per pair, the Poisson tail of its flagged joint tenders
+    and the normal tail of its summed screen scores, the smaller one doubled (two looks),
+    Benjamini–Hochberg adjusted over the pairs tested. Returns the pairs and how many were tested.
+    """
+    bids = usable_bids(snapshot, params.max_bidders)
+    bids = bids[bids["tender_id"].isin(frame.index)]
+    if bids.empty:
+        return pd.DataFrame(), 0
+    tender_codes, tenders = pd.factorize(bids["tender_id"])
+    supplier_codes, suppliers = pd.factorize(bids["supplier_id"], sort=True)
+    pair_tender, a, b = tender_pairs(tender_codes, supplier_codes)
+    screens = frame.reindex(tenders)
+    scored = frame[frame["n_bids"] >= 2]
+    score_mean = scored.groupby("peer_group")["screen_score"].mean()
+    score_var = scored.groupby("peer_group")["screen_score"].var().fillna(0.0)
+    group = screens["peer_group"]
+    group_codes, _groups = pd.factorize(group)
+    flagged = screens["flagged"].to_numpy(dtype=bool)
+    excess = (screens["screen_score"] - group.map(score_mean)).fillna(0.0).to_numpy(dtype=float)
+    variance = group.map(score_var).fillna(0.0).to_numpy(dtype=float)
+
+    n_sup = len(suppliers)
+    key = a.astype(np.int64) * n_sup + b
+    keys, inverse, joint = np.unique(key, return_inverse=True, return_counts=True)
+    n_keys = len(keys)
+    flagged_joint = np.bincount(inverse, flagged[pair_tender].astype(float), n_keys)
+    expected = _expected_flags(inverse, group_codes[pair_tender], flagged[pair_tender], group_codes, flagged)
+    excess_sum = np.bincount(inverse, excess[pair_tender], n_keys)
+    variance_sum = np.bincount(inverse, variance[pair_tender], n_keys)
+    pairs = pd.DataFrame(
+        {
+            "a": np.asarray(suppliers)[keys // n_sup],
+            "b": np.asarray(suppliers)[keys % n_sup],
+            "joint": joint,
+            "flagged": flagged_joint.astype(np.int64),
+            "expected": expected,
+        }
+    )
+    pairs = pairs[pairs["joint"] >= params.min_joint_tenders].reset_index(drop=True)
+    keep = joint >= params.min_joint_tenders
     if pairs.empty:
-        return pd.Series(dtype=np.int64)
-    shared = pairs.groupby(["supplier_id_x", "supplier_id_y"])["tender_id"].transform("nunique")
-    return shared.groupby(pairs["tender_id"]).max()
+        return pairs.assign(suspicious=pd.Series(dtype=bool)), 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(variance_sum[keep] > 0, excess_sum[keep] / np.sqrt(variance_sum[keep]), 0.0)
+    p_flag = poisson.sf(pairs["flagged"] - 1, pairs["expected"].clip(lower=1e-12))
+    p_score = norm.sf(z)
+    pairs["z"] = z
+    # Fisher's method: the flags and the scores of the same tenders are two looks, not independent,
+    # so the combined tail is conservative only up to that dependence (read q as a screen)
+    fisher = -2 * (np.log(np.clip(p_flag, 1e-300, 1.0)) + np.log(np.clip(p_score, 1e-300, 1.0)))
+    pairs["p_value"] = chi2.sf(fisher, 4)
+    pairs["q_value"] = benjamini_hochberg(pairs["p_value"].to_numpy(dtype=float))
+    pairs["suspicious"] = (pairs["q_value"] <= params.alpha) & (pairs["flagged"] >= params.min_flagged_joint)
+    return pairs, len(pairs)
+
+
+def _expected_flags(
+    pair: np.ndarray,
+    pair_group: np.ndarray,
+    pair_flagged: np.ndarray,
+    groups: np.ndarray,
+    flagged: np.ndarray,
+) -> np.ndarray:
+    """Flagged joint tenders each pair would have at its peer groups' flag rate, leaving its own tenders out.
+
+    A ring's own rigged tenders would raise the rate it is compared with (in a small
+    market, by much), so the rate of each peer group is taken over the tenders the pair
+    did not bid in together, add-one smoothed: ``(F − f + 1) / (N − m + 2)``.
+    """
+    n_groups = int(groups.max()) + 1 if len(groups) else 0
+    tenders_in = np.bincount(groups, minlength=n_groups)
+    flagged_in = np.bincount(groups, flagged.astype(float), minlength=n_groups)
+    cell = pair.astype(np.int64) * n_groups + pair_group
+    cells, cell_index, m = np.unique(cell, return_inverse=True, return_counts=True)
+    f = np.bincount(cell_index, pair_flagged.astype(float), len(cells))
+    g = cells % n_groups
+    rate = (flagged_in[g] - f + 1) / (tenders_in[g] - m + 2)
+    return np.bincount(cells // n_groups, m * rate, int(pair.max()) + 1 if len(pair) else 0)
+
+
+def _rings(suspicious: pd.DataFrame) -> list[frozenset[str]]:
+    """Connected groups of suspicious pairs, largest first (ties by their first member)."""
+    graph = nx.Graph()
+    graph.add_edges_from(zip(suspicious["a"], suspicious["b"], strict=True))
+    rings = [frozenset(c) for c in nx.connected_components(graph)]
+    return sorted(rings, key=lambda c: (-len(c), min(c)))
+
+
+def _gini(values: list[int]) -> float:
+    """Gini coefficient of non-negative counts (0 = all equal).
+
+    >>> _gini([3, 3, 3]), round(_gini([9, 0, 0]), 3)
+    (0.0, 0.667)
+    """
+    ordered = sorted(values)
+    n, total = len(ordered), sum(ordered)
+    if n == 0 or total == 0:
+        return 0.0
+    weighted = sum((i + 1) * v for i, v in enumerate(ordered))
+    return float((2 * weighted) / (n * total) - (n + 1) / n)
+
+
+def _ring_finding(
+    snapshot: GraphSnapshot,
+    frame: pd.DataFrame,
+    pairs: pd.DataFrame,
+    members: frozenset[str],
+    ring_tenders: list[str],
+    bids: pd.DataFrame,
+    tested: int,
+    params: Params,
+    currency: str,
+) -> Finding:
+    inside = pairs[pairs["a"].isin(members) & pairs["b"].isin(members)]
+    strongest = inside.sort_values("q_value").iloc[0]
+    rows = frame.loc[ring_tenders]
+    winners = rows["winner_id"].where(rows["winner_id"].notna(), None)
+    lowest = bids[bids["tender_id"].isin(ring_tenders)].sort_values(["tender_id", "amount"])
+    lowest = lowest.drop_duplicates("tender_id").set_index("tender_id")["supplier_id"]
+    winner_of = {t: (w if isinstance(w, str) else lowest.get(t)) for t, w in winners.items()}
+    wins = dict.fromkeys(members, 0)
+    for w in winner_of.values():
+        if w in wins:
+            wins[w] += 1
+    n_tenders, n_flagged = len(ring_tenders), int(rows["flagged"].sum())
+    member_win_share = sum(wins.values()) / n_tenders if n_tenders else 0.0
+    won_value = float(
+        sum(
+            float(rows.at[t, "winning_amount"])
+            for t, w in winner_of.items()
+            if w in wins and pd.notna(rows.at[t, "winning_amount"])
+        )
+    )
+    gini = _gini(list(wins.values()))
+    rotation = member_win_share * (1 - gini)
+    q = float(strongest["q_value"])
+    score = (
+        0.5
+        + 0.2 * min(1.0, -math.log10(max(q, 1e-300)) / 10)
+        + 0.15 * min(1.0, n_flagged / 8)
+        + 0.15 * rotation
+    )
+    ordered_members = sorted(members, key=lambda m: (-wins[m], m))
+    listed = rows.assign(_flag=~rows["flagged"]).sort_values(["_flag", "score"], ascending=[True, False])
+    listed = listed.head(params.max_rows)
+    departments = rows["department_id"].dropna().astype(str).value_counts()
+    categories = rows["category"].astype(str).value_counts()
+
+    def names(lang: str) -> str:
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(
+            f"{snapshot.name('Supplier', m)}（{m}）"
+            if lang == "zh"
+            else f"{snapshot.name('Supplier', m)} ({m})"
+            for m in ordered_members
+        )
+
+    def win_text(lang: str) -> str:
+        if lang == "zh":
+            return "、".join(f"{snapshot.name('Supplier', m)}{wins[m]}次" for m in ordered_members)
+        return ", ".join(f"{snapshot.name('Supplier', m)} {wins[m]}" for m in ordered_members)
+
+    zh = (
+        f"供应商{names('zh')}（{len(members)}家）在{n_tenders}次招标中至少两家同场投标，其中{n_flagged}次报价筛查异常"
+        f"（陪标、报价过于接近或相同）；最可疑的一对{strongest['a']}与{strongest['b']}同场{int(strongest['joint'])}次、"
+        f"异常{int(strongest['flagged'])}次，按同类招标的异常率预计仅{float(strongest['expected']):.1f}次"
+        f"（配对检验，{tested}对中校正后q={q:.1e}）。成员中标{sum(wins.values())}次（占{member_win_share:.0%}，合计{money(won_value, currency, 'zh')}），"
+        f"轮流中标：{win_text('zh')}（基尼系数{gini:.2f}）。主要涉及"
+        f"{'、'.join(snapshot.name('Department', d) for d in departments.index[:3]) or '未知部门'}，"
+        f"类别{'、'.join(categories.index[:3])}。"
+    )
+    en = (
+        f"Suppliers {names('en')} ({len(members)} firms) bid together, two or more at a time, in {n_tenders} "
+        f"tenders, {n_flagged} of them with rigged-looking bids (cover bids, bids too close or identical); the "
+        f"most suspicious pair, {strongest['a']} and {strongest['b']}, met {int(strongest['joint'])} times with "
+        f"{int(strongest['flagged'])} flagged where their peers' flag rate predicts {float(strongest['expected']):.1f} "
+        f"(pair test, BH-adjusted q = {q:.1e} over {tested} pairs). Members won {sum(wins.values())} of them "
+        f"({member_win_share:.0%}, {money(won_value, currency, 'en')} in all), in turn: {win_text('en')} (Gini {gini:.2f}). Buyers: "
+        f"{', '.join(snapshot.name('Department', d) for d in departments.index[:3]) or 'unknown'}; "
+        f"categories {', '.join(categories.index[:3])}."
+    )
+    tender_keys = [entity_key("Tender", t) for t in listed.index]
+    member_keys = [entity_key("Supplier", m) for m in ordered_members]
+    return Finding(
+        detector=DETECTOR.id,
+        subject="ring|" + "|".join(sorted(members)),
+        score=float(min(1.0, score)),
+        entities=(*member_keys, *tender_keys),
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "ring",
+            "metrics": {
+                "members": len(members),
+                "tenders": n_tenders,
+                "flagged_tenders": n_flagged,
+                "member_win_share": round(member_win_share, 4),
+                "value_won": won_value,
+                "wins": {m: wins[m] for m in ordered_members},
+                "gini": round(gini, 4),
+                "rotation": round(rotation, 4),
+                "departments": departments.head(10).to_dict(),
+                "categories": categories.head(10).to_dict(),
+                "pairs": [
+                    {
+                        "a": r.a,
+                        "b": r.b,
+                        "joint": int(r.joint),
+                        "flagged": int(r.flagged),
+                        "expected": round(float(r.expected), 3),
+                        "z": round(float(r.z), 3),
+                        "q_value": float(r.q_value),
+                    }
+                    for r in inside.sort_values("q_value").head(params.max_rows).itertuples(index=False)
+                ],
+            },
+            "thresholds": _thresholds(params, tested),
+            "rows": [_tender_row(t, r, winner_of.get(t), currency) for t, r in listed.iterrows()],
+            "subgraph": [*member_keys, *tender_keys[:20]],
+        },
+    )
+
+
+def _buyer_findings(
+    snapshot: GraphSnapshot, lone: pd.DataFrame, params: Params, currency: str
+) -> list[Finding]:
+    """Flagged tenders whose bidders form no ring: one low note per buying department."""
+    if lone.empty:
+        return []
+    lone = lone.assign(_buyer=lone["department_id"].astype(object).where(lone["department_id"].notna(), None))
+    out = []
+    for buyer, rows in lone.groupby(lone["_buyer"].fillna(UNKNOWN_BUYER), sort=True):
+        rows = rows.sort_values("score", ascending=False)
+        identical = int(rows["identical"].sum())
+        score = LONE_IDENTICAL_SCORE if identical else LONE_SCORE
+        listed = rows.head(params.max_rows)
+        dept = snapshot.name("Department", str(buyer)) if buyer != UNKNOWN_BUYER else "未知部门"
+        dept_en = dept if buyer != UNKNOWN_BUYER else "an unknown buyer"
+        kinds = {k: int(rows[k].sum()) for k in ("distribution", "cover", "identical", "single_bid")}
+        kinds_zh = "、".join(f"{_EVENT_NAMES[k][0]}{v}次" for k, v in kinds.items() if v)
+        kinds_en = ", ".join(f"{v} {_EVENT_NAMES[k][1]}" for k, v in kinds.items() if v)
+        zh = (
+            f"部门{dept}的{len(rows)}次招标报价筛查异常（{kinds_zh}），但这些招标的投标人并未在其他异常招标中反复同场，"
+            f"不构成围标团伙：单次招标的筛查只是线索，按采购部门汇总为一条低风险提示。"
+            f"最可疑：{'、'.join(str(t) for t in listed.index[:5])}。"
+        )
+        en = (
+            f"{len(rows)} tenders of {dept_en} have rigged-looking bids ({kinds_en}), but their bidders do not meet "
+            f"again in other flagged tenders, so no ring stands out: one tender's screens are a lead, gathered here "
+            f"per buyer as one low-risk note. Most suspicious: {', '.join(str(t) for t in listed.index[:5])}."
+        )
+        tender_keys = [entity_key("Tender", t) for t in listed.index]
+        lead = [entity_key("Department", str(buyer))] if buyer != UNKNOWN_BUYER else []
+        out.append(
+            Finding(
+                detector=DETECTOR.id,
+                subject=f"buyer|{buyer}",
+                score=score,
+                entities=(*lead, *tender_keys),
+                explanation_zh=zh,
+                explanation_en=en,
+                evidence={
+                    "rule": "buyer",
+                    "metrics": {"tenders": len(rows), **kinds},
+                    "thresholds": _thresholds(params, None),
+                    "rows": [_tender_row(t, r, r["winner_id"], currency) for t, r in listed.iterrows()],
+                    "subgraph": [*lead, *tender_keys[:20]],
+                },
+            )
+        )
+    return out
+
+
+def _thresholds(params: Params, tested: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "min_joint_tenders": params.min_joint_tenders,
+        "min_flagged_joint": params.min_flagged_joint,
+        "alpha": params.alpha,
+        "fence_iqr": params.fence_iqr,
+        "shape_percentile": params.shape_percentile,
+        "min_bids": params.min_bids,
+        "cover_max_gap": params.cover_max_gap,
+        "cover_max_loser_cv": params.cover_max_loser_cv,
+    }
+    if tested is not None:
+        out["pairs_tested"] = tested
+    return out
+
+
+def _tender_row(tender_id: str, row: pd.Series, winner: Any, currency: str) -> dict[str, Any]:
+    """One tender of the evidence: its bids' shape and the screens that fired."""
+    return {
+        "tender_id": str(tender_id),
+        "category": str(row["category"]),
+        "department_id": None if pd.isna(row["department_id"]) else str(row["department_id"]),
+        "n_bids": int(row["n_bids"]),
+        "winner": winner if isinstance(winner, str) else None,
+        "winning_amount": _num(row["winning_amount"]),
+        "currency": currency,
+        "cv": _num(row["cv"]),
+        "diffp": _num(row["diffp"]),
+        "rd": _num(row["rd"]),
+        "screen_score": round(float(row["screen_score"]), 4),
+        "score": round(float(row["score"]), 4),
+        "flagged": bool(row["flagged"]),
+        "fired": _fired(row) + [name for name in ("cover", "identical", "single_bid") if bool(row[name])],
+    }
 
 
 def _fired(row: pd.Series) -> list[str]:
     return [s for s in SCREENS if bool(row[f"fires_{s}"])]
 
 
-def _finding(
-    snapshot: GraphSnapshot,
-    tender_id: str,
-    row: pd.Series,
-    bids: list[dict[str, Any]],
-    contracts: list[str],
-    params: Params,
-    currency: str,
-) -> Finding:
-    winner = row["winner_id"] if isinstance(row["winner_id"], str) else bids[0]["supplier_id"]
-    ordered = [b for b in bids if b["supplier_id"] == winner] + [
-        b for b in bids if b["supplier_id"] != winner
-    ]
-    listed = ordered[: params.max_rows]
-    fired = _fired(row)
-
-    def bidders(lang: str) -> str:
-        parts = []
-        for b in listed[:8]:
-            name = snapshot.name("Supplier", b["supplier_id"])
-            won = ("（中标）" if lang == "zh" else " (won)") if b["supplier_id"] == winner else ""
-            parts.append(f"{name} {money(float(b['amount']), currency, lang)}{won}")
-        more = len(ordered) - 8
-        if more > 0:
-            parts.append(f"另{more}家" if lang == "zh" else f"{more} more")
-        return ("、" if lang == "zh" else ", ").join(parts)
-
-    def screen_text(lang: str) -> list[str]:
-        out = []
-        for screen in fired:
-            direction = SCREENS[screen][0]
-            zh_name, en_name = _SCREEN_NAMES[screen]
-            value, fence = _fmt(screen, row[screen]), _fmt(screen, row[f"fence_{screen}"])
-            if screen in TUKEY_SCREENS:
-                bar_zh, bar_en = "同类下限（Q1−1.5·IQR）", "the peers' lower fence (Q1 − k·IQR)"
-            else:
-                q = params.shape_percentile if direction == "high" else 100 - params.shape_percentile
-                bar_zh, bar_en = f"同类P{q:g}", f"the peers' P{q:g}"
-            rel = "≤" if direction == "low" else "≥"
-            if lang == "zh":
-                out.append(f"{zh_name}{value}{rel}{bar_zh}（{fence}）")
-            else:
-                out.append(f"{en_name} {value} {rel} {bar_en} {fence}")
-        if row["cover"]:
-            gap, lcv = _fmt("diffp", row["diffp"]), _fmt("loser_cv", row["loser_cv"])
-            out.append(
-                f"陪标特征：落标报价均紧贴中标价之上（最低落标价高出{gap}，落标报价变异系数{lcv}）"
-                if lang == "zh"
-                else f"cover bids: the losing bids sit just above the winner ({gap} gap, losers' CV {lcv})"
-            )
-        if row["identical"]:
-            out.append(
-                "不同供应商报价完全相同" if lang == "zh" else "different suppliers bid identical amounts"
-            )
-        if row["single_bid"]:
-            out.append(
-                "竞争性招标仅一家投标（少于三家应重新招标）"
-                if lang == "zh"
-                else "only one bid in a competitive tender (fewer than three bidders requires re-tendering)"
-            )
-        return out
-
-    category = str(row["category"])
-    peer_zh = f"“{category}”类" if row["peer_group"] != ALL_PEERS else "全部招标"
-    peer_en = f"category '{category}'" if row["peer_group"] != ALL_PEERS else "all tenders"
-    zh = (
-        f"招标{tender_id}（{category}）共{int(row['n_bids'])}家投标：{bidders('zh')}。"
-        f"{'；'.join(screen_text('zh'))}（比较基准：{peer_zh}；综合筛查分{row['screen_score']:.2f}）。"
-    )
-    en = (
-        f"Tender {tender_id} ({category}) drew {int(row['n_bids'])} bids: {bidders('en')}. "
-        f"{'; '.join(screen_text('en'))} (peers: {peer_en}; screen score {row['screen_score']:.2f})."
-    )
-    thresholds: dict[str, Any] = {
-        "peer_group": row["peer_group"],
-        "fence_iqr": params.fence_iqr,
-        "shape_percentile": params.shape_percentile,
-        "min_bids": params.min_bids,
-        "min_confirming": params.min_confirming,
-        "cover_max_gap": params.cover_max_gap,
-        "cover_max_loser_cv": params.cover_max_loser_cv,
-        "fences": {s: _num(row[f"fence_{s}"]) for s in SCREENS},
-    }
-    metrics = {
-        "n_bids": int(row["n_bids"]),
-        "category": category,
-        "winner": winner,
-        "winning_amount": _num(row["winning_amount"]),
-        **{k: _num(row[k]) for k in ("cv", "spread", "diffp", "rd", "skew", "kurt", "loser_cv")},
-        "screen_score": round(float(row["screen_score"]), 4),
-        "percentiles": {s: _num(row[f"p_{s}"]) for s in SCREENS},
-        "fired": fired + [name for name in ("cover", "identical", "single_bid") if bool(row[name])],
-        "repeated_pair_tenders": int(row["repeated_pair_tenders"]),
-    }
-    suppliers = [b["supplier_id"] for b in ordered]
-    evidence = {
-        "metrics": metrics,
-        "thresholds": thresholds,
-        "rows": [
-            {
-                "supplier_id": b["supplier_id"],
-                "supplier": snapshot.name("Supplier", b["supplier_id"]),
-                "amount": float(b["amount"]),
-                "is_winner": b["supplier_id"] == winner,
-            }
-            for b in listed
-        ],
-        "subgraph": [
-            entity_key("Tender", tender_id),
-            *(entity_key("Supplier", s) for s in suppliers[:20]),
-            *(entity_key("Contract", c) for c in contracts[:5]),
-        ],
-    }
-    return Finding(
-        detector=DETECTOR.id,
-        subject=str(tender_id),
-        score=float(row["score"]),
-        entities=(entity_key("Tender", tender_id), *(entity_key("Supplier", s) for s in suppliers)),
-        explanation_zh=zh,
-        explanation_en=en,
-        evidence=evidence,
-    )
-
-
 DETECTOR = Detector(
     id="bid_rigging",
-    title_zh="围标串标筛查（报价分布）",
-    title_en="Bid-rigging screens per tender",
+    title_zh="围标串标团伙（报价筛查）",
+    title_en="Bid-rigging rings from bid screens",
     family="bidding",
     params_type=Params,
     run=run,

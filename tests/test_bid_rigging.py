@@ -10,9 +10,9 @@ import pytest
 from detector_snapshots import snapshot_of
 from scipy import stats
 
-from detectors import bid_rigging
 from detectors.base import level_of
 from detectors.bid_rigging import Params, run, tender_screens
+from detectors.prepare.screens import ALL_PEERS
 
 FIRMS = [f"S{i:02d}" for i in range(1, 21)]
 
@@ -61,7 +61,7 @@ def _add(bids, contracts, tender, entries, method="open", category="电缆"):
 
 
 def _snapshot(bids, contracts, **policy):
-    suppliers = [{"supplier_id": s, "name": f"{s}电缆有限公司"} for s in FIRMS]
+    suppliers = [{"supplier_id": s, "name": f"{s}电缆有限公司"} for s in (*FIRMS, "K1", "K2", "K3", "K4")]
     return snapshot_of(contracts=contracts, bids=bids, suppliers=suppliers, policy=policy or None)
 
 
@@ -98,27 +98,53 @@ def test_statistics_need_enough_bids():
     assert not np.isnan(frame.loc["T3", "skew"]) and np.isnan(frame.loc["T3", "kurt"])
 
 
-def test_a_rigged_tender_among_competitive_ones_is_flagged_high_and_explained():
+RING = ("K1", "K2", "K3", "K4")
+
+
+def _ring(bids, contracts, tenders=5, members=RING, prefix="R"):
+    """A ring taking turns: the designated winner bids low, the others cover 3.1–3.5 % above it."""
+    for t in range(tenders):
+        winner = members[t % len(members)]
+        base = 800_000.0 + 50_000 * t
+        covers = [m for m in members if m != winner]
+        _add(
+            bids,
+            contracts,
+            f"{prefix}{t}",
+            [(winner, base), *((m, base * (1.031 + 0.0015 * i)) for i, m in enumerate(covers))],
+        )
+
+
+def test_one_rigged_looking_tender_is_a_low_note_of_its_buyer():
     bids, contracts = _market()
     _add(bids, contracts, "T900", RIGGED)
-    alone = run(_snapshot(bids, contracts), Params())
-    # one bunched tender is a screen, not proof: it is reported, at most medium
-    assert [f.subject for f in alone] == ["T900"] and level_of(alone[0].score) == "medium"
-    assert alone[0].evidence["metrics"]["repeated_pair_tenders"] == 1
-    # the same bidders bunched again in another tender: the pattern repeats, both are high
-    _add(bids, contracts, "T901", RIGGED)
     findings = run(_snapshot(bids, contracts), Params())
-    assert sorted(f.subject for f in findings) == ["T900", "T901"]
-    finding = next(f for f in findings if f.subject == "T900")
-    assert level_of(finding.score) == "high"
-    assert finding.evidence["metrics"]["repeated_pair_tenders"] == 2
-    assert finding.entities[0] == "tender:T900" and finding.entities[1] == "supplier:S01"
-    assert set(finding.evidence["metrics"]["fired"]) >= {"cv", "rd", "cover"}
-    assert "T900" in finding.explanation_zh and "S01电缆有限公司" in finding.explanation_zh
-    assert "100.00万元" in finding.explanation_zh and "CNY 1,031,000" in finding.explanation_en
-    fence = finding.evidence["thresholds"]["fences"]["cv"]
-    assert f"{fence:.2%}" in finding.explanation_en  # the fence computed from the data is printed
-    json.dumps(finding.evidence)  # evidence must be JSON: no NaN or infinity
+    # one bunched tender is a screen, not proof: it is gathered per buyer, low
+    assert [f.subject for f in findings] == ["buyer|?"]
+    note = findings[0]
+    assert level_of(note.score) == "low" and note.entities == ("tender:T900",)
+    assert note.evidence["rows"][0]["tender_id"] == "T900"
+    assert set(note.evidence["rows"][0]["fired"]) >= {"cv", "rd", "cover"}
+    assert "T900" in note.explanation_zh and "no ring stands out" in note.explanation_en
+    json.dumps(note.evidence)  # evidence must be JSON: no NaN or infinity
+
+
+def test_a_ring_taking_turns_is_one_high_alert_with_its_tenders():
+    bids, contracts = _market()
+    _ring(bids, contracts)
+    findings = run(_snapshot(bids, contracts), Params())
+    assert [f.subject for f in findings] == ["ring|K1|K2|K3|K4"]
+    ring = findings[0]
+    assert level_of(ring.score) == "high"
+    assert set(ring.entities[:4]) == {"supplier:K1", "supplier:K2", "supplier:K3", "supplier:K4"}
+    assert {e for e in ring.entities if e.startswith("tender:")} == {f"tender:R{t}" for t in range(5)}
+    metrics = ring.evidence["metrics"]
+    assert metrics["tenders"] == 5 and metrics["member_win_share"] == 1.0
+    assert sorted(metrics["wins"].values()) == [1, 1, 1, 2]
+    assert metrics["pairs"][0]["q_value"] <= Params().alpha
+    assert "K1电缆有限公司" in ring.explanation_zh and "轮流中标" in ring.explanation_zh
+    assert "in turn" in ring.explanation_en
+    json.dumps(ring.evidence)
 
 
 def test_a_competitive_market_raises_nothing():
@@ -141,9 +167,10 @@ def test_identical_bids_fire_where_they_are_rare_but_not_where_they_are_the_norm
         [("S01", 900_000.0), ("S02", 950_000.0), ("S03", 950_000.0), ("S04", 1_200_000.0)],
     )
     findings = run(_snapshot(bids, contracts), Params())
-    assert [f.subject for f in findings] == ["T900"]
-    assert "identical" in findings[0].evidence["metrics"]["fired"]
-    assert findings[0].score >= bid_rigging.IDENTICAL_FLOOR
+    assert [f.subject for f in findings] == ["buyer|?"]
+    assert "identical" in findings[0].evidence["rows"][0]["fired"]
+    assert findings[0].evidence["metrics"]["identical"] == 1
+    assert level_of(findings[0].score) == "medium"
 
     # a market where every tender has a tie at the published floor price: a tie is no news
     bids, contracts = [], []
@@ -162,8 +189,9 @@ def test_single_bid_fires_in_a_competitive_tender_only():
     bids, contracts = _market()
     _add(bids, contracts, "T900", [("S01", 1_000_000.0)], method="open")
     _add(bids, contracts, "T901", [("S02", 1_000_000.0)], method="single_source")
-    subjects = {f.subject for f in run(_snapshot(bids, contracts), Params())}
-    assert subjects == {"T900"}
+    findings = run(_snapshot(bids, contracts), Params())
+    assert [f.subject for f in findings] == ["buyer|?"]
+    assert [r["tender_id"] for r in findings[0].evidence["rows"]] == ["T900"]
 
 
 def test_cover_bids_need_the_winner_lowest_and_a_tight_cluster():
@@ -176,14 +204,14 @@ def test_cover_bids_need_the_winner_lowest_and_a_tight_cluster():
 
 def test_amounts_in_another_currency_are_written_with_it():
     bids, contracts = _market()
-    _add(bids, contracts, "T900", RIGGED)
+    _ring(bids, contracts)
     finding = run(_snapshot(bids, contracts, currency="USD"), Params())[0]
-    assert "USD 1,031,000" in finding.explanation_en and "USD 1,031,000" in finding.explanation_zh
+    assert "USD 4,500,000" in finding.explanation_en and "USD 4,500,000" in finding.explanation_zh
 
 
 def test_subjects_are_stable_when_unrelated_tenders_arrive():
     bids, contracts = _market()
-    _add(bids, contracts, "T900", RIGGED)
+    _ring(bids, contracts)
     before = {f.subject for f in run(_snapshot(bids, contracts), Params())}
     more_bids, more_contracts = _market(seed=9, tenders=10)
     more_bids = [dict(b, tender_id="N" + b["tender_id"]) for b in more_bids]
@@ -191,14 +219,24 @@ def test_subjects_are_stable_when_unrelated_tenders_arrive():
         dict(c, tender_id="N" + c["tender_id"], contract_id="N" + c["contract_id"]) for c in more_contracts
     ]
     after = {f.subject for f in run(_snapshot(bids + more_bids, contracts + more_contracts), Params())}
-    assert before == {"T900"} and "T900" in after
+    assert before == {"ring|K1|K2|K3|K4"} and before <= after
+
+
+def test_ring_members_who_also_compete_elsewhere_are_still_one_ring():
+    bids, contracts = _market()
+    _ring(bids, contracts, tenders=6, members=("S01", "S02", "S03"))
+    findings = run(_snapshot(bids, contracts), Params())
+    rings = [f for f in findings if f.subject.startswith("ring|")]
+    assert [f.subject for f in rings] == ["ring|S01|S02|S03"]
+    # the ring's rigged tenders come first in its evidence, its ordinary meetings after
+    assert {r["tender_id"] for r in rings[0].evidence["rows"][:6]} == {f"R{t}" for t in range(6)}
 
 
 def test_a_small_category_is_compared_with_all_tenders():
     bids, contracts = _market()
     _add(bids, contracts, "T900", RIGGED, category="稀有类别")
     frame = tender_screens(_snapshot(bids, contracts))
-    assert frame.loc["T900", "peer_group"] == bid_rigging.ALL_PEERS
+    assert frame.loc["T900", "peer_group"] == ALL_PEERS
     assert frame.loc["T000", "peer_group"] == "电缆"
 
 
