@@ -75,11 +75,11 @@ def _write_output(text: str, out: str | None, lang: str, rows: int) -> None:
 
 
 # ---- verbs --------------------------------------------------------------------------
-def _generate(out: Path, scale: int, seed: int) -> Any:
+def _generate(out: Path, scale: int, seed: int, profile: str = "classic") -> Any:
     from loaders.generator import generate
 
     try:
-        return generate(out, scale=scale, seed=seed)
+        return generate(out, scale=scale, seed=seed, profile=profile)
     except ValueError as exc:  # a scale the generator cannot honour is a usage error
         raise UsageError(str(exc)) from exc
     except OSError as exc:
@@ -87,7 +87,7 @@ def _generate(out: Path, scale: int, seed: int) -> Any:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    summary = _generate(Path(args.out), args.scale, args.seed)
+    summary = _generate(Path(args.out), args.scale, args.seed, args.profile)
     print(
         t(
             "generated",
@@ -316,6 +316,55 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _name_list(text: str, known: Sequence[str], what: str) -> list[str]:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    unknown = [x for x in names if x not in known]
+    if unknown or not names:
+        raise UsageError(f"{what} {', '.join(unknown) or text!r}: expected one of {', '.join(known)} or all")
+    return names
+
+
+def cmd_eval_profiles(args: argparse.Namespace) -> int:
+    from loaders.generator import MIN_SCALE, PROFILE_NAMES
+    from sunlight.profile_eval import format_report, run_profiles
+
+    profiles = (
+        list(PROFILE_NAMES)
+        if args.profiles == "all"
+        else _name_list(args.profiles, PROFILE_NAMES, "--profiles")
+    )
+    if args.holdout is not None and args.holdout not in profiles:
+        raise UsageError(f"--holdout {args.holdout!r} is not among --profiles ({', '.join(profiles)})")
+    if args.scale < MIN_SCALE:
+        raise UsageError(f"--scale must be at least {MIN_SCALE} contracts, got {args.scale}")
+    if args.settings and not Path(args.settings).exists():
+        raise CommandFailed(t("not_found", args.lang, path=args.settings))
+    cache = Path(args.cache or Path.home() / ".cache" / "sunlight" / "profiles")
+
+    def progress(row: dict[str, Any]) -> None:
+        print(
+            f"{row['profile']} seed {row['seed']}: {row['alerts']} alerts, p@10 {row['p10']}, "
+            f"min recall {row['min_recall']} ({row['seconds']['total']} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        result = run_profiles(
+            profiles, args.seeds, args.scale, cache, args.holdout, args.jobs, args.settings, progress
+        )
+    except (RuntimeError, OSError) as exc:
+        raise CommandFailed(str(exc)) from exc
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(t("exported", args.lang, n=len(result["runs"]), path=args.out))
+    return 0
+
+
 def cmd_eval_cartels(args: argparse.Namespace) -> int:
     from detectors.community_engines import EngineUnavailable
     from loaders.cartels import CartelDataMissing
@@ -433,6 +482,19 @@ def _scale_list(text: str) -> list[int]:
     return scales
 
 
+def _seed_list(text: str) -> list[int]:
+    """``"1,2,3"`` -> ``[1, 2, 3]``; anything else is a usage error."""
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas, got {text!r}"
+        ) from None
+    if not seeds or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(f"expected seeds of 0 or more, got {text!r}")
+    return seeds
+
+
 def build_parser() -> argparse.ArgumentParser:
     def add_common(target: argparse.ArgumentParser, defaults: bool) -> None:
         # Sub-commands repeat the options without defaults so that
@@ -466,10 +528,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.set_defaults(func=cmd_demo)
 
+    from loaders.generator.profiles import PROFILE_NAMES
+
     p = verbs.add_parser("generate", parents=[common], help="write a synthetic dataset with planted schemes")
     p.add_argument("--out", required=True, help="folder to write")
     p.add_argument("--scale", type=int, default=2000, help="contracts to generate (default 2000)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument(
+        "--profile",
+        choices=PROFILE_NAMES,
+        default="classic",
+        help="the organisation to draw (default classic; random: parameters drawn from the seed)",
+    )
     p.set_defaults(func=cmd_generate)
 
     p = verbs.add_parser(
@@ -502,6 +572,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="a generated dataset folder with labels.csv")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_eval)
+    p = verbs.add_parser(
+        "eval-profiles",
+        parents=[common],
+        help="generate each organisation profile × seed, load, detect and evaluate (worst cases)",
+    )
+    p.add_argument("--profiles", default="all", help="comma-separated profile names, or all (default)")
+    p.add_argument(
+        "--seeds", type=_seed_list, default=[1, 2, 3], help="comma-separated seeds (default 1,2,3)"
+    )
+    p.add_argument("--scale", type=int, default=20000, help="contracts per world (default 20000)")
+    p.add_argument("--holdout", help="a profile reported separately and left out of the union")
+    p.add_argument("--jobs", type=int, default=2, help="runs at a time, each in its own process (default 2)")
+    p.add_argument("--settings", help="YAML detector settings for every run (default: the defaults)")
+    p.add_argument("--cache", help="where generated worlds are kept (default ~/.cache/sunlight/profiles)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--out", help="write the JSON result here")
+    p.set_defaults(func=cmd_eval_profiles)
     p = verbs.add_parser(
         "eval-cartels",
         parents=[common],

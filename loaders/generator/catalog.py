@@ -20,6 +20,7 @@ __all__ = [
     "HQ_DEPARTMENTS",
     "HQ_REGION",
     "LEADERSHIP_DEPARTMENT",
+    "METHODS",
     "OPEN_TENDER_THRESHOLD",
     "REGIONS",
     "SPLIT_WINDOW_DAYS",
@@ -30,6 +31,9 @@ __all__ = [
     "Region",
     "policy_document",
 ]
+
+#: Procurement methods as the data contract names them; orders store their index.
+METHODS: tuple[str, ...] = ("open", "invited", "negotiation", "single_source", "inquiry", "direct")
 
 GROUP_NAME = "东岳能源集团"
 #: The group headquarters: the address and switchboard many records carry.
@@ -312,6 +316,173 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category("电力", 320_000, 0.6, (Item("电费", "千瓦时", 0.65),), ("供电",)),
 )
+#: Categories other organisations buy (the classic world buys only ``CATEGORIES``), by name.
+#: ``trade_words`` name the suppliers; the utilities' items are billed by meter.
+EXTRA_CATEGORIES: dict[str, Category] = {
+    c.name: c
+    for c in (
+        Category("自来水", 20_000, 0.6, (Item("水费", "立方米", 4.1),), ("水务", "自来水")),
+        Category("燃气", 30_000, 0.7, (Item("燃气费", "立方米", 3.2),), ("燃气",)),
+        Category("通信服务", 15_000, 0.6, (Item("通信及专线服务费", "项"),), ("通信",)),
+        Category(
+            "燃料",
+            2_000_000,
+            1.0,
+            (Item("动力煤", "吨", 720), Item("燃料油", "吨", 5_600)),
+            ("能源", "煤业", "燃料", "矿业"),
+        ),
+        Category(
+            "备品备件",
+            60_000,
+            1.1,
+            (
+                Item("密封件", "套", 1_200),
+                Item("滚动轴承", "套", 3_200),
+                Item("电磁阀", "个", 2_400),
+                Item("控制板卡", "块", 8_600),
+            ),
+            ("机电设备", "动力设备", "电气", "自动化"),
+        ),
+        Category(
+            "环保服务",
+            400_000,
+            0.9,
+            (Item("脱硫脱硝运维服务", "项"), Item("环境监测服务", "项"), Item("危废处置服务", "项")),
+            ("环保科技", "环境工程", "环境服务"),
+        ),
+        Category(
+            "建筑材料",
+            300_000,
+            1.1,
+            (
+                Item("钢筋", "吨", 3_900),
+                Item("P.O42.5水泥", "吨", 450),
+                Item("商品混凝土", "立方米", 420),
+                Item("砂石料", "立方米", 110),
+                Item("防水卷材", "平方米", 28),
+            ),
+            ("建材", "商贸", "混凝土", "建筑材料"),
+        ),
+        Category(
+            "机械租赁",
+            120_000,
+            0.9,
+            (
+                Item("塔吊租赁", "台·月", 32_000),
+                Item("挖掘机租赁", "台班", 1_800),
+                Item("汽车吊租赁", "台班", 2_600),
+            ),
+            ("机械租赁", "工程机械", "设备租赁"),
+        ),
+        Category(
+            "劳务分包",
+            1_200_000,
+            1.0,
+            (Item("主体结构劳务分包", "项"), Item("装饰装修劳务分包", "项"), Item("钢筋工程劳务分包", "项")),
+            ("劳务", "建筑劳务", "劳务分包"),
+        ),
+        Category(
+            "专业分包",
+            2_500_000,
+            1.0,
+            (Item("幕墙工程分包", "项"), Item("机电安装工程分包", "项"), Item("消防工程分包", "项")),
+            ("幕墙工程", "机电安装", "消防工程", "装饰工程"),
+        ),
+        Category(
+            "原材料",
+            400_000,
+            1.0,
+            (
+                Item("热轧钢板", "吨", 4_300),
+                Item("冷轧薄板", "吨", 5_200),
+                Item("铸件", "吨", 9_800),
+                Item("锻件", "吨", 12_500),
+                Item("铝型材", "吨", 21_000),
+            ),
+            ("钢铁", "金属材料", "铸造", "锻造", "特钢"),
+        ),
+        Category(
+            "外协加工",
+            150_000,
+            1.0,
+            (Item("机加工外协", "项"), Item("热处理外协", "项"), Item("表面处理外协", "项")),
+            ("机械加工", "精密机械", "热处理", "表面处理"),
+        ),
+        Category(
+            "刀具量具",
+            25_000,
+            0.8,
+            (
+                Item("硬质合金刀片", "片", 85),
+                Item("数控刀柄", "个", 1_600),
+                Item("游标卡尺", "把", 420),
+                Item("千分尺", "把", 680),
+            ),
+            ("工具", "刀具", "精密量具", "五金工具"),
+        ),
+        Category(
+            "物流运输",
+            90_000,
+            0.9,
+            (Item("公路运输服务", "项"), Item("大件运输服务", "项")),
+            ("物流", "运输", "货运", "供应链"),
+        ),
+        Category(
+            "包装材料",
+            30_000,
+            0.8,
+            (Item("木箱", "个", 680), Item("缠绕膜", "卷", 55), Item("防锈纸", "卷", 120)),
+            ("包装", "包装材料", "木业"),
+        ),
+        Category(
+            "管材管件",
+            200_000,
+            1.0,
+            (
+                Item("球墨铸铁管", "米", 680),
+                Item("PE给水管", "米", 95),
+                Item("给水闸阀", "个", 2_600),
+                Item("消火栓", "个", 3_200),
+            ),
+            ("管业", "管道", "阀门", "给排水设备"),
+        ),
+        Category(
+            "水处理药剂",
+            150_000,
+            0.8,
+            (Item("聚合氯化铝", "吨", 1_900), Item("次氯酸钠", "吨", 1_200), Item("活性炭", "吨", 8_500)),
+            ("化工", "水处理", "净水材料"),
+        ),
+        Category(
+            "计量仪表",
+            180_000,
+            1.0,
+            (Item("智能水表", "个", 320), Item("燃气表", "个", 450), Item("电磁流量计", "台", 12_000)),
+            ("仪表", "智能科技", "计量"),
+        ),
+        Category(
+            "车辆购置",
+            3_000_000,
+            0.8,
+            (Item("纯电动公交车", "辆", 1_150_000), Item("环卫作业车", "辆", 680_000)),
+            ("汽车", "客车", "专用汽车"),
+        ),
+        Category(
+            "车用燃料",
+            200_000,
+            0.9,
+            (Item("柴油", "升", 7.6), Item("车用天然气", "立方米", 4.2)),
+            ("石油", "能源", "燃气"),
+        ),
+        Category(
+            "特种设备检验",
+            30_000,
+            0.7,
+            (Item("压力容器检验", "项"), Item("起重机械检验", "项"), Item("电梯定期检验", "项")),
+            ("特种设备检验", "检测技术", "检验检测"),
+        ),
+    )
+}
 CATEGORY_INDEX = {c.name: i for i, c in enumerate(CATEGORIES)}
 UTILITY_CATEGORY = CATEGORY_INDEX["电力"]
 #: Categories whose items have a unit price that can be compared across suppliers.

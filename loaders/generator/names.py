@@ -12,16 +12,19 @@ import numpy as np
 
 from loaders.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, id_number_check_char
 
-from .catalog import CATEGORIES, Region
+from .catalog import Category, Region
 
 __all__ = [
+    "building_address",
     "company_names",
     "corporate_accounts",
     "credit_codes",
     "given_name",
+    "group_company_name",
     "home_addresses",
     "id_numbers",
     "landline_numbers",
+    "latin_company_name",
     "mobile_numbers",
     "office_addresses",
     "person_names",
@@ -179,8 +182,10 @@ def company_names(
     regions: list[Region],
     region_index: np.ndarray,
     taken: set[str],
+    catalog: tuple[Category, ...],
 ) -> np.ndarray:
-    """Registered names, e.g. 山西宏达建设工程有限公司, distinct from each other and from ``taken``."""
+    """Registered names, e.g. 山西宏达建设工程有限公司, distinct from each other and from ``taken``;
+    ``categories`` index ``catalog``, whose trade words go into the names."""
     n = len(categories)
     names = np.empty(n, dtype=object)
     todo = np.arange(n)
@@ -192,7 +197,7 @@ def company_names(
         trade = _trade_names(rng, m)
         word_draw = rng.random(m)
         words = [
-            CATEGORIES[c].trade_words[int(u * len(CATEGORIES[c].trade_words))]
+            catalog[c].trade_words[int(u * len(catalog[c].trade_words))]
             for c, u in zip(categories[todo].tolist(), word_draw.tolist(), strict=True)
         ]
         form = _pick(rng, _COMPANY_FORMS, m, _COMPANY_FORM_P)
@@ -210,6 +215,68 @@ def company_names(
         if not len(todo):
             return names
     raise RuntimeError("could not draw distinct company names")
+
+
+def group_company_name(rng: np.random.Generator, region: Region, taken: set[str]) -> str:
+    """The name of a holding company that heads a group of sister companies: 山西恒泰投资控股集团有限公司."""
+    for _ in range(50):
+        name = f"{region.short}{_trade_names(rng, 1)[0]}投资控股集团有限公司"
+        if name not in taken:
+            taken.add(name)
+            return name
+    raise RuntimeError("could not draw a distinct group name")
+
+
+_LATIN_BRANDS = np.array(
+    [
+        "Norland",
+        "Vastek",
+        "Kronberg",
+        "Alpina",
+        "Meridian",
+        "Toryo",
+        "Hanseatic",
+        "Corvel",
+        "Lindqvist",
+        "Sakura",
+        "Brightway",
+        "Orion",
+        "Falken",
+        "Westport",
+        "Helix",
+        "Arcadia",
+        "Nordmann",
+        "Solvay",
+        "Tecnova",
+        "Rheinmetz",
+        "Castell",
+        "Pacifica",
+        "Everbright",
+        "Kaiser",
+    ]
+)
+_LATIN_FORMS = np.array(
+    ["(China) Co., Ltd.", "(Shanghai) Co., Ltd.", "Trading (Beijing) Co., Ltd.", "China Ltd."]
+)
+
+
+def latin_company_name(rng: np.random.Generator, trade: str, taken: set[str]) -> str:
+    """A foreign maker's China company under its Latin name: ``Norland Industrial (China) Co., Ltd.``."""
+    for _ in range(200):
+        brand = _LATIN_BRANDS[rng.integers(len(_LATIN_BRANDS))]
+        name = f"{brand} {trade} {_LATIN_FORMS[rng.integers(len(_LATIN_FORMS))]}"
+        if name not in taken:
+            taken.add(name)
+            return name
+    raise RuntimeError("could not draw a distinct Latin company name")
+
+
+def building_address(rng: np.random.Generator, regions: list[Region], region: int) -> str:
+    """The address of a whole building (no floor or room): what staff of one office, or the
+    companies of one group, all give."""
+    district = _district_parts(rng, regions, np.array([region]))[0]
+    street = _STREETS[rng.integers(len(_STREETS))]
+    return f"{district}{street}{int(rng.integers(1, 400))}号{_trade_names(rng, 1)[0]}{_BUILDING_WORDS[rng.integers(len(_BUILDING_WORDS))]}"
 
 
 def _district_parts(rng: np.random.Generator, regions: list[Region], region_index: np.ndarray) -> list[str]:

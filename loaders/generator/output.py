@@ -15,9 +15,10 @@ import yaml
 
 from loaders.identifiers import CREDIT_CODE_ALPHABET
 
-from .catalog import CATEGORIES, policy_document
-from .process import METHODS, Process
-from .world import END_DAY, ITEM_NAME, NO_LEAVE, START, World
+from .catalog import METHODS
+from .process import Process
+from .profiles import IdFormat
+from .world import END_DAY, NO_LEAVE, START, World
 
 __all__ = ["FILES", "write_dataset"]
 
@@ -80,6 +81,28 @@ _FREE_TEXT = frozenset({"name", "department_name", "position", "legal_rep", "add
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()), width, "0")
     return pc.binary_join_element_wise(prefix, digits, "")
+
+
+def _numbered(form: IdFormat, count: int) -> pa.Array:
+    """Ids for records 0 .. count-1 in the profile's format (records without a year)."""
+    return _ids(form.prefix, np.arange(form.start, form.start + count), form.width)
+
+
+def _numbered_by_year(form: IdFormat, days: np.ndarray) -> pa.Array:
+    """Ids for records in the order given, dated ``days``: running numbers, restarting every
+    year and carrying it when the format is yearly."""
+    days = np.asarray(days, dtype=np.int64)
+    if not form.yearly:
+        return _numbered(form, len(days))
+    years = (START + days.astype("timedelta64[D]")).astype("datetime64[Y]").astype(np.int64) + 1970
+    order = np.argsort(years, kind="stable")
+    running = np.empty(len(days), dtype=np.int64)
+    sorted_years = years[order]
+    first = np.searchsorted(sorted_years, sorted_years, side="left")
+    running[order] = np.arange(len(days)) - first + form.start
+    digits = pc.utf8_lpad(pa.array(running).cast(pa.string()), form.width, "0")
+    prefix = pc.binary_join_element_wise(form.prefix, pa.array(years).cast(pa.string()), "")
+    return pc.binary_join_element_wise(prefix, digits, form.separator)
 
 
 def _money(fen: np.ndarray) -> pa.Array:
@@ -169,32 +192,40 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
 
     emp, sup, per = w.employees, w.suppliers, w.persons
-    dept_ids = _ids("D", np.arange(1, len(w.dept_names) + 1), 3)
-    emp_ids = _ids("E", np.arange(1, len(emp) + 1), 6)
-    sup_ids = _ids("V", np.arange(1_000_001, 1_000_001 + len(sup)), 7)
-    per_ids = _ids("P", np.arange(1, len(per) + 1), 7)
+    formats = w.profile.formats
+    noise = w.profile.noise
+    dept_ids = _numbered(formats.department_id, len(w.dept_names))
+    emp_ids = _numbered(formats.employee_id, len(emp))
+    sup_ids = _numbered(formats.supplier_id, len(sup))
+    per_ids = _numbered(formats.person_id, len(per))
 
     # contracts are numbered in signing order, tenders in the order of their contracts
     n = len(c)
     order = np.lexsort((np.arange(n), p.signed_day))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    contract_ids = _ids("PO", rank + 1, 8)
+    contract_ids = _take(_numbered_by_year(formats.contract_id, p.signed_day[order]), rank)
     tendered = np.unique(p.bid_contract)
     tendered = tendered[np.argsort(rank[tendered])]
     tender_number = np.zeros(n, dtype=np.int64)
     tender_number[tendered] = np.arange(1, len(tendered) + 1)
-    tender_of = pc.if_else(pa.array(tender_number > 0), _ids("ZB", tender_number, 7), "")
-    payment_ids = _ids("FK", np.arange(1, len(p.payment_contract) + 1), 8)
+    tender_ids = _numbered_by_year(formats.tender_id, p.signed_day[tendered])
+    # a framework agreement's call-offs carry its tender
+    calloff = np.flatnonzero(c.agreement >= 0)
+    tender_number[calloff] = tender_number[c.agreement[calloff]]
+    tender_of = pc.if_else(
+        pa.array(tender_number > 0), _take(tender_ids, np.maximum(tender_number - 1, 0)), ""
+    )
+    payment_ids = _numbered_by_year(formats.payment_id, p.payment_time // 86_400)
 
     # ---- parties ----
     protected_emp = _mask(len(emp), w.protected_employees)
     leave_day = emp["leave_day"].to_numpy()
     leave = pc.if_else(pa.array(leave_day == NO_LEAVE), "", _dates(np.minimum(leave_day, END_DAY)))
     id_numbers, miswritten = _wrong_check_char(
-        rng, emp["id_number"].to_numpy(), 0.01, protected_emp, _ID_CHECK_CHARS
+        rng, emp["id_number"].to_numpy(), noise.wrong_check_characters, protected_emp, _ID_CHECK_CHARS
     )
-    passport = (rng.random(len(emp)) < 0.003) & ~protected_emp & ~miswritten
+    passport = (rng.random(len(emp)) < noise.passports) & ~protected_emp & ~miswritten
     id_numbers[passport] = [f"E{x:08d}" for x in rng.integers(0, 10**8, int(passport.sum()))]
     emp_dept = emp["dept"].to_numpy()
     counts["employees"] = _write(
@@ -208,10 +239,10 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
             "position": _text(emp["position"].to_numpy()),
             "hire_date": _blank(rng, _dates(emp["hire_day"].to_numpy()), 0.01, protected_emp),
             "leave_date": leave,
-            "phone": _blank(rng, emp["phone"].to_numpy(), 0.03, protected_emp),
+            "phone": _blank(rng, emp["phone"].to_numpy(), noise.employee_blank_phone, protected_emp),
             "id_number": _blank(rng, id_numbers, 0.02, protected_emp | miswritten),
             "bank_account": _blank(rng, emp["bank_account"].to_numpy(), 0.02, protected_emp),
-            "address": _blank(rng, emp["address"].to_numpy(), 0.05, protected_emp),
+            "address": _blank(rng, emp["address"].to_numpy(), noise.employee_blank_address, protected_emp),
         },
     )
 
@@ -224,12 +255,16 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
             "name": _text(sup["name"].to_numpy()),
             "credit_code": _text(
                 _wrong_check_char(
-                    rng, sup["credit_code"].to_numpy(), 0.01, protected_sup, CREDIT_CODE_ALPHABET
+                    rng,
+                    sup["credit_code"].to_numpy(),
+                    noise.wrong_check_characters,
+                    protected_sup,
+                    CREDIT_CODE_ALPHABET,
                 )[0]
             ),
             "legal_rep": _blank(rng, sup["legal_rep"].to_numpy(), 0.01, protected_sup),
-            "phone": _blank(rng, sup["phone"].to_numpy(), 0.04, protected_sup),
-            "address": _blank(rng, sup["address"].to_numpy(), 0.02, protected_sup),
+            "phone": _blank(rng, sup["phone"].to_numpy(), noise.supplier_blank_phone, protected_sup),
+            "address": _blank(rng, sup["address"].to_numpy(), noise.supplier_blank_address, protected_sup),
             "bank_account": _blank(rng, sup["bank_account"].to_numpy(), 0.03, protected_sup),
             "registered_date": _blank(rng, _dates(sup["registered_day"].to_numpy()), 0.01, protected_sup),
             "registered_capital": _blank(
@@ -284,9 +319,9 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
 
     # ---- purchase orders, in signing order ----
     routine = ~c.reserved[order]
-    no_item = (rng.random(n) < 0.01) & routine
-    no_price = (rng.random(n) < 0.01) & routine
-    category_names = np.array([cat.name for cat in CATEGORIES], dtype=object)
+    no_item = (rng.random(n) < noise.missing_item) & routine
+    no_price = (rng.random(n) < noise.missing_unit_price) & routine
+    category_names = w.cats.names
     counts["contracts"] = _write(
         out_dir,
         "contracts",
@@ -295,10 +330,10 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
             "supplier_id": _take(sup_ids, c.supplier[order]),
             "amount": _money(c.amount_fen[order]),
             "signed_date": _dates(p.signed_day[order]),
-            "department_id": _blank(rng, _take(dept_ids, c.dept[order]), 0.003, ~routine),
-            "requester_id": _blank(rng, _take(emp_ids, c.requester[order]), 0.005, ~routine),
-            "category": _blank(rng, category_names[c.cat[order]], 0.003, ~routine),
-            "item": pc.if_else(pa.array(no_item), "", _text(ITEM_NAME[c.item[order]])),
+            "department_id": _blank(rng, _take(dept_ids, c.dept[order]), noise.blank_department, ~routine),
+            "requester_id": _blank(rng, _take(emp_ids, c.requester[order]), noise.blank_requester, ~routine),
+            "category": _blank(rng, category_names[c.cat[order]], noise.blank_category, ~routine),
+            "item": pc.if_else(pa.array(no_item), "", _text(w.cats.item_name[c.item[order]])),
             "quantity": pc.if_else(pa.array(no_price), "", pa.array(c.quantity[order]).cast(pa.string())),
             "unit_price": pc.if_else(pa.array(no_price), "", _money(c.unit_fen[order])),
             "method": _text(np.array(METHODS, dtype=object)[p.method[order]]),
@@ -314,12 +349,21 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
             "contract_id": _take(contract_ids, p.approval_contract[a_order]),
             "step": pa.array(p.approval_step[a_order]),
             "approver_id": _take(emp_ids, p.approval_employee[a_order]),
-            "decision": _text(np.where(rng.random(len(a_order)) < 0.03, "", "approve")),
+            "decision": _text(np.where(rng.random(len(a_order)) < noise.blank_decision, "", "approve")),
             "approved_at": _timestamps(p.approval_time[a_order]),
         },
     )
 
     b_order = np.lexsort((p.bid_time, rank[p.bid_contract]))
+    if noise.tenders_without_bids:
+        # the bids of some routine tenders never reached the extract; their contracts keep the tender id
+        routine_tenders = np.setdiff1d(
+            np.unique(p.bid_contract), np.array(sorted(w.scripted_tenders), dtype=np.int64)
+        )
+        labelled = [ref[1] for _, _, kind, ref in w.labels if kind == "tender"]  # type: ignore[index]
+        routine_tenders = routine_tenders[~c.reserved[routine_tenders] & ~np.isin(routine_tenders, labelled)]
+        lost = routine_tenders[rng.random(len(routine_tenders)) < noise.tenders_without_bids]
+        b_order = b_order[~np.isin(p.bid_contract[b_order], lost)]
     counts["bids"] = _write(
         out_dir,
         "bids",
@@ -339,14 +383,14 @@ def write_dataset(w: World, p: Process, out_dir: Path) -> dict[str, int]:
             "payment_id": payment_ids,
             "contract_id": _take(contract_ids, p.payment_contract),
             "payee_account": _text(p.payment_account),
-            "payee_name": _blank(rng, p.payment_name, 0.05, p.payment_diverted),
+            "payee_name": _blank(rng, p.payment_name, noise.blank_payee_name, p.payment_diverted),
             "amount": _money(p.payment_fen),
             "paid_at": _timestamps(p.payment_time),
         },
     )
 
     (out_dir / "policy.yaml").write_text(
-        yaml.safe_dump(policy_document(), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        yaml.safe_dump(w.profile.policy_document(), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     counts["labels"] = _write(
         out_dir, "labels", _labels(w, p, party_ids, dept_ids, contract_ids, tender_of, payment_ids)

@@ -11,13 +11,12 @@ from typing import Literal
 
 import numpy as np
 
-from .catalog import OPEN_TENDER_THRESHOLD, UTILITY_CATEGORY
+from .catalog import METHODS
 from .names import write_account
-from .world import BUSDAYS, DAY, END_DAY, START, World, approval_levels
+from .world import BUSDAYS, DAY, END_DAY, SPAN_DAYS, START, World, approval_levels
 
-__all__ = ["METHODS", "Process", "derive"]
+__all__ = ["METHODS", "Process", "derive", "hours"]
 
-METHODS: tuple[str, ...] = ("open", "invited", "negotiation", "single_source", "inquiry", "direct")
 OPEN, INVITED, NEGOTIATION, SINGLE_SOURCE, INQUIRY, DIRECT = range(len(METHODS))
 TENDERED = (OPEN, INVITED)
 
@@ -69,8 +68,18 @@ def _busday(
     return _day_numbers(np.busday_offset(_days(day_numbers), offset, roll=roll, busdaycal=BUSDAYS))
 
 
-def _office_hours(rng: np.random.Generator, n: int, start: float = 8.5, end: float = 18.5) -> np.ndarray:
+def _office_hours(rng: np.random.Generator, n: int, start: float, end: float) -> np.ndarray:
     return rng.integers(int(start * HOUR), int(end * HOUR), n)
+
+
+def hours(clock: str) -> float:
+    """``"08:30"`` -> ``8.5``.
+
+    >>> hours("08:30"), hours("19:00")
+    (8.5, 19.0)
+    """
+    hh, mm = clock.split(":")
+    return int(hh) + int(mm) / 60
 
 
 def choose_methods(w: World) -> np.ndarray:
@@ -87,30 +96,29 @@ def choose_methods(w: World) -> np.ndarray:
             np.searchsorted(edges, u * edges[-1], side="right").clip(0, len(cuts) - 1)
         ]
 
-    method = np.select(
-        [yuan <= 20_000, yuan <= 50_000, yuan <= 200_000, yuan <= OPEN_TENDER_THRESHOLD],
-        [
-            pick([(0.5, DIRECT), (0.5, INQUIRY)]),
-            pick([(0.8, INQUIRY), (0.2, NEGOTIATION)]),
-            pick([(0.55, INQUIRY), (0.3, NEGOTIATION), (0.13, INVITED), (0.02, SINGLE_SOURCE)]),
-            pick([(0.45, INVITED), (0.2, OPEN), (0.2, NEGOTIATION), (0.14, INQUIRY), (0.01, SINGLE_SOURCE)]),
-        ],
-        pick([(0.85, OPEN), (0.15, INVITED)]),
-    )
-    method = np.where(c.cat == UTILITY_CATEGORY, SINGLE_SOURCE, method)
+    bands = w.profile.market.methods
+    choices = [pick([(weight, METHODS.index(name)) for weight, name in cuts]) for _, cuts in bands]
+    method = np.select([yuan <= float(upper or np.inf) for upper, _ in bands[:-1]], choices[:-1], choices[-1])
+    method = np.where(w.cats.utility[c.cat], SINGLE_SOURCE, method)
     method = np.where(c.method >= 0, c.method, method)
     _cap_direct_awards(w, method)
     return method
 
 
 def _cap_direct_awards(w: World, method: np.ndarray) -> None:
-    """Keep routine direct and single-source awards of a department to one supplier well under
-    the open-tender threshold: the orders past 80 % of it are negotiated instead. Only the
-    ``repeat_direct_awards`` scheme crosses it."""
+    """Keep routine direct and single-source awards of a department to one supplier under the
+    open-tender threshold (the profile's share of it, over the whole extract or any rolling
+    window): the orders past it are negotiated instead. Only the ``repeat_direct_awards``
+    scheme crosses it."""
     c = w.contracts
     assert c is not None
+    approval = w.profile.approval
+    cap = approval.direct_award_cap * approval.open_tender_threshold * 100
+    if approval.cap_window_days:
+        _cap_per_window(w, method, cap, approval.cap_window_days)
+        return
     routine = np.flatnonzero(
-        np.isin(method, (DIRECT, SINGLE_SOURCE)) & (c.method < 0) & (c.cat != UTILITY_CATEGORY)
+        np.isin(method, (DIRECT, SINGLE_SOURCE)) & (c.method < 0) & ~w.cats.utility[c.cat]
     )
     key = c.dept[routine] * len(w.suppliers) + c.supplier[routine]
     order = np.lexsort((c.request_day[routine], key))
@@ -120,8 +128,30 @@ def _cap_direct_awards(w: World, method: np.ndarray) -> None:
     before_group = np.repeat(
         running[starts] - c.amount_fen[routine[starts]], np.diff(np.r_[starts, len(key)])
     )
-    over = running - before_group > 0.8 * OPEN_TENDER_THRESHOLD * 100
+    over = running - before_group > cap
     method[routine[over]] = NEGOTIATION
+
+
+def _cap_per_window(w: World, method: np.ndarray, cap_fen: float, window_days: int) -> None:
+    """The cap over every rolling window, counting the direct awards a look-alike fixed as well
+    (only routine orders are moved; the suppliers of the ``repeat_direct_awards`` scheme are
+    left to cross it). The sum over the window that ends at an order is its group's running
+    total minus what was awarded before the window opened."""
+    c = w.contracts
+    assert c is not None
+    crossing = w.named("supplier", lambda scheme: scheme == "repeat_direct_awards")
+    awards = np.flatnonzero(
+        np.isin(method, (DIRECT, SINGLE_SOURCE)) & ~w.cats.utility[c.cat] & ~np.isin(c.supplier, crossing)
+    )
+    key = c.dept[awards] * len(w.suppliers) + c.supplier[awards]
+    order = np.lexsort((c.request_day[awards], key))
+    awards, key = awards[order], key[order]
+    running = np.cumsum(c.amount_fen[awards])
+    stamp = key * (4 * SPAN_DAYS) + c.request_day[awards]
+    opened = np.searchsorted(stamp, stamp - window_days + 1, side="left")
+    before = np.where(opened > 0, running[np.maximum(opened - 1, 0)], 0)
+    over = (running - before > cap_fen) & (c.method[awards] < 0)
+    method[awards[over]] = NEGOTIATION
 
 
 def _approvals(w: World) -> tuple[np.ndarray, ...]:
@@ -130,39 +160,42 @@ def _approvals(w: World) -> tuple[np.ndarray, ...]:
     assert c is not None
     rng = w.rng
     n = len(c)
-    levels = approval_levels(c.amount_fen)
-    stamp = np.full((n, 4), -1, dtype=np.int64)
+    policy = w.profile.approval
+    levels = approval_levels(np.where(c.chain_fen >= 0, c.chain_fen, c.amount_fen), policy.limits)
+    n_levels = len(policy.limits) + 1
+    start, end = (hours(h) for h in policy.working_hours)
+    stamp = np.full((n, n_levels), -1, dtype=np.int64)
 
     # step 1: the department's manager, the same day as the request or a few working days later
     delay = np.where(c.fast, rng.integers(0, 2, n), rng.choice(4, n, p=[0.45, 0.35, 0.15, 0.05]))
     day = _busday(c.request_day, delay)
-    tod = _office_hours(rng, n)
-    overtime = rng.random(n) < 0.012
-    tod = np.where(overtime, rng.integers(19 * HOUR, OVERTIME_END, n), tod)
+    tod = _office_hours(rng, n, start + 0.5, end - 0.5)
+    overtime = rng.random(n) < policy.overtime
+    tod = np.where(overtime, rng.integers(int(end * HOUR), OVERTIME_END, n), tod)
     forced = c.step1_time >= 0
     day = np.where(forced, c.step1_time // DAY, day)
     tod = np.where(forced, c.step1_time % DAY, tod)
     stamp[:, 0] = day * DAY + tod
 
-    for k in range(1, 4):
+    for k in range(1, n_levels):
         active = np.flatnonzero(levels > k)
         m = len(active)
         prev_day, prev_tod = stamp[active, k - 1] // DAY, stamp[active, k - 1] % DAY
         delay = np.where(c.fast[active], rng.integers(0, 2, m), rng.choice(4, m, p=[0.35, 0.4, 0.18, 0.07]))
         day = _busday(prev_day, delay)
-        tod = _office_hours(rng, m)
+        tod = _office_hours(rng, m, start + 0.5, end - 0.5)
         same = day == prev_day
         tod = np.where(same, np.maximum(tod, prev_tod + rng.integers(600, 5400, m)), tod)
-        too_late = same & (tod > 18.75 * HOUR)
+        too_late = same & (tod > (end - 0.25) * HOUR)
         day = np.where(too_late, _busday(day, 1), day)
-        tod = np.where(too_late, _office_hours(rng, m, 8.5, 11), tod)
-        overtime = (day != prev_day) & (rng.random(m) < 0.012)
-        tod = np.where(overtime, rng.integers(19 * HOUR, OVERTIME_END, m), tod)
+        tod = np.where(too_late, _office_hours(rng, m, start + 0.5, 11), tod)
+        overtime = (day != prev_day) & (rng.random(m) < policy.overtime)
+        tod = np.where(overtime, rng.integers(int(end * HOUR), OVERTIME_END, m), tod)
         stamp[active, k] = day * DAY + tod
 
     # now and then the last signature of a chain comes in on a weekend
     last = stamp[np.arange(n), levels - 1]
-    weekend = (rng.random(n) < 0.003) & ~forced
+    weekend = (rng.random(n) < policy.weekend) & ~forced
     last_day = last // DAY
     to_saturday = (5 - _weekday(last_day)) % 7
     to_saturday = np.where(to_saturday == 0, 7, to_saturday)
@@ -178,11 +211,8 @@ def _approvals(w: World) -> tuple[np.ndarray, ...]:
     first = np.cumsum(levels) - levels
     step = np.arange(len(contract)) - np.repeat(first, levels) + 1
     dept = c.dept[contract]
-    employee = np.select(
-        [step == 1, step == 2, step == 3],
-        [c.approver1[contract], w.vp_of[dept], np.full(len(contract), w.ceo)],
-        np.full(len(contract), w.chairman),
-    )
+    leader = w.top_signers[np.clip(step - 3, 0, len(w.top_signers) - 1)]
+    employee = np.select([step == 1, step == 2], [c.approver1[contract], w.vp_of[dept]], leader)
     return contract, step, employee, stamp[contract, step - 1], signed_day
 
 
@@ -238,13 +268,15 @@ def _bids(w: World, method: np.ndarray) -> tuple[np.ndarray, ...]:
     c = w.contracts
     assert c is not None
     rng = w.rng
-    tendered = np.flatnonzero(np.isin(method, TENDERED))
+    # call-offs of a framework agreement share their agreement's tender and bid in it only once
+    tendered = np.flatnonzero(np.isin(method, TENDERED) & (c.agreement < 0))
     scripted = np.array(sorted(w.scripted_tenders), dtype=np.int64)
     routine = np.setdiff1d(tendered, scripted)
     m = len(routine)
 
+    market = w.profile.market
     winners = c.supplier[routine]
-    need = rng.integers(2, 6, m)  # rivals besides the winner
+    need = rng.integers(market.rivals[0], market.rivals[1], m)  # rivals besides the winner
     rows, rivals = _cobidders(w, winners, c.cat[routine], need)
     count = np.bincount(rows, minlength=m) + 1
     tender_row = np.concatenate([np.arange(m), rows])
@@ -254,10 +286,10 @@ def _bids(w: World, method: np.ndarray) -> tuple[np.ndarray, ...]:
     tender_row, supplier, position = tender_row[order], supplier[order], position[order]
 
     # Price-only award mostly goes to the lowest bid; one in eight to the second (scored evaluation).
-    factor = np.clip(rng.normal(0.95, 0.045, len(tender_row)), 0.78, 1.2)
+    factor = np.clip(rng.normal(0.95, market.bid_spread, len(tender_row)), 0.78, 1.2)
     sorted_factor = factor[np.lexsort((factor, tender_row))]
     first = np.cumsum(count) - count
-    winner_rank = (rng.random(m) < 0.12).astype(np.int64)
+    winner_rank = (rng.random(m) < market.second_lowest_wins).astype(np.int64)
     wr = winner_rank[tender_row]
     rank = np.where(position == 0, wr, np.where(position - 1 < wr, position - 1, position))
     factor = sorted_factor[first[tender_row] + rank]
@@ -267,6 +299,8 @@ def _bids(w: World, method: np.ndarray) -> tuple[np.ndarray, ...]:
     is_winner = position == 0
     bid_fen[is_winner] = c.amount_fen[routine]
     contract = routine[tender_row]
+    if market.close_bids or market.ties:
+        _close_and_tied(w, routine, tender_row, is_winner, bid_fen)
 
     if len(scripted):
         s_contract = np.concatenate([np.full(len(w.scripted_tenders[k][0]), k) for k in scripted])
@@ -284,6 +318,28 @@ def _bids(w: World, method: np.ndarray) -> tuple[np.ndarray, ...]:
     bid_time = bid_day * DAY + _office_hours(rng, n_bids, 8.5, 17)
     order = np.lexsort((bid_time, contract))
     return contract[order], supplier[order], bid_fen[order], is_winner[order], bid_time[order]
+
+
+def _close_and_tied(
+    w: World, routine: np.ndarray, tender_row: np.ndarray, is_winner: np.ndarray, bid_fen: np.ndarray
+) -> None:
+    """Ordinary competition has close finishes: in some tenders the cheapest losing bid comes
+    within 0.6 % of the winner, in a few it ties. ``bid_fen`` is changed in place."""
+    rng = w.rng
+    market = w.profile.market
+    m = len(routine)
+    draw = rng.random(m)
+    close = draw < market.close_bids
+    tie = draw >= 1 - market.ties
+    losing = np.flatnonzero(~is_winner)
+    order = losing[np.lexsort((bid_fen[losing], tender_row[losing]))]
+    first = order[np.r_[True, tender_row[order][1:] != tender_row[order][:-1]]]
+    winner_fen = np.zeros(m, dtype=np.int64)
+    winner_fen[tender_row[is_winner]] = bid_fen[is_winner]
+    rows = tender_row[first]
+    near = np.round(winner_fen[rows] * (1 + rng.uniform(0.001, 0.006, len(first)))).astype(np.int64)
+    bid_fen[first] = np.select([tie[rows], close[rows]], [winner_fen[rows], near], bid_fen[first])
+    w.close_tenders = np.sort(routine[np.flatnonzero(close | tie)])
 
 
 def _rank_within(groups: np.ndarray, n_groups: int) -> np.ndarray:

@@ -13,30 +13,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .catalog import (
-    APPROVAL_LIMITS,
-    CATEGORIES,
-    GOODS_CATEGORIES,
-    HOLIDAYS,
-    HQ_ADDRESS,
-    OPEN_TENDER_THRESHOLD,
-    SPLIT_WINDOW_DAYS,
-    SWITCHBOARD,
-    UTILITY_CATEGORY,
-)
+from .catalog import HOLIDAYS
 from .names import ACCOUNT_STYLES, MOBILE_STYLES, surname_of, write_account, write_phone
 from .process import DIRECT, INQUIRY, INVITED, NEGOTIATION, OPEN, SINGLE_SOURCE
 from .world import DAY, DEPUTY, FIRST_REQUEST_DAY, MANAGER, NO_LEAVE, SPAN_DAYS, STAFF, World
 
-__all__ = ["DECOY_PLANTERS", "SCHEME_PLANTERS", "plant_all"]
+__all__ = [
+    "DECOY_PLANTERS",
+    "SCHEME_PLANTERS",
+    "decoy_instances",
+    "no_accidental_splits",
+    "requesters_on_payroll",
+]
 
-_CAT = {c.name: i for i, c in enumerate(CATEGORIES)}
-#: Categories where an order of a few ten thousand yuan is ordinary.
-_SMALL_ORDER_CATEGORIES = tuple(
-    _CAT[n] for n in ("办公用品", "IT设备", "物资材料", "技术服务", "车辆维修", "咨询服务")
-)
-#: Lump-sum categories, tendered as one job (construction, services).
-_JOB_CATEGORIES = tuple(_CAT[n] for n in ("工程施工", "技术服务", "后勤物业", "劳务外包"))
+# Category roles come from the profile (``w.cats``): ``small_order`` categories are those where
+# an order of a few ten thousand yuan is ordinary; ``job`` ones are lump sums tendered as one
+# job (construction, services); ``goods`` ones have unit prices comparable across suppliers.
 _HOLIDAY_DAYS = np.array(
     [(np.datetime64(h) - np.datetime64("2023-01-01")).astype(int) for h in HOLIDAYS], dtype=np.int64
 )
@@ -53,6 +45,18 @@ def _free(w: World, mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask & ~c.reserved)
 
 
+def _not_utility(w: World) -> np.ndarray:
+    c = w.contracts
+    assert c is not None
+    return ~w.cats.utility[c.cat]
+
+
+def _between(rng: np.random.Generator, span: tuple[float, float]) -> float:
+    """A value in ``span``; no draw when the span is one value (so a fixed profile stays fixed)."""
+    low, high = span
+    return low if low == high else float(rng.uniform(low, high))
+
+
 def _take(w: World, pools: list[np.ndarray], k: int, into_dept: int | None = None) -> np.ndarray:
     """Up to ``k`` free orders, drawn from the first pool, topped up from the next ones.
 
@@ -65,7 +69,7 @@ def _take(w: World, pools: list[np.ndarray], k: int, into_dept: int | None = Non
     chosen: list[np.ndarray] = []
     need = k
     if into_dept is not None:
-        pools = [*pools, _free(w, c.cat != UTILITY_CATEGORY)]
+        pools = [*pools, _free(w, _not_utility(w))]
     for pool in pools:
         if need <= 0:
             break
@@ -112,12 +116,12 @@ def _orders_signed_by(w: World, manager: int, cats: tuple[int, ...] | None = Non
     c = w.contracts
     assert c is not None
     dept = int(w.employees.at[manager, "dept"])
-    mine = (c.approver1 == manager) & (c.cat != UTILITY_CATEGORY)
+    mine = (c.approver1 == manager) & _not_utility(w)
     pools = []
     if cats is not None:
         pools.append(_free(w, mine & np.isin(c.cat, cats)))
     pools.append(_free(w, mine))
-    pools.append(_free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)))
+    pools.append(_free(w, (c.dept == dept) & _not_utility(w)))
     return pools
 
 
@@ -153,8 +157,8 @@ def _favourite_category(w: World, manager: int, allowed: tuple[int, ...]) -> int
     c = w.contracts
     assert c is not None
     free = ~c.reserved
-    signed = np.bincount(c.cat[(c.approver1 == manager) & free], minlength=len(CATEGORIES))[list(allowed)]
-    market = np.bincount(c.cat[free], minlength=len(CATEGORIES))[list(allowed)]
+    signed = np.bincount(c.cat[(c.approver1 == manager) & free], minlength=len(w.cats))[list(allowed)]
+    market = np.bincount(c.cat[free], minlength=len(w.cats))[list(allowed)]
     if signed.max() == 0:
         return int(w.rng.choice(allowed))
     return int(allowed[int(np.where(signed > 0, market, -1).argmax())])
@@ -203,7 +207,7 @@ def _small_orders(w: World, idx: np.ndarray) -> None:
     of it, so that a run of them does not also look like a split purchase."""
     c = w.contracts
     assert c is not None
-    targets = _log_uniform(w.rng, 5_000, APPROVAL_LIMITS[0] * 0.78, len(idx))
+    targets = _log_uniform(w.rng, 5_000, w.profile.approval.limits[0] * 0.78, len(idx))
     w.price(idx, targets, max_unit_share=0.8, cap=True)
     c.method[idx] = np.where(w.rng.random(len(idx)) < 0.7, INQUIRY, NEGOTIATION)
 
@@ -216,9 +220,9 @@ def _steering_signer(w: World) -> tuple[int, int]:
     c = w.contracts
     assert c is not None
     managers = _unprotected_employees(w, (MANAGER, DEPUTY))
-    allowed = np.array(_SMALL_ORDER_CATEGORIES)
+    allowed = np.array(w.cats.small_order)
     free = ~c.reserved
-    n_cat = len(CATEGORIES)
+    n_cat = len(w.cats)
     signed = np.bincount(c.approver1[free] * n_cat + c.cat[free], minlength=len(w.employees) * n_cat)
     signed = signed.reshape(len(w.employees), n_cat)[managers][:, allowed]
     market = np.bincount(c.cat[free], minlength=n_cat)[allowed]
@@ -233,15 +237,36 @@ def _steering_signer(w: World) -> tuple[int, int]:
     return int(managers[row]), int(allowed[col])
 
 
+def _established_supplier(w: World, cat: int, region: int) -> int:
+    """A supplier of the category that has traded for years and sells to others as well
+    (one of the less popular, so the steering stands out from its market share)."""
+    sup = w.suppliers
+    pool = np.flatnonzero(
+        (sup["category"].to_numpy() == cat)
+        & (sup["kind"].to_numpy() == "pool")
+        & (sup["weight"].to_numpy() > 0)
+    )
+    pool = np.setdiff1d(pool, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    weight = sup["weight"].to_numpy()[pool]
+    quiet = pool[weight <= np.median(weight)] if len(pool) > 3 else pool
+    local = quiet[sup["region"].to_numpy()[quiet] == region]
+    return int(w.rng.choice(local if len(local) else quiet))
+
+
 def favoritism(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
+    play = w.profile.schemes
     manager, cat = _steering_signer(w)
     dept = int(w.employees.at[manager, "dept"])
     signed_in_cat = int(((c.approver1 == manager) & (c.cat == cat) & ~c.reserved).sum())
-    k = int(np.clip(round(0.6 * signed_in_cat), 8, max(200, w.sizes.contracts // 2000)))
+    share = _between(w.rng, play.favoritism_share)
+    k = int(np.clip(round(share * signed_in_cat), 8, max(200, w.sizes.contracts // 2000)))
     idx = _take(w, _orders_signed_by(w, manager, (cat,)), k, into_dept=dept)
-    supplier = _front_company(w, cat, int(w.dept_region[dept]))
+    if play.established_favourite and w.rng.random() < play.established_favourite:
+        supplier = _established_supplier(w, cat, int(w.dept_region[dept]))
+    else:
+        supplier = _front_company(w, cat, int(w.dept_region[dept]))
     _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
     _small_orders(w, idx)
     w.label("favoritism", n, "employee", manager)
@@ -252,14 +277,13 @@ def split_purchase(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
     rng = w.rng
-    limit = APPROVAL_LIMITS[0] if n % 2 else APPROVAL_LIMITS[1]
+    play, limits = w.profile.schemes, w.profile.approval.limits
+    limit = limits[0] if n % 2 else limits[1]
     staff = _unprotected_employees(w, (STAFF,))
     volume = w.dept_volume[w.employees["dept"].to_numpy()[staff]]
     requester = int(rng.choice(staff, p=volume / volume.sum()))
     dept = int(w.employees.at[requester, "dept"])
-    allowed = [cat for cat in _SMALL_ORDER_CATEGORIES if w.dept_mix[dept, cat] > 0] or list(
-        _SMALL_ORDER_CATEGORIES
-    )
+    allowed = [cat for cat in w.cats.small_order if w.dept_mix[dept, cat] > 0] or list(w.cats.small_order)
     cat = int(rng.choice(allowed))
     sellers = np.flatnonzero(
         (w.suppliers["category"].to_numpy() == cat)
@@ -268,12 +292,12 @@ def split_purchase(w: World, n: int) -> None:
     )
     sellers = np.setdiff1d(sellers, np.array(sorted(w.protected_suppliers), dtype=np.int64))
     supplier = int(rng.choice(sellers))
-    parts = int(rng.integers(3, 6))
+    parts = int(rng.integers(*play.split_parts))
     idx = _take(
         w,
         [
             _free(w, (c.dept == dept) & (c.cat == cat)),
-            _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
+            _free(w, (c.dept == dept) & _not_utility(w)),
         ],
         parts,
         into_dept=dept,
@@ -281,10 +305,12 @@ def split_purchase(w: World, n: int) -> None:
     _assign(w, idx, cat=cat, supplier=supplier)
     c.requester[idx] = requester
     first = _quiet_start(w, 16, SPAN_DAYS - 120)
-    c.request_day[idx] = first + np.sort(rng.integers(0, 5, len(idx)))
+    spread = min(5, max(2, (w.profile.approval.split_window_days + 1) // 3))
+    c.request_day[idx] = first + np.sort(rng.integers(0, spread, len(idx)))
     c.fast[idx] = True
-    w.price(idx, rng.uniform(0.86 * limit, 0.995 * limit, len(idx)), max_unit_share=0.02, cap=True)
-    cheap = (INQUIRY, DIRECT) if limit == APPROVAL_LIMITS[0] else (INQUIRY, NEGOTIATION)
+    low, high = play.split_fill
+    w.price(idx, rng.uniform(low * limit, high * limit, len(idx)), max_unit_share=0.02, cap=True)
+    cheap = (INQUIRY, DIRECT) if limit == limits[0] else (INQUIRY, NEGOTIATION)
     c.method[idx] = rng.choice(cheap, len(idx))
     w.label("split_purchase", n, "employee", requester)
     w.label("split_purchase", n, "supplier", supplier)
@@ -305,23 +331,47 @@ def self_approval(w: World, n: int) -> None:
         w.label("self_approval", n, "contract", int(i))
 
 
+def _tie_to_company(w: World, person: int, supplier: int, tie: str) -> None:
+    """The person owns the supplier, represents it, both, directs it, or owns a holding
+    company that owns it (``owns``, ``legal_rep``, ``owns+legal_rep``, ``director``, ``holding``)."""
+    rng = w.rng
+    since = int(w.suppliers.at[supplier, "registered_day"])
+    if tie in ("owns+legal_rep", "owns"):
+        w.relate(
+            "person", person, "OWNS", "supplier", supplier, float(np.round(rng.uniform(0.6, 1.0), 2)), since
+        )
+    if tie in ("owns+legal_rep", "legal_rep"):
+        w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
+        w.suppliers.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
+    if tie == "director":
+        w.relate("person", person, "DIRECTOR_OF", "supplier", supplier, None, since)
+    if tie == "holding":
+        region = int(w.suppliers.at[supplier, "region"])
+        category = int(w.suppliers.at[supplier, "category"])
+        holding = int(w.new_suppliers(np.array([category]), np.array([region]), kind="holding")[0])
+        w.relate(
+            "person", person, "OWNS", "supplier", holding, float(np.round(rng.uniform(0.5, 1.0), 2)), since
+        )
+        w.relate(
+            "supplier",
+            holding,
+            "OWNS",
+            "supplier",
+            supplier,
+            float(np.round(rng.uniform(0.51, 1.0), 2)),
+            since,
+        )
+
+
 def relative_supplier(w: World, n: int) -> None:
     rng = w.rng
     manager = _busy_manager(w, 6)
     dept = int(w.employees.at[manager, "dept"])
-    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES)
+    cat = _favourite_category(w, manager, w.cats.small_order)
     supplier = _front_company(w, cat, int(w.dept_region[dept]))
     person = _relative_of(w, manager, spouse=n % 2 == 1)
-    since = int(w.suppliers.at[supplier, "registered_day"])
-    # the tie runs through ownership, the legal representative, or both
-    variant = (n - 1) % 3
-    if variant in (0, 1):
-        w.relate(
-            "person", person, "OWNS", "supplier", supplier, float(np.round(rng.uniform(0.6, 1.0), 2)), since
-        )
-    if variant in (0, 2):
-        w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
-        w.suppliers.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
+    ties = w.profile.schemes.relative_ties
+    _tie_to_company(w, person, supplier, ties[(n - 1) % len(ties)])
     idx = _take(w, _orders_signed_by(w, manager, (cat,)), int(rng.integers(3, 7)), into_dept=dept)
     _assign(w, idx, cat=cat, supplier=supplier, signer=manager)
     _small_orders(w, idx)
@@ -345,7 +395,7 @@ def shared_identifier(w: World, n: int) -> None:
     rng = w.rng
     manager = _busy_manager(w, 5)
     dept = int(w.employees.at[manager, "dept"])
-    cat = _favourite_category(w, manager, _SMALL_ORDER_CATEGORIES)
+    cat = _favourite_category(w, manager, w.cats.small_order)
     supplier = _front_company(w, cat, int(w.dept_region[dept]))
     emp, sup = w.employees, w.suppliers
     if n % 2:
@@ -374,8 +424,8 @@ def ownership_cycle(w: World, n: int) -> None:
     procuring = w.procuring_departments
     dept = int(rng.choice(procuring, p=w.dept_volume[procuring] / w.dept_volume[procuring].sum()))
     mix = w.dept_mix[dept].copy()
-    mix[UTILITY_CATEGORY] = 0
-    cats = rng.choice(len(CATEGORIES), 3, p=mix / mix.sum())
+    mix[w.cats.utility] = 0
+    cats = rng.choice(len(w.cats), 3, p=mix / mix.sum())
     region = np.full(3, int(w.dept_region[dept]))
     members = w.new_suppliers(cats, region, kind="scheme")
     for a, b in ((0, 1), (1, 2), (2, 0)):
@@ -396,7 +446,7 @@ def ownership_cycle(w: World, n: int) -> None:
             w,
             [
                 _free(w, (c.dept == dept) & (c.cat == cat)),
-                _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
+                _free(w, (c.dept == dept) & _not_utility(w)),
             ],
             int(rng.integers(2, 5)),
             into_dept=dept,
@@ -417,7 +467,7 @@ def payment_to_staff(w: World, n: int) -> None:
         w,
         (c.amount_fen >= 100_000_00)
         & (c.request_day <= SPAN_DAYS - 300)
-        & (c.cat != UTILITY_CATEGORY)
+        & _not_utility(w)
         & ~np.isin(c.approver1, protected)
         & ~np.isin(c.requester, protected),
     )
@@ -439,16 +489,63 @@ def payment_to_staff(w: World, n: int) -> None:
         w.label("payment_to_staff", n, "person", person)
 
 
+def _allocate_buyers(w: World, idx: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Market allocation instead of rotation: each member owns a buying department and wins
+    every tender of it; the orders move into those departments. Returns the winners."""
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    procuring = w.procuring_departments
+    territories = rng.choice(procuring, len(members), replace=len(procuring) < len(members))
+    owner = rng.integers(0, len(members), len(idx))
+    owner[: len(members)] = np.arange(len(members))[: len(idx)]  # everybody wins at least once
+    for d in np.unique(territories[owner]):
+        rows = idx[territories[owner] == d]
+        c.dept[rows] = d
+        managers = w.managers_of[d]
+        c.approver1[rows] = managers[rng.integers(0, len(managers), len(rows))]
+        w.reassign_requesters(rows)
+    return members[owner]
+
+
+def _bid_elsewhere(w: World, members: np.ndarray, cat: int, per_member: int) -> None:
+    """Ring members also bid, and lose, in ordinary tenders of their trade, at ordinary prices."""
+    c = w.contracts
+    assert c is not None
+    rng = w.rng
+    threshold = w.profile.approval.open_tender_threshold
+    sup = w.suppliers
+    rivals = np.flatnonzero((sup["category"].to_numpy() == cat) & (sup["weight"].to_numpy() > 0))
+    rivals = np.setdiff1d(rivals, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    large = c.amount_fen > 100_000_00
+    idx = _take(w, [_free(w, (c.cat == cat) & large), _free(w, c.cat == cat)], per_member * len(members))
+    for k, i in enumerate(idx):
+        winner = int(c.supplier[i])
+        others = rng.choice(
+            rivals[rivals != winner], min(len(rivals) - 1, int(rng.integers(1, 4))), replace=False
+        )
+        bidders = np.array([winner, int(members[k % len(members)]), *others], dtype=np.int64)
+        factors = np.sort(np.clip(rng.normal(0.95, w.profile.market.bid_spread, len(bidders)), 0.78, 1.2))
+        factors[1:] = rng.permutation(factors[1:])
+        fen = np.round(c.amount_fen[i] / factors[0] * factors).astype(np.int64)
+        fen[0] = c.amount_fen[i]
+        fen[1:] = np.maximum(fen[1:], fen[0] + 100_00)
+        w.scripted_tenders[int(i)] = (bidders, fen)
+    c.method[idx] = np.where(c.amount_fen[idx] > threshold * 100, OPEN, INVITED)
+
+
 def bid_rotation(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
     rng = w.rng
-    cat = _JOB_CATEGORIES[(n - 1) % len(_JOB_CATEGORIES)]
-    size = 3 + (n - 1) % 3
+    play = w.profile.schemes
+    threshold = w.profile.approval.open_tender_threshold
+    cat = w.cats.job[(n - 1) % len(w.cats.job)]
+    size = play.ring_sizes[(n - 1) % len(play.ring_sizes)]
     region = int(rng.integers(0, len(w.regions)))
     members = w.new_suppliers(np.full(size, cat), np.full(size, region), kind="scheme")
-    tenders = int(rng.integers(8, 13)) + w.sizes.instances // 2
-    idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], tenders)
+    tenders = int(rng.integers(*play.ring_tenders)) + w.sizes.instances // 2
+    idx = _take(w, [_free(w, c.cat == cat), _free(w, _not_utility(w))], tenders)
     # a tender every month or two, far enough apart that signing delays never swap their order
     gaps = rng.integers(30, 60, len(idx))
     room = SPAN_DAYS - 80 - FIRST_REQUEST_DAY
@@ -458,10 +555,12 @@ def bid_rotation(w: World, n: int) -> None:
     c.request_day[idx] = rng.integers(FIRST_REQUEST_DAY, latest_start + 1) + np.cumsum(gaps) - gaps[0]
     # members take turns, in date order
     winners = members[(np.arange(len(idx)) + int(rng.integers(0, size))) % size]
+    if play.ring_allocation and rng.random() < play.ring_allocation:
+        winners = _allocate_buyers(w, idx, members)
     _assign(w, idx, cat=cat)
     c.supplier[idx] = winners
     estimate = _log_uniform(rng, 500_000, 5_000_000, len(idx))
-    w.price(idx, estimate * rng.uniform(1.02, 1.08, len(idx)))
+    w.price(idx, estimate * rng.uniform(*play.winner_markup, len(idx)))
     outsiders = np.flatnonzero(
         (w.suppliers["category"].to_numpy() == cat) & (w.suppliers["weight"].to_numpy() > 0)
     )
@@ -469,14 +568,16 @@ def bid_rotation(w: World, n: int) -> None:
         won = int(c.amount_fen[i])
         covers = [m for m in members if m != winner]
         # cover bids sit a hair above the winner
-        markups = np.sort(rng.uniform(0.008, 0.035, len(covers)))
+        markups = np.sort(rng.uniform(*play.cover_margin, len(covers)))
         bidders = [int(winner), *(int(m) for m in covers)]
         fen = [won, *(round(won * (1 + u)) for u in markups)]
-        if rng.random() < 0.3 and len(outsiders):
+        if rng.random() < play.ring_outsider and len(outsiders):
             bidders.append(int(rng.choice(outsiders)))
             fen.append(round(won * rng.uniform(1.08, 1.2)))
         w.scripted_tenders[int(i)] = (np.array(bidders, dtype=np.int64), np.array(fen, dtype=np.int64))
-    c.method[idx] = np.where(c.amount_fen[idx] > OPEN_TENDER_THRESHOLD * 100, OPEN, INVITED)
+    c.method[idx] = np.where(c.amount_fen[idx] > threshold * 100, OPEN, INVITED)
+    if play.ring_outside_bids:
+        _bid_elsewhere(w, members, cat, play.ring_outside_bids)
     for member in members:
         w.label("bid_rotation", n, "supplier", int(member))
     for i in idx:
@@ -488,15 +589,19 @@ def price_inflation(w: World, n: int) -> None:
     assert c is not None
     rng = w.rng
     # the categories in turn, skipping one whose items sell too rarely to compare prices
-    turn = [GOODS_CATEGORIES[(n - 1 + k) % len(GOODS_CATEGORIES)] for k in range(len(GOODS_CATEGORIES))]
+    goods = w.cats.goods
+    turn = [goods[(n - 1 + k) % len(goods)] for k in range(len(goods))]
     popular = {cat: np.unique(c.item[(c.cat == cat) & ~c.reserved], return_counts=True) for cat in turn}
+    # enough sales of the item to compare with (more where noise blanks prices and look-alikes
+    # reprice orders later)
+    enough = 12 if w.profile.is_classic else 30
     cat = next(
-        (cat for cat in turn if popular[cat][1].max(initial=0) >= 12),
+        (cat for cat in turn if popular[cat][1].max(initial=0) >= enough),
         max(turn, key=lambda k: popular[k][1].max(initial=0)),
     )
     items, counts = popular[cat]
     ranked = items[np.argsort(-counts, kind="stable")]
-    item = int(rng.choice(ranked[: max(1, int((counts >= 12).sum()))][:3]))
+    item = int(rng.choice(ranked[: max(1, int((counts >= enough).sum()))][:3]))
     sup = w.suppliers
     sellers = np.flatnonzero(
         (sup["category"].to_numpy() == cat)
@@ -506,12 +611,20 @@ def price_inflation(w: World, n: int) -> None:
     sellers = sellers[np.argsort(-sup["weight"].to_numpy()[sellers], kind="stable")][3:]
     sellers = np.setdiff1d(sellers, np.array(sorted(w.protected_suppliers), dtype=np.int64))
     supplier = int(rng.choice(sellers))
-    idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], int(rng.integers(4, 9)))
+    if w.profile.is_classic:
+        pools = [_free(w, c.cat == cat), _free(w, _not_utility(w))]
+    else:  # the others' sales of the item stay as they are, and stay theirs
+        others = _free(w, c.item == item)
+        c.reserved[others] = True
+        pools = [_free(w, (c.cat == cat) & (c.item != item)), _free(w, _not_utility(w))]
+    idx = _take(w, pools, int(rng.integers(4, 9)))
     _assign(w, idx, cat=cat, supplier=supplier)
     targets = _log_uniform(rng, 20_000, 180_000, len(idx))
     # two to almost three times the going price, whatever the supplier's usual price level
     level = w.suppliers.at[supplier, "price_level"]
-    w.price(idx, targets, item=item, price_factor=rng.uniform(2.0, 2.8, len(idx)) / level)
+    w.price(
+        idx, targets, item=item, price_factor=rng.uniform(*w.profile.schemes.price_factor, len(idx)) / level
+    )
     c.method[idx] = rng.choice((NEGOTIATION, SINGLE_SOURCE, INQUIRY), len(idx))
     w.label("price_inflation", n, "supplier", supplier)
     for i in idx:
@@ -524,7 +637,12 @@ def after_hours(w: World, n: int) -> None:
     rng = w.rng
     manager = _busy_manager(w, 10)
     dept = int(w.employees.at[manager, "dept"])
-    idx = _take(w, _orders_signed_by(w, manager), int(rng.integers(6, 11)), into_dept=dept)
+    idx = _take(
+        w,
+        _orders_signed_by(w, manager),
+        int(rng.integers(*w.profile.schemes.after_hours_orders)),
+        into_dept=dept,
+    )
     _assign(w, idx, signer=manager)
     first = int(rng.integers(FIRST_REQUEST_DAY, SPAN_DAYS - 120))
     day = first + np.sort(rng.integers(0, 14, len(idx)))
@@ -548,17 +666,20 @@ def repeat_direct_awards(w: World, n: int) -> None:
     used = {int(ref) for s, _, kind, ref in w.labels if s == "repeat_direct_awards" and kind == "department"}  # type: ignore[call-overload]
     procuring = [d for d in w.procuring_departments if int(d) not in used] or list(w.procuring_departments)
     dept = int(rng.choice(procuring))
-    cats = [cat for cat in _JOB_CATEGORIES if w.dept_mix[dept, cat] > 0] or [_CAT["技术服务"]]
+    cats = [cat for cat in w.cats.job if w.dept_mix[dept, cat] > 0] or [w.cats.job[0]]
     cat = int(rng.choice(cats))
     supplier = int(w.new_suppliers(np.array([cat]), np.array([int(w.dept_region[dept])]), kind="scheme")[0])
-    amounts = list(_log_uniform(rng, 300_000, 950_000, int(rng.integers(4, 8))))
-    while sum(amounts) <= 1.1 * OPEN_TENDER_THRESHOLD:
-        amounts.append(float(_log_uniform(rng, 300_000, 950_000, 1)[0]))
+    threshold = w.profile.approval.open_tender_threshold
+    # awards of 15-47.5 % of the threshold each (300 000 - 950 000 yuan under 2 million)
+    low, high = 300_000 * threshold / 2_000_000, 950_000 * threshold / 2_000_000
+    amounts = list(_log_uniform(rng, low, high, int(rng.integers(4, 8))))
+    while sum(amounts) <= 1.1 * threshold:
+        amounts.append(float(_log_uniform(rng, low, high, 1)[0]))
     idx = _take(
         w,
         [
             _free(w, (c.dept == dept) & (c.cat == cat)),
-            _free(w, (c.dept == dept) & (c.cat != UTILITY_CATEGORY)),
+            _free(w, (c.dept == dept) & _not_utility(w)),
         ],
         len(amounts),
         into_dept=dept,
@@ -574,8 +695,17 @@ def repeat_direct_awards(w: World, n: int) -> None:
 
 
 # ---- decoys -----------------------------------------------------------------------------
+def _utilities_in_use(w: World) -> np.ndarray:
+    """Utility suppliers that bill somebody."""
+    c = w.contracts
+    assert c is not None
+    used = np.bincount(c.supplier, minlength=len(w.suppliers)) > 0
+    return np.flatnonzero((w.suppliers["kind"].to_numpy() == "utility") & used)
+
+
 def decoy_monopoly_utility(w: World, n: int) -> None:
-    utility = int(np.flatnonzero(w.suppliers["kind"].to_numpy() == "utility")[0])
+    """The n-th utility (one per instance); it supplies every department of its region."""
+    utility = int(_utilities_in_use(w)[n - 1])
     w.label("decoy_monopoly_utility", n, "supplier", utility)
 
 
@@ -589,11 +719,19 @@ def _hub_crowd(w: World) -> np.ndarray:
     return w.rng.permutation(crowd)[: int(np.clip(round(0.08 * len(emp)), 15, 600))]
 
 
+def _internal_halves(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """The group's service companies: the first half share the headquarters address, the rest
+    its switchboard."""
+    internal = np.flatnonzero(w.suppliers["kind"].to_numpy() == "internal")
+    half = (len(internal) + 1) // 2
+    return internal[:half], internal[half:]
+
+
 def decoy_hub_address(w: World, n: int) -> None:
-    internal = np.flatnonzero(w.suppliers["kind"].to_numpy() == "internal")[:3]
-    w.suppliers.loc[internal, "address"] = HQ_ADDRESS
+    internal = _internal_halves(w)[0]
+    w.suppliers.loc[internal, "address"] = w.profile.hq_address
     crowd = _hub_crowd(w)
-    w.employees.loc[crowd, "address"] = HQ_ADDRESS
+    w.employees.loc[crowd, "address"] = w.profile.hq_address
     for s in internal:
         w.label("decoy_hub_address", n, "supplier", int(s))
     for e in crowd:
@@ -602,12 +740,13 @@ def decoy_hub_address(w: World, n: int) -> None:
 
 def decoy_switchboard(w: World, n: int) -> None:
     rng = w.rng
-    internal = np.flatnonzero(w.suppliers["kind"].to_numpy() == "internal")[3:]
+    internal = _internal_halves(w)[1]
     crowd = _hub_crowd(w)
+    switchboard = w.profile.switchboard
     for kind, rows in (("supplier", internal), ("employee", crowd)):
         frame = w.suppliers if kind == "supplier" else w.employees
-        frame.loc[rows, "phone_digits"] = SWITCHBOARD
-        frame.loc[rows, "phone"] = [write_phone(SWITCHBOARD, int(s)) for s in rng.integers(0, 5, len(rows))]
+        frame.loc[rows, "phone_digits"] = switchboard
+        frame.loc[rows, "phone"] = [write_phone(switchboard, int(s)) for s in rng.integers(0, 5, len(rows))]
         for r in rows:
             w.label("decoy_switchboard", n, kind, int(r))
 
@@ -630,12 +769,17 @@ def decoy_relative_no_approval(w: World, n: int) -> None:
     )
     supplier = int(rng.choice(candidates))
     person = _relative_of(w, employee, spouse=n % 2 == 1)
-    since = int(sup.at[supplier, "registered_day"])
-    w.relate(
-        "person", person, "OWNS", "supplier", supplier, float(np.round(rng.uniform(0.51, 1.0), 2)), since
-    )
-    w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
-    sup.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
+    if w.profile.is_classic:
+        since = int(sup.at[supplier, "registered_day"])
+        w.relate(
+            "person", person, "OWNS", "supplier", supplier, float(np.round(rng.uniform(0.51, 1.0), 2)), since
+        )
+        w.relate("person", person, "LEGAL_REP_OF", "supplier", supplier, None, since)
+        sup.at[supplier, "legal_rep"] = w.persons.at[person, "name"]
+    else:
+        # the tie varies as the schemes' ties do
+        ties = w.profile.schemes.relative_ties
+        _tie_to_company(w, person, supplier, ties[n % len(ties)])
     # the employee keeps clear of the relative's company
     w.kept_apart.append((employee, supplier))
     _keep_apart(w)
@@ -648,7 +792,8 @@ def decoy_competitive_cobidders(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
     rng = w.rng
-    cat = _CAT["技术服务"] if n % 2 else _CAT["工程施工"]
+    cobidding = w.cats.of(w.profile.cobidder_categories)
+    cat = cobidding[n % len(cobidding)]
     sup = w.suppliers
     firms = np.flatnonzero(
         (sup["category"].to_numpy() == cat)
@@ -683,7 +828,9 @@ def decoy_competitive_cobidders(w: World, n: int) -> None:
         fen[0] = c.amount_fen[i]
         fen[1:] = np.maximum(fen[1:], fen[0] + 100_00)
         w.scripted_tenders[int(i)] = (bidders, fen)
-    c.method[idx] = np.where(c.amount_fen[idx] > OPEN_TENDER_THRESHOLD * 100, OPEN, INVITED)
+    c.method[idx] = np.where(
+        c.amount_fen[idx] > w.profile.approval.open_tender_threshold * 100, OPEN, INVITED
+    )
     for s in group:
         w.label("decoy_competitive_cobidders", n, "supplier", int(s))
 
@@ -691,8 +838,8 @@ def decoy_competitive_cobidders(w: World, n: int) -> None:
 def decoy_big_legit_contracts(w: World, n: int) -> None:
     c = w.contracts
     assert c is not None
-    cat = _CAT["工程施工"]
-    idx = _take(w, [_free(w, c.cat == cat), _free(w, c.cat != UTILITY_CATEGORY)], 1)
+    cat = w.cats.index[w.profile.big_contract_category]
+    idx = _take(w, [_free(w, c.cat == cat), _free(w, _not_utility(w))], 1)
     _assign(w, idx, cat=cat)
     if w.suppliers.at[int(c.supplier[idx[0]]), "category"] != cat:
         pool = np.flatnonzero(
@@ -730,21 +877,25 @@ DECOY_PLANTERS: dict[str, Callable[[World, int], None]] = {
 }
 
 
-def _decoy_instances(name: str, instances: int) -> int:
-    if name in ("decoy_monopoly_utility", "decoy_hub_address", "decoy_switchboard"):
+def decoy_instances(w: World, name: str) -> int:
+    """Instances of a classic decoy in this world."""
+    instances = w.sizes.instances
+    if name == "decoy_monopoly_utility":
+        return len(_utilities_in_use(w))
+    if name in ("decoy_hub_address", "decoy_switchboard"):
         return 1
     if name == "decoy_big_legit_contracts":
         return max(3, instances)
     return max(1, instances // 2)
 
 
-def _no_accidental_splits(w: World) -> None:
+def no_accidental_splits(w: World) -> None:
     """Nothing but the planted instances looks like a split purchase: when two orders of one
     requester from one supplier, close in time, both sit just under the same approval limit,
     the later one is made smaller — or, if a scheme fixed its amount, raised by someone else."""
     c = w.contracts
     assert c is not None
-    limits = np.array(APPROVAL_LIMITS, dtype=float)
+    limits = np.array(w.profile.approval.limits, dtype=float)
     pinned = np.zeros(len(c), dtype=bool)  # orders whose requester is part of a scheme
     for scheme, _, kind, ref in w.labels:
         if kind == "contract" and scheme in ("split_purchase", "self_approval"):
@@ -761,7 +912,7 @@ def _no_accidental_splits(w: World) -> None:
             (c.requester[idx[1:]] == c.requester[idx[:-1]])
             & (c.supplier[idx[1:]] == c.supplier[idx[:-1]])
             & (band[idx[1:]] == band[idx[:-1]])
-            & (c.request_day[idx[1:]] - c.request_day[idx[:-1]] <= SPLIT_WINDOW_DAYS + 10)
+            & (c.request_day[idx[1:]] - c.request_day[idx[:-1]] <= w.profile.approval.split_window_days + 10)
             & ~(pinned[idx[1:]] & pinned[idx[:-1]])
         )
         earlier, later = idx[:-1][close], idx[1:][close]
@@ -785,26 +936,10 @@ def _keep_apart(w: World) -> None:
         )
 
 
-def _requesters_on_payroll(w: World) -> None:
+def requesters_on_payroll(w: World) -> None:
     """Schemes move some orders in time; whoever raised one must have been employed that day."""
     c = w.contracts
     assert c is not None
     hire = w.employees["hire_day"].to_numpy()[c.requester]
     leave = w.employees["leave_day"].to_numpy()[c.requester]
     w.reassign_requesters(np.flatnonzero((hire > c.request_day) | (leave <= c.request_day)))
-
-
-def plant_all(w: World) -> dict[str, int]:
-    """Plant every scheme and decoy; returns the number of instances of each."""
-    counts: dict[str, int] = {}
-    for name, planter in SCHEME_PLANTERS.items():
-        counts[name] = w.sizes.instances
-        for n in range(1, counts[name] + 1):
-            planter(w, n)
-    _requesters_on_payroll(w)
-    for name, planter in DECOY_PLANTERS.items():
-        counts[name] = _decoy_instances(name, w.sizes.instances)
-        for n in range(1, counts[name] + 1):
-            planter(w, n)
-    _no_accidental_splits(w)
-    return counts

@@ -9,27 +9,15 @@ every step over them is vectorised.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import names
-from .catalog import (
-    APPROVAL_LIMITS,
-    BRANCH_MIX,
-    BRANCH_VOLUME,
-    CATEGORIES,
-    GROUP_NAME,
-    HOLIDAYS,
-    HQ_DEPARTMENTS,
-    HQ_REGION,
-    LEADERSHIP_DEPARTMENT,
-    REGIONS,
-    UTILITY_CATEGORY,
-    Region,
-    category_mix,
-)
+from .catalog import HOLIDAYS, METHODS, Region
+from .profiles import CLASSIC, CategoryTable, Profile, Seasonality
 
 __all__ = ["DAY", "END_DAY", "START", "Contracts", "Sizes", "World", "approval_levels", "build_world"]
 
@@ -51,18 +39,6 @@ SPARE_SIGNERS = 10
 STAFF_POSITIONS = np.array(["采购员", "业务主管", "工程师", "业务专员", "技术员"])
 STAFF_POSITION_P = np.array([0.34, 0.14, 0.22, 0.2, 0.1])
 
-# How often each writing style of a phone or account number is used (style 0 = plain digits).
-PHONE_STYLE_WEIGHTS = (0.6, 0.12, 0.1, 0.08, 0.03, 0.02, 0.05)
-ACCOUNT_STYLE_WEIGHTS = (0.75, 0.18, 0.03, 0.04)
-
-# Items of every category, flattened: category, name, unit, typical unit price (NaN = lump sum).
-ITEM_CATEGORY = np.array([ci for ci, c in enumerate(CATEGORIES) for _ in c.items])
-ITEM_NAME = np.array([it.name for c in CATEGORIES for it in c.items], dtype=object)
-ITEM_UNIT = np.array([it.unit for c in CATEGORIES for it in c.items], dtype=object)
-ITEM_PRICE = np.array(
-    [np.nan if it.unit_price is None else it.unit_price for c in CATEGORIES for it in c.items]
-)
-
 
 @dataclass(frozen=True)
 class Sizes:
@@ -75,13 +51,15 @@ class Sizes:
     instances: int
 
     @classmethod
-    def for_scale(cls, scale: int) -> Sizes:
+    def for_scale(cls, scale: int, profile: Profile = CLASSIC) -> Sizes:
         instances = max(2, round(4 + 3 * math.log10(scale / 2000)))
+        p = profile
+        branches = round(p.branches_base + p.branches_per_decade * math.log10(scale / 1000))
         return cls(
             contracts=scale,
-            staff=max(80, round(0.03 * scale)),
-            suppliers=max(120, round(0.10 * scale)),
-            branches=int(np.clip(round(2 + 4 * math.log10(scale / 1000)), 2, len(REGIONS))),
+            staff=max(p.min_staff, round(p.staff_per_order * scale)),
+            suppliers=max(p.min_suppliers, round(p.suppliers_per_order * scale)),
+            branches=int(np.clip(branches, p.branches_base, len(p.branch_regions))),
             instances=instances,
         )
 
@@ -108,6 +86,10 @@ class Contracts:
     reserved: np.ndarray
     #: a step-1 approval time forced by a scheme (seconds from START), or -1
     step1_time: np.ndarray
+    #: a framework agreement's call-off: the order that holds the agreement's tender, or -1
+    agreement: np.ndarray
+    #: the amount (fen) whose approval chain the order carries (a call-off: its agreement's), or -1
+    chain_fen: np.ndarray
 
     def __len__(self) -> int:
         return len(self.dept)
@@ -117,6 +99,8 @@ class Contracts:
 class World:
     rng: np.random.Generator
     sizes: Sizes
+    profile: Profile = CLASSIC
+    cats: CategoryTable = field(default_factory=lambda: CategoryTable(CLASSIC))
     regions: list[Region] = field(default_factory=list)
     dept_names: list[str] = field(default_factory=list)
     dept_region: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
@@ -131,8 +115,8 @@ class World:
     managers_of: list[np.ndarray] = field(default_factory=list)
     requesters_of: list[np.ndarray] = field(default_factory=list)
     vp_of: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    ceo: int = -1
-    chairman: int = -1
+    #: the signer of each approval step above the second (step 3 first)
+    top_signers: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     #: (scheme, instance number, entity type, reference); references are resolved when written
     labels: list[tuple[str, int, str, object]] = field(default_factory=list)
     #: parties a scheme or decoy names: later schemes pass them over, noise never blanks their fields
@@ -145,6 +129,12 @@ class World:
     diverted_payments: dict[int, tuple[str, str, float]] = field(default_factory=dict)
     #: (employee, supplier) pairs that must never meet on an order's requester line
     kept_apart: list[tuple[int, int]] = field(default_factory=list)
+    #: (utility category, region) -> the suppliers that serve it (profiles with utility bills)
+    utility_of: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    #: the orders that are utility bills
+    bills: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: routine tenders with a close finish or a tie (their contracts)
+    close_tenders: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _serial: int = 0
     _id_bodies: set[str] = field(default_factory=set)
     _company_names: set[str] = field(default_factory=set)
@@ -160,6 +150,12 @@ class World:
     @property
     def procuring_departments(self) -> np.ndarray:
         return np.flatnonzero(self.dept_volume > 0)
+
+    def named(self, entity_type: str, scheme: Callable[[str], bool]) -> np.ndarray:
+        """Positions of the parties of ``entity_type`` that labels of the schemes ``scheme``
+        accepts name, sorted."""
+        refs = {int(str(ref)) for s, _, kind, ref in self.labels if kind == entity_type and scheme(s)}
+        return np.array(sorted(refs), dtype=np.int64)
 
     def label(self, scheme: str, instance: int, entity_type: str, ref: object) -> None:
         self.labels.append((scheme, instance, entity_type, ref))
@@ -193,10 +189,10 @@ class World:
                 "name": names.person_names(rng, genders, surnames),
                 "gender": genders,
                 "phone_digits": phone_digits,
-                "phone": _written_phones(rng, phone_digits),
+                "phone": _written_phones(rng, phone_digits, self.profile.formats.phone_styles),
                 "id_number": names.id_numbers(rng, region_codes, birth, genders, self._id_bodies),
                 "bank_digits": bank_digits,
-                "bank_account": _written_accounts(rng, bank_digits),
+                "bank_account": _written_accounts(rng, bank_digits, self.profile.formats.account_styles),
                 "address": names.home_addresses(rng, self.regions, region_index),
             }
         )
@@ -227,7 +223,7 @@ class World:
         serials = self.serials(n)
         if names_given is None:
             names_given = names.company_names(
-                rng, categories, self.regions, region_index, self._company_names
+                rng, categories, self.regions, region_index, self._company_names, self.cats.categories
             )
         region_codes = _region_codes(rng, self.regions, region_index)
         landline = rng.random(n) < 0.6
@@ -255,10 +251,10 @@ class World:
                 "credit_code": names.credit_codes(rng, region_codes),
                 "legal_rep": names.person_names(rng, genders),
                 "phone_digits": phone_digits,
-                "phone": _written_phones(rng, phone_digits),
+                "phone": _written_phones(rng, phone_digits, self.profile.formats.phone_styles),
                 "address": names.office_addresses(rng, self.regions, region_index),
                 "bank_digits": bank_digits,
-                "bank_account": _written_accounts(rng, bank_digits),
+                "bank_account": _written_accounts(rng, bank_digits, self.profile.formats.account_styles),
                 "registered_day": registered.astype(int),
                 "registered_capital": capital.astype(np.int64),
                 "blacklisted": np.zeros(n, dtype=bool),
@@ -310,8 +306,8 @@ class World:
             chosen = np.empty(len(idx), dtype=np.int64)
             for cat in np.unique(c.cat[idx]):
                 rows = np.flatnonzero(c.cat[idx] == cat)
-                items = np.flatnonzero(cat == ITEM_CATEGORY)
-                prices = ITEM_PRICE[items]
+                items = np.flatnonzero((cat == self.cats.item_category) & self.cats.item_routine)
+                prices = self.cats.item_price[items]
                 affordable = targets[rows, None] * max_unit_share >= prices[None, :]
                 eligible = np.isnan(prices)[None, :] | affordable
                 scores = np.where(eligible, rng.random((len(rows), len(items))), -1.0)
@@ -319,7 +315,7 @@ class World:
                 none = ~eligible.any(axis=1)
                 pick[none] = np.nanargmin(np.where(np.isnan(prices), np.inf, prices))
                 chosen[rows] = items[pick]
-        base = ITEM_PRICE[chosen]
+        base = self.cats.item_price[chosen]
         lump = np.isnan(base)
         level = self.suppliers["price_level"].to_numpy()[c.supplier[idx]]
         unit_yuan = np.where(lump, 0.0, base * level * factor * np.exp(rng.normal(0.0, 0.06, len(idx))))
@@ -338,8 +334,8 @@ class World:
 
     def draw_amounts(self, cats: np.ndarray) -> np.ndarray:
         """Contract values (yuan) from each category's lognormal distribution."""
-        medians = np.array([c.median_amount for c in CATEGORIES])[cats]
-        sigmas = np.array([c.sigma for c in CATEGORIES])[cats]
+        medians = self.cats.medians[cats]
+        sigmas = self.cats.sigmas[cats]
         return np.clip(np.exp(self.rng.normal(np.log(medians), sigmas)), 300, 3e8)
 
     def reassign_requesters(self, idx: np.ndarray, *, avoid: int = -1) -> None:
@@ -384,20 +380,22 @@ def _region_codes(rng: np.random.Generator, regions: list[Region], region_index:
     )
 
 
-def _written_phones(rng: np.random.Generator, digits: np.ndarray) -> np.ndarray:
-    styles = names.written_styles(rng, len(digits), PHONE_STYLE_WEIGHTS)
+def _written_phones(rng: np.random.Generator, digits: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+    styles = names.written_styles(rng, len(digits), weights)
     return np.array([names.write_phone(d, s) for d, s in zip(digits, styles, strict=True)], dtype=object)
 
 
-def _written_accounts(rng: np.random.Generator, digits: np.ndarray) -> np.ndarray:
-    styles = names.written_styles(rng, len(digits), ACCOUNT_STYLE_WEIGHTS)
+def _written_accounts(rng: np.random.Generator, digits: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+    styles = names.written_styles(rng, len(digits), weights)
     return np.array([names.write_account(d, s) for d, s in zip(digits, styles, strict=True)], dtype=object)
 
 
 # ---- building the background ----------------------------------------------------------
-def build_world(scale: int, seed: int) -> World:
+def build_world(scale: int, seed: int, profile: Profile = CLASSIC) -> World:
     rng = np.random.default_rng(seed)
-    world = World(rng=rng, sizes=Sizes.for_scale(scale))
+    world = World(
+        rng=rng, sizes=Sizes.for_scale(scale, profile), profile=profile, cats=CategoryTable(profile)
+    )
     world._offsets = tuple(int(x) for x in rng.integers(0, 10**7, 4))  # type: ignore[assignment]
     _build_departments(world)
     _build_staff(world)
@@ -409,16 +407,21 @@ def build_world(scale: int, seed: int) -> World:
 
 
 def _build_departments(w: World) -> None:
-    w.regions = [HQ_REGION, *REGIONS[: w.sizes.branches]]
-    names_ = [LEADERSHIP_DEPARTMENT, *(d.name for d in HQ_DEPARTMENTS)]
+    p = w.profile
+    w.regions = [p.hq_region, *p.branch_regions[: w.sizes.branches]]
+    names_ = [p.leadership_department, *(d.name for d in p.hq_departments)]
     regions = [0] * len(names_)
-    volume = [0.0, *(d.volume for d in HQ_DEPARTMENTS)]
-    mixes = [np.zeros(len(CATEGORIES)), *(category_mix(d.mix) for d in HQ_DEPARTMENTS)]
+    volume = [0.0, *(d.volume for d in p.hq_departments)]
+    mixes = [np.zeros(len(w.cats)), *(w.cats.mix(d.mix) for d in p.hq_departments)]
+    branch_volume = np.full(len(w.regions) - 1, p.branch_volume)
+    if p.branch_volume_sigma > 0:
+        # branches differ in size: a large plant next to a small one
+        branch_volume = branch_volume * np.exp(w.rng.normal(0.0, p.branch_volume_sigma, len(branch_volume)))
     for b, region in enumerate(w.regions[1:], start=1):
-        names_.append(f"{region.short}分公司")
+        names_.append(p.branch_name.format(short=region.short))
         regions.append(b)
-        volume.append(BRANCH_VOLUME)
-        mixes.append(category_mix(BRANCH_MIX))
+        volume.append(float(branch_volume[b - 1]))
+        mixes.append(w.cats.mix(p.branch_mix))
     w.dept_names = names_
     w.dept_region = np.array(regions)
     w.dept_volume = np.array(volume)
@@ -427,17 +430,20 @@ def _build_departments(w: World) -> None:
 
 def _build_staff(w: World) -> None:
     rng = w.rng
+    approval = w.profile.approval
     procuring = w.procuring_departments
     n_vp = int(np.clip(len(procuring) // 4, 3, 8))
-    leaders = 2 + n_vp
+    # one leader per level above the vice-presidents, the highest first (董事长, 总经理 ...)
+    tops = list(reversed(approval.roles[2:]))
+    leaders = len(tops) + n_vp
     pool = max(w.sizes.staff - leaders, 5 * len(procuring))
     share = w.dept_volume[procuring] / w.dept_volume[procuring].sum()
     headcount = np.maximum(5, np.round(pool * share).astype(int))
 
-    dept, role, position = [0, 0], [CHAIR, CEO], ["董事长", "总经理"]
+    dept, role, position = [0] * len(tops), [CHAIR] + [CEO] * (len(tops) - 1), list(tops)
     dept += [0] * n_vp
     role += [VP] * n_vp
-    position += ["分管副总"] * n_vp
+    position += [approval.vp_title] * n_vp
     deputies_of = [int(np.clip(hc // 40, 1, 4)) for hc in headcount]
     # Several schemes each need a level-1 signer of their own; where the departments are
     # few and small, add deputies (round robin, keeping three staff per department) so
@@ -458,9 +464,9 @@ def _build_staff(w: World) -> None:
         dept += [int(d)] * hc
         role += [MANAGER] + [DEPUTY] * deputies + [STAFF] * staff
         titles = STAFF_POSITIONS[rng.choice(len(STAFF_POSITIONS), staff, p=STAFF_POSITION_P)].tolist()
-        if w.dept_names[d] == "财务部":
+        if "财务" in w.dept_names[d]:
             titles = ["会计" if rng.random() < 0.7 else "出纳" for _ in titles]
-        position += ["部门经理"] + ["部门副经理"] * deputies + titles
+        position += [approval.manager_title] + [approval.deputy_title] * deputies + titles
     n = len(dept)
     dept_a, role_a = np.array(dept), np.array(role)
     region = w.dept_region[dept_a]
@@ -495,15 +501,16 @@ def _build_staff(w: World) -> None:
             "hire_day": hire.astype(int),
             "leave_day": leave.astype(int),
             "phone_digits": phone_digits,
-            "phone": _written_phones(rng, phone_digits),
+            "phone": _written_phones(rng, phone_digits, w.profile.formats.phone_styles),
             "id_number": names.id_numbers(rng, region_codes, birth, genders, w._id_bodies),
             "bank_digits": bank_digits,
-            "bank_account": _written_accounts(rng, bank_digits),
+            "bank_account": _written_accounts(rng, bank_digits, w.profile.formats.account_styles),
             "address": names.home_addresses(rng, w.regions, region),
         }
     )
-    w.chairman, w.ceo = 0, 1
-    vps = np.arange(2, 2 + n_vp)
+    # step 3 goes to the lowest of the leaders, the last step to the highest
+    w.top_signers = np.arange(len(tops) - 1, -1, -1)
+    vps = np.arange(len(tops), len(tops) + n_vp)
     w.vp_of = np.full(len(w.dept_names), -1)
     w.vp_of[procuring] = vps[np.arange(len(procuring)) % n_vp]
     w.managers_of = [
@@ -525,13 +532,15 @@ def _category_demand(w: World) -> np.ndarray:
 
 def _build_suppliers(w: World) -> None:
     rng = w.rng
-    n_cat = len(CATEGORIES)
+    p = w.profile
+    n_cat = len(w.cats)
     # Suppliers that schemes will add later count towards the total.
     pool = max(80, w.sizes.suppliers - 11 * w.sizes.instances - 7)
     demand = _category_demand(w)
-    demand[UTILITY_CATEGORY] = 0
+    utility = w.cats.utility
+    demand[utility] = 0
     per_cat = np.maximum(8, np.round(pool * demand / demand.sum())).astype(int)
-    per_cat[UTILITY_CATEGORY] = 0
+    per_cat[utility] = 0
     cats = np.repeat(np.arange(n_cat), per_cat)
     n = len(cats)
     n_branch_regions = len(w.regions) - 1
@@ -543,42 +552,78 @@ def _build_suppliers(w: World) -> None:
     for cat in range(n_cat):
         members = np.flatnonzero(cats == cat)
         ranks = rng.permutation(len(members)) + 1
-        weights[members] = ranks**-0.8
+        weights[members] = ranks**-p.market.popularity_exponent
     w.new_suppliers(cats, region, kind="pool", weights=weights)
     blacklisted = rng.choice(n, max(1, round(0.005 * n)), replace=False)
     w.suppliers.loc[blacklisted, "blacklisted"] = True
     w.suppliers.loc[blacklisted, "weight"] = 0.0
 
     # The group's own service companies sit in the headquarters and win a steady share.
-    internal = [
-        ("物业管理", "后勤物业"),
-        ("信息技术", "技术服务"),
-        ("物资贸易", "物资材料"),
-        ("工程咨询", "咨询服务"),
-        ("检测技术", "技术服务"),
-        ("后勤服务", "后勤物业"),
-    ]
-    cat_index = {c.name: i for i, c in enumerate(CATEGORIES)}
-    internal_cats = np.array([cat_index[c] for _, c in internal])
+    internal = p.internal_companies
+    internal_cats = np.array([w.cats.index[c] for _, c in internal])
     top = np.array([w.suppliers.loc[w.suppliers["category"] == c, "weight"].max() for c in internal_cats])
     ids = w.new_suppliers(
         internal_cats,
         np.zeros(len(internal), dtype=int),
         kind="internal",
         weights=top * 0.8,
-        names_given=np.array([f"{GROUP_NAME}{word}有限公司" for word, _ in internal], dtype=object),
+        names_given=np.array([f"{p.group_name}{word}有限公司" for word, _ in internal], dtype=object),
     )
     w.suppliers.loc[ids, "registered_capital"] = rng.choice([50_000_000, 100_000_000, 200_000_000], len(ids))
+    if p.look_alikes.utility_bills:
+        _build_utilities(w)
+        return
     # The utility: the only seller of electricity, to every department.
-    utility = w.new_suppliers(
-        np.array([UTILITY_CATEGORY]),
+    utility_ids = w.new_suppliers(
+        np.array([w.cats.utilities[0]]),
         np.array([0]),
         kind="utility",
         weights=np.ones(1),
         names_given=np.array(["国网北京市电力公司城区供电公司"], dtype=object),
     )
-    w.suppliers.loc[utility, "registered_capital"] = 1_000_000_000
-    w.suppliers.loc[utility, "registered_day"] = -9_500
+    w.suppliers.loc[utility_ids, "registered_capital"] = 1_000_000_000
+    w.suppliers.loc[utility_ids, "registered_day"] = -9_500
+
+
+def _utility_names(category: str, region: Region) -> list[str]:
+    """The companies that supply ``category`` in ``region``: one local monopoly, or the
+    three telecom carriers."""
+    city = region.city.removesuffix("市")
+    if category == "电力":
+        return [f"国网{region.province}电力有限公司{city}供电公司"]
+    if category == "自来水":
+        return [f"{city}水务集团有限公司" if len(city) % 2 else f"{city}自来水有限公司"]
+    if category == "燃气":
+        return [f"华润燃气（{city}）有限公司" if len(city) % 2 else f"{city}燃气集团有限公司"]
+    # the group buys telecoms from the carriers' national companies, under group contracts
+    return ["中国移动通信集团有限公司", "中国联合网络通信集团有限公司", "中国电信集团有限公司"]
+
+
+def _build_utilities(w: World) -> None:
+    """Local utilities for every region: one seller of power, water and gas where the branch
+    is (regions of one city share them), and the three telecom carriers for everybody."""
+    w.utility_of = {}
+    made: dict[str, int] = {}
+    for u in w.cats.utilities:
+        category = str(w.cats.names[u])
+        for r, region in enumerate(w.regions):
+            sellers = []
+            for name in _utility_names(category, region):
+                if name not in made:
+                    made[name] = int(
+                        w.new_suppliers(
+                            np.array([u]),
+                            np.array([r]),
+                            kind="utility",
+                            weights=np.ones(1),
+                            names_given=np.array([name], dtype=object),
+                        )[0]
+                    )
+                sellers.append(made[name])
+            w.utility_of[(u, r)] = np.array(sellers, dtype=np.int64)
+    ids = np.array(sorted(made.values()), dtype=np.int64)
+    w.suppliers.loc[ids, "registered_capital"] = 1_000_000_000
+    w.suppliers.loc[ids, "registered_day"] = -w.rng.integers(6_000, 12_000, len(ids))
 
 
 def _build_owners(w: World) -> None:
@@ -641,34 +686,56 @@ def _build_relatives(w: World) -> None:
         w.relate("person", p, "SPOUSE_OF" if is_spouse else "RELATIVE_OF", "employee", e)
 
 
-def _month_weights() -> np.ndarray:
-    """Purchasing is slow around the Spring Festival and rushes at year end."""
+#: First days of the Spring Festival in the extract's years.
+SPRING_FESTIVALS = ("2023-01-22", "2024-02-10", "2025-01-29")
+
+
+def _day_weights(season: Seasonality) -> np.ndarray:
+    """Relative weight of each day of the extract for raising an order: the months' factors,
+    and where the profile says so a rush at quarter and year end and a lull after the Spring
+    Festival."""
     days = START + np.arange(SPAN_DAYS)
     months = days.astype("datetime64[M]").astype(int) % 12
-    factor = np.array([0.8, 0.6, 1.0, 1.0, 1.0, 1.05, 1.0, 0.95, 1.0, 0.95, 1.2, 1.5])[months]
+    factor = np.array(season.month_factors)[months]
+    if season.quarter_end == 0 and season.year_end == 0 and season.spring_festival == 1:
+        return factor
+    day_of_month = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(int) + 1
+    factor = factor * np.where(np.isin(months, (2, 5, 8)) & (day_of_month >= 15), 1 + season.quarter_end, 1.0)
+    factor = factor * np.where((months == 11) & (day_of_month >= 10), 1 + season.year_end, 1.0)
+    for first in SPRING_FESTIVALS:
+        start = (np.datetime64(first) - START).astype(int)
+        factor[start : start + 14] *= season.spring_festival
     return factor
 
 
 def _build_contracts(w: World) -> None:
     rng = w.rng
-    n = w.sizes.contracts
+    bills = _bill_plan(w) if w.profile.look_alikes.utility_bills else None
+    if bills is not None:
+        # utilities bill by the month (below); routine orders buy everything else
+        w.dept_mix[:, w.cats.utility] = 0
+        totals = w.dept_mix.sum(axis=1, keepdims=True)
+        w.dept_mix = np.divide(w.dept_mix, totals, out=np.zeros_like(w.dept_mix), where=totals > 0)
+    n = w.sizes.contracts - (len(bills[0]) if bills is not None else 0)
     procuring = w.procuring_departments
     p_dept = w.dept_volume[procuring] / w.dept_volume[procuring].sum()
     dept = procuring[rng.choice(len(procuring), n, p=p_dept)]
     # the first orders of the extract had their tenders in it too
-    weights = _month_weights()[FIRST_REQUEST_DAY : SPAN_DAYS - 75]
+    weights = _day_weights(w.profile.seasonality)[FIRST_REQUEST_DAY : SPAN_DAYS - 75]
     request_day = FIRST_REQUEST_DAY + rng.choice(len(weights), n, p=weights / weights.sum())
     cat = np.empty(n, dtype=np.int64)
     approver1 = np.empty(n, dtype=np.int64)
     for d in procuring:
         rows = np.flatnonzero(dept == d)
-        cat[rows] = rng.choice(len(CATEGORIES), len(rows), p=w.dept_mix[d])
+        cat[rows] = rng.choice(len(w.cats), len(rows), p=w.dept_mix[d])
         managers = w.managers_of[d]
         # the manager signs half, the deputies share the rest
         p = np.full(len(managers), 0.5 / max(1, len(managers) - 1))
         p[0] = 0.5 if len(managers) > 1 else 1.0
         approver1[rows] = managers[rng.choice(len(managers), len(rows), p=p / p.sum())]
     supplier = _choose_suppliers(w, dept, cat)
+    if w.profile.market.incumbency > 0:
+        supplier = _keep_incumbents(w, dept, cat, supplier)
     w.contracts = Contracts(
         dept=dept,
         cat=cat,
@@ -684,9 +751,13 @@ def _build_contracts(w: World) -> None:
         fast=np.zeros(n, dtype=bool),
         reserved=np.zeros(n, dtype=bool),
         step1_time=np.full(n, -1, dtype=np.int64),
+        agreement=np.full(n, -1, dtype=np.int64),
+        chain_fen=np.full(n, -1, dtype=np.int64),
     )
     w.reassign_requesters(np.arange(n))
     w.price(np.arange(n), w.draw_amounts(cat))
+    if bills is not None:
+        _append_bills(w, bills)
 
 
 def _choose_suppliers(w: World, dept: np.ndarray, cat: np.ndarray) -> np.ndarray:
@@ -696,19 +767,135 @@ def _choose_suppliers(w: World, dept: np.ndarray, cat: np.ndarray) -> np.ndarray
     s_cat = sup["category"].to_numpy()
     s_region = sup["region"].to_numpy()
     s_weight = sup["weight"].to_numpy()
+    own = w.profile.market.own_region_preference
     buyer_region = w.dept_region[dept]
     out = np.empty(len(dept), dtype=np.int64)
-    for c in range(len(CATEGORIES)):
+    for c in range(len(w.cats)):
         members = np.flatnonzero((s_cat == c) & (s_weight > 0))
         in_cat = cat == c
         for r in np.unique(buyer_region[in_cat]):
             rows = np.flatnonzero(in_cat & (buyer_region == r))
-            p = s_weight[members] * np.where(s_region[members] == r, 2.0, 1.0)
+            p = s_weight[members] * np.where(s_region[members] == r, own, 1.0)
             out[rows] = members[rng.choice(len(members), len(rows), p=p / p.sum())]
     return out
 
 
-def approval_levels(amount_fen: np.ndarray) -> np.ndarray:
-    """Steps an amount needs: one, plus one for every approval limit it exceeds."""
-    limits = np.array(APPROVAL_LIMITS, dtype=np.int64) * 100
-    return 1 + (np.asarray(amount_fen)[:, None] > limits[None, :]).sum(axis=1)
+def _keep_incumbents(w: World, dept: np.ndarray, cat: np.ndarray, supplier: np.ndarray) -> np.ndarray:
+    """Incumbency: a department keeps one supplier of a category for years. Each department's
+    orders in a category go, at the profile's share, to the supplier of one of them drawn at
+    random (so popular suppliers are likelier incumbents)."""
+    rng = w.rng
+    key = dept * len(w.cats) + cat
+    shuffled = rng.permutation(len(key))
+    order = shuffled[np.argsort(key[shuffled], kind="stable")]
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    group = np.cumsum(first) - 1
+    incumbent = supplier[order][first]
+    keep = rng.random(len(key)) < w.profile.market.incumbency
+    out = supplier.copy()
+    out[order[keep[order]]] = incumbent[group[keep[order]]]
+    return out
+
+
+#: Bills a month in yuan for a department of volume 1, by utility category.
+_MONTHLY_BILL = {"电力": 40_000.0, "自来水": 5_000.0, "燃气": 9_000.0, "通信服务": 4_000.0}
+#: Bills per (department, utility) over the three years, the first that the scale affords.
+_BILLS_PER_PAIR = (36, 18, 12, 9, 6, 4, 3, 2)
+
+
+def _bill_plan(w: World) -> tuple[np.ndarray, ...]:
+    """Utility bills: every branch pays power, water, gas and telecoms to its sellers; at
+    headquarters every department has its own power meter and lines, and water and gas are
+    paid by the departments whose purchases include them. Monthly where the scale affords it.
+    Returns (department, category, supplier, day, yuan, month)."""
+    rng = w.rng
+    procuring = w.procuring_departments
+    metered = {w.cats.index[n] for n in ("电力", "通信服务") if n in w.cats.index}
+    pairs = [
+        (int(d), u)
+        for d in procuring
+        for u in w.cats.utilities
+        if w.dept_region[d] > 0 or w.dept_mix[d, u] > 0 or u in metered
+    ]
+    budget = w.profile.look_alikes.bill_share * w.sizes.contracts
+    per_pair = next((k for k in _BILLS_PER_PAIR if k * len(pairs) <= budget), _BILLS_PER_PAIR[-1])
+    if per_pair < 12 and 12 * len(pairs) <= 2 * budget:
+        per_pair = 12  # quarterly at least, where the organisation is small for its sites
+    months = np.arange(0, 36, 36 // per_pair)
+    rows = []
+    volume = w.dept_volume / w.dept_volume[procuring].mean()
+    for d, u in pairs:
+        sellers = w.utility_of[(u, int(w.dept_region[d]))]
+        seller = int(sellers[rng.integers(len(sellers))])
+        category = str(w.cats.names[u])
+        month_of_year = months % 12
+        # power peaks in summer and winter, gas in winter
+        season = {
+            "电力": 1 + 0.25 * np.cos(2 * np.pi * (month_of_year - 0.5) / 6),
+            "燃气": 1 + 0.6 * np.cos(2 * np.pi * month_of_year / 12),
+        }.get(category, np.ones(len(months)))
+        amount = (
+            _MONTHLY_BILL.get(category, 5_000.0)
+            * (36 // per_pair)
+            * max(volume[d], 0.2)
+            * season
+            * np.exp(rng.normal(0, 0.15, len(months)))
+        )
+        first_days = (START.astype("datetime64[M]") + months.astype("timedelta64[M]")).astype("datetime64[D]")
+        day = (first_days - START).astype(np.int64) + rng.integers(3, 20, len(months))
+        for m, yuan, when in zip(months, amount, day, strict=True):
+            if when < SPAN_DAYS - 20:
+                rows.append((d, u, seller, int(when), float(yuan), int(m)))
+    frame = np.array(rows, dtype=float)
+    return tuple(frame[:, i] for i in range(frame.shape[1]))
+
+
+def _append_bills(w: World, bills: tuple[np.ndarray, ...]) -> None:
+    """Add the bills as single-source orders, signed in turn by the department's signers."""
+    c = w.contracts
+    assert c is not None
+    dept, cat, supplier, day, yuan, month = (bills[i] for i in range(6))
+    dept, cat, supplier, day = (a.astype(np.int64) for a in (dept, cat, supplier, day))
+    n, start = len(dept), len(c)
+    signer = np.empty(n, dtype=np.int64)
+    for d in np.unique(dept):
+        rows = np.flatnonzero(dept == d)
+        managers = w.managers_of[d]
+        signer[rows] = managers[(month[rows].astype(np.int64) + d) % len(managers)]
+    extra = {
+        "dept": dept,
+        "cat": cat,
+        "item": np.zeros(n, dtype=np.int64),
+        "quantity": np.ones(n, dtype=np.int64),
+        "unit_fen": np.zeros(n, dtype=np.int64),
+        "amount_fen": np.zeros(n, dtype=np.int64),
+        "supplier": supplier,
+        "requester": np.zeros(n, dtype=np.int64),
+        "approver1": signer,
+        "request_day": day,
+        "method": np.full(n, METHODS.index("single_source"), dtype=np.int64),
+        "fast": np.ones(n, dtype=bool),
+        "reserved": np.ones(n, dtype=bool),
+        "step1_time": np.full(n, -1, dtype=np.int64),
+        "agreement": np.full(n, -1, dtype=np.int64),
+        "chain_fen": np.full(n, -1, dtype=np.int64),
+    }
+    for name, values in extra.items():
+        setattr(c, name, np.concatenate([getattr(c, name), values]))
+    idx = np.arange(start, start + n)
+    w.bills = idx
+    w.reassign_requesters(idx)
+    for u in np.unique(cat):
+        rows = idx[cat == u]
+        item = int(np.flatnonzero(w.cats.item_category == u)[0])
+        w.price(rows, yuan[cat == u], item=item)
+
+
+def approval_levels(amount_fen: np.ndarray, limits: tuple[int, ...]) -> np.ndarray:
+    """Steps an amount needs: one, plus one for every approval limit (yuan) it exceeds.
+
+    >>> approval_levels(np.array([4_000_000, 6_000_000, 30_000_000]), (50_000, 200_000)).tolist()
+    [1, 2, 3]
+    """
+    limits_fen = np.array(limits, dtype=np.int64) * 100
+    return 1 + (np.asarray(amount_fen)[:, None] > limits_fen[None, :]).sum(axis=1)
