@@ -32,6 +32,7 @@ from graph.schema import NODE_TYPES, REL_TYPES
 __all__ = [
     "CYPHER_VERSIONS",
     "LINTER_DIR",
+    "LOCK_PROPERTY",
     "Diagnostic",
     "LintResult",
     "LinterUnavailable",
@@ -89,10 +90,18 @@ class LintResult:
         return "\n".join(lines)
 
 
+#: A property the Neo4j store writes only to take a node's write lock, removed in the same
+#: statement: never committed, never read.
+LOCK_PROPERTY = "sunlight_lock"
+
+
 def lint_schema() -> dict[str, Any]:
-    """The graph schema in the shape the linter's ``DbSchema`` takes."""
+    """The graph schema in the shape the linter's ``DbSchema`` takes (with the Neo4j store's
+    transient lock property, which is set and removed within one statement)."""
     property_keys = sorted(
-        {p.name for spec in NODE_TYPES for p in spec.props} | {p.name for rel in REL_TYPES for p in rel.props}
+        {p.name for spec in NODE_TYPES for p in spec.props}
+        | {p.name for rel in REL_TYPES for p in rel.props}
+        | {LOCK_PROPERTY}
     )
     return {
         "labels": [spec.label for spec in NODE_TYPES],

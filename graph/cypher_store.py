@@ -7,6 +7,8 @@ supplies (splink's pattern: the logic once, each backend a handful of small meth
   params)`` returns the rows as a frame;
 * ``_write_all(work)`` runs ``work(run)`` in one write transaction — all of it or nothing —
   where ``run(cypher, params)`` returns the rows as a frame;
+* ``_lock_alert(run, id)`` locks an alert until the transaction ends, so a status change
+  can compare and set;
 * ``cypher_variant(texts)`` picks, from a library entry's texts by dialect, the one the
   store runs.
 
@@ -154,11 +156,7 @@ def _flags_statement(label: str, one: bool) -> str:
     return f"MATCH {alert}-[:FLAGS]->(x:{label}) RETURN a.id AS alert_id, x.id AS entity_id"
 
 
-#: Reads an alert's status under a write lock: a SET whose right-hand side reads the property
-#: makes Neo4j lock the node before reading it, so two status changes cannot both see the old
-#: status (read committed isolation would otherwise allow a lost update). The embedded store has
-#: one writer at a time, and the same statement is harmless there.
-_ALERT_STATUS_LOCKED = "MATCH (a:Alert {id: $id}) SET a.status = a.status RETURN a.status AS status"
+_ALERT_STATUS = "MATCH (a:Alert {id: $id}) RETURN a.status AS status"
 _ALERT_SET_STATUS = "MATCH (a:Alert {id: $id}) SET a.status = $status"
 _ALERT_SET_ASSIGNEE = "MATCH (a:Alert {id: $id}) SET a.assignee = $assignee"
 _ALERT_LEVELS = "MATCH (a:Alert) RETURN a.level AS level, count(a) AS n"
@@ -186,7 +184,7 @@ def statements_for_linting() -> list[Statement]:
         ),
         Statement("alerts:list", _ALERTS_ALL),
         Statement("alerts:one", _ALERT_ONE, {"id": "A1"}),
-        Statement("alerts:status-locked", _ALERT_STATUS_LOCKED, {"id": "A1"}),
+        Statement("alerts:status", _ALERT_STATUS, {"id": "A1"}),
         Statement("alerts:set-status", _ALERT_SET_STATUS, {"id": "A1", "status": "reviewing"}),
         Statement("alerts:set-assignee", _ALERT_SET_ASSIGNEE, {"id": "A1", "assignee": "张三"}),
         Statement("alerts:levels", _ALERT_LEVELS),
@@ -230,6 +228,11 @@ class CypherStore(ABC):
     @abstractmethod
     def _write_all(self, work: Callable[[RunFn], T]) -> T:
         """Run ``work(run)`` in one write transaction: committed if it returns, rolled back if it raises."""
+
+    @abstractmethod
+    def _lock_alert(self, run: RunFn, alert_id: str) -> None:
+        """Take the alert's write lock for the rest of the transaction (no-op where the engine
+        has one writer at a time)."""
 
     @abstractmethod
     def cypher_variant(self, texts: Mapping[str, str]) -> str:
@@ -335,7 +338,10 @@ class CypherStore(ABC):
             raise StoreError(f"unknown alert status {status!r}; expected one of {', '.join(ALERT_STATUSES)}")
 
         def change(run: RunFn) -> None:
-            found = run(_ALERT_STATUS_LOCKED, {"id": alert_id})
+            # the status is read after the alert is locked, so two changes cannot both see
+            # the old status (read committed isolation would otherwise allow a lost update)
+            self._lock_alert(run, alert_id)
+            found = run(_ALERT_STATUS, {"id": alert_id})
             if found.empty:
                 raise StoreError(f"no alert with id {alert_id!r}")
             current = found.iloc[0, 0]

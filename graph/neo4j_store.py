@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from graph.cypher_lint import Statement
+from graph.cypher_lint import LOCK_PROPERTY, Statement
 from graph.cypher_store import CypherStore, RunFn
 from graph.cypher_store import statements_for_linting as shared_statements_for_linting
 from graph.dataset import GraphData
@@ -181,6 +181,10 @@ def replacement_rows(rel: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 POLICY_STATEMENT = "MERGE (p:Policy {id: $id}) SET p.document = $document"
 
+#: Writing a property takes the node's write lock until the transaction ends; the property is
+#: removed again at once, so nothing of it is ever committed (Neo4j's manual, "lost updates").
+ALERT_LOCK_STATEMENT = f"MATCH (a:Alert {{id: $id}}) SET a.{LOCK_PROPERTY} = true REMOVE a.{LOCK_PROPERTY}"
+
 #: GDS is a server plugin; its presence is asked of the server, never assumed.
 GDS_PROBE_STATEMENT = (
     "SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gds.louvain' RETURN count(name) AS n"
@@ -246,6 +250,7 @@ def statements_for_linting() -> list[Statement]:
     out += [Statement(f"missing:{a}:{b}", missing_ends_statement(a, b), sample) for a, b in pairs]
     out.append(Statement("policy", POLICY_STATEMENT, {"id": "policy", "document": "{}"}))
     out.append(Statement("gds:probe", GDS_PROBE_STATEMENT))
+    out.append(Statement("alerts:lock", ALERT_LOCK_STATEMENT, {"id": "A1"}))
     out += [Statement(f"snapshot:{name}", text) for name, text in SNAPSHOT_QUERIES.items()]
     out += shared_statements_for_linting()
     return out
@@ -629,6 +634,9 @@ class Neo4jStore(CypherStore):
     def _write_all(self, work: Callable[[RunFn], T]) -> T:
         self.ensure_schema()
         return self._write(lambda run: work(lambda cypher, params=None: run(cypher, params).rows))
+
+    def _lock_alert(self, run: RunFn, alert_id: str) -> None:
+        run(ALERT_LOCK_STATEMENT, {"id": alert_id})
 
     def cypher_variant(self, texts: Mapping[str, str]) -> str:
         return texts["neo4j"]

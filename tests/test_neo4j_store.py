@@ -262,7 +262,8 @@ def test_every_statement_template_is_offered_to_the_linter() -> None:
     for name in (
         "alerts:merge",
         "alerts:list",
-        "alerts:status-locked",
+        "alerts:status",
+        "alerts:lock",
         "alerts:levels",
         "policy",
         "gds:probe",
