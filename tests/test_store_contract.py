@@ -1,0 +1,438 @@
+"""The store contract: every behaviour the ``Store`` protocol promises, on both stores.
+
+Each test runs on the embedded LadybugDB store and on a real Neo4j server (the session's
+test server, see ``conftest.py``), so the two cannot drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graph.dataset import GraphData
+from graph.errors import AlertStatusConflict, StoreError, StoreQueryError
+from graph.ladybug_store import LadybugStore
+from graph.neo4j_store import Neo4jStore
+from graph.store import AlertRecord, Store
+
+STORES = ["ladybug", "neo4j"]
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each kind."""
+    opened: Store
+    if request.param == "ladybug":
+        opened = LadybugStore(tmp_path / "store")
+    else:
+        server = request.getfixturevalue("neo4j_server")
+        server.clear()
+        opened = Neo4jStore(server.uri, auth=server.auth)
+    yield opened
+    opened.close()
+
+
+def extract(amount: float = 120000.0) -> GraphData:
+    """A small extract: a department, two employees, a supplier, two contracts, approvals, a
+    shared phone and a policy."""
+    data = GraphData()
+    data.add_nodes("Department", pd.DataFrame({"id": ["D1"], "name": ["信息中心"]}))
+    data.add_nodes(
+        "Employee",
+        pd.DataFrame(
+            {"id": ["E1", "E2"], "name": ["张伟", "王芳"], "hire_date": pd.to_datetime(["2015-03-01", None])}
+        ),
+    )
+    data.add_nodes(
+        "Supplier", pd.DataFrame({"id": ["S1"], "name": ["华信科技有限公司"], "blacklisted": [False]})
+    )
+    data.add_nodes(
+        "Contract",
+        pd.DataFrame(
+            {
+                "id": ["C1", "C2"],
+                "amount": [amount, 800.0],
+                "signed_date": pd.to_datetime(["2024-03-01", "2024-03-05"]),
+                "category": ["IT设备", "办公用品"],
+            }
+        ),
+    )
+    data.add_nodes("Phone", pd.DataFrame({"id": ["13800138000"]}))
+    data.add_rels(
+        "WORKS_IN", "Employee", "Department", pd.DataFrame({"src": ["E1", "E2"], "dst": ["D1", "D1"]})
+    )
+    data.add_rels(
+        "AWARDED_TO", "Contract", "Supplier", pd.DataFrame({"src": ["C1", "C2"], "dst": ["S1", "S1"]})
+    )
+    data.add_rels(
+        "APPROVED",
+        "Employee",
+        "Contract",
+        pd.DataFrame(
+            {
+                "src": ["E1", "E2", "E1"],
+                "dst": ["C1", "C1", "C2"],
+                "step": [1, 2, 1],
+                "approved_at": pd.to_datetime(["2024-02-27T10:00", "2024-02-28T11:00", "2024-03-04T09:30"]),
+                "decision": ["approve", "approve", "approve"],
+            }
+        ),
+    )
+    data.add_rels("HAS_PHONE", "Employee", "Phone", pd.DataFrame({"src": ["E1"], "dst": ["13800138000"]}))
+    data.add_rels("HAS_PHONE", "Supplier", "Phone", pd.DataFrame({"src": ["S1"], "dst": ["13800138000"]}))
+    data.policy = {"approval_limits": [{"level": 1, "max_amount": 50000}]}
+    return data
+
+
+def frames(store: Store) -> dict[str, pd.DataFrame]:
+    """Every frame of the store's snapshot, in a stable row order."""
+    snap = store.snapshot()
+    out = {}
+    for name in (
+        "departments",
+        "employees",
+        "suppliers",
+        "persons",
+        "contracts",
+        "tenders",
+        "approvals",
+        "bids",
+        "payments",
+        "relations",
+        "identifiers",
+    ):
+        frame = getattr(snap, name)
+        out[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return out
+
+
+def alert(
+    score: float = 0.9, evidence: str = "a", entities: tuple[str, ...] = ("employee:E1", "supplier:S1")
+):
+    return AlertRecord(
+        id="AL-1",
+        detector="repeated_pairs",
+        subject="E1|S1",
+        score=score,
+        level="high",
+        grade="一级",
+        title_zh="标题",
+        title_en="title",
+        explanation_zh="说明",
+        explanation_en="explanation",
+        evidence={"rows": [evidence]},
+        entities=entities,
+    )
+
+
+# ---- writes --------------------------------------------------------------------------------
+
+
+def test_a_write_resolves_foreign_keys_in_the_snapshot(store: Store) -> None:
+    summary = store.write(extract())
+    assert summary.created["Contract"] == 2 and summary.created["APPROVED"] == 3
+    assert summary.rows["HAS_PHONE"] == 2
+    snap = store.snapshot()
+    c1 = snap.contracts.set_index("id").loc["C1"]
+    assert c1["supplier_id"] == "S1" and c1["amount"] == 120000.0
+    assert c1["signed_date"] == pd.Timestamp("2024-03-01")
+    assert snap.employees.set_index("id").loc["E1", "department_id"] == "D1"
+    assert list(snap.approvals.query("contract_id == 'C1'").sort_values("step")["step"]) == [1, 2]
+    assert snap.policy["approval_limits"][0]["max_amount"] == 50000
+    assert set(snap.identifiers.query("kind == 'Phone'")["label"]) == {"Employee", "Supplier"}
+
+
+def test_writing_the_same_extract_again_changes_nothing(store: Store) -> None:
+    store.write(extract())
+    counts, before = store.counts(), frames(store)
+    summary = store.write(extract())
+    assert all(n == 0 for n in summary.created.values())
+    assert store.counts() == counts
+    for name, frame in frames(store).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+def test_a_newer_extract_updates_the_properties_it_carries(store: Store) -> None:
+    store.write(extract(amount=120000.0))
+    store.write(extract(amount=99000.0))
+    contracts = store.snapshot().contracts.set_index("id")
+    assert contracts.loc["C1", "amount"] == 99000.0 and contracts.loc["C1", "category"] == "IT设备"
+    assert store.counts()["nodes"]["Contract"] == 2
+
+
+def test_a_newer_extract_replaces_single_valued_links(store: Store) -> None:
+    store.write(extract())
+    newer = GraphData()
+    newer.add_nodes("Supplier", pd.DataFrame({"id": ["S2"], "name": ["东方电子有限公司"]}))
+    newer.add_nodes("Department", pd.DataFrame({"id": ["D2"], "name": ["采购部"]}))
+    newer.add_rels("AWARDED_TO", "Contract", "Supplier", pd.DataFrame({"src": ["C1"], "dst": ["S2"]}))
+    newer.add_rels("WORKS_IN", "Employee", "Department", pd.DataFrame({"src": ["E2"], "dst": ["D2"]}))
+    newer.add_rels(
+        "APPROVED",
+        "Employee",
+        "Contract",
+        pd.DataFrame(
+            {"src": ["E1"], "dst": ["C1"], "step": [2], "approved_at": pd.to_datetime(["2024-02-28T11:00"])}
+        ),
+    )
+    store.write(newer)
+    snap = store.snapshot()
+    contracts = snap.contracts.set_index("id")
+    assert contracts.loc["C1", "supplier_id"] == "S2" and contracts.loc["C2", "supplier_id"] == "S1"
+    assert snap.employees.set_index("id").loc["E2", "department_id"] == "D2"
+    steps = snap.approvals.query("contract_id == 'C1'").set_index("step")["approver_id"]
+    assert steps.to_dict() == {1: "E1", 2: "E1"}
+    assert store.counts()["relationships"]["AWARDED_TO"] == 2
+
+
+@pytest.mark.parametrize("missing", ["target", "source"])
+def test_a_relationship_whose_end_is_missing_is_refused_and_nothing_is_written(
+    store: Store, missing: str
+) -> None:
+    store.write(extract())
+    counts, before = store.counts(), frames(store)
+    broken = extract(amount=1.0)
+    broken.add_nodes("Person", pd.DataFrame({"id": ["P1"], "name": ["李四"]}))
+    ends = (
+        {"src": ["E1"], "dst": ["no such phone"]}
+        if missing == "target"
+        else {"src": ["E9"], "dst": ["13800138000"]}
+    )
+    broken.add_rels("HAS_PHONE", "Person", "Phone", pd.DataFrame({"src": ["P1"], "dst": ["13800138000"]}))
+    broken.rels[("HAS_PHONE", "Employee", "Phone")] = pd.DataFrame(ends)
+    with pytest.raises(StoreError, match="HAS_PHONE"):
+        store.write(broken)
+    assert store.counts() == counts
+    assert store.snapshot().contracts.set_index("id").loc["C1", "amount"] == 120000.0
+    for name, frame in frames(store).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+# ---- reads ---------------------------------------------------------------------------------
+
+
+def test_an_analysts_query_reads_and_cannot_write(store: Store) -> None:
+    store.write(extract())
+    rows = store.query("MATCH (c:Contract) WHERE c.amount > $min RETURN c.id AS id", {"min": 1000})
+    assert list(rows["id"]) == ["C1"]
+    for write in ("CREATE (:Supplier {id: 'S9', name: 'x'})", "MATCH (c:Contract) SET c.amount = 0"):
+        with pytest.raises(StoreQueryError):
+            store.query(write)
+    assert store.counts()["nodes"]["Supplier"] == 1
+    assert set(store.snapshot().contracts["amount"]) == {120000.0, 800.0}
+
+
+def test_each_store_picks_its_own_variant_of_a_library_query(store: Store) -> None:
+    texts = {"neo4j": "MATCH (n:Tender) RETURN n.id AS id", "ladybug": "MATCH (t:Tender) RETURN t.id AS id"}
+    chosen = store.cypher_variant(texts)
+    assert chosen in texts.values()
+    assert store.cypher_variant({"neo4j": texts["neo4j"]}) == texts["neo4j"]
+    assert store.query(chosen).empty
+
+
+def test_a_subgraph_expands_by_hops_within_its_limit(store: Store) -> None:
+    store.write(extract())
+    one = store.subgraph(["supplier:S1"], hops=1)
+    assert set(one.nodes["key"]) == {"supplier:S1", "contract:C1", "contract:C2", "phone:13800138000"}
+    assert ("contract:C1", "supplier:S1", "AWARDED_TO") in set(map(tuple, one.edges.to_numpy()))
+    assert one.nodes.set_index("key").loc["supplier:S1", "name"] == "华信科技有限公司"
+    assert not one.truncated
+    two = store.subgraph(["supplier:S1"], hops=2)
+    assert {"employee:E1", "employee:E2"} <= set(two.nodes["key"])
+    assert two.nodes.set_index("key").loc["employee:E1", "name"] == "张伟"
+    assert ("employee:E1", "phone:13800138000", "HAS_PHONE") in set(map(tuple, two.edges.to_numpy()))
+    capped = store.subgraph(["supplier:S1"], hops=2, limit=3)
+    assert len(capped.nodes) == 3 and capped.truncated
+
+
+def test_a_subgraph_leaves_alerts_out(store: Store) -> None:
+    store.write(extract())
+    store.save_alerts([alert()], datetime(2026, 1, 1, 2, 0))
+    keys = set(store.subgraph(["employee:E1"], hops=2).nodes["key"])
+    assert not any(k.startswith("alert:") for k in keys)
+
+
+# ---- alerts --------------------------------------------------------------------------------
+
+
+def test_alerts_are_upserted_by_id_and_keep_their_case_status(store: Store) -> None:
+    store.write(extract())
+    first = store.save_alerts([alert()], datetime(2026, 1, 1, 2, 0))
+    assert (first.new, first.updated, first.unchanged) == (1, 0, 0)
+    store.set_alert_status("AL-1", "reviewing", assignee="调查员甲")
+    again = store.save_alerts([alert()], datetime(2026, 1, 2, 2, 0))
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+    changed = store.save_alerts([alert(score=0.95, evidence="b")], datetime(2026, 1, 3, 2, 0))
+    assert (changed.new, changed.updated, changed.unchanged) == (0, 1, 0)
+    rows = store.alerts()
+    assert len(rows) == 2 and set(rows["entity_type"]) == {"employee", "supplier"}
+    row = rows.iloc[0]
+    assert row["status"] == "reviewing" and row["assignee"] == "调查员甲" and row["score"] == 0.95
+    assert row["first_seen"] == pd.Timestamp("2026-01-01 02:00")
+    assert row["last_seen"] == pd.Timestamp("2026-01-03 02:00")
+    assert store.counts()["relationships"]["FLAGS"] == 2
+    assert store.counts()["alerts"] == {"high": 1}
+    with pytest.raises(StoreError, match="unknown alert status"):
+        store.set_alert_status("AL-1", "closed")
+    with pytest.raises(StoreError, match="no alert"):
+        store.set_alert_status("AL-404", "reviewing")
+
+
+def test_one_alert_is_read_by_its_id(store: Store) -> None:
+    store.write(extract())
+    store.save_alerts([alert()], datetime(2026, 1, 1, 2, 0))
+    one = store.alert("AL-1")
+    pd.testing.assert_frame_equal(one, store.alerts())
+    assert set(one["entity_id"]) == {"E1", "S1"} and set(one["status"]) == {"open"}
+    assert store.alert("AL-404").empty
+
+
+def test_an_alert_flagging_a_missing_entity_is_refused_with_the_whole_call(store: Store) -> None:
+    store.write(extract())
+    other = AlertRecord(**{**alert().__dict__, "id": "AL-2"})
+    with pytest.raises(StoreError, match="supplier:S404"):
+        store.save_alerts([other, alert(entities=("employee:E1", "supplier:S404"))], datetime(2026, 1, 1))
+    assert store.alerts().empty
+    assert store.counts()["relationships"]["FLAGS"] == 0
+
+
+def test_a_status_change_that_names_the_status_it_expects_is_a_compare_and_set(store: Store) -> None:
+    store.write(extract())
+    store.save_alerts([alert()], datetime(2026, 1, 1, 2, 0))
+    store.set_alert_status("AL-1", "reviewing", assignee="调查员甲", expected_status="open")
+    # a second change that saw the alert open: someone else got there first
+    with pytest.raises(AlertStatusConflict) as refused:
+        store.set_alert_status("AL-1", "dismissed", assignee="调查员乙", expected_status="open")
+    assert (refused.value.expected, refused.value.actual) == ("open", "reviewing")
+    row = store.alert("AL-1").iloc[0]
+    assert row["status"] == "reviewing" and row["assignee"] == "调查员甲"
+
+
+# ---- the two stores agree -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated_extract(tmp_path_factory: pytest.TempPathFactory) -> GraphData:
+    from loaders import load_source
+    from loaders.generator import generate
+
+    folder = tmp_path_factory.mktemp("extract")
+    generate(folder, scale=600, seed=3)
+    return load_source(folder).data
+
+
+def test_both_stores_return_the_same_snapshot_for_the_same_extract(
+    generated_extract: GraphData, tmp_path: Path, neo4j_server
+) -> None:
+    neo4j_server.clear()
+    embedded = LadybugStore(tmp_path / "store")
+    server = Neo4jStore(neo4j_server.uri, auth=neo4j_server.auth)
+    try:
+        for s in (embedded, server):
+            s.write(generated_extract)
+        assert embedded.counts() == server.counts()
+        ours, theirs = frames(embedded), frames(server)
+        assert sum(len(f) for f in ours.values()) > 1000
+        for name, frame in ours.items():
+            pd.testing.assert_frame_equal(theirs[name], frame, obj=name)
+        a, b = embedded.snapshot(), server.snapshot()
+        assert a.policy == b.policy
+    finally:
+        embedded.close()
+        server.close()
+
+
+# ---- readers and writers --------------------------------------------------------------------
+
+
+def test_an_embedded_reader_in_another_process_reads_while_a_writer_holds_the_store(tmp_path: Path) -> None:
+    writer = LadybugStore(tmp_path / "store")
+    try:
+        writer.write(extract())
+        reader = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from graph.ladybug_store import LadybugStore; "
+                "s = LadybugStore(sys.argv[1], read_only=True); print(s.counts()['nodes']['Contract']); s.close()",
+                str(tmp_path / "store"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        assert reader.returncode == 0, reader.stderr
+        assert reader.stdout.strip() == "2"
+        writer.write(extract(amount=5.0))  # the writer goes on writing after the reader
+        assert writer.snapshot().contracts.set_index("id").loc["C1", "amount"] == 5.0
+    finally:
+        writer.close()
+
+
+def test_a_neo4j_reader_sees_committed_data_while_a_writer_is_mid_transaction(neo4j_server) -> None:
+    from neo4j import GraphDatabase
+
+    neo4j_server.clear()
+    store = Neo4jStore(neo4j_server.uri, auth=neo4j_server.auth)
+    try:
+        store.write(extract())
+        with (
+            GraphDatabase.driver(neo4j_server.uri, auth=neo4j_server.auth) as driver,
+            driver.session() as session,
+        ):
+            tx = session.begin_transaction()
+            tx.run("MATCH (c:Contract {id: 'C1'}) SET c.amount = 1.0").consume()
+            tx.run("CREATE (:Contract {id: 'C9', amount: 2.0, signed_date: date('2024-01-01')})").consume()
+            # the reader neither waits for the writer nor sees its uncommitted changes
+            assert store.counts()["nodes"]["Contract"] == 2
+            assert store.snapshot().contracts.set_index("id").loc["C1", "amount"] == 120000.0
+            tx.commit()
+        assert store.counts()["nodes"]["Contract"] == 3
+    finally:
+        store.close()
+
+
+def test_on_neo4j_a_concurrent_status_change_waits_for_the_first_and_then_is_refused(neo4j_server) -> None:
+    """The lost update that read committed isolation allows: two changes both read 'open'.
+    The store reads the status under a write lock, so the second one sees the first's result."""
+    from neo4j import GraphDatabase
+
+    neo4j_server.clear()
+    store = Neo4jStore(neo4j_server.uri, auth=neo4j_server.auth)
+    try:
+        store.write(extract())
+        store.save_alerts([alert()], datetime(2026, 1, 1, 2, 0))
+        outcome: list[BaseException | None] = []
+        with (
+            GraphDatabase.driver(neo4j_server.uri, auth=neo4j_server.auth) as driver,
+            driver.session() as session,
+        ):
+            first = session.begin_transaction()
+            first.run("MATCH (a:Alert {id: 'AL-1'}) SET a.status = 'reviewing'").consume()
+
+            def second_change() -> None:
+                try:
+                    store.set_alert_status("AL-1", "dismissed", expected_status="open")
+                    outcome.append(None)
+                except BaseException as exc:  # handed to the test thread
+                    outcome.append(exc)
+
+            waiting = threading.Thread(target=second_change)
+            waiting.start()
+            waiting.join(timeout=2.0)
+            assert waiting.is_alive(), "the second change did not wait for the first one's lock"
+            first.commit()
+            waiting.join(timeout=60)
+        assert len(outcome) == 1 and isinstance(outcome[0], AlertStatusConflict)
+        assert store.alert("AL-1").iloc[0]["status"] == "reviewing"
+    finally:
+        store.close()
