@@ -7,8 +7,10 @@ phone, a bidding ring, a split purchase ...), and each query must return it.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -612,3 +614,54 @@ def test_every_query_runs_on_a_generated_dataset(generated_store: LadybugStore) 
         found[name] = len(result)
     for name in ("approver_supplier_pairs", "co_bidders", "bidding_pairs", "supplier_neighbourhood"):
         assert found[name] > 0, f"{name} found nothing in the generated data"
+
+
+# ---- the same rows on a real Neo4j server ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server_store(neo4j_server: Any) -> Any:
+    """The same small graph, alerts and case status as ``store``, on the test Neo4j server."""
+    from graph.neo4j_store import Neo4jStore
+
+    neo4j_server.clear()
+    opened = Neo4jStore(neo4j_server.uri, auth=neo4j_server.auth)
+    opened.write(planted_graph())
+    opened.save_alerts(planted_alerts(), datetime(2024, 7, 1, 8, 0))
+    opened.set_alert_status("AL2", "reviewing", assignee="审计一组")
+    yield opened
+    opened.close()
+
+
+def comparable(result: pd.DataFrame) -> list[tuple]:
+    """Rows as plain values in a stable order, so results from the two engines compare equal
+    when they say the same: numbers as floats, times as timestamps, and collected lists as
+    sorted tuples (``collect()`` promises no order on either engine)."""
+
+    def plain(value: Any) -> Any:
+        if hasattr(value, "tolist") and not isinstance(value, str | pd.Timestamp):
+            value = value.tolist()
+        if isinstance(value, list | tuple):
+            return tuple(sorted((plain(v) for v in value), key=repr))
+        if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float):
+            return round(float(value), 6)
+        if isinstance(value, datetime | date):
+            return pd.Timestamp(value)
+        return value
+
+    rows = [tuple(plain(v) for v in row) for row in result.itertuples(index=False, name=None)]
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_query_returns_the_same_rows_on_neo4j(
+    store: LadybugStore, server_store: Any, name: str
+) -> None:
+    ours = run_query(store, name, PARAMS.get(name, {}))
+    theirs = run_query(server_store, name, PARAMS.get(name, {}))
+    assert list(theirs.columns) == list(ours.columns)
+    assert comparable(theirs) == comparable(ours)
