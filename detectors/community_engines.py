@@ -8,7 +8,12 @@ differ in speed:
   a 195 k-edge graph on the build machines;
 * ``python-louvain`` (``import community``) — the reference implementation the
   design names; pure Python, about 18 s on the same graph;
-* ``networkx`` (``nx.community.louvain_communities``) — pure Python, about 15 s.
+* ``networkx`` (``nx.community.louvain_communities``) — pure Python, about 15 s;
+* ``gds`` (``gds.louvain.stream``) — on a Neo4j server with the Graph Data Science
+  plugin, for graphs that outgrow one machine's Python: the graph is projected on the
+  server (``gds.graph.project``), partitioned there with concurrency 1 (GDS's Louvain
+  takes no random seed; one thread makes it deterministic) and dropped. It is available
+  only inside :func:`on_server`, which the pipeline opens when the store offers GDS.
 
 ``engine="auto"`` takes the fastest installed engine. Each engine is seeded, so a
 run is reproducible: the same graph, engine and seed give the same partition.
@@ -25,8 +30,12 @@ from __future__ import annotations
 import importlib.util
 import random
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -35,19 +44,26 @@ __all__ = [
     "DEFAULT_ENGINE",
     "ENGINES",
     "EngineUnavailable",
+    "GdsRunner",
     "Partition",
     "WeightedGraph",
     "available_engines",
     "canonical_membership",
+    "gds_statements_for_linting",
     "louvain",
     "modularity",
+    "on_server",
     "resolve_engine",
 ]
 
 DEFAULT_ENGINE = "igraph"
 #: Engines from the slowest to the fastest; ``auto`` takes the last one installed.
-ENGINES: tuple[str, ...] = ("python-louvain", "networkx", "igraph")
+ENGINES: tuple[str, ...] = ("python-louvain", "networkx", "igraph", "gds")
 _MODULE_OF = {"python-louvain": "community", "networkx": "networkx", "igraph": "igraph"}
+
+#: ``run(cypher, params) -> rows``: runs a statement on a Neo4j server that has GDS.
+GdsRunner = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
+_SERVER: ContextVar[GdsRunner | None] = ContextVar("sunlight_gds_server", default=None)
 
 
 class EngineUnavailable(ValueError):
@@ -125,9 +141,23 @@ class Partition:
         return out
 
 
+@contextmanager
+def on_server(run: GdsRunner | None) -> Iterator[None]:
+    """Within the block, the ``gds`` engine runs through ``run`` (``None``: it stays unavailable)."""
+    token = _SERVER.set(run)
+    try:
+        yield
+    finally:
+        _SERVER.reset(token)
+
+
 def available_engines() -> list[str]:
-    """The engines installed here, slowest first."""
-    return [e for e in ENGINES if importlib.util.find_spec(_MODULE_OF[e]) is not None]
+    """The engines usable here, slowest first (``gds`` only inside :func:`on_server`)."""
+    return [
+        e
+        for e in ENGINES
+        if (_SERVER.get() is not None if e == "gds" else importlib.util.find_spec(_MODULE_OF[e]) is not None)
+    ]
 
 
 def resolve_engine(requested: str | None) -> str:
@@ -138,7 +168,7 @@ def resolve_engine(requested: str | None) -> str:
     >>> resolve_engine("leiden")
     Traceback (most recent call last):
     ...
-    detectors.community_engines.EngineUnavailable: unknown community engine 'leiden'; choose one of python-louvain, networkx, igraph, auto
+    detectors.community_engines.EngineUnavailable: unknown community engine 'leiden'; choose one of python-louvain, networkx, igraph, gds, auto
     """
     name = DEFAULT_ENGINE if requested is None else requested.strip().lower()
     installed = available_engines()
@@ -147,6 +177,12 @@ def resolve_engine(requested: str | None) -> str:
     if name not in ENGINES:
         raise EngineUnavailable(
             f"unknown community engine {requested!r}; choose one of {', '.join(ENGINES)}, auto"
+        )
+    if name == "gds" and name not in installed:
+        raise EngineUnavailable(
+            "community engine 'gds' runs on a Neo4j server with the Graph Data Science plugin: "
+            "use a Neo4j store (--neo4j URI) whose server has GDS installed, or another engine "
+            f"({', '.join(installed)})"
         )
     if name not in installed:
         raise EngineUnavailable(
@@ -227,7 +263,58 @@ def _igraph(graph: WeightedGraph, seed: int, resolution: float) -> np.ndarray:
     return np.asarray(clusters.membership, dtype=np.int64)
 
 
-_RUNNERS = {"python-louvain": _python_louvain, "networkx": _networkx, "igraph": _igraph}
+_GDS_PROJECT = (
+    "UNWIND $edges AS e "
+    "RETURN gds.graph.project($name, e[0], e[1], {relationshipProperties: {weight: e[2]}}, "
+    "{undirectedRelationshipTypes: ['*']}) AS projected"
+)
+_GDS_LOUVAIN = (
+    "CALL gds.louvain.stream($name, {relationshipWeightProperty: 'weight', concurrency: 1}) "
+    "YIELD nodeId, communityId RETURN nodeId, communityId"
+)
+_GDS_DROP = "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName"
+
+
+def _gds(graph: WeightedGraph, seed: int, resolution: float) -> np.ndarray:
+    run = _SERVER.get()
+    if run is None:  # resolve_engine has said so already; kept for direct callers
+        raise EngineUnavailable("community engine 'gds' needs a Neo4j server with GDS")
+    if resolution != 1.0:
+        raise EngineUnavailable(f"GDS's Louvain has no resolution parameter (asked for {resolution})")
+    name = f"sunlight-louvain-{uuid.uuid4().hex}"
+    # a projection is one aggregation: every edge (and every isolated node) in one statement
+    touched = np.zeros(graph.n_nodes, dtype=bool)
+    touched[graph.src] = True
+    touched[graph.dst] = True
+    rows: list[list[Any]] = [
+        [int(a), int(b), float(w)] for a, b, w in zip(graph.src, graph.dst, graph.weight, strict=True)
+    ]
+    rows += [[int(i), None, None] for i in np.flatnonzero(~touched)]
+    try:
+        run(_GDS_PROJECT, {"edges": rows, "name": name})
+        found = run(_GDS_LOUVAIN, {"name": name})
+    finally:
+        run(_GDS_DROP, {"name": name})
+    membership = np.empty(graph.n_nodes, dtype=np.int64)
+    for row in found:
+        membership[int(row["nodeId"])] = int(row["communityId"])
+    # communityId is a node id of GDS's choosing: number them densely
+    return np.unique(membership, return_inverse=True)[1].astype(np.int64)
+
+
+def gds_statements_for_linting() -> list[Any]:
+    """The statements the ``gds`` engine sends, with sample parameters, for Neo4j's linter."""
+    from graph.cypher_lint import Statement
+
+    name = "sunlight-louvain-sample"
+    return [
+        Statement("gds:project", _GDS_PROJECT, {"edges": [[0, 1, 1.0]], "name": name}),
+        Statement("gds:louvain", _GDS_LOUVAIN, {"name": name}),
+        Statement("gds:drop", _GDS_DROP, {"name": name}),
+    ]
+
+
+_RUNNERS = {"python-louvain": _python_louvain, "networkx": _networkx, "igraph": _igraph, "gds": _gds}
 
 
 def louvain(
