@@ -370,6 +370,10 @@ class LadybugStore(CypherStore):
         # one writer at a time (a file lock): nobody can change the alert meanwhile
         return
 
+    def gds_runner(self) -> None:
+        """No Graph Data Science here: community engines run in Python."""
+        return
+
     def cypher_variant(self, texts: Mapping[str, str]) -> str:
         return texts.get("ladybug") or texts["neo4j"]
 

@@ -658,6 +658,24 @@ class Neo4jStore(CypherStore):
                 self._gds = False
         return self._gds
 
+    def gds_runner(self) -> Callable[[str, Mapping[str, Any]], list[dict[str, Any]]] | None:
+        """A way to run Graph Data Science statements on this server (for the ``gds`` community
+        engine), or None when the plugin is absent."""
+        if not self.gds_available():
+            return None
+
+        def run(cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+            from neo4j import WRITE_ACCESS
+            from neo4j.exceptions import DriverError, Neo4jError
+
+            try:
+                with self._session(WRITE_ACCESS) as session:
+                    return session.run(cypher, dict(params)).data()
+            except (DriverError, Neo4jError) as exc:
+                raise translate_error(exc, self.uri, self.database, cypher) from exc
+
+        return run
+
     def close(self) -> None:
         self._driver.close()
 

@@ -126,6 +126,11 @@ class Store(Protocol):
         in that status when the change is made (else ``graph.errors.AlertStatusConflict``)."""
         ...
 
+    def gds_runner(self) -> Callable[[str, Mapping[str, Any]], list[dict[str, Any]]] | None:
+        """``run(cypher, params) -> rows`` on a server with the Graph Data Science plugin (the
+        ``gds`` community engine uses it), or None where there is none."""
+        ...
+
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {label: n}, "relationships": {type: n}, "alerts": {level: n}}``."""
         ...

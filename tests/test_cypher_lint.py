@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from detectors.community_engines import gds_statements_for_linting
 from graph.cypher_lint import CYPHER_VERSIONS, LintResult, Statement, ensure_linter, lint, lint_schema
 from graph.neo4j_store import statements_for_linting
 from graph.schema import NODE_TYPES, REL_TYPES
@@ -42,7 +43,8 @@ def failures(results: list[LintResult]) -> str:
 
 
 def test_every_statement_of_the_neo4j_store_passes_the_linter() -> None:
-    statements = statements_for_linting()
+    # the store's own, those it shares with the embedded store, and the GDS engine's
+    statements = statements_for_linting() + gds_statements_for_linting()
     assert len(statements) > 200
     results = lint(statements)
     assert len(results) == len(statements) * len(CYPHER_VERSIONS)

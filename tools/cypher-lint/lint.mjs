@@ -8,8 +8,8 @@
 //           "deprecated"}]}]
 //
 // Functions and procedures come from the catalogue of a real Neo4j database that the
-// package ships (testData.mockSchema): built-in functions only, so a query that needs
-// APOC is reported, and built-in or GDS procedures (GDS is an optional plugin that the
+// package ships (testData.mockSchema): built-in and GDS functions only, so a query that
+// needs APOC is reported, and built-in or GDS procedures (GDS is an optional plugin that the
 // store probes for before it uses it).
 import { lintCypherQuery, testData } from '@neo4j-cypher/language-support';
 
@@ -23,7 +23,9 @@ function builtInCatalogue(versions) {
     const knownFunctions = testData.mockSchema.functions?.[version] ?? {};
     const knownProcedures = testData.mockSchema.procedures?.[version] ?? {};
     functions[version] = Object.fromEntries(
-      Object.entries(knownFunctions).filter(([, fn]) => fn.isBuiltIn),
+      Object.entries(knownFunctions).filter(
+        ([name, fn]) => fn.isBuiltIn || name.startsWith('gds.'),
+      ),
     );
     procedures[version] = Object.fromEntries(
       Object.entries(knownProcedures).filter(([name]) =>
