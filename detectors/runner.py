@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.base import Detector, Finding, to_alert
+from detectors.calibration import calibrate
 from detectors.prepare import prepare
 from detectors.registry import all_detectors
 from graph.snapshot import GraphSnapshot
@@ -43,8 +44,14 @@ def run_detectors(
     params: Mapping[str, Any] | None = None,
     only: Sequence[str] | None = None,
     detectors: Sequence[Detector] | None = None,
+    calibrated: bool = True,
 ) -> RunResult:
     """Run the registered detectors (or ``only`` those ids) on ``snapshot``.
+
+    Each finding's score is calibrated (:func:`detectors.calibration.calibrate`: the
+    share of such findings confirmed, 1.0 for hard evidence) with its raw score kept
+    in the evidence; ``calibrated=False`` keeps the detectors' raw scores (the
+    calibration is fitted on those).
 
     The snapshot is prepared once (:func:`detectors.prepare.prepare`) with ``params``,
     so the tender screens follow the ``bid_rigging`` settings for every detector that
@@ -67,7 +74,8 @@ def run_detectors(
         started = time.perf_counter()
         outcome = DetectorOutcome(detector)
         try:
-            outcome.findings = detector.run(prepared, detector_params)
+            findings = detector.run(prepared, detector_params)
+            outcome.findings = [calibrate(f) for f in findings] if calibrated else findings
         except Exception as exc:  # one broken detector must not stop the nightly run
             outcome.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
         outcome.seconds = time.perf_counter() - started

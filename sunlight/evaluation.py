@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_KS",
     "EvalReport",
     "LabelsError",
+    "alert_truth",
     "evaluate_alerts",
     "precision_at",
     "queue_order",
@@ -219,6 +220,32 @@ def _instance_hits(rows: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame:
     return hits
 
 
+def _truth(alert_ids: pd.Series, hits: pd.DataFrame) -> pd.DataFrame:
+    strict_alerts = set(hits.loc[hits["strict"], "alert_id"])
+    loose_alerts = set(hits["alert_id"])
+    return pd.DataFrame(
+        {
+            "alert_id": alert_ids.to_numpy(),
+            "real_strict": alert_ids.isin(strict_alerts).to_numpy(),
+            "real_loose": alert_ids.isin(loose_alerts).to_numpy(),
+        }
+    )
+
+
+def alert_truth(alerts: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Per alert (``alert_id``), whether it is real under the strict and the loose rule.
+
+    ``alerts`` and ``labels`` as for :func:`evaluate_alerts`; the calibration is fitted on this.
+    """
+    rows = alerts.dropna(subset=["entity_type", "entity_id"]).copy()
+    rows["key"] = _keys(rows)
+    labels = labels.astype(str).copy()
+    labels["key"] = _keys(labels)
+    planted = labels[~labels["scheme"].str.startswith(DECOY_PREFIX)]
+    alert_ids = alerts["alert_id"].drop_duplicates().reset_index(drop=True)
+    return _truth(alert_ids, _instance_hits(rows, planted))
+
+
 def _case_frame(per_alert: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """One row per case with its score and whether it is real under each rule."""
     if "case_id" in per_alert.columns and per_alert["case_id"].notna().any():
@@ -275,10 +302,9 @@ def evaluate_alerts(
     planted, decoy_labels = labels[~is_decoy], labels[is_decoy]
 
     hits = _instance_hits(rows, planted)
-    strict_alerts = set(hits.loc[hits["strict"], "alert_id"])
-    loose_alerts = set(hits["alert_id"])
-    per_alert["real_strict"] = per_alert["alert_id"].isin(strict_alerts)
-    per_alert["real_loose"] = per_alert["alert_id"].isin(loose_alerts)
+    truth = _truth(per_alert["alert_id"], hits)
+    per_alert["real_strict"] = truth["real_strict"].to_numpy()
+    per_alert["real_loose"] = truth["real_loose"].to_numpy()
     detector_of = per_alert.set_index("alert_id")["detector"].astype(str)
 
     scheme_rows, missed = [], {}
