@@ -49,8 +49,7 @@ def _dataset(cache: Path, profile: str, seed: int, scale: int) -> Path:
 
     out = cache / f"{profile}-{scale}-{seed}"
     if not (out / "labels.csv").exists():
-        kwargs: dict[str, Any] = {} if profile == "classic" else {"profile": profile}
-        generate(out, scale=scale, seed=seed, **kwargs)
+        generate(out, scale=scale, seed=seed, profile=profile)
     return out
 
 
