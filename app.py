@@ -34,6 +34,13 @@ navigation = st.navigation(pages, position="sidebar" if user else "hidden")
 if user is None:
     render_sidebar()
     signin.render_sign_in(config)
+    # while the form waits, import what the first pages need (the chart library, the detector
+    # registry the queue names families from), so the first page after sign-in does not pay for it
+    import altair  # noqa: F401
+
+    from sunlight.ui.viewmodels import family_map
+
+    family_map()
     st.stop()
 render_sidebar(account=partial(signin.render_sign_out, config, user))
 navigation.run()
