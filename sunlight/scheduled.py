@@ -10,8 +10,14 @@ Configuration (YAML; unknown keys are an error)::
     only: [repeated_pairs]                # optional subset of detectors
     lock_wait_seconds: 0                  # 0: exit at once when another run holds the lock
     notify:
-      min_level: high                     # announce new / escalated alerts at this level or above
-      email: {host: smtp.intranet, port: 25, from: sunlight@corp, to: [jijian@corp]}
+      min_level: medium                   # announce new / escalated alerts at this level or above
+      email: {host: smtp.intranet, port: 25, from: sunlight@corp}   # to: [...] receives everything
+      recipients:                         # by role and department (sunlight.notify)
+        - {name: 审计部, email: audit@corp, role: audit}
+        - {name: 张主任, email: zhang@corp, role: department_head, department: D01}
+      routes:
+        - {roles: [audit], levels: [high]}
+        - {roles: [department_head], levels: [high, medium], own_department: true}
       webhook: {url: http://hooks.intranet/sunlight, timeout_seconds: 10}
 
 Every run appends to ``runs.jsonl`` (start, end, status, counts, per-detector time
@@ -27,7 +33,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +44,14 @@ import yaml
 
 from graph.stores import DEFAULT_STORE_PATH, open_store
 from sunlight.audit import AuditLog
-from sunlight.notify import EmailSettings, NotifySettings, WebhookSettings, send_notifications
+from sunlight.notify import (
+    NotifyConfigError,
+    NotifySettings,
+    alert_scopes,
+    notify_settings,
+    plan_deliveries,
+    send_notifications,
+)
 
 __all__ = ["ConfigError", "RunConfig", "RunLocked", "execute_run", "load_run_config", "run_history"]
 
@@ -107,40 +120,10 @@ def load_run_config(path: str | os.PathLike[str]) -> RunConfig:
             raise ConfigError(f"{source}: sources[{i}] needs a path")
         _check_keys(item, {"path", "mapping"}, f"{source}: sources[{i}]")
         sources.append(Source(Path(resolve(item["path"]) or ""), resolve(item.get("mapping"))))
-    notify_doc = doc.get("notify") or {}
-    _check_keys(notify_doc, {"min_level", "email", "webhook"}, f"{source}: notify")
-    min_level = notify_doc.get("min_level", "high")
-    if min_level not in ("low", "medium", "high"):
-        raise ConfigError(f"{source}: notify.min_level must be low, medium or high")
-    email = None
-    if notify_doc.get("email"):
-        e = notify_doc["email"]
-        allowed = {"host", "port", "from", "to", "starttls", "username", "password_env", "timeout_seconds"}
-        _check_keys(e, allowed, f"{source}: notify.email")
-        if not e.get("host") or not e.get("to"):
-            raise ConfigError(f"{source}: notify.email needs host and to")
-        to = e["to"] if isinstance(e["to"], list) else [e["to"]]
-        email = EmailSettings(
-            host=e["host"],
-            to=tuple(to),
-            sender=e.get("from", "sunlight@localhost"),
-            port=int(e.get("port", 25)),
-            starttls=bool(e.get("starttls", False)),
-            username=e.get("username"),
-            password_env=e.get("password_env"),
-            timeout_seconds=float(e.get("timeout_seconds", 30)),
-        )
-    webhook = None
-    if notify_doc.get("webhook"):
-        w = notify_doc["webhook"]
-        _check_keys(w, {"url", "timeout_seconds", "headers"}, f"{source}: notify.webhook")
-        if not w.get("url"):
-            raise ConfigError(f"{source}: notify.webhook needs url")
-        webhook = WebhookSettings(
-            url=w["url"],
-            timeout_seconds=float(w.get("timeout_seconds", 10)),
-            headers=dict(w.get("headers") or {}),
-        )
+    try:
+        notify = notify_settings(doc.get("notify"), str(source))
+    except NotifyConfigError as exc:
+        raise ConfigError(str(exc)) from exc
     only = doc.get("only")
     return RunConfig(
         store=Path(resolve(doc.get("store")) or os.environ.get("SUNLIGHT_STORE") or DEFAULT_STORE_PATH),
@@ -148,7 +131,7 @@ def load_run_config(path: str | os.PathLike[str]) -> RunConfig:
         settings=resolve(doc.get("settings")),
         only=tuple(only) if only else None,
         lock_wait_seconds=float(doc.get("lock_wait_seconds", 0)),
-        notify=NotifySettings(min_level=min_level, email=email, webhook=webhook),
+        notify=notify,
         neo4j_uri=os.environ.get("NEO4J_URI"),
     )
 
@@ -194,6 +177,13 @@ def _record(folder: Path, entry: Mapping[str, Any]) -> None:
         handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
 
+def _routing_scopes(store: Any, settings: NotifySettings, changes: Sequence[Any]) -> dict[str, Any]:
+    """Where the announced alerts belong, when a route asks (a department or a family)."""
+    if not any(r.own_department or r.families for r in settings.routes) or not changes:
+        return {}
+    return alert_scopes(store, [c.alert.id for c in changes])
+
+
 def execute_run(config: RunConfig) -> dict[str, Any]:
     """Run once under the lock and return the history entry (``status`` is ``ok`` or ``failed``)."""
     from loaders import LoadError
@@ -218,6 +208,7 @@ def execute_run(config: RunConfig) -> dict[str, Any]:
                     errors.append(f"load {src.path}: {str(exc).splitlines()[0]}")
             entry["loads"] = loads
             outcome = detect_and_save(store, config.settings, only=config.only, audit=audit)
+            scopes = _routing_scopes(store, config.notify, outcome.changes)
         finally:
             store.close()
         entry["detectors"] = {
@@ -232,8 +223,14 @@ def execute_run(config: RunConfig) -> dict[str, Any]:
             "announced": sum(1 for _ in outcome.changes),
             "reopened": sum(1 for c in outcome.changes if c.reopen),
         }
-        notified = send_notifications(config.notify, run_id, outcome.changes)
+        notified = send_notifications(config.notify, run_id, outcome.changes, scopes)
         entry["notifications"] = notified
+        if config.notify.email is not None:
+            # who was told of which alert: the trail of a warning is part of the case
+            entry["deliveries"] = {
+                address: [c.alert.id for c in digest]
+                for address, digest in plan_deliveries(config.notify, outcome.changes, scopes).items()
+            }
         errors += [
             f"{channel}: {result}" for channel, result in notified.items() if result.startswith("failed")
         ]

@@ -1,9 +1,9 @@
 """Where the app's data comes from: the store named by the environment, opened briefly.
 
-The app never keeps a store open between page runs. Reads open the embedded
-store read-only (a scheduled ``sunlight detect`` may be writing it meanwhile);
-a case action opens it for writing just long enough to change one alert. Each
-read is tagged with a *version* — the modification times of the embedded store's
+Reads from every browser session run side by side on one shared read-only engine,
+each on a connection of its own (a scheduled ``sunlight detect`` may be writing the
+store meanwhile); a case action opens the store for writing just long enough to change
+one alert, alone (:mod:`graph.access`). Each read is tagged with a *version* — the modification times of the embedded store's
 files, or for Neo4j the trail's and the minute — so cached tables are rebuilt
 exactly when something changed.
 """
@@ -11,16 +11,15 @@ exactly when something changed.
 from __future__ import annotations
 
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from graph.access import store_access
 from graph.store import Store
-from graph.stores import DEFAULT_STORE_PATH, open_store
+from graph.stores import DEFAULT_STORE_PATH
 from sunlight.audit import AuditLog
 from sunlight.cases import audit_log_for
 
@@ -28,9 +27,6 @@ __all__ = ["StoreSource"]
 
 T = TypeVar("T")
 
-# One store at a time per process: a page run and a case action from two browser
-# sessions must not open the same database file concurrently from two threads.
-_LOCK = threading.RLock()
 _NEO4J_REFRESH_SECONDS = 60
 
 
@@ -77,21 +73,10 @@ class StoreSource:
                     parts.append(f"{entry.name}:{stat.st_mtime_ns}:{stat.st_size}")
         return ";".join(parts)
 
-    @contextmanager
-    def _opened(self, read_only: bool) -> Iterator[Store]:
-        with _LOCK:
-            store = open_store(self.path, neo4j_uri=self.neo4j_uri, read_only=read_only)
-            try:
-                yield store
-            finally:
-                store.close()
-
     def read(self, work: Callable[[Store], T]) -> T:
-        """Run ``work`` on the store opened read-only."""
-        with self._opened(read_only=True) as store:
-            return work(store)
+        """Run ``work`` on the store opened read-only, beside other sessions' reads."""
+        return store_access(self.path, self.neo4j_uri).read(work)
 
     def write(self, work: Callable[[Store], T]) -> T:
-        """Run ``work`` on the store opened for writing (a case action)."""
-        with self._opened(read_only=False) as store:
-            return work(store)
+        """Run ``work`` on the store opened for writing (a case action), alone in this process."""
+        return store_access(self.path, self.neo4j_uri).write(work)
