@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from e2e.fixture_store import alerts, build_fixture_store
+
 from graph.ladybug_store import LadybugStore
 from sunlight.notify import NotifyConfigError, alert_scopes, notify_settings, send_notifications
 from sunlight.realert import AlertChange
