@@ -20,9 +20,10 @@ steps of one contract counts once.
   unlikely for this approver: with *r* = the approver's off-hours approvals
   (this spate included) per calendar day of their approving career (counted
   as at least 90 days, so a newcomer's first weeks are judged against a
-  quarter), the Poisson tail ``P(X ≥ n | r·d)`` — or the same test on the
+  quarter) and *s* = the season factor of those days (below), the Poisson tail
+  ``P(X ≥ n | r·d·s)`` — or the same test on the
   spate's approvals late at night (22:00–06:00) or on days off alone, against
-  the approver's usual rate of those (an evening worker signing at midnight is
+  the approver's usual rate of those, times *s* (an evening worker signing at midnight is
   still unusual); the smaller tail, doubled for the two looks, must be at most
   ``alpha`` (a chief executive who signs hundreds of steps a day has late
   evenings routinely; a department manager does not). Score = 0.35 + 0.2·min(1, (n − ``min_spate`` + 1)/4) +
@@ -76,6 +77,15 @@ Exclusions
 ----------
 Approvals without a timestamp; timestamps at exactly midnight (a date without a
 time, common in exports) are not counted as off-hours.
+
+Legitimate look-alikes
+----------------------
+Year-end and seasonal buying (:func:`detectors.prepare.lookalikes.season_factor`):
+when the whole organisation signs more off-hours in some days — December's rush,
+the weeks before the Spring Festival — the season factor *s* is the other
+approvers' off-hours approvals per day then, over their average (at least 1), and
+the approver's expected count is multiplied by it; a factor of 1.5 or more is
+named in the explanation and kept in ``metrics.season_factor``.
 """
 
 from __future__ import annotations
@@ -91,6 +101,7 @@ from scipy.stats import poisson
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import tukey_fences
 from detectors.policy_rules import holidays, working_hours
+from detectors.prepare.lookalikes import season_factor
 from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key
@@ -99,6 +110,8 @@ from graph.snapshot import GraphSnapshot
 __all__ = ["DETECTOR", "Params", "off_hours_mask", "run"]
 
 DEEP_NIGHT = (22 * 60, 6 * 60)
+#: A season at least this much busier than usual is named in the explanation (ratio).
+SEASON_NOTE = 1.5
 #: An approver's usual off-hours rate is taken over at least this many days.
 SHORTEST_CAREER_DAYS = 90
 
@@ -213,8 +226,20 @@ def _spates(
     usual = late.assign(unsocial=late["deep"] | late["non_working"]).groupby("approver_id")
     career = per_spate["approver_id"].map(career_days)
     span = per_spate["last_day"] - per_spate["first_day"] + 1
-    per_spate["expected"] = per_spate["approver_id"].map(usual.size()) / career * span
-    per_spate["expected_unsocial"] = per_spate["approver_id"].map(usual["unsocial"].sum()) / career * span
+    # a busy season (the year-end rush) raises everybody's evenings: the usual rate is scaled by how
+    # much more the others signed off-hours in those days than on average
+    own_total = per_spate["approver_id"].map(usual.size()).to_numpy()
+    per_spate["season"] = season_factor(
+        days,
+        per_spate["first_day"].to_numpy(),
+        per_spate["last_day"].to_numpy(),
+        per_spate["n"].to_numpy(),
+        own_total,
+    )
+    per_spate["expected"] = own_total / career * span * per_spate["season"]
+    per_spate["expected_unsocial"] = (
+        per_spate["approver_id"].map(usual["unsocial"].sum()) / career * span * per_spate["season"]
+    )
     # two looks at one spate (all off-hours approvals; those at night or on a day off), Bonferroni-corrected
     tail_all = poisson.sf(per_spate["n"] - 1, per_spate["expected"])
     tail_unsocial = np.where(
@@ -266,10 +291,22 @@ def _spate_finding(
         f", {by_supplier[0][1]} of them for supplier {snapshot.name('Supplier', top)} ({top})" if top else ""
     )
     usual = float(stats["expected"])
+    season = float(stats["season"])
+    season_zh = (
+        f"该时段全公司其他人的非工作时间审批量为平时的{season:.1f}倍（年底或季节性集中采购），预期已按此放大；"
+        if season >= SEASON_NOTE
+        else ""
+    )
+    season_en = (
+        f" The others signed {season:.1f} times their usual off-hours approvals in those days (a year-end or "
+        f"seasonal rush), and the expectation is scaled by it."
+        if season >= SEASON_NOTE
+        else ""
+    )
     zh = (
         f"审批人{emp}（{approver}）在{first:%Y-%m-%d}至{last:%Y-%m-%d}的{days}天内于工作时间{hours['working_hours']}之外"
         f"或非工作日审批了{n}份合同（其中深夜{night}份、非工作日{weekend}份），合计{wan(total)}{sup_zh}；"
-        f"按其本人以往习惯，同样天数内预计仅{usual:.2f}份（泊松检验p={tail:.1e}；规则：{params.window_days}天内"
+        f"{season_zh}按其本人以往习惯，同样天数内预计仅{usual:.2f}份（泊松检验p={tail:.1e}；规则：{params.window_days}天内"
         f"至少{params.min_spate}份且p≤{params.alpha:g}）。"
     )
     en = (
@@ -277,7 +314,7 @@ def _spate_finding(
         f"{hours['working_hours']} or on non-working days within {days} days ({first:%Y-%m-%d} to {last:%Y-%m-%d}; "
         f"{night} late at night, {weekend} on non-working days){sup_en}, where their own habit predicts {usual:.2f} "
         f"(Poisson p = {tail:.1e}; rule: at least {params.min_spate} within {params.window_days} days and "
-        f"p ≤ {params.alpha:g})."
+        f"p ≤ {params.alpha:g}).{season_en}"
     )
     contract_ids = [str(r["contract_id"]) for r in spate]
     entities = (
@@ -302,6 +339,7 @@ def _spate_finding(
                 "late_night": night,
                 "non_working_day": weekend,
                 "expected": round(usual, 6),
+                "season_factor": round(season, 4),
                 "late_or_day_off": int(stats["n_unsocial"]),
                 "expected_late_or_day_off": round(float(stats["expected_unsocial"]), 6),
                 "poisson_tail": tail,

@@ -135,3 +135,29 @@ def test_habitual_share_above_the_fence_of_the_peers():
     assert "高于同类审批人分布的上限" in habitual.explanation_zh
     fixed = findings_of(contracts, approvals, params=Params(min_approvals=30, max_off_hours_share=0.5))
     assert fixed == []
+
+
+def test_a_year_end_rush_that_everybody_works_late_in_is_the_season_not_a_spate():
+    """The look-alike: in December's rush the whole organisation signs in the evening."""
+    colleagues = [f"K{i}" for i in range(12)]
+    contracts, approvals = [], []
+    for who in ["E1", *colleagues]:
+        approvals += office_history(who)
+        # a few evenings spread over the year: everybody's ordinary habit
+        for month in (2, 4, 7, 9):
+            cid = f"Y{who}{month}"
+            contracts.append(contract(cid))
+            approvals.append(approval(cid, who, f"2024-{month:02d}-1{month % 7}T20:30:00"))
+    for who in colleagues:  # the rush: every colleague signs four evenings in mid December
+        for day in (16, 17, 18, 19):
+            cid = f"R{who}{day}"
+            contracts.append(contract(cid))
+            approvals.append(approval(cid, who, f"2024-12-{day}T20:15:00"))
+    burst = [f"B{i}" for i in range(4)]
+    contracts += [contract(c) for c in burst]
+    december = [approval(c, "E1", f"2024-12-{16 + i}T20:40:00") for i, c in enumerate(burst)]
+    june = [approval(c, "E1", f"2024-06-{17 + i}T20:40:00") for i, c in enumerate(burst)]
+    in_rush = [f for f in findings_of(contracts, approvals + december) if f.subject.startswith("spate|E1")]
+    in_june = [f for f in findings_of(contracts, approvals + june) if f.subject.startswith("spate|E1")]
+    assert in_june and not in_rush
+    assert in_june[0].evidence["metrics"]["season_factor"] == pytest.approx(1.0)

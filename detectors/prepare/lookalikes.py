@@ -37,6 +37,16 @@ Patterns
     (each small, often signed by the agreement's contract manager) are not
     separate choices.
 
+``busy_season``
+    Year-end and seasonal buying: when the whole organisation does more of
+    something in a period (December's rush, the weeks before a holiday), one
+    person doing more of it then is the season, not a scheme.
+    :func:`season_factor` measures how much busier a period is than the
+    organisation's average — leaving out the person judged, so their own burst does
+    not make its own excuse — and a detector that compares a burst with a person's
+    usual rate multiplies that rate by it (never below 1: a quiet period does not
+    make anyone more suspicious).
+
 Facts are computed over every contract of the snapshot, once per snapshot
 (:meth:`graph.snapshot.GraphSnapshot.derived`), whatever the detector that asks.
 """
@@ -60,6 +70,7 @@ __all__ = [
     "contract_patterns",
     "frameworks",
     "merge_explained",
+    "season_factor",
     "natural_monopolies",
     "recognise",
     "soften",
@@ -257,6 +268,37 @@ def contract_patterns(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.D
         return out.dropna()
 
     return snapshot.derived(("lookalike:contracts", params), compute)
+
+
+def season_factor(
+    event_days: np.ndarray,
+    first_day: np.ndarray,
+    last_day: np.ndarray,
+    own_in_window: np.ndarray,
+    own_total: np.ndarray,
+) -> np.ndarray:
+    """How much busier each window is than the organisation's average, leaving one person out (≥ 1).
+
+    ``event_days`` are the day numbers of every event of the organisation (off-hours
+    approvals, orders …); each window runs from ``first_day`` to ``last_day``
+    inclusive; ``own_in_window`` and ``own_total`` are the judged person's events in
+    the window and in all. The factor is the others' events per day in the window
+    over the others' events per day across the whole period, at least 1.
+
+    >>> days = np.array([0] * 10 + [50] * 10 + list(range(100, 110)) * 4)  # a busy ten days at 100
+    >>> none = np.array([0, 0])
+    >>> season_factor(days, np.array([100, 20]), np.array([109, 49]), none, none).round(2).tolist()
+    [7.33, 1.0]
+    """
+    days = np.sort(np.asarray(event_days, dtype=np.int64))
+    if len(days) == 0:
+        return np.ones(len(first_day))
+    span = max(1, int(days[-1] - days[0] + 1))
+    in_window = np.searchsorted(days, last_day, side="right") - np.searchsorted(days, first_day, side="left")
+    window = np.maximum(1, np.asarray(last_day) - np.asarray(first_day) + 1)
+    others_in_window = np.maximum(0, in_window - own_in_window)
+    others_rate = np.maximum(len(days) - np.asarray(own_total), 1) / span
+    return np.maximum(1.0, (others_in_window / window) / others_rate)
 
 
 # ---- recognising a finding's contracts -----------------------------------------------------------
