@@ -70,9 +70,9 @@ __all__ = [
     "contract_patterns",
     "frameworks",
     "merge_explained",
-    "season_factor",
     "natural_monopolies",
     "recognise",
+    "season_factor",
     "soften",
     "sole_sources",
 ]
