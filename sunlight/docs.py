@@ -13,7 +13,7 @@ from detectors.base import FAMILIES, Detector, param_table
 from detectors.registry import all_detectors
 from graph.schema import NODE_TYPES, REL_TYPES
 
-__all__ = ["detector_page", "expected_pages", "schema_page", "write_pages"]
+__all__ = ["calibration_section", "detector_page", "expected_pages", "schema_page", "write_pages"]
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -70,8 +70,44 @@ def detector_page(detector: Detector) -> str:
     lines += ["", "## Parameters", "", "| name | default | unit | meaning |", "|---|---|---|---|"]
     for name, default, unit, doc in param_table(detector.params_type):
         lines.append(f"| `{name}` | {default} | {unit} | {doc} |")
-    lines.append("")
+    lines += ["", *calibration_section(detector.id), ""]
     return "\n".join(lines)
+
+
+def calibration_section(detector_id: str) -> list[str]:
+    """The page's calibration: how the alert score is set from the raw score, with the fitted curves."""
+    from detectors.calibration import CURVES, FITTED_WITH, MAX_SOFT_SCORE
+
+    lines = [
+        "## Calibration",
+        "",
+        "An alert's score is not the raw score above: it is the raw score mapped through the calibration",
+        "curve of its kind (`detectors/calibration.py`), an estimate of the share of such alerts an",
+        f"investigator confirms; hard evidence scores 1.0, everything else at most {MAX_SOFT_SCORE}. The raw",
+        "score is kept in the alert's evidence (`raw_score`).",
+        "",
+    ]
+    mine = {k: c for k, c in CURVES.items() if k == detector_id or k.startswith(f"{detector_id}/")}
+    if not mine:
+        return [
+            *lines,
+            "No curve is fitted for this detector yet: its alerts carry the raw score (at most "
+            f"{MAX_SOFT_SCORE} unless hard).",
+        ]
+    how = FITTED_WITH.get("command", "python -m sunlight.calibrate")
+    held_out = FITTED_WITH.get("holdout")
+    lines += [
+        f"Fitted with `{how}` on {FITTED_WITH.get('date', '?')}"
+        + (f", profile {held_out} held out" if held_out else "")
+        + ". Knots: raw score → confirmation rate (interpolated linearly, flat beyond the ends).",
+        "",
+        "| kind | alerts fitted on | real | knots |",
+        "|---|---|---|---|",
+    ]
+    for kind, curve in sorted(mine.items()):
+        knots = ", ".join(f"{x:g} → {y:.2f}" for x, y in curve.knots)
+        lines.append(f"| `{kind}` | {curve.alerts} | {curve.real} | {knots} |")
+    return lines
 
 
 def expected_pages() -> dict[Path, str]:
