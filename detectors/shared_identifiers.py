@@ -41,8 +41,9 @@ a hidden tie is the noisy-OR of its distinct signals, *p* = 1 − Π(1 − *w*) 
 by three parties counts once). *n* = the supplier's contracts the employee approved
 (decision not ``reject``) or requested.
 Score = *p* × (0.75 + 0.25 · min(1, *n* / ``full_engagement_contracts``)) when *n* ≥ 1,
-else 0.6 × *p*; a pair is reported when *p* ≥ ``min_probability``, and is a hard flag
-(at least high) when *p* ≥ ``hard_probability``.
+else 0.6 × *p* (a supplier the employee never requests, approves or pays: a lead that
+stays medium at most); a pair is reported when *p* ≥ ``min_probability``, and is a
+hard flag (at least high) when *p* ≥ ``hard_probability`` and *n* ≥ 1.
 Between two person records (employee or person on both sides) whose own *p* ≥
 ``same_as_min_probability``, a ``SAME_AS`` link is proposed (see Output).
 
@@ -689,7 +690,8 @@ def _finding(
         score = probability * (0.75 + 0.25 * min(1.0, n / max(params.full_engagement_contracts, 1)))
     else:
         score = UNENGAGED_FACTOR * probability
-    hard = probability >= params.hard_probability
+    # a hidden tie to a supplier the employee never deals with is a lead, not hard evidence
+    hard = n > 0 and probability >= params.hard_probability
     emp_zh, emp_en = party_phrase(snapshot, f"employee:{employee}")
     sup_zh, sup_en = party_phrase(snapshot, f"supplier:{supplier}")
     matches_zh, matches_en = _match_phrases(snapshot, distinct)

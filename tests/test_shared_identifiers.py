@@ -152,6 +152,24 @@ def test_a_shared_phone_without_dealings_is_medium_and_not_hard():
     assert "本人未审批或申请该供应商的合同" in finding.explanation_zh
 
 
+def test_an_account_and_phone_shared_with_a_supplier_never_dealt_with_is_not_hard():
+    """Strong identity evidence, but the employee never requests, approves or pays the supplier."""
+    snap = relationship_snapshot(
+        employees=STAFF,
+        suppliers=[
+            {
+                "supplier_id": "S1",
+                "name": "华信科技有限公司",
+                "phone": "13800000001",
+                "bank_account": "6222000000000001",
+            }
+        ],
+    )
+    finding = by_subject(run(snap, Params()))["E1|S1"]
+    assert finding.evidence["metrics"]["probability"] == pytest.approx(0.98)
+    assert not finding.hard and level_of(finding.score, finding.hard) == "medium"
+
+
 def test_relatives_and_owners_are_compared_and_named():
     snap = relationship_snapshot(
         employees=STAFF,
