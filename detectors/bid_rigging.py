@@ -84,8 +84,12 @@ of suppliers that bid together in at least ``min_joint_tenders`` tenders (of at 
 * both tails combined by Fisher's method, Benjamini–Hochberg adjusted over every
   pair tested (read q as a screen: the two looks share their tenders).
 
-A pair is *suspicious* when ``q ≤ alpha`` and ``f ≥ min_flagged_joint``; suspicious
-pairs that share a member form one ring (connected components). Competitive
+A pair is *suspicious* when ``q ≤ alpha`` and ``f ≥ min_flagged_joint`` — or when the
+two co-bidders hold the same phone, address or bank account (cardinal's R044; an
+identifier held by more than ``max_contact_parties`` parties is a hub and ties
+nothing). Suspicious pairs that share a member form one ring (connected components).
+A group's companies that share their headquarters' address but never bid against each
+other are not co-bidders, so they form no ring. Competitive
 co-bidders — firms that meet often, with ordinary dispersion, the lowest bid
 winning and outsiders winning sometimes — have ``f`` near ``λ`` and ``z`` near 0:
 however often they meet, they form no ring. The ring's *tenders* are every tender
@@ -178,6 +182,7 @@ from scipy.stats import chi2, norm, poisson
 from detectors.base import Detector, Finding, money, param
 from detectors.prepare import prepare
 from detectors.prepare.cobidding import tender_pairs, usable_bids
+from detectors.prepare.parties import PIVOT_WORDS
 from detectors.prepare.screens import IDENTICAL_FLOOR, SCREENS, ScreenParams
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
@@ -209,6 +214,11 @@ class Params(ScreenParams):
     min_flagged_joint: int = param(2, "count", "fewest flagged tenders of a suspicious pair")
     alpha: float = param(0.01, "ratio", "false discovery rate (Benjamini–Hochberg) of the pair test")
     max_bidders: int = param(100, "count", "tenders with more bidders are left out of the pair test")
+    max_contact_parties: int = param(
+        5,
+        "count",
+        "a phone, address or account co-bidders share ties them when at most this many parties hold it",
+    )
     max_rows: int = param(30, "count", "tenders listed in the evidence")
 
 
@@ -311,8 +321,30 @@ def _pair_tests(snapshot: GraphSnapshot, frame: pd.DataFrame, params: Params) ->
     fisher = -2 * (np.log(np.clip(p_flag, 1e-300, 1.0)) + np.log(np.clip(p_score, 1e-300, 1.0)))
     pairs["p_value"] = chi2.sf(fisher, 4)
     pairs["q_value"] = benjamini_hochberg(pairs["p_value"].to_numpy(dtype=float))
-    pairs["suspicious"] = (pairs["q_value"] <= params.alpha) & (pairs["flagged"] >= params.min_flagged_joint)
+    pairs["shared_contact"] = _shared_contacts(snapshot, pairs, params.max_contact_parties)
+    pairs["suspicious"] = (
+        (pairs["q_value"] <= params.alpha) & (pairs["flagged"] >= params.min_flagged_joint)
+    ) | (pairs["shared_contact"] != "")
     return pairs, len(pairs)
+
+
+def _shared_contacts(snapshot: GraphSnapshot, pairs: pd.DataFrame, max_parties: int) -> pd.Series:
+    """Per pair of co-bidders, the identifiers both hold (``"Phone,Address"``; empty when none).
+
+    Two bidders of one tender with the same phone, address or account are the red flag
+    of cardinal's R044; a pivot held by more than ``max_parties`` parties is a hub (a
+    business park's address, a switchboard) and ties nothing.
+    """
+    links = prepare(snapshot).pivot_links
+    links = links[links["party"].str.startswith("supplier:") & (links["parties"] <= max_parties)]
+    if links.empty or pairs.empty:
+        return pd.Series("", index=pairs.index, dtype=object)
+    held = links.assign(supplier=links["party"].str.slice(len("supplier:")))[["supplier", "pivot", "kind"]]
+    both = held.merge(held, on=["pivot", "kind"])
+    both = both[both["supplier_x"] < both["supplier_y"]]
+    kinds = both.groupby(["supplier_x", "supplier_y"])["kind"].agg(lambda k: ",".join(sorted(set(k))))
+    index = pd.MultiIndex.from_arrays([pairs["a"], pairs["b"]])
+    return pd.Series(kinds.reindex(index).fillna("").to_numpy(), index=pairs.index, dtype=object)
 
 
 def _expected_flags(
@@ -347,6 +379,11 @@ def _rings(suspicious: pd.DataFrame) -> list[frozenset[str]]:
     return sorted(rings, key=lambda c: (-len(c), min(c)))
 
 
+def _kinds_zh(kinds: str) -> str:
+    """Pivot kinds in Chinese: ``"Phone,Address"`` -> ``"电话、地址"``."""
+    return "、".join(PIVOT_WORDS.get(k, (k, k))[0] for k in kinds.split(","))
+
+
 def _gini(values: list[int]) -> float:
     """Gini coefficient of non-negative counts (0 = all equal).
 
@@ -374,6 +411,21 @@ def _ring_finding(
 ) -> Finding:
     inside = pairs[pairs["a"].isin(members) & pairs["b"].isin(members)]
     strongest = inside.sort_values("q_value").iloc[0]
+    sharing = inside[inside["shared_contact"] != ""]
+    contact_zh = (
+        "；成员之间共用联系方式："
+        + "、".join(f"{r.a}与{r.b}（{_kinds_zh(r.shared_contact)}）" for r in sharing.itertuples())
+        if not sharing.empty
+        else ""
+    )
+    contact_en = (
+        "; members share contact details: "
+        + ", ".join(
+            f"{r.a} and {r.b} ({r.shared_contact.replace(',', ', ').lower()})" for r in sharing.itertuples()
+        )
+        if not sharing.empty
+        else ""
+    )
     rows = frame.loc[ring_tenders]
     winners = rows["winner_id"].where(rows["winner_id"].notna(), None)
     lowest = bids[bids["tender_id"].isin(ring_tenders)].sort_values(["tender_id", "amount"])
@@ -425,7 +477,7 @@ def _ring_finding(
         f"供应商{names('zh')}（{len(members)}家）在{n_tenders}次招标中至少两家同场投标，其中{n_flagged}次报价筛查异常"
         f"（陪标、报价过于接近或相同）；最可疑的一对{strongest['a']}与{strongest['b']}同场{int(strongest['joint'])}次、"
         f"异常{int(strongest['flagged'])}次，按同类招标的异常率预计仅{float(strongest['expected']):.1f}次"
-        f"（配对检验，{tested}对中校正后q={q:.1e}）。成员中标{sum(wins.values())}次（占{member_win_share:.0%}，合计{money(won_value, currency, 'zh')}），"
+        f"（配对检验，{tested}对中校正后q={q:.1e}）{contact_zh}。成员中标{sum(wins.values())}次（占{member_win_share:.0%}，合计{money(won_value, currency, 'zh')}），"
         f"轮流中标：{win_text('zh')}（基尼系数{gini:.2f}）。主要涉及"
         f"{'、'.join(snapshot.name('Department', d) for d in departments.index[:3]) or '未知部门'}，"
         f"类别{'、'.join(categories.index[:3])}。"
@@ -435,7 +487,7 @@ def _ring_finding(
         f"tenders, {n_flagged} of them with rigged-looking bids (cover bids, bids too close or identical); the "
         f"most suspicious pair, {strongest['a']} and {strongest['b']}, met {int(strongest['joint'])} times with "
         f"{int(strongest['flagged'])} flagged where their peers' flag rate predicts {float(strongest['expected']):.1f} "
-        f"(pair test, BH-adjusted q = {q:.1e} over {tested} pairs). Members won {sum(wins.values())} of them "
+        f"(pair test, BH-adjusted q = {q:.1e} over {tested} pairs){contact_en}. Members won {sum(wins.values())} of them "
         f"({member_win_share:.0%}, {money(won_value, currency, 'en')} in all), in turn: {win_text('en')} (Gini {gini:.2f}). Buyers: "
         f"{', '.join(snapshot.name('Department', d) for d in departments.index[:3]) or 'unknown'}; "
         f"categories {', '.join(categories.index[:3])}."
@@ -471,6 +523,7 @@ def _ring_finding(
                         "expected": round(float(r.expected), 3),
                         "z": round(float(r.z), 3),
                         "q_value": float(r.q_value),
+                        "shared_contact": r.shared_contact,
                     }
                     for r in inside.sort_values("q_value").head(params.max_rows).itertuples(index=False)
                 ],

@@ -40,8 +40,10 @@ def snapshot_of(
     payments: Iterable[Row] = (),
     bids: Iterable[Row] = (),
     policy: Mapping[str, Any] | None = None,
+    supplier_phones: Mapping[str, str] | None = None,
 ) -> GraphSnapshot:
-    """A snapshot holding exactly these records (employees' bank accounts become identifiers)."""
+    """A snapshot holding exactly these records (employees' bank accounts become identifiers,
+    and so do ``supplier_phones``: supplier id -> its phone, already normalised)."""
     raw: dict[str, pd.DataFrame] = {}
     c = _frame(contracts)
     if not c.empty:
@@ -85,6 +87,10 @@ def snapshot_of(
     b = _frame(bids)
     if not b.empty:
         raw["bids"] = b.rename(columns={"bid_amount": "amount"})
+    if supplier_phones:
+        raw["ident:HAS_PHONE:Supplier"] = pd.DataFrame(
+            {"party_id": list(supplier_phones), "value": list(supplier_phones.values())}
+        )
     if policy is not None:
         raw["policy"] = pd.DataFrame({"id": ["policy"], "document": [json.dumps(dict(policy))]})
     return assemble_snapshot(raw)

@@ -60,9 +60,11 @@ def _add(bids, contracts, tender, entries, method="open", category="电缆"):
     )
 
 
-def _snapshot(bids, contracts, **policy):
+def _snapshot(bids, contracts, phones=None, **policy):
     suppliers = [{"supplier_id": s, "name": f"{s}电缆有限公司"} for s in (*FIRMS, "K1", "K2", "K3", "K4")]
-    return snapshot_of(contracts=contracts, bids=bids, suppliers=suppliers, policy=policy or None)
+    return snapshot_of(
+        contracts=contracts, bids=bids, suppliers=suppliers, policy=policy or None, supplier_phones=phones
+    )
 
 
 RIGGED = [
@@ -265,3 +267,21 @@ def test_vectorised_screens_match_a_loop_over_tenders_on_random_markets():
 def test_empty_snapshot_gives_no_findings():
     assert run(snapshot_of(), Params()) == []
     assert tender_screens(snapshot_of()).empty
+
+
+def test_co_bidders_sharing_a_phone_are_a_ring_and_a_group_sharing_it_without_bidding_is_not():
+    bids, contracts = _market()
+    for t in range(3):  # ordinary-looking tenders, but S01 and S02 answer the same phone
+        _add(bids, contracts, f"P{t}", [("S01", 1_000_000.0 + t), ("S02", 1_100_000.0), ("S03", 1_180_000.0)])
+    shared = {"S01": "13900000001", "S02": "13900000001"}
+    rings = [
+        f for f in run(_snapshot(bids, contracts, phones=shared), Params()) if f.subject.startswith("ring|")
+    ]
+    assert [f.subject for f in rings] == ["ring|S01|S02"]
+    assert rings[0].evidence["metrics"]["pairs"][0]["shared_contact"] == "Phone"
+    assert "电话" in rings[0].explanation_zh and "share contact details" in rings[0].explanation_en
+    # K1 and K2, one group's companies at the same number, never meet in a tender: nothing
+    group = {"K1": "13900000009", "K2": "13900000009"}
+    assert not [
+        f for f in run(_snapshot(bids, contracts, phones=group), Params()) if f.subject.startswith("ring|")
+    ]

@@ -22,6 +22,7 @@ __all__ = [
     "KIN_RELATIONS",
     "PIVOT_COLUMNS",
     "PIVOT_WEIGHTS",
+    "PIVOT_WORDS",
     "engaged_contracts",
     "keys_of",
     "party_phrase",
