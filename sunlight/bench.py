@@ -5,7 +5,8 @@ Generated datasets are cached (``--cache``) so a second benchmark does not pay f
 generation again. The JSON written by ``--out`` is a list with one object per scale:
 
 ``{"scale", "generate_seconds", "load_seconds", "load_rows_per_second", "detect_seconds",
-"detectors": {id: seconds}, "peak_rss_bytes", "detect_peak_rss_bytes", "store_bytes",
+"detectors": {id: seconds}, "detectors_cpu": {id: CPU seconds}, "peak_rss_bytes",
+"detect_peak_rss_bytes", "store_bytes",
 "drilldown_ms": {"p50", "p95"}, "app_reads": {"overview_seconds", "queue_seconds"},
 "community": {engine: {"seconds", "modularity"}}, "counts": {...}}``
 
@@ -114,6 +115,7 @@ def detect_child(store_path: str) -> None:
                 "snapshot_seconds": round(snapshot_seconds, 3),
                 "detect_seconds": round(seconds, 3),
                 "detectors": {o.detector.id: round(o.seconds, 3) for o in outcome.result.outcomes},
+                "detectors_cpu": {o.detector.id: round(o.cpu_seconds, 3) for o in outcome.result.outcomes},
                 "failed_detectors": {o.detector.id: (o.error or "")[:300] for o in outcome.result.failed},
                 "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             }
@@ -205,6 +207,7 @@ def bench_one_scale(
             "snapshot_seconds": detected["snapshot_seconds"],
             "detect_seconds": detected["detect_seconds"],
             "detectors": detected["detectors"],
+            "detectors_cpu": detected["detectors_cpu"],
             "failed_detectors": detected["failed_detectors"],
             "alerts": len(alerts),
             "peak_rss_bytes": int(max(peak, detected["peak_rss_bytes"])),

@@ -213,4 +213,5 @@ def test_bench_measures_a_tiny_scale_with_the_keys_cli_md_names(tmp_path: Path):
     assert result["app_reads"]["overview_from_summary"] is True
     assert result["app_reads"]["queue_alerts"] == result["alerts"] > 0
     assert not result["failed_detectors"]
+    assert set(result["detectors_cpu"]) == set(result["detectors"])
     assert f"{MIN_SCALE:,}" in format_table([result])
