@@ -35,6 +35,7 @@ from graph.store import ALERT_STATUSES, AlertRecord, AlertSaveSummary, Subgraph
 
 __all__ = [
     "ALERT_FIELDS",
+    "APPROVAL_PAIRS_STATEMENT",
     "CypherStore",
     "Hop",
     "RunFn",
@@ -162,6 +163,19 @@ _ALERT_SET_ASSIGNEE = "MATCH (a:Alert {id: $id}) SET a.assignee = $assignee"
 _ALERT_LEVELS = "MATCH (a:Alert) RETURN a.level AS level, count(a) AS n"
 
 
+#: Contracts and value per (category, approver, supplier), counted as the repeated-pairs
+#: detector counts them (approvals not rejected, one per approver and contract, a missing
+#: category under ``$uncategorised``): the heaviest aggregation of a detector run, done by the
+#: engine so that only the pairs, not every approval, leave it.
+APPROVAL_PAIRS_STATEMENT = (
+    "MATCH (e:Employee)-[r:APPROVED]->(c:Contract)-[:AWARDED_TO]->(s:Supplier) "
+    "WHERE r.decision IS NULL OR toLower(r.decision) <> 'reject' "
+    "WITH DISTINCT e, c, s "
+    "RETURN coalesce(c.category, $uncategorised) AS category, e.id AS approver_id, s.id AS supplier_id, "
+    "count(*) AS n, sum(c.amount) AS value"
+)
+
+
 def _node_count_statement(label: str) -> str:
     return f"MATCH (n:{label}) RETURN count(n) AS n"
 
@@ -188,6 +202,7 @@ def statements_for_linting() -> list[Statement]:
         Statement("alerts:set-status", _ALERT_SET_STATUS, {"id": "A1", "status": "reviewing"}),
         Statement("alerts:set-assignee", _ALERT_SET_ASSIGNEE, {"id": "A1", "assignee": "张三"}),
         Statement("alerts:levels", _ALERT_LEVELS),
+        Statement("aggregate:approval-pairs", APPROVAL_PAIRS_STATEMENT, {"uncategorised": "未分类"}),
     ]
     for label in ENTITY_LABELS:
         rows = {"rows": [{"alert_id": "A1", "entity_id": "S1"}]}
@@ -258,6 +273,16 @@ class CypherStore(ABC):
             return {"nodes": nodes, "relationships": rels, "alerts": alerts}
 
         return self._read_all(count)
+
+    @final
+    def approval_pair_counts(self, uncategorised: str) -> pd.DataFrame:
+        """Approvals per (category, approver, supplier) with their contracts' value, counted by
+        the store's engine (on Neo4j, on the server): ``category, approver_id, supplier_id, n,
+        value``, in key order. A graph too large to stream into Python still gives its pairs."""
+        frame = self._read_all(lambda read: read(APPROVAL_PAIRS_STATEMENT, {"uncategorised": uncategorised}))
+        frame["n"] = frame["n"].astype("int64")
+        frame["value"] = frame["value"].astype("float64")
+        return frame.sort_values(["category", "approver_id", "supplier_id"]).reset_index(drop=True)
 
     # ---- alerts ----------------------------------------------------------------------------
     @final

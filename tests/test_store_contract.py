@@ -436,3 +436,18 @@ def test_on_neo4j_a_concurrent_status_change_waits_for_the_first_and_then_is_ref
         assert store.alert("AL-1").iloc[0]["status"] == "reviewing"
     finally:
         store.close()
+
+
+def test_the_engine_counts_approval_pairs_as_the_repeated_pairs_detector_does(
+    store: Store, generated_extract: GraphData
+) -> None:
+    from detectors.prepare.approvals import UNCATEGORISED
+    from detectors.repeated_pairs import _counts, _pair_table
+
+    store.write(generated_extract)
+    on_engine = store.approval_pair_counts(UNCATEGORISED)
+    in_python = _counts(_pair_table(store.snapshot()))[
+        ["category", "approver_id", "supplier_id", "n", "value"]
+    ]
+    assert len(on_engine) > 100
+    pd.testing.assert_frame_equal(on_engine, in_python, check_exact=False, rtol=1e-9)
