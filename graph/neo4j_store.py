@@ -185,6 +185,9 @@ POLICY_STATEMENT = "MERGE (p:Policy {id: $id}) SET p.document = $document"
 #: removed again at once, so nothing of it is ever committed (Neo4j's manual, "lost updates").
 ALERT_LOCK_STATEMENT = f"MATCH (a:Alert {{id: $id}}) SET a.{LOCK_PROPERTY} = true REMOVE a.{LOCK_PROPERTY}"
 
+#: Batched in auto-commit transactions: a whole database would not fit one.
+REMOVE_EVERYTHING_STATEMENT = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
 #: GDS is a server plugin; its presence is asked of the server, never assumed.
 GDS_PROBE_STATEMENT = (
     "SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gds.louvain' RETURN count(name) AS n"
@@ -251,6 +254,7 @@ def statements_for_linting() -> list[Statement]:
     out.append(Statement("policy", POLICY_STATEMENT, {"id": "policy", "document": "{}"}))
     out.append(Statement("gds:probe", GDS_PROBE_STATEMENT))
     out.append(Statement("alerts:lock", ALERT_LOCK_STATEMENT, {"id": "A1"}))
+    out.append(Statement("remove-everything", REMOVE_EVERYTHING_STATEMENT))
     out += [Statement(f"snapshot:{name}", text) for name, text in SNAPSHOT_QUERIES.items()]
     out += shared_statements_for_linting()
     return out
@@ -509,7 +513,10 @@ class Neo4jStore(CypherStore):
         self._schema_ready = False
         self._gds: bool | None = None
         try:
-            self._driver = GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout)
+            # the server's hints (an unknown label in an empty database, ...) are not the user's concern
+            self._driver = GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=connection_timeout, notifications_min_severity="OFF"
+            )
         except (DriverError, ValueError) as exc:
             raise translate_error(exc, uri, self.database) from exc
         try:
@@ -640,6 +647,12 @@ class Neo4jStore(CypherStore):
 
     def cypher_variant(self, texts: Mapping[str, str]) -> str:
         return texts["neo4j"]
+
+    def remove_everything(self) -> None:
+        """Delete every node and relationship of the database, in batches (the constraints and
+        indexes stay). For benchmarks, which start from an empty database and leave one."""
+        with self._errors(_Current()), self._session("WRITE") as session:
+            session.run(REMOVE_EVERYTHING_STATEMENT).consume()
 
     # ---- plugins -----------------------------------------------------------------------
     def gds_available(self) -> bool:

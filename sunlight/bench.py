@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from detectors.community_engines import on_server
+
 __all__ = ["bench_one_scale", "format_table", "run_bench"]
 
 
@@ -77,6 +79,15 @@ def _community(snapshot: Any, engines: list[str], seed: int) -> dict[str, dict[s
     return out
 
 
+def _open(spec: str, read_only: bool = False) -> Any:
+    """The store a benchmark measures: a Bolt URI names a Neo4j server, anything else a folder."""
+    from graph.stores import open_store
+
+    if "://" in spec:
+        return open_store(neo4j_uri=spec)
+    return open_store(spec, read_only=read_only)
+
+
 def _child(function: str, *args: str) -> dict[str, Any]:
     """Run ``function(*args)`` of this module in a fresh process; it prints one JSON object."""
     code = f"import sys; from sunlight.bench import {function}; {function}(*sys.argv[1:])"
@@ -94,11 +105,10 @@ def _child(function: str, *args: str) -> dict[str, Any]:
 
 
 def detect_child(store_path: str) -> None:
-    """``sunlight detect`` on the store at ``store_path``, measured; prints JSON."""
-    from graph.ladybug_store import LadybugStore
+    """``sunlight detect`` on the store at ``store_path`` (a folder or a Bolt URI), measured; prints JSON."""
     from sunlight.pipeline import detect_and_save
 
-    store = LadybugStore(store_path)
+    store = _open(store_path)
     try:
         started = time.perf_counter()
         snapshot = store.snapshot()
@@ -125,12 +135,11 @@ def detect_child(store_path: str) -> None:
 
 def app_reads_child(store_path: str) -> None:
     """What the overview and the queue read before they draw, from a fresh process; prints JSON."""
-    from graph.ladybug_store import LadybugStore
     from sunlight.summary import read_summary
     from sunlight.ui import viewmodels as vm
 
     started = time.perf_counter()
-    store = LadybugStore(store_path, read_only=True)
+    store = _open(store_path, read_only=True)
     try:
         summary = read_summary(store)
         overview_seconds = time.perf_counter() - started
@@ -152,16 +161,27 @@ def app_reads_child(store_path: str) -> None:
 
 
 def bench_one_scale(
-    scale: int, seed: int, cache: Path, engines: list[str], drilldowns: int = 100
+    scale: int,
+    seed: int,
+    cache: Path,
+    engines: list[str],
+    drilldowns: int = 100,
+    neo4j_uri: str | None = None,
 ) -> dict[str, Any]:
-    """Measure one scale in this process (call it in a fresh process for a clean peak RSS)."""
-    from graph.ladybug_store import LadybugStore
+    """Measure one scale in this process (call it in a fresh process for a clean peak RSS).
+
+    With ``neo4j_uri`` the store is that server's database, which must be empty; what the
+    benchmark loaded is deleted again at the end."""
     from loaders import load_source
 
     data, generate_seconds = _dataset(cache, scale, seed)
     work = Path(tempfile.mkdtemp(prefix="sunlight-bench-"))
+    spec = neo4j_uri or str(work / "store")
+    store = _open(spec)
+    if neo4j_uri and any(store.counts()["nodes"].values()):
+        store.close()
+        raise RuntimeError(f"bench on Neo4j needs an empty database; {neo4j_uri} has data")
     try:
-        store = LadybugStore(work / "store")
         started = time.perf_counter()
         result = load_source(data)
         parse_seconds = time.perf_counter() - started
@@ -171,9 +191,9 @@ def bench_one_scale(
         del result  # the detectors' process should not share the machine with the parsed source
 
         store.close()
-        detected = _child("detect_child", str(work / "store"))
-        app_reads = _child("app_reads_child", str(work / "store"))
-        store = LadybugStore(work / "store")
+        detected = _child("detect_child", spec)
+        app_reads = _child("app_reads_child", spec)
+        store = _open(spec)
         snapshot = store.snapshot()
 
         alerts = store.alerts().drop_duplicates("alert_id")
@@ -194,9 +214,12 @@ def bench_one_scale(
                 return None
             return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
 
-        community = _community(snapshot, engines, seed)
+        gds = store.gds_runner()
+        with on_server(gds):
+            community = _community(
+                snapshot, [*engines, *(["gds"] if gds and "gds" not in engines else [])], seed
+            )
         counts = store.counts()
-        store.close()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         return {
             "scale": scale,
@@ -213,16 +236,23 @@ def bench_one_scale(
             "peak_rss_bytes": int(max(peak, detected["peak_rss_bytes"])),
             "detect_peak_rss_bytes": int(detected["peak_rss_bytes"]),
             "app_reads": app_reads,
-            "store_bytes": _dir_bytes(work / "store"),
+            "store": "neo4j" if neo4j_uri else "embedded",
+            # a server's files are not the client's to measure: see docs/benchmarks.md
+            "store_bytes": None if neo4j_uri else _dir_bytes(work / "store"),
             "drilldown_ms": {"p50": pct(0.5), "p95": pct(0.95), "samples": len(latencies)},
             "community": community,
             "counts": {"nodes": counts["nodes"], "relationships": counts["relationships"]},
         }
     finally:
+        if neo4j_uri:
+            store.remove_everything()
+        store.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_bench(scales: list[int], seed: int, cache: Path, engines: list[str]) -> list[dict[str, Any]]:
+def run_bench(
+    scales: list[int], seed: int, cache: Path, engines: list[str], neo4j_uri: str | None = None
+) -> list[dict[str, Any]]:
     results = []
     for scale in scales:
         # generate here, so the measuring child starts from a clean process and a warm cache
@@ -235,6 +265,7 @@ def run_bench(scales: list[int], seed: int, cache: Path, engines: list[str]) -> 
             str(seed),
             str(cache),
             ",".join(engines),
+            *([neo4j_uri] if neo4j_uri else []),
         ]
         proc = subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ.copy())
         if proc.returncode != 0:
@@ -258,7 +289,7 @@ def format_table(results: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['scale']:>10,} {r['load_seconds']:>8.1f} {r['load_rows_per_second'] or 0:>10,} "
             f"{r['detect_seconds']:>9.1f} {r['peak_rss_bytes'] / 2**20:>9.0f} "
-            f"{r['detect_peak_rss_bytes'] / 2**20:>10.0f} {r['store_bytes'] / 2**20:>9.1f} "
+            f"{r['detect_peak_rss_bytes'] / 2**20:>10.0f} {(r['store_bytes'] or 0) / 2**20:>9.1f} "
             f"{r['drilldown_ms']['p50'] or 0:>9} {r['drilldown_ms']['p95'] or 0:>9} "
             f"{r['app_reads']['overview_seconds']:>10.2f} {r['app_reads']['queue_seconds']:>8.2f}  {comm}"
         )
@@ -269,5 +300,8 @@ def format_table(results: list[dict[str, Any]]) -> str:
 
 if __name__ == "__main__":
     scale_arg, seed_arg, cache_arg, engines_arg = sys.argv[1:5]
-    measured = bench_one_scale(int(scale_arg), int(seed_arg), Path(cache_arg), engines_arg.split(","))
+    neo4j_arg = sys.argv[5] if len(sys.argv) > 5 else None
+    measured = bench_one_scale(
+        int(scale_arg), int(seed_arg), Path(cache_arg), engines_arg.split(","), neo4j_uri=neo4j_arg
+    )
     print(json.dumps(measured))

@@ -402,7 +402,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     cache = Path(args.cache or Path.home() / ".cache" / "sunlight" / "bench")
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        results = run_bench(scales, args.seed, cache, engines)
+        results = run_bench(
+            scales, args.seed, cache, engines, neo4j_uri=args.neo4j or os.environ.get("NEO4J_URI")
+        )
     except RuntimeError as exc:
         raise CommandFailed(str(exc)) from exc
     print(format_table(results))
