@@ -13,12 +13,18 @@ contract ...) and its border says its risk (red high, orange medium); in
 ``"heat"`` mode the fill is the risk itself, pale to dark red. Personal values
 shown as nodes (a shared phone, account, identity number or address) are masked.
 
+The page runs two scripts, both fixed (vis-network and a starter that reads the data from a JSON
+block), and says so in its own Content-Security-Policy by their SHA-256 (:func:`graph_policy`); the
+app's policy allows the same two hashes (``sunlight.ui.http``), so nothing else runs in a graph frame.
+
 This module does not import Streamlit: the app embeds the returned HTML, and any
 other reader (a report, a notebook) can use it as it is.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,6 +46,8 @@ __all__ = [
     "NODE_STYLES",
     "NodeStyle",
     "draw_graph",
+    "graph_policy",
+    "graph_script_hashes",
     "heat_colour",
     "vis_network_script",
 ]
@@ -134,6 +142,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <html lang="{{ html_lang }}">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ policy }}">
 <title>{{ aria }}</title>
 <style>
 {{ tooltip_css }}
@@ -174,22 +183,54 @@ div.vis-tooltip { font-family: {{ font_face }}; white-space: pre-line; font-size
   {% if has_focus %}<span class="chip">★ {{ focus_text }}</span>{% endif %}
 </div>
 {% if nodes_count %}
-<script>
-  const container = document.getElementById("graph");
-  const data = { nodes: new vis.DataSet({{ nodes_json }}), edges: new vis.DataSet({{ edges_json }}) };
-  const network = new vis.Network(container, data, {{ options_json }});
+<script type="application/json" id="graph-data">{{ graph_json }}</script>
+{% endif %}
+<script>{{ init_js }}</script>
+</body>
+</html>
+"""
+
+# The page's scripts never change: the data travels as JSON in a script element that is not run
+# (type application/json), so a Content-Security-Policy can allow exactly these two scripts by their
+# hashes and nothing else -- a name from the data cannot become code, even if it escaped the JSON.
+_INIT_SCRIPT = """
+const graphData = document.getElementById("graph-data");
+const given = graphData ? JSON.parse(graphData.textContent) : null;
+const network = given && new vis.Network(
+  document.getElementById("graph"),
+  { nodes: new vis.DataSet(given.nodes), edges: new vis.DataSet(given.edges) },
+  given.options);
+if (network) {
   network.once("stabilizationIterationsDone", function () {
     network.setOptions({ physics: { enabled: false } });
     network.fit();
     document.body.dataset.ready = "1";
   });
-</script>
-{% else %}
-<script>document.body.dataset.ready = "1";</script>
-{% endif %}
-</body>
-</html>
+} else {
+  document.body.dataset.ready = "1";
+}
 """
+
+
+def _script_hash(script: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+
+
+@cache
+def graph_script_hashes() -> tuple[str, ...]:
+    """The CSP source expressions (``sha256-…``) of the only scripts a graph page runs."""
+    return (_script_hash(vis_network_script()), _script_hash(_INIT_SCRIPT))
+
+
+@cache
+def graph_policy() -> str:
+    """The graph page's own Content-Security-Policy: its two scripts, inline styles, nothing fetched."""
+    scripts = " ".join(f"'{h}'" for h in graph_script_hashes())
+    return (
+        f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:; "
+        "font-src data:; base-uri 'none'; form-action 'none'"
+    )
+
 
 _ENV = Environment(autoescape=True)
 _PAGE = _ENV.from_string(_TEMPLATE)
@@ -338,10 +379,12 @@ def draw_graph(
         height=int(height),
         heat_gradient=Markup(gradient),
         vis_js=Markup(vis_network_script()),
+        init_js=Markup(_INIT_SCRIPT),
+        policy=graph_policy(),
         nodes_count=len(net_nodes),
-        nodes_json=_script_json(net_nodes),
-        edges_json=_script_json(net_edges),
-        options_json=_script_json(_options(len(net_nodes))),
+        graph_json=_script_json(
+            {"nodes": net_nodes, "edges": net_edges, "options": _options(len(net_nodes))}
+        ),
         empty_text=t("graph_empty", lang),
         legend_title=t("legend", lang),
         legend_types=legend_types,

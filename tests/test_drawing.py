@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 from sunlight.drawing import draw_graph, heat_colour, vis_network_script
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 NODES = pd.DataFrame(
     {
@@ -89,7 +78,8 @@ def test_personal_values_never_reach_the_page():
 def test_a_name_cannot_close_the_script_element():
     html = page()
     assert "window.pwned=1</script>" not in html
-    assert html.count("</script>") == 2  # the vis-network script and the drawing script
+    # the vis-network script, the data (JSON, not run) and the fixed script that draws it
+    assert html.count("</script>") == 3
 
 
 def test_legend_and_edge_labels_follow_the_language():
@@ -120,7 +110,7 @@ def test_heat_mode_colours_nodes_by_risk():
 
 def test_an_empty_graph_says_so():
     html = draw_graph(NODES.iloc[0:0], EDGES.iloc[0:0], lang="en")
-    assert "Nothing to draw." in html and "new vis.Network" not in html
+    assert "Nothing to draw." in html and 'id="graph-data"' not in html
 
 
 @pytest.mark.browser
