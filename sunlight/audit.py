@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AuditLog", "AuditProblem", "audit_log_for", "current_actor", "exclusive_lock"]
+__all__ = ["AuditLog", "AuditProblem", "audit_log_for", "current_actor", "exclusive_lock", "write_private_json"]
 
 GENESIS = "0" * 64
 
@@ -42,6 +42,19 @@ def exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def write_private_json(path: Path, doc: Any, indent: int | None = None) -> None:
+    """Write ``doc`` to ``path`` as JSON readable by its owner only (mode 0600), whole or not at all:
+    a temporary file beside it, flushed to disk, then renamed over it. Callers hold the file's lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(doc, handle, ensure_ascii=False, indent=indent)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
 
 
 def current_actor() -> str:

@@ -27,6 +27,12 @@ or ``SUNLIGHT_AUDIT_DIR`` for Neo4j)::
       users: {zhangwei: admin}           # user -> role
       groups: {jijian-investigators: investigator}   # group -> role; the highest wins
       default_role: null                 # role of a signed-in user with no mapping; null refuses
+    signin:                     # failed sign-ins slow down, then lock (sunlight.throttle)
+      lock_after: 5                      # failures of one name (count) that lock it
+      lock_minutes: 15
+    session:                    # sessions that outlive a tab (sunlight.sessions)
+      idle_minutes: 30
+      max_hours: 12
 
 *local*: accounts in ``users.json`` in the same folder, passwords hashed with Argon2id
 (``argon2-cffi``), managed with ``sunlight user``. *proxy*: an authenticating reverse
@@ -63,7 +69,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sunlight.audit import AuditLog, audit_log_for, current_actor, exclusive_lock
+from sunlight.audit import AuditLog, audit_log_for, current_actor, exclusive_lock, write_private_json
+from sunlight.sessions import SessionSettings, SessionStore
+from sunlight.throttle import SignInThrottle, Throttled, ThrottleSettings
 
 __all__ = [
     "ACTIVE_CASE_STATUSES",
@@ -76,6 +84,7 @@ __all__ = [
     "AuthConfigError",
     "AuthError",
     "AuthenticationFailed",
+    "OidcSettings",
     "ProxySettings",
     "Role",
     "User",
@@ -89,8 +98,10 @@ __all__ = [
     "can_unmask",
     "cmd_user",
     "load_auth_config",
+    "oidc_user",
     "record_unmasked_view",
     "refresh",
+    "revoke_sessions",
     "role_of",
 ]
 
@@ -125,9 +136,15 @@ class AuthConfigError(AuthError):
 class AuthenticationFailed(AuthError):
     """Sign-in refused. The message never says whether the name or the password was wrong."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(
+        self, code: str, message: str, wait_seconds: int | None = None, checked: bool = True
+    ) -> None:
         super().__init__(message)
         self.code = code
+        #: seconds before the next attempt will be checked (a slowed-down or locked sign-in)
+        self.wait_seconds = wait_seconds
+        #: False for an attempt refused unchecked because it must wait (not written to the trail)
+        self.checked = checked
 
 
 class AccessDenied(AuthError):
@@ -156,12 +173,37 @@ class ProxySettings:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in through an OpenID Connect provider with Streamlit's ``st.login`` (``oidc:`` in ``auth.yaml``).
+
+    The provider itself (``client_id``, ``client_secret``, ``server_metadata_url``, ``redirect_uri``,
+    ``cookie_secret``) is configured where Streamlit reads it, ``[auth]`` in ``.streamlit/secrets.toml``.
+    """
+
+    #: the ``[auth.NAME]`` section of secrets.toml to sign in with; None: ``[auth]`` itself
+    provider: str | None = None
+    #: the identity token's claim that names the account
+    user_claim: str = "preferred_username"
+    #: the claim listing the person's groups (a list, or text separated by commas)
+    groups_claim: str | None = "groups"
+    users: Mapping[str, Role] = field(default_factory=dict)
+    groups: Mapping[str, Role] = field(default_factory=dict)
+    default_role: Role | None = None
+    #: seconds after the provider's sign-in (the token's ``iat``) within which a new session may start
+    fresh_login_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
 class AuthConfig:
-    """Where identity comes from (``local`` accounts or a ``proxy`` header) and where accounts live."""
+    """Where identity comes from (``local`` accounts, a ``proxy`` header or an ``oidc`` provider) and where
+    accounts live."""
 
     folder: Path
     mode: str = "local"
     proxy: ProxySettings = field(default_factory=ProxySettings)
+    oidc: OidcSettings = field(default_factory=OidcSettings)
+    signin: ThrottleSettings = field(default_factory=ThrottleSettings)
+    session: SessionSettings = field(default_factory=SessionSettings)
 
     @property
     def users_file(self) -> Path:
@@ -169,6 +211,12 @@ class AuthConfig:
 
     def users(self) -> UserStore:
         return UserStore(self.folder)
+
+    def throttle(self) -> SignInThrottle:
+        return SignInThrottle(self.folder, self.signin)
+
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.folder, self.session)
 
 
 def auth_folder(store_path: str | os.PathLike[str] | None = None, neo4j_uri: str | None = None) -> Path:
@@ -194,13 +242,7 @@ def _proxy_settings(doc: Any, file: Path) -> ProxySettings:
     unknown = sorted(set(doc) - known)
     if unknown:
         raise AuthConfigError(f"{file}: unknown key(s) under proxy: {', '.join(unknown)}")
-    maps: dict[str, dict[str, Role]] = {}
-    for key in ("users", "groups"):
-        value = doc.get(key) or {}
-        if not isinstance(value, dict):
-            raise AuthConfigError(f"{file}: proxy.{key} must map names to roles")
-        maps[key] = {str(k).strip(): _role(v, f"{file}: proxy.{key}.{k}") for k, v in value.items()}
-    default = doc.get("default_role")
+    maps, default = _role_maps(doc, file, "proxy")
     return ProxySettings(
         user_header=str(doc.get("user_header") or "X-Remote-User"),
         groups_header=doc.get("groups_header") or None,
@@ -208,8 +250,81 @@ def _proxy_settings(doc: Any, file: Path) -> ProxySettings:
         secret_env=str(doc.get("secret_env") or "SUNLIGHT_PROXY_SECRET"),
         users=maps["users"],
         groups=maps["groups"],
-        default_role=None if default is None else _role(default, f"{file}: proxy.default_role"),
+        default_role=default,
     )
+
+
+def _role_maps(
+    doc: dict[str, Any], file: Path, section: str
+) -> tuple[dict[str, dict[str, Role]], Role | None]:
+    """A section's ``users`` and ``groups`` (name -> role) and its ``default_role``."""
+    maps: dict[str, dict[str, Role]] = {}
+    for key in ("users", "groups"):
+        value = doc.get(key) or {}
+        if not isinstance(value, dict):
+            raise AuthConfigError(f"{file}: {section}.{key} must map names to roles")
+        maps[key] = {str(k).strip(): _role(v, f"{file}: {section}.{key}.{k}") for k, v in value.items()}
+    default = doc.get("default_role")
+    return maps, None if default is None else _role(default, f"{file}: {section}.default_role")
+
+
+def _oidc_settings(doc: Any, file: Path) -> OidcSettings:
+    if doc is None:
+        return OidcSettings()
+    if not isinstance(doc, dict):
+        raise AuthConfigError(f"{file}: oidc must be a mapping")
+    known = {
+        "provider",
+        "user_claim",
+        "groups_claim",
+        "users",
+        "groups",
+        "default_role",
+        "fresh_login_seconds",
+    }
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        raise AuthConfigError(f"{file}: unknown key(s) under oidc: {', '.join(map(str, unknown))}")
+    maps, default = _role_maps(doc, file, "oidc")
+    fresh = doc.get("fresh_login_seconds", OidcSettings.fresh_login_seconds)
+    if isinstance(fresh, bool) or not isinstance(fresh, (int, float)) or fresh <= 0:
+        raise AuthConfigError(f"{file}: oidc.fresh_login_seconds must be a positive number, not {fresh!r}")
+    return OidcSettings(
+        provider=str(doc["provider"]) if doc.get("provider") else None,
+        user_claim=str(doc.get("user_claim") or "preferred_username"),
+        groups_claim=str(doc["groups_claim"]) if doc.get("groups_claim", "groups") else None,
+        users=maps["users"],
+        groups=maps["groups"],
+        default_role=default,
+        fresh_login_seconds=float(fresh),
+    )
+
+
+def _number_settings(doc: Any, kind: type[Any], file: Path, section: str) -> Any:
+    """A settings dataclass (``ThrottleSettings``, ``SessionSettings``) from its ``auth.yaml`` section:
+    unknown keys are errors, numbers must be positive, and a header name is text."""
+    if doc is None:
+        return kind()
+    if not isinstance(doc, dict):
+        raise AuthConfigError(f"{file}: {section} must be a mapping")
+    unknown = sorted(set(doc) - set(kind.KEYS))
+    if unknown:
+        raise AuthConfigError(
+            f"{file}: unknown key(s) under {section}: {', '.join(map(str, unknown))} (known: {', '.join(kind.KEYS)})"
+        )
+    values: dict[str, Any] = {}
+    defaults = kind()
+    for key, value in doc.items():
+        default = getattr(defaults, key)
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise AuthConfigError(f"{file}: {section}.{key} must be a positive number, not {value!r}")
+            values[key] = type(default)(value)
+        elif value is not None and not isinstance(value, str):
+            raise AuthConfigError(f"{file}: {section}.{key} must be text, not {value!r}")
+        else:
+            values[key] = value or None
+    return kind(**values)
 
 
 def load_auth_config(
@@ -235,18 +350,27 @@ def load_auth_config(
         raise AuthConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):
         raise AuthConfigError(f"{path}: must be a mapping")
-    unknown = sorted(set(doc) - {"mode", "proxy", "users_folder"})
+    unknown = sorted(set(doc) - {"mode", "proxy", "oidc", "users_folder", "signin", "session"})
     if unknown:
         raise AuthConfigError(f"{path}: unknown key(s): {', '.join(unknown)}")
     mode = str(doc.get("mode") or "local")
-    if mode not in ("local", "proxy"):
-        raise AuthConfigError(f"{path}: mode must be local or proxy, not {mode!r}")
+    if mode not in ("local", "proxy", "oidc"):
+        raise AuthConfigError(f"{path}: mode must be local, proxy or oidc, not {mode!r}")
     if doc.get("users_folder"):
         folder = (path.parent / str(doc["users_folder"])).resolve()
     proxy = _proxy_settings(doc.get("proxy"), path)
     if mode == "proxy" and doc.get("proxy") is None:
         raise AuthConfigError(f"{path}: mode proxy needs a proxy section (at least its role mapping)")
-    return AuthConfig(folder=folder, mode=mode, proxy=proxy)
+    if mode == "oidc" and doc.get("oidc") is None:
+        raise AuthConfigError(f"{path}: mode oidc needs an oidc section (at least its role mapping)")
+    return AuthConfig(
+        folder=folder,
+        mode=mode,
+        proxy=proxy,
+        oidc=_oidc_settings(doc.get("oidc"), path),
+        signin=_number_settings(doc.get("signin"), ThrottleSettings, path, "signin"),
+        session=_number_settings(doc.get("session"), SessionSettings, path, "session"),
+    )
 
 
 # ---- local accounts ------------------------------------------------------------------------
@@ -334,13 +458,7 @@ class UserStore:
                 for a in sorted(accounts.values(), key=lambda a: a.name)
             },
         }
-        tmp = self.path.with_suffix(".tmp")
-        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle, ensure_ascii=False, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(self.path)
+        write_private_json(self.path, doc, indent=2)
 
     # -- queries --
     def get(self, name: str) -> Account | None:
@@ -459,18 +577,88 @@ def _proxy_user(config: AuthConfig, headers: Mapping[str, str]) -> User:
     name = (_header(headers, proxy.user_header) or "").strip()
     if not name:
         raise AuthenticationFailed("no_identity", f"the proxy sent no {proxy.user_header} header")
-    roles = []
-    if name in proxy.users:
-        roles.append(proxy.users[name])
-    else:
-        groups_text = _header(headers, proxy.groups_header) if proxy.groups_header else None
-        groups = [g.strip() for g in (groups_text or "").split(",") if g.strip()]
-        roles.extend(proxy.groups[g] for g in groups if g in proxy.groups)
-        if not roles and proxy.default_role is not None:
-            roles.append(proxy.default_role)
+    groups_text = _header(headers, proxy.groups_header) if proxy.groups_header else None
+    groups = [g.strip() for g in (groups_text or "").split(",") if g.strip()]
+    role = _mapped_role(name, groups, proxy.users, proxy.groups, proxy.default_role)
+    return User(name=name, role=role, via="proxy")
+
+
+def _mapped_role(
+    name: str,
+    groups: Sequence[str],
+    users: Mapping[str, Role],
+    by_group: Mapping[str, Role],
+    default: Role | None,
+) -> Role:
+    """The role of a person whom a proxy or an identity provider vouches for: their own mapping, else
+    the highest of their groups', else the default; none of these refuses (``no_role``)."""
+    if name in users:
+        return users[name]
+    roles = [by_group[g] for g in groups if g in by_group]
+    if not roles and default is not None:
+        roles.append(default)
     if not roles:
         raise AuthenticationFailed("no_role", f"{name} has no role in Sunlight")
-    return User(name=name, role=max(roles, key=lambda r: r.rank), via="proxy")
+    return max(roles, key=lambda r: r.rank)
+
+
+def oidc_user(config: AuthConfig, claims: Mapping[str, Any]) -> User:
+    """The person an OpenID Connect provider signed in (``st.user``'s claims), with their role from the
+    ``oidc:`` mapping. Refuses (``no_identity``, ``no_role``) like the proxy mode."""
+    oidc = config.oidc
+    name = str(claims.get(oidc.user_claim) or "").strip()
+    if not name or not claims.get("is_logged_in", True):
+        raise AuthenticationFailed("no_identity", f"the identity provider sent no {oidc.user_claim} claim")
+    raw = claims.get(oidc.groups_claim) if oidc.groups_claim else None
+    groups = [str(g).strip() for g in raw] if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
+    role = _mapped_role(
+        name, [g.strip() for g in groups if g.strip()], oidc.users, oidc.groups, oidc.default_role
+    )
+    return User(name=name, role=role, via="oidc")
+
+
+def _refused(throttled: Throttled, wrong_password: bool) -> AuthenticationFailed:
+    """The refusal a person sees when sign-ins for their name or from their machine must wait."""
+    if throttled.locked:
+        return AuthenticationFailed(
+            "locked",
+            f"too many failed sign-ins: locked for {throttled.wait_seconds} s",
+            throttled.wait_seconds,
+            checked=wrong_password,
+        )
+    code = "bad_credentials_wait" if wrong_password else "throttled"
+    return AuthenticationFailed(
+        code,
+        f"wrong account name or password; wait {throttled.wait_seconds} s",
+        throttled.wait_seconds,
+        checked=wrong_password,
+    )
+
+
+def _password_user(
+    config: AuthConfig,
+    name: str,
+    password: str,
+    client: str | None,
+    audit: AuditLog | None,
+    users: UserStore | None,
+    throttle: SignInThrottle | None,
+) -> User:
+    """Local sign-in behind the throttle: a name or client that must wait is refused before any
+    password is checked; a wrong password counts against both (sunlight.throttle)."""
+    throttle = throttle or config.throttle()
+    try:
+        throttle.check(name, client, audit)
+    except Throttled as throttled:
+        raise _refused(throttled, wrong_password=False) from None
+    account = (users or config.users()).verify(name, password)
+    if account is None:
+        next_attempt = throttle.failed(name, client, audit)
+        if next_attempt is not None:
+            raise _refused(next_attempt, wrong_password=True)
+        raise AuthenticationFailed("bad_credentials", "wrong account name or password")
+    throttle.succeeded(name)
+    return User(name=account.name, role=account.role, via="password")
 
 
 def authenticate(
@@ -481,44 +669,72 @@ def authenticate(
     headers: Mapping[str, str] | None = None,
     audit: AuditLog | None = None,
     users: UserStore | None = None,
+    client: str | None = None,
+    throttle: SignInThrottle | None = None,
+    claims: Mapping[str, Any] | None = None,
 ) -> User:
     """Sign a person in: with ``name`` and ``password`` (mode local) or the proxy's ``headers``
-    (mode proxy). Raises :class:`AuthenticationFailed`; the trail, when given, records the
-    sign-in or the refusal (``auth.login``, ``auth.login_failed``) — never a password."""
+    (mode proxy) or the identity provider's ``claims`` (mode oidc, ``st.user``). Raises :class:`AuthenticationFailed` (``wait_seconds`` set when the next attempt
+    must wait); the trail, when given, records the sign-in or the refusal (``auth.login``,
+    ``auth.login_failed``, ``auth.locked``) — never a password. ``client`` is the address failures
+    are also counted against (:func:`sunlight.throttle.client_address`)."""
+    attempted = (name or "").strip()
     try:
         if config.mode == "proxy":
             user = _proxy_user(config, headers or {})
+        elif config.mode == "oidc":
+            user = oidc_user(config, claims or {})
         else:
-            store = users or config.users()
-            account = store.verify((name or "").strip(), password or "")
-            if account is None:
-                raise AuthenticationFailed("bad_credentials", "wrong account name or password")
-            user = User(name=account.name, role=account.role, via="password")
+            user = _password_user(config, attempted, password or "", client, audit, users, throttle)
     except AuthenticationFailed as failure:
-        if audit is not None:
-            attempted = (name or "").strip() if config.mode == "local" else None
-            if config.mode == "proxy" and headers is not None:
-                attempted = (_header(headers, config.proxy.user_header) or "").strip() or None
-            audit.append(
-                "auth.login_failed",
-                {"name": attempted, "reason": failure.code, "mode": config.mode},
-                actor=attempted or "unknown",
-            )
+        # an attempt refused unchecked is not written: the lock that refused it is in the trail already
+        if audit is not None and failure.checked:
+            who: str | None = attempted or None
+            if config.mode == "proxy":
+                who = (_header(headers or {}, config.proxy.user_header) or "").strip() or None
+            elif config.mode == "oidc":
+                who = str((claims or {}).get(config.oidc.user_claim) or "").strip() or None
+            reason = "bad_credentials" if failure.code in ("locked", "bad_credentials_wait") else failure.code
+            details: dict[str, Any] = {"name": who, "reason": reason, "mode": config.mode}
+            if client:
+                details["client"] = client
+            audit.append("auth.login_failed", details, actor=who or "unknown")
         raise
     if audit is not None:
         audit.append("auth.login", {"role": user.role.value, "mode": config.mode}, actor=user.name)
     return user
 
 
-def refresh(config: AuthConfig, user: User, headers: Mapping[str, str] | None = None) -> User:
-    """The user as the accounts say now: a removed or disabled account, or a proxy user who
-    lost their role, raises :class:`AuthenticationFailed`; a changed role takes effect."""
+def refresh(
+    config: AuthConfig,
+    user: User,
+    headers: Mapping[str, str] | None = None,
+    claims: Mapping[str, Any] | None = None,
+) -> User:
+    """The user as the accounts say now: a removed or disabled account, or a proxy or identity-provider
+    user who lost their role, raises :class:`AuthenticationFailed`; a changed role takes effect."""
     if user.via == "proxy":
         return _proxy_user(config, headers) if headers is not None else user
+    if user.via == "oidc":
+        return oidc_user(config, claims) if claims is not None else user
     account = config.users().get(user.name)
     if account is None or account.disabled:
         raise AuthenticationFailed("account_closed", f"the account {user.name} is closed")
     return replace(user, role=account.role)
+
+
+def revoke_sessions(config: AuthConfig, name: str, audit: AuditLog | None, because: str) -> int:
+    """End every session of account ``name`` on the server (each tab signs out at its next page run);
+    ``auth.session_revoked`` for each. Returns how many ended."""
+    ended = config.sessions().end_all(name)
+    if audit is not None:
+        for session in ended:
+            audit.append(
+                "auth.session_revoked",
+                {"session": session.ref, "because": because, "by": current_actor()},
+                actor=name,
+            )
+    return len(ended)
 
 
 def role_of(user: User) -> Role:
@@ -603,9 +819,11 @@ def record_unmasked_view(
 def add_user_verb(verbs: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
     """Register ``sunlight user ACTION NAME`` on the CLI's sub-parsers (``build_parser``'s ``verbs``)."""
     p = verbs.add_parser(
-        "user", parents=list(parents), help="local accounts: add, list, role, password, disable"
+        "user", parents=list(parents), help="local accounts: add, list, role, password, disable, unlock"
     )
-    p.add_argument("action", choices=("add", "list", "set-role", "passwd", "disable", "enable", "remove"))
+    p.add_argument(
+        "action", choices=("add", "list", "set-role", "passwd", "disable", "enable", "remove", "unlock")
+    )
     p.add_argument("name", nargs="?", help="account name")
     p.add_argument("--role", choices=[r.value for r in Role], help="viewer, investigator or admin")
     p.add_argument(
@@ -629,23 +847,39 @@ def _password(args: argparse.Namespace) -> str:
 def cmd_user(args: argparse.Namespace) -> int:
     """``sunlight user add NAME --role R`` and friends; every change is written to the trail.
 
+    Disabling or removing an account, or changing its password, also ends its sessions in every
+    browser (``auth.session_revoked``); ``unlock`` lifts a lock after failed sign-ins (``auth.unlocked``).
     Exit 0 on success, 1 when the change is refused (message on stderr), 2 on bad usage.
     """
     store_path = getattr(args, "store", None) or os.environ.get("SUNLIGHT_STORE")
-    folder = auth_folder(store_path, getattr(args, "neo4j", None))
-    users = UserStore(folder)
-    trail = AuditLog(folder)
+    neo4j_uri = getattr(args, "neo4j", None)
+    trail = AuditLog(auth_folder(store_path, neo4j_uri))
+    try:
+        config = load_auth_config(store_path, neo4j_uri)
+    except AuthConfigError as exc:
+        print(f"sunlight user: {exc}", file=sys.stderr)
+        return 1
+    users = UserStore(config.folder)
     action, name = args.action, args.name
     if action != "list" and not name:
         print(f"sunlight user {action}: name the account", file=sys.stderr)
         return 2
     try:
         if action == "list":
+            throttle = config.throttle()
             for account in users.accounts():
                 state = " (disabled)" if account.disabled else ""
+                left = throttle.locked(account.name)
+                if left is not None:
+                    state += f" (locked {int(left // 60) + 1} min)"
                 print(f"{account.name}\t{account.role.value}{state}\tchanged {account.changed}")
             return 0
-        if action == "add":
+        if action == "unlock":
+            if not config.throttle().unlock(name):
+                print(f"unlock {name}: not locked, no failed sign-ins recorded")
+                return 0
+            trail.append("auth.unlocked", {"scope": "account", "name": name, "by": current_actor()})
+        elif action == "add":
             if not args.role:
                 print("sunlight user add: --role viewer|investigator|admin is required", file=sys.stderr)
                 return 2
@@ -660,12 +894,16 @@ def cmd_user(args: argparse.Namespace) -> int:
         elif action == "passwd":
             users.set_password(name, _password(args))
             trail.append("user.password", {"name": name})
+            revoke_sessions(config, name, trail, because="user.password")
         elif action in ("disable", "enable"):
             users.set_disabled(name, action == "disable")
             trail.append(f"user.{action}", {"name": name})
-        else:
+            if action == "disable":
+                revoke_sessions(config, name, trail, because="user.disable")
+        elif action == "remove":
             users.remove(name)
             trail.append("user.remove", {"name": name})
+            revoke_sessions(config, name, trail, because="user.remove")
     except AuthError as exc:
         print(f"sunlight user {action}: {exc}", file=sys.stderr)
         return 1

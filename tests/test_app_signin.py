@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from sunlight.audit import AuditLog
 from sunlight.auth import Role, UserStore
+from sunlight.sessions import SessionStore
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +71,11 @@ def test_the_right_password_opens_the_app_and_the_sign_in_is_recorded(store_path
     assert "当前用户：审计员甲（调查人员）" in [m.value for m in at.sidebar.markdown]
     assert "退出登录" in [b.label for b in at.sidebar.button]
     entries = trail(store_path)
-    assert [(e["action"], e["actor"], e["details"]) for e in entries] == [
+    assert [(e["action"], e["actor"], e["details"]) for e in entries][:1] == [
         ("auth.login", INVESTIGATOR, {"role": "investigator", "mode": "local"})
     ]
+    # the sign-in starts a server-side session, named in the trail by a reference, not its secret id
+    assert entries[1]["action"] == "auth.session_start" and len(entries[1]["details"]["session"]) == 12
 
 
 def test_a_wrong_password_or_an_unknown_name_gets_one_message_and_is_recorded(store_path):
@@ -114,10 +117,15 @@ def test_signing_out_forgets_the_session_and_is_recorded(store_path):
     assert signed_out(at)
     # what the person had chosen is gone with them
     assert "heatmap_metric" not in at.session_state
-    assert [(e["action"], e["actor"]) for e in trail(store_path)] == [
+    entries = trail(store_path)
+    assert [(e["action"], e["actor"]) for e in entries] == [
         ("auth.login", INVESTIGATOR),
+        ("auth.session_start", INVESTIGATOR),
         ("auth.logout", INVESTIGATOR),
     ]
+    # the session ended on the server too: its cookie, wherever it is, opens nothing any more
+    assert entries[2]["details"]["session"] == entries[1]["details"]["session"]
+    assert SessionStore(store_path).active() == []
 
 
 def test_a_disabled_account_is_signed_out_on_its_next_page_run(store_path):

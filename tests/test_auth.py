@@ -220,7 +220,7 @@ def test_a_proxy_secret_keeps_out_requests_that_went_round_the_proxy(
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("mode: ldap\n", "mode must be local or proxy"),
+        ("mode: ldap\n", "mode must be local, proxy or oidc"),
         ("mode: proxy\n", "needs a proxy section"),
         ("mode: local\nusers_file: x\n", "unknown key"),
         ("mode: proxy\nproxy: {users: {zhangwei: boss}}\n", "unknown role 'boss'"),

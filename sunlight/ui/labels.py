@@ -65,6 +65,37 @@ LABELS: dict[str, tuple[str, str]] = {
     "role_investigator": ("调查人员", "investigator"),
     "role_admin": ("管理员", "administrator"),
     "auth_bad_credentials": ("账户名或密码错误。", "Wrong account name or password."),
+    "auth_bad_credentials_wait": (
+        "账户名或密码错误。请{wait}后再试。",
+        "Wrong account name or password. Try again in {wait}.",
+    ),
+    "auth_throttled": (
+        "登录尝试过于频繁，请{wait}后再试。",
+        "Too many sign-in attempts: try again in {wait}.",
+    ),
+    "auth_locked": (
+        "登录失败次数过多，已临时锁定。请{wait}后再试，或请管理员解锁。",
+        "Too many failed sign-ins: sign-in is locked for now. Try again in {wait}, or ask an administrator to unlock it.",
+    ),
+    "sign_in_intro_oidc": (
+        "请使用单位统一身份认证登录。所有登录、处置和查看未脱敏信息的操作均记入痕迹。",
+        "Sign in with your organisation's account. Sign-ins, case actions and unmasked views are all recorded.",
+    ),
+    "sign_in_oidc": ("统一身份认证登录", "Sign in with your organisation's account"),
+    "auth_provider_again": (
+        "请重新通过统一身份认证登录。",
+        "Sign in again with your organisation's account.",
+    ),
+    "wait_seconds": ("{n} 秒", "{n} s"),
+    "wait_minutes": ("{n} 分钟", "{n} min"),
+    "auth_session_expired": (
+        "长时间未操作，已自动退出登录。请重新登录。",
+        "You were signed out after a time without activity. Sign in again.",
+    ),
+    "auth_signed_out_elsewhere": (
+        "此次登录已结束（已在其他页面退出，或被管理员结束）。请重新登录。",
+        "This sign-in has ended (signed out in another tab, or ended by an administrator). Sign in again.",
+    ),
     "auth_account_closed": (
         "您的账户已被停用或删除，已退出登录。",
         "Your account has been disabled or removed; you are signed out.",

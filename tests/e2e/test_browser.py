@@ -1,7 +1,7 @@
 """End to end: `streamlit run app.py` on a free port against a `sunlight demo` store, driven by real
 headless Chromium. An investigator's account is made with ``sunlight.auth`` and the admin gives them
 the case of a planted favoured supplier (``sunlight.cases``). In the browser the investigator signs
-in, opens the overview, follows a link to that case (signing in again, as a new tab must), looks at
+in, opens the overview, follows a link to that case (still signed in: the session lasts), looks at
 its people unmasked, moves it to 核查中, searches, switches to English, runs a library query and
 signs out; the test checks the supplier's name, the store and the trail — and fails if the page asks
 any host but the app's own server for anything.
@@ -18,18 +18,27 @@ import csv
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from e2e.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    SIGN_IN_NAME,
+    choose,
+    press,
+    running_app,
+    session_cookie,
+    settled,
+    sign_in,
+)
 
 from graph.ladybug_store import LadybugStore
 from sunlight.audit import AuditLog
@@ -38,22 +47,9 @@ from sunlight.cases import assign
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 INVESTIGATOR = "审计员甲"
 LEADER = "组长王"
 PASSWORD = "阳光演示口令-correct-horse"
-SIGN_IN_NAME = re.compile("^(账户名|Account name)$")
-SERVER_START_SECONDS = 90
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -115,66 +111,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _running_app(store: Path, log: Path, **settings: str) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port over ``store``, with ``settings`` added to its environment."""
-    port = _free_port()
-    env = {**os.environ, "SUNLIGHT_STORE": str(store), **settings}
-    for name in ("NEO4J_URI", "SUNLIGHT_AUDIT_DIR", "SUNLIGHT_AUTH_CONFIG", "SUNLIGHT_PROXY_SECRET"):
-        if name not in settings:
-            env.pop(name, None)
-    with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                # a fixed address: Streamlit then neither prints nor looks up an external URL
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("streamlit did not start:\n" + log.read_text(encoding="utf-8")[-3000:])
-            time.sleep(0.5)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @pytest.fixture(scope="module")
 def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with _running_app(demo.store, tmp_path_factory.mktemp("server") / "streamlit.log") as base:
+    with running_app(demo.store, tmp_path_factory.mktemp("server") / "streamlit.log") as base:
         yield base
 
 
@@ -194,102 +133,28 @@ def _shoot(page, name: str, folder: Path, top: bool = False) -> Path:
     return target
 
 
-def _choose(page, label: str, option: str, attempts: int = 3) -> None:
-    """Pick ``option`` in the select box ``label`` as a person does: on a settled page, click the box,
-    click the option; then wait for the run the choice starts to settle. A list that a late re-run
-    redrew closed is opened again (a person would click once more), at most ``attempts`` times."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(attempts):
-        _settled(page)
-        page.get_by_role("combobox", name=label).click(timeout=30_000)
-        try:
-            page.get_by_role("option", name=option).click(timeout=15_000)
-        except PlaywrightTimeout:
-            if attempt == attempts - 1:
-                raise
-            page.keyboard.press("Escape")
-            continue
-        _settled(page)
-        return
-
-
-def _press(page, button, result) -> None:
-    """Press ``button`` on a settled page and wait for ``result`` (a locator, or ``None``) to show."""
-    _settled(page)
-    button.click(timeout=30_000)
-    if result is not None:
-        result.wait_for(timeout=60_000)
-
-
-# Streamlit keeps the previous run's elements on screen, marked ``data-stale``, while a run is under
-# way (the status widget shows its running icon meanwhile), so until then a locator can match an
-# old and a new copy of the same button. Settled means: a heading drawn, no running icon, no
-# skeleton, no stale element -- for a quiet spell, so that a run about to start is not missed.
-_QUIET_FOR_MS = 400
-_SETTLED_JS = """(quietMs) => {
-  const busy = document.querySelector(
-    '[data-testid="stStatusWidgetRunningIcon"], [data-testid="stSkeleton"], [data-stale="true"]');
-  if (busy || !document.querySelector('[data-testid="stMain"] h1')) {
-    window.__sunlightQuietSince = undefined;
-    return false;
-  }
-  const now = performance.now();
-  if (window.__sunlightQuietSince === undefined) window.__sunlightQuietSince = now;
-  return now - window.__sunlightQuietSince >= quietMs;
-}"""
-
-
-def _settled(page, timeout: float = 60_000) -> None:
-    """Wait until the page's script run has finished and every drawn graph has laid itself out."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    page.evaluate("() => { window.__sunlightQuietSince = undefined; }")
-    page.wait_for_function(_SETTLED_JS, arg=_QUIET_FOR_MS, timeout=timeout, polling=100)
-    # a re-run may replace a graph's frame while we wait on it: then wait on the new one
-    for _ in range(10):
-        try:
-            for frame in page.frames:
-                if frame is not page.main_frame:
-                    frame.wait_for_function(
-                        "() => document.body && document.body.dataset.ready === '1'", timeout=timeout
-                    )
-            return
-        except PlaywrightError as exc:
-            if "detached" not in str(exc):
-                raise
-    raise AssertionError("the page kept replacing its graphs")
-
-
 def _sign_in(page, name: str = INVESTIGATOR) -> None:
-    """Fill the sign-in form a fresh tab shows (in Chinese or English) and submit it."""
-    account = page.get_by_label(SIGN_IN_NAME)
-    account.wait_for(timeout=60_000)
-    _settled(page)
-    account.fill(name)
-    page.get_by_label(re.compile("^(密码|Password)$")).fill(PASSWORD)
-    # the button's name carries its icon's ligature as well ("login 登录")
-    page.get_by_role("button", name=re.compile("登录|Sign in")).click()
+    sign_in(page, name, PASSWORD)
 
 
 def _open(page, url: str) -> None:
-    """Go to ``url`` as a new visit does: sign in, then wait for the page it leads to."""
+    """Go to ``url`` as a new visit (a link, a new tab) does: the session lasts, so no sign-in."""
     page.goto(url)
-    _sign_in(page)
-    page.get_by_label(SIGN_IN_NAME).wait_for(state="detached", timeout=60_000)
-    _settled(page)
+    settled(page)
+    assert page.get_by_label(SIGN_IN_NAME).count() == 0, f"{url} asked to sign in again"
 
 
-def _first_paint(page, url: str) -> dict[str, float]:
-    """Seconds from navigation (through signing in) until the key figures and heatmap show, and until
-    the graph is drawn."""
+def _first_paint(page, url: str, signing_in: bool) -> dict[str, float]:
+    """Seconds from navigation (through signing in, if ``signing_in``) until the key figures and
+    heatmap show, and until the graph is drawn."""
     started = time.perf_counter()
     page.goto(url)
-    _sign_in(page)
+    if signing_in:
+        _sign_in(page)
     page.get_by_text("预警总数").wait_for(timeout=60_000)
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
     figures = time.perf_counter() - started
-    _settled(page)
+    settled(page)
     return {
         "figures_and_heatmap_s": round(figures, 3),
         "everything_drawn_s": round(time.perf_counter() - started, 3),
@@ -298,7 +163,7 @@ def _first_paint(page, url: str) -> dict[str, float]:
 
 def _scroll_to(page, text: str) -> None:
     page.get_by_text(text, exact=True).first.scroll_into_view_if_needed()
-    _settled(page)
+    settled(page)
 
 
 def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
@@ -335,8 +200,10 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             shoot("signin-zh")
 
             # overview: the first visit after the server started pays for imports and the first read
-            timings["cold"] = _first_paint(page, server + "/")
-            timings["warm"] = _first_paint(page, server + "/")
+            timings["cold"] = _first_paint(page, server + "/", signing_in=True)
+            session_cookie(context, page)
+            # a reload (F5) keeps the session
+            timings["warm"] = _first_paint(page, server + "/", signing_in=False)
             assert page.locator("h1").first.inner_text() == "阳光 · 采购廉洁风险预警"
             page.get_by_text("当前用户：审计员甲（调查人员）").wait_for(timeout=60_000)
             page.get_by_text("风险热力图：部门 × 风险类别").wait_for(timeout=60_000)
@@ -352,12 +219,12 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             # the grid is a canvas: department names take a fixed 200 px, a header row and rows are 35 px
             page.mouse.click(box["x"] + 200 + 40, box["y"] + 35 + 17)
             page.get_by_role("heading", name="预警队列").wait_for(timeout=60_000)
-            _settled(page)
+            settled(page)
             caption = page.get_by_text("条预警（总计").first.inner_text()
             shown, total = (int(n) for n in re.findall(r"\d+", caption))
             assert 0 < shown < total
 
-            # a link to the case of the planted favoured supplier opens it once signed in (a new visit)
+            # a link to the case of the planted favoured supplier opens it, still signed in (a new visit)
             _open(page, f"{server}/case?alert={demo.alert_id}")
             page.get_by_text(demo.supplier_name).first.wait_for(timeout=60_000)
             page.get_by_text("当前状态：待处理").wait_for(timeout=60_000)
@@ -367,30 +234,28 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
 
             # the case is theirs and active: its people may be seen unmasked, once, on the record
             page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
-            _press(
+            press(
                 page,
                 page.get_by_role("button", name=re.compile("显示未脱敏信息")),
                 page.get_by_text("正在显示未脱敏的个人信息"),
             )
-            _settled(page)
-            _press(page, page.get_by_role("button", name=re.compile("恢复脱敏")), None)
+            settled(page)
+            press(page, page.get_by_role("button", name=re.compile("恢复脱敏")), None)
             page.get_by_text("正在显示未脱敏的个人信息").wait_for(state="detached", timeout=60_000)
-            _settled(page)
+            settled(page)
 
-            _choose(page, "变更状态为", "核查中")
-            _press(
-                page, page.get_by_role("button", name="确认变更"), page.get_by_text("状态已变更为：核查中")
-            )
-            _settled(page)
+            choose(page, "变更状态为", "核查中")
+            press(page, page.get_by_role("button", name="确认变更"), page.get_by_text("状态已变更为：核查中"))
+            settled(page)
             page.get_by_text("当前状态：核查中").wait_for(timeout=60_000)
             history = page.locator('[data-testid="stDataFrame"]').last
             history.scroll_into_view_if_needed()
             shoot("case-history-zh")
 
             # the same case in English
-            _press(page, page.get_by_text("English", exact=True), None)
+            press(page, page.get_by_text("English", exact=True), None)
             page.get_by_role("heading", name="Threshold that fired").wait_for(timeout=60_000)
-            _settled(page)
+            settled(page)
             page.get_by_text("Status: Reviewing").wait_for(timeout=60_000)
             shoot("case-en", top=True)
 
@@ -401,7 +266,7 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             )
             page.keyboard.press("Enter")
             page.get_by_text(f"关系网络：{demo.supplier_name}").wait_for(timeout=60_000)
-            _settled(page)
+            settled(page)
             shoot("search-zh")
 
             # English from a link: the sign-in form, then the pages, speak English
@@ -420,20 +285,20 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             page.get_by_text("Employees and suppliers registered with the same phone number").wait_for(
                 timeout=60_000
             )
-            _settled(page)
-            _press(
+            settled(page)
+            press(
                 page,
                 page.get_by_role("button", name=re.compile("Run \\(read-only\\)")),
                 page.get_by_role("heading", name="Entities in the result and their ties"),
             )
-            _settled(page)
+            settled(page)
             _scroll_to(page, "Entities in the result and their ties")
             shoot("console-en")
 
-            _press(
+            press(
                 page, page.get_by_role("button", name=re.compile("Sign out")), page.get_by_text("Signed out.")
             )
-            _settled(page)
+            settled(page)
             assert page.get_by_label(SIGN_IN_NAME).count() == 1
         finally:
             browser.close()
@@ -487,8 +352,9 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
     ]
     assert sign_ins[0] == ("auth.login_failed", "bad_credentials")
     assert sign_ins[-1] == ("auth.logout", None)
-    # one sign-in per visit: the overview twice, the case, the search, and three English pages
-    assert [a for a, _ in sign_ins].count("auth.login") == 7
+    # one sign-in for the whole visit: reloads and links kept the session, which the sign-out ended
+    assert [a for a, _ in sign_ins].count("auth.login") == 1
+    assert [e["action"] for e in entries if e["action"].startswith("auth.session")] == ["auth.session_start"]
     assert trail.verify() is None
     for name in shots:
         assert (tmp_path / f"{name}.png").stat().st_size > 20_000, name
@@ -513,7 +379,7 @@ def test_behind_a_proxy_its_header_signs_in_and_a_request_round_it_is_refused(
     )
     secret = "a-secret-only-the-proxy-knows"
     settings = {"SUNLIGHT_AUTH_CONFIG": str(config), "SUNLIGHT_PROXY_SECRET": secret}
-    with _running_app(demo.store, folder / "streamlit.log", **settings) as base, sync_playwright() as pw:
+    with running_app(demo.store, folder / "streamlit.log", **settings) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             through_proxy = browser.new_context(
