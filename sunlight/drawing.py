@@ -89,6 +89,8 @@ _GLYPHS = {
     "star": "★",
 }
 _LABEL_CHARS = 14
+#: Characters of a name or id a tooltip shows: a 10,000-character name would fill the screen.
+_TIP_CHARS = 60
 _FONT_FACE = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
 
 
@@ -236,8 +238,8 @@ _ENV = Environment(autoescape=True)
 _PAGE = _ENV.from_string(_TEMPLATE)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+def _short(text: str, limit: int = _LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _display_name(label: str, node_id: str, name: Any) -> str:
@@ -317,11 +319,14 @@ def draw_graph(
         shown = _display_name(label, node_id, getattr(row, "name", None))
         node_risk = risk.get(key)
         is_focus = key in focus_keys
+        tip_name, tip_id = _short(shown, _TIP_CHARS), _short(node_id, _TIP_CHARS)
         tip = [
-            f"{label_name(label, lang)}：{shown}" if lang != "en" else f"{label_name(label, lang)}: {shown}"
+            f"{label_name(label, lang)}：{tip_name}"
+            if lang != "en"
+            else f"{label_name(label, lang)}: {tip_name}"
         ]
         if label not in PIVOT_KINDS and shown != node_id:
-            tip.append(f"{t('tip_id', lang)}{'：' if lang != 'en' else ': '}{node_id}")
+            tip.append(f"{t('tip_id', lang)}{'：' if lang != 'en' else ': '}{tip_id}")
         if node_risk is not None and not pd.isna(node_risk):
             tip.append(f"{t('tip_risk', lang)}{'：' if lang != 'en' else ': '}{float(node_risk):.2f}")
         if mode == "heat":

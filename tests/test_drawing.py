@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -143,3 +144,14 @@ def test_chromium_draws_every_node_and_edge_without_any_request(tmp_path):
     assert drawn["pwned"] is False
     assert [url for url in requests if not url.startswith("file://")] == []
     assert (tmp_path / "graph.png").stat().st_size > 5_000
+
+
+def test_a_name_longer_than_any_real_one_is_cut_in_its_label_and_its_tooltip():
+    long_name = "超长名称有限公司" * 1250
+    nodes = NODES.copy()
+    nodes.loc[nodes["key"] == "supplier:S1", "name"] = long_name
+    html = draw_graph(nodes, EDGES)
+    data = json.loads(html.split('id="graph-data">')[1].split("</script>")[0])
+    shown = next(n for n in data["nodes"] if n["label"].lstrip("★ ").startswith("超长"))
+    assert len(shown["label"]) <= 16 and shown["label"].endswith("…")
+    assert len(shown["title"]) < 100 and "…" in shown["title"]

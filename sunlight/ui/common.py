@@ -8,6 +8,7 @@ no store access at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "render_sidebar",
     "search_index",
     "show_flash",
+    "shown",
     "signed_in_user",
     "source",
     "subgraph",
@@ -260,16 +262,47 @@ def dataframe_selection(event: Any, kind: str) -> list[Any]:
 
 
 _MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+#: The longest unbroken run of text shown (characters): no real name or address comes near it, and a
+#: longer one — a 10,000-character "supplier name" — is cut with "…" on screen; the store keeps it whole.
+LONGEST_RUN = 60
+_LONG_RUN = re.compile(
+    r"[^\s，。、；：！？（）()“”‘’\"'《》【】\[\],.;:!?/|·]{" + str(LONGEST_RUN + 1) + ",}"
+)
+
+
+#: Bidirectional overrides and isolates: U+202E before "gnp.exe" makes it read "exe.png". Shown as U+FFFD.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: What Markdown would turn into a link by itself (a web address, "www.", an e-mail address), even
+#: escaped; a word joiner (U+2060, invisible) after its first character keeps it text.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)(?=[^\s@])")
+
+
+def shown(text: object) -> str:
+    """Text from the data as the screen shows it: any run longer than :data:`LONGEST_RUN` characters
+    without a space or a punctuation mark is cut with "…", and direction overrides are made visible.
+
+    >>> shown("华信科技有限公司"), len(shown("超长名称" * 100)), shown("超长名称" * 100)[-2:]
+    ('华信科技有限公司', 60, '名…')
+    >>> shown("\u202egnp.exe")
+    '\ufffdgnp.exe'
+    """
+    text = _BIDI_CONTROLS.sub("\ufffd", str(text))
+    return _LONG_RUN.sub(lambda run: run.group(0)[: LONGEST_RUN - 1] + "…", text)
 
 
 def md(text: object) -> str:
     r"""Text from the data, escaped so that Markdown shows it as written (no emphasis, links, maths
-    or ``:directives:`` hidden in a supplier's name or an explanation).
+    or ``:directives:`` hidden in a supplier's name or an explanation), long runs cut (:func:`shown`).
+
+    Web and e-mail addresses stay text too: Markdown would link them by itself (to another site).
 
     >>> md("A*B $5 [x](y)")
     'A\\*B \\$5 \\[x\\]\\(y\\)'
+    >>> md("http://evil.example") == "http\\:\u2060//evil\\.example"
+    True
     """
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+    text = _AUTOLINK.sub("\u2060", shown(text))
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
 
 
 def money(value: float, language: str) -> str:
