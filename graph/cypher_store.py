@@ -261,7 +261,15 @@ class CypherStore(ABC):
 
     @final
     def subgraph(self, keys: Sequence[str], hops: int = 1, limit: int = 200) -> Subgraph:
-        return self._read_all(lambda read: _subgraph(read, keys, hops, limit))
+        return self._read_all(lambda read: _subgraph(read, keys, hops, limit, self._neighbours))
+
+    def _neighbours(self, read: RunFn, label: str, ids: list[str], cap: int) -> pd.DataFrame:
+        """One hop from nodes of ``label``: ``nid, rel, mlabel, outgoing, mid, mname`` rows, at
+        most ``cap`` per hop. By default the typed statement of :func:`neighbour_statement`."""
+        statement = neighbour_statement(label)
+        if statement is None:
+            return pd.DataFrame(columns=["nid", "rel", "mlabel", "outgoing", "mid", "mname"])
+        return read(statement, {"ids": ids, "cap": cap})
 
     @final
     def counts(self) -> dict[str, dict[str, int]]:
@@ -428,8 +436,14 @@ def _alert_frame(read: RunFn, alert_id: str | None) -> pd.DataFrame:
     return alert_rows(joined[order])
 
 
-def _subgraph(read: RunFn, keys: Sequence[str], hops: int, limit: int) -> Subgraph:
-    """Breadth-first from ``keys`` along typed hops, at most ``limit`` nodes."""
+def _subgraph(
+    read: RunFn,
+    keys: Sequence[str],
+    hops: int,
+    limit: int,
+    neighbours: Callable[[RunFn, str, list[str], int], pd.DataFrame],
+) -> Subgraph:
+    """Breadth-first from ``keys``, one ``neighbours`` call per label and hop, at most ``limit`` nodes."""
     seen: dict[str, tuple[str, str, str]] = {}  # key -> (label, id, name)
     for key in keys:
         label, node_id = split_entity_key(key)
@@ -444,10 +458,9 @@ def _subgraph(read: RunFn, keys: Sequence[str], hops: int, limit: int) -> Subgra
             by_label.setdefault(label, []).append(node_id)
         found: list[str] = []
         for label, ids in by_label.items():
-            statement = neighbour_statement(label)
-            if statement is None:
+            if label in _NOT_EXPANDED:
                 continue
-            frame = read(statement, {"ids": ids, "cap": limit * 4})
+            frame = neighbours(read, label, ids, limit * 4)
             for nid, rel, mlabel, outgoing, mid, mname in frame[
                 ["nid", "rel", "mlabel", "outgoing", "mid", "mname"]
             ].itertuples(index=False, name=None):
@@ -461,10 +474,9 @@ def _subgraph(read: RunFn, keys: Sequence[str], hops: int, limit: int) -> Subgra
                     found.append(mkey)
                 edges.add((nkey, mkey, rel) if outgoing else (mkey, nkey, rel))
         frontier = found
-    # the starting keys' names (neighbours came with theirs)
+    # names not read with the hops (the starting keys', and where a store's hops bring none)
     wanted: dict[str, list[str]] = {}
-    for key in keys:
-        label, node_id, name = seen[key]
+    for label, node_id, name in seen.values():
         if not name and "name" in node_type(label).prop_names:
             wanted.setdefault(label, []).append(node_id)
     names: dict[str, str] = {}

@@ -366,6 +366,22 @@ class LadybugStore(CypherStore):
         with self._transaction():
             return work(self._read)
 
+    def _neighbours(self, read: RunFn, label: str, ids: list[str], cap: int) -> pd.DataFrame:
+        # Two untyped statements per label: this engine pays a fixed cost per UNION branch, and
+        # the ~50 typed branches of a party label made a drill-down six times slower (2,019 vs
+        # 347 ms for 20 keys at 2,000 contracts). Names are read per label afterwards: a property
+        # of an untyped neighbour costs a look into every table.
+        frames = []
+        for outgoing in (True, False):
+            pattern = f"(n:{label})-[r]->(m)" if outgoing else f"(n:{label})<-[r]-(m)"
+            frame = read(
+                f"MATCH {pattern} WHERE n.id IN $ids AND label(m) <> 'Alert' "
+                "RETURN n.id AS nid, label(r) AS rel, label(m) AS mlabel, m.id AS mid LIMIT $cap",
+                {"ids": ids, "cap": cap},
+            )
+            frames.append(frame.assign(outgoing=outgoing, mname=""))
+        return pd.concat(frames, ignore_index=True)
+
     def _lock_alert(self, run: RunFn, alert_id: str) -> None:
         # one writer at a time (a file lock): nobody can change the alert meanwhile
         return
