@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ def run_detectors(
     only: Sequence[str] | None = None,
     detectors: Sequence[Detector] | None = None,
     calibrated: bool = True,
+    between: Callable[[], None] | None = None,
 ) -> RunResult:
     """Run the registered detectors (or ``only`` those ids) on ``snapshot``.
 
@@ -58,6 +59,8 @@ def run_detectors(
     The snapshot is prepared once (:func:`detectors.prepare.prepare`) with ``params``,
     so the tender screens follow the ``bid_rigging`` settings for every detector that
     reads them. A detector that raises does not stop the others: its outcome carries the error.
+    ``between`` is called after each detector (the pipeline applies case actions that
+    people requested meanwhile).
     """
     chosen = list(detectors if detectors is not None else all_detectors())
     if only:
@@ -83,4 +86,6 @@ def run_detectors(
         outcome.seconds = time.perf_counter() - started
         outcome.cpu_seconds = time.process_time() - cpu_started
         outcomes.append(outcome)
+        if between is not None:
+            between()
     return RunResult(outcomes)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar, final
 import pandas as pd
 
 from graph.cypher_lint import Statement
-from graph.errors import AlertStatusConflict, StoreError
+from graph.errors import AlertStatusConflict, CaseStatusConflict, StoreError
 from graph.schema import ENTITY_LABELS, NODE_TYPES, REL_TYPES, entity_key, node_type, split_entity_key
 from graph.snapshot import GraphSnapshot, build_snapshot
 from graph.store import ALERT_STATUSES, AlertRecord, AlertSaveSummary, Subgraph
@@ -146,7 +146,7 @@ _ALERT_COLUMNS = (
     "a.id AS alert_id, a.detector AS detector, a.level AS level, a.grade AS grade, a.score AS score, "
     "a.status AS status, a.assignee AS assignee, a.title_zh AS title_zh, a.title_en AS title_en, "
     "a.explanation_zh AS explanation_zh, a.explanation_en AS explanation_en, a.evidence AS evidence, "
-    "a.first_seen AS first_seen, a.last_seen AS last_seen"
+    "a.first_seen AS first_seen, a.last_seen AS last_seen, a.case_id AS case_id"
 )
 _ALERTS_ALL = f"MATCH (a:Alert) RETURN {_ALERT_COLUMNS}"
 _ALERT_ONE = f"MATCH (a:Alert {{id: $id}}) RETURN {_ALERT_COLUMNS}"
@@ -161,6 +161,12 @@ _ALERT_STATUS = "MATCH (a:Alert {id: $id}) RETURN a.status AS status"
 _ALERT_SET_STATUS = "MATCH (a:Alert {id: $id}) SET a.status = $status"
 _ALERT_SET_ASSIGNEE = "MATCH (a:Alert {id: $id}) SET a.assignee = $assignee"
 _ALERT_LEVELS = "MATCH (a:Alert) RETURN a.level AS level, count(a) AS n"
+#: A case's status read under a write lock (as an alert's above); its alerts follow its workflow.
+_CASE_STATUS_LOCKED = "MATCH (c:CaseFile {id: $id}) SET c.status = c.status RETURN c.status AS status"
+_CASE_SET_STATUS = "MATCH (c:CaseFile {id: $id}) SET c.status = $status"
+_CASE_SET_ASSIGNEE = "MATCH (c:CaseFile {id: $id}) SET c.assignee = $assignee"
+_CASE_ALERTS_SET_STATUS = "MATCH (a:Alert) WHERE a.case_id = $id SET a.status = $status"
+_CASE_ALERTS_SET_ASSIGNEE = "MATCH (a:Alert) WHERE a.case_id = $id SET a.assignee = $assignee"
 
 
 #: Contracts and value per (category, approver, supplier), counted as the repeated-pairs
@@ -203,6 +209,11 @@ def statements_for_linting() -> list[Statement]:
         Statement("alerts:set-assignee", _ALERT_SET_ASSIGNEE, {"id": "A1", "assignee": "张三"}),
         Statement("alerts:levels", _ALERT_LEVELS),
         Statement("aggregate:approval-pairs", APPROVAL_PAIRS_STATEMENT, {"uncategorised": "未分类"}),
+        Statement("cases:status-locked", _CASE_STATUS_LOCKED, {"id": "CS-1"}),
+        Statement("cases:set-status", _CASE_SET_STATUS, {"id": "CS-1", "status": "reviewing"}),
+        Statement("cases:set-assignee", _CASE_SET_ASSIGNEE, {"id": "CS-1", "assignee": "张三"}),
+        Statement("cases:alerts-status", _CASE_ALERTS_SET_STATUS, {"id": "CS-1", "status": "reviewing"}),
+        Statement("cases:alerts-assignee", _CASE_ALERTS_SET_ASSIGNEE, {"id": "CS-1", "assignee": "张三"}),
     ]
     for label in ENTITY_LABELS:
         rows = {"rows": [{"alert_id": "A1", "entity_id": "S1"}]}
@@ -386,6 +397,35 @@ class CypherStore(ABC):
 
         self._write_all(change)
 
+    @final
+    def set_case_state(
+        self,
+        case_id: str,
+        status: str,
+        assignee: str | None = None,
+        expected_status: str | None = None,
+    ) -> None:
+        """Move a case, and every alert in it, to ``status`` (and give them to ``assignee`` if named),
+        in one transaction; with ``expected_status`` a compare-and-set as :meth:`set_alert_status`
+        (:class:`graph.errors.CaseStatusConflict` when the case had moved on)."""
+        if status not in ALERT_STATUSES:
+            raise StoreError(f"unknown case status {status!r}; expected one of {', '.join(ALERT_STATUSES)}")
+
+        def change(run: RunFn) -> None:
+            found = run(_CASE_STATUS_LOCKED, {"id": case_id})
+            if found.empty:
+                raise StoreError(f"no case with id {case_id!r}")
+            current = found.iloc[0, 0]
+            if expected_status is not None and current != expected_status:
+                raise CaseStatusConflict(case_id, expected_status, str(current))
+            run(_CASE_SET_STATUS, {"id": case_id, "status": status})
+            run(_CASE_ALERTS_SET_STATUS, {"id": case_id, "status": status})
+            if assignee is not None:
+                run(_CASE_SET_ASSIGNEE, {"id": case_id, "assignee": assignee})
+                run(_CASE_ALERTS_SET_ASSIGNEE, {"id": case_id, "assignee": assignee})
+
+        self._write_all(change)
+
 
 def _missing_entities(run: RunFn, label: str, batch: Sequence[Mapping[str, str]]) -> list[str]:
     wanted = sorted({row["entity_id"] for row in batch})
@@ -432,6 +472,7 @@ def _alert_frame(read: RunFn, alert_id: str | None) -> pd.DataFrame:
         "evidence",
         "first_seen",
         "last_seen",
+        "case_id",
     ]
     return alert_rows(joined[order])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AlertStatusConflict", "StoreError", "StoreQueryError", "StoreUnavailable"]
+__all__ = ["AlertStatusConflict", "CaseStatusConflict", "StoreError", "StoreQueryError", "StoreUnavailable"]
 
 
 class StoreError(RuntimeError):
@@ -31,3 +31,12 @@ class AlertStatusConflict(StoreError):
         self.alert_id = alert_id
         self.expected = expected
         self.actual = actual
+
+
+class CaseStatusConflict(AlertStatusConflict):
+    """A case's status change named the status it expected, and the case had moved on meanwhile."""
+
+    def __init__(self, case_id: str, expected: str, actual: str) -> None:
+        super().__init__(case_id, expected, actual)
+        self.args = (f"case {case_id} is {actual!r} now, not {expected!r}: another change got there first",)
+        self.case_id = case_id

@@ -57,10 +57,29 @@ def ddl_statements() -> list[str]:
     for spec in NODE_TYPES:
         cols = ", ".join(_column_ddl(p) for p in spec.props)
         out.append(f"CREATE NODE TABLE IF NOT EXISTS {spec.label}({cols})")
+    return out + _rel_ddl()
+
+
+def _rel_ddl() -> list[str]:
+    out = []
     for rel in REL_TYPES:
         ends = ", ".join(f"FROM {a} TO {b}" for a, b in rel.ends)
         props = "".join(f", {p.name} {p.type.value}" for p in rel.props)
         out.append(f"CREATE REL TABLE IF NOT EXISTS {rel.type}({ends}{props})")
+    return out
+
+
+def _added_columns(existing: Mapping[str, set[str]]) -> list[str]:
+    """``ALTER TABLE`` statements for node properties the schema gained after a store was made
+    (``existing``: label -> its columns), so an older store opens with the newer code."""
+    out = []
+    for spec in NODE_TYPES:
+        have = existing.get(spec.label)
+        if have is None:
+            continue
+        for prop in spec.props:
+            if prop.name not in have:
+                out.append(f"ALTER TABLE {spec.label} ADD IF NOT EXISTS {prop.name} {prop.type.value}")
     return out
 
 
@@ -175,6 +194,19 @@ class LadybugStore(CypherStore):
         if not read_only:
             for statement in ddl_statements():
                 self._execute(statement)
+            for statement in _added_columns(self._columns()):
+                self._execute(statement)
+
+    def _columns(self) -> dict[str, set[str]]:
+        """The columns each node table has in this store."""
+        out = {}
+        for spec in NODE_TYPES:
+            try:
+                info = self._read(f"CALL table_info('{spec.label}') RETURN name")
+            except StoreQueryError:  # no such table (a read-only store older than the label)
+                continue
+            out[spec.label] = set(info["name"])
+        return out
 
     # ---- low level ---------------------------------------------------------------
     def _execute(self, cypher: str, params: Mapping[str, Any] | None = None) -> Any:

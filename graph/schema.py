@@ -28,6 +28,10 @@ Modelling choices
   Person.
 * **Alerts live in the graph**: ``(Alert)-[:FLAGS]->(entity)``, so analysts can
   query them with the data they point at. Evidence is kept as a JSON string.
+* **Cases** group alerts that share entities (``detectors.case_grouping``): a ``CaseFile``
+  node (``Case`` is a reserved word of Cypher) holds the workflow (status, assignee) and the combined score; each alert names
+  its case in ``case_id``. A case merged into another keeps its node, with
+  ``merged_into`` set, so an old id still leads to the work.
 * Columns that the data contract does not know are not dropped: they are kept as
   a JSON object in the node's ``extra`` property.
 * The organisation's ``policy.yaml`` is stored as one ``Policy`` node (JSON text)
@@ -264,9 +268,31 @@ NODE_TYPES: tuple[NodeType, ...] = (
             Prop("first_seen", T),
             Prop("last_seen", T),
             Prop("assignee", S),
+            Prop("case_id", S, doc="the case it belongs to (its status and assignee are the case's)"),
         ),
         "预警",
         "Alert",
+    ),
+    NodeType(
+        # not "Case": CASE is a reserved word of Cypher, and the embedded store refuses it as a label
+        "CaseFile",
+        "case",
+        (
+            Prop("id", S, True, "stable: keeps its id when alerts join or leave it"),
+            Prop("status", S, True, "open, reviewing, confirmed, dismissed, remediated"),
+            Prop("assignee", S),
+            Prop("score", F, True, "0..1: noisy-OR over detector families of each family's best alert"),
+            Prop("level", S, True, "high, medium or low"),
+            Prop("grade", S, doc="一级 / 二级 / 三级"),
+            Prop("families", S, doc="JSON: the best alert score per detector family"),
+            Prop("alerts", INT, doc="how many alerts it holds"),
+            Prop("entities", S, doc="JSON: the entity keys that tie its alerts, most named first"),
+            Prop("first_seen", T),
+            Prop("last_seen", T),
+            Prop("merged_into", S, doc="set when it was merged into another case, which carries on its work"),
+        ),
+        "线索",
+        "Case",
     ),
     NodeType(
         "Policy",

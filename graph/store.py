@@ -131,6 +131,12 @@ class Store(Protocol):
         ``gds`` community engine uses it), or None where there is none."""
         ...
 
+    def set_case_state(
+        self, case_id: str, status: str, assignee: str | None = None, expected_status: str | None = None
+    ) -> None:
+        """Move a case and its alerts through the workflow (compare-and-set with ``expected_status``)."""
+        ...
+
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {label: n}, "relationships": {type: n}, "alerts": {level: n}}``."""
         ...

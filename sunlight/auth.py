@@ -743,12 +743,14 @@ def role_of(user: User) -> Role:
 
 # ---- what a role may do ----------------------------------------------------------------------------
 def _rows_for(alerts: pd.DataFrame, target: str) -> pd.DataFrame:
-    """The alert rows a target names: an entity key (``employee:E001``) or else an alert id."""
+    """The alert rows a target names: an entity key (``employee:E001``), else a case id or an alert id."""
     from graph.schema import NODE_TYPES
 
     entity_type, sep, entity_id = target.partition(":")
     if sep and entity_id and entity_type in {spec.entity_type for spec in NODE_TYPES}:
         return alerts[(alerts["entity_type"] == entity_type) & (alerts["entity_id"] == entity_id)]
+    if "case_id" in alerts.columns:
+        return alerts[(alerts["alert_id"] == target) | (alerts["case_id"] == target)]
     return alerts[alerts["alert_id"] == target]
 
 
@@ -811,7 +813,16 @@ def record_unmasked_view(
     if rows.empty:
         audit.append("privacy.unmask_denied", details, actor=user.name)
         raise AccessDenied(f"{user.name} ({user.role.value}) may not see {alert_or_entity} unmasked")
-    details["cases"] = sorted(set(rows["alert_id"]))
+    # the cases that allow it (alerts of a store not yet grouped into cases stand for themselves)
+    if "case_id" in rows.columns:
+        details["cases"] = sorted(
+            {
+                c if isinstance(c, str) and c else a
+                for a, c in zip(rows["alert_id"], rows["case_id"], strict=True)
+            }
+        )
+    else:
+        details["cases"] = sorted(set(rows["alert_id"]))
     return audit.append("privacy.unmask", details, actor=user.name)
 
 

@@ -56,6 +56,7 @@ class DetectOutcome:
     result: RunResult
     saved: AlertSaveSummary
     changes: list[AlertChange]
+    cases: Any = None  # detectors.case_grouping.CasePlan
 
 
 def detect_and_save(
@@ -66,26 +67,41 @@ def detect_and_save(
     params: Mapping[str, Any] | None = None,
 ) -> DetectOutcome:
     """Run the detectors on a snapshot of ``store``, save the alerts, apply the re-alert rules,
-    and write the overview's summary (:mod:`sunlight.summary`).
+    group the alerts into cases, and write the overview's summary (:mod:`sunlight.summary`).
 
+    Case actions requested while this run holds the store (``sunlight.cases``) are applied
+    between detectors and at the end, so nobody's work waits for the whole run or is lost.
     Raises ``detectors.settings.SettingsError`` for a bad settings file and ``KeyError``
     for an unknown detector id in ``only``.
     """
+    from sunlight.cases import apply_pending, update_cases
+
+    def apply_requests() -> None:
+        if audit is not None:
+            apply_pending(store, audit)
+
     detectors = all_detectors()
     chosen_params = params if params is not None else load_settings(settings_path, detectors)
     snapshot = store.snapshot()
-    result = run_detectors(snapshot, chosen_params, only=only, detectors=detectors)
+    apply_requests()
+    result = run_detectors(snapshot, chosen_params, only=only, detectors=detectors, between=apply_requests)
     alerts = result.alerts
     before = previous_state(store.alerts())
     changes = plan_changes(before, alerts)
-    saved = store.save_alerts(alerts, datetime.now().replace(microsecond=0))
+    seen_at = datetime.now().replace(microsecond=0)
+    saved = store.save_alerts(alerts, seen_at)
     same_as = _same_as_links(result)
     if same_as.rels:
         # probable identities between parties, kept as links with a probability: records are never merged
         store.write(same_as)
-    for change in changes:
-        if change.reopen:
-            store.set_alert_status(change.alert.id, "open")
+    # an alert re-opened by the re-alert rules re-opens its case (and the case's other alerts with it)
+    plan = update_cases(
+        store,
+        audit,
+        {d.id: d.family for d in detectors},
+        seen_at,
+        renewed=[c.alert.id for c in changes if c.reopen],
+    )
     _save_overview(store, snapshot)
     if audit is not None:
         audit.append(
@@ -95,9 +111,17 @@ def detect_and_save(
                 "failed": [o.detector.id for o in result.failed],
                 "alerts": {"new": saved.new, "updated": saved.updated, "unchanged": saved.unchanged},
                 "reopened": [c.alert.id for c in changes if c.reopen],
+                "cases": {
+                    "total": len(plan.cases),
+                    "new": sum(1 for e in plan.events if e.kind == "new"),
+                    "merged": len(plan.merged),
+                    "split": sum(1 for e in plan.events if e.kind == "split"),
+                    "reopened": sum(1 for e in plan.events if e.kind == "reopen"),
+                },
             },
         )
-    return DetectOutcome(result=result, saved=saved, changes=changes)
+    apply_requests()
+    return DetectOutcome(result=result, saved=saved, changes=changes, cases=plan)
 
 
 def _save_overview(store: Store, snapshot: GraphSnapshot) -> None:

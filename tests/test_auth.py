@@ -43,7 +43,7 @@ from sunlight.auth import (
     refresh,
     role_of,
 )
-from sunlight.cases import assign, change_status
+from sunlight.cases import assign, case_state, change_status
 from sunlight.cli import main
 from sunlight.querylib import run_query
 
@@ -257,6 +257,8 @@ def cases(fixture_store: Path, tmp_path: Path) -> tuple[LadybugStore, AuditLog]:
     store.close()
 
 
+#: An alert of a case nobody is assigned.
+SELF_ALERT = "AL-self-yanglei"
 INVESTIGATOR = User("zhangwei", Role.INVESTIGATOR)
 COLLEAGUE = User("lisi", Role.INVESTIGATOR)
 VIEWER = User("zhangwei", Role.VIEWER)  # the same name, a lesser role
@@ -269,7 +271,8 @@ def test_an_investigator_unmasks_only_within_their_active_cases(cases: tuple[Lad
     assert can_unmask(INVESTIGATOR, PAIR_ALERT, alerts)
     assert can_unmask(INVESTIGATOR, "employee:E001", alerts)  # flagged by their case
     assert can_unmask(INVESTIGATOR, "supplier:S001", alerts)
-    assert not can_unmask(INVESTIGATOR, PHONE_ALERT, alerts)  # a case of nobody's
+    assert can_unmask(INVESTIGATOR, PHONE_ALERT, alerts)  # the same case: the same approver and supplier
+    assert not can_unmask(INVESTIGATOR, SELF_ALERT, alerts)  # a case of nobody's
     assert not can_unmask(INVESTIGATOR, "employee:E002", alerts)  # in no case of theirs
     assert not can_unmask(COLLEAGUE, PAIR_ALERT, alerts)
     assert not can_unmask(VIEWER, PAIR_ALERT, alerts)
@@ -290,7 +293,7 @@ def test_every_unmasked_view_is_in_the_trail_with_who_and_which(cases: tuple[Lad
         "target": "employee:E001",
         "role": "investigator",
         "fields": ["phone", "id_number"],
-        "cases": [PAIR_ALERT],
+        "cases": [case_state(store, PAIR_ALERT).case_id],
     }
     with pytest.raises(AccessDenied):
         record_unmasked_view(trail, VIEWER, PAIR_ALERT, alerts, fields=["phone"], page="case")
@@ -309,10 +312,12 @@ def test_case_actions_follow_the_role(cases: tuple[LadybugStore, AuditLog]) -> N
     store, _ = cases
     alerts = store.alerts()
     assert can_act_on_case(INVESTIGATOR, PAIR_ALERT, alerts)
-    assert not can_act_on_case(INVESTIGATOR, PHONE_ALERT, alerts)
+    assert can_act_on_case(INVESTIGATOR, PHONE_ALERT, alerts)  # an alert of the same case
+    assert can_act_on_case(INVESTIGATOR, case_state(store, PAIR_ALERT).case_id, alerts)
+    assert not can_act_on_case(INVESTIGATOR, SELF_ALERT, alerts)
     assert not can_act_on_case(COLLEAGUE, PAIR_ALERT, alerts)
     assert not can_act_on_case(VIEWER, PAIR_ALERT, alerts)
-    assert can_act_on_case(ADMIN, PHONE_ALERT, alerts)
+    assert can_act_on_case(ADMIN, SELF_ALERT, alerts)
     assert [can_assign(u) for u in (VIEWER, INVESTIGATOR, ADMIN)] == [False, False, True]
     assert [can_manage_users(u) for u in (VIEWER, INVESTIGATOR, ADMIN)] == [False, False, True]
 

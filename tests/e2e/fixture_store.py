@@ -24,6 +24,8 @@ from graph.dataset import GraphData
 from graph.ladybug_store import LadybugStore
 from graph.store import AlertRecord
 from sunlight.auth import Role, UserStore
+from sunlight.cases import update_cases
+from sunlight.ui.viewmodels import family_map
 
 PLANTED_SUPPLIER = "华信科技有限公司"
 PLANTED_APPROVER = "张伟"
@@ -550,6 +552,8 @@ def build_fixture_store(folder: Path) -> Path:
     try:
         store.write(graph_data())
         store.save_alerts(alerts(), datetime(2025, 1, 6, 2, 0, 0))
+        # alerts are worked as cases: group them as a detector run does
+        update_cases(store, None, family_map(), datetime(2025, 1, 6, 2, 0, 0))
     finally:
         store.close()
     return folder
