@@ -194,13 +194,18 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from sunlight.export import alert_export_frame, to_csv_text, to_json_text
+    from graph.cases import read_cases
+    from sunlight.export import alert_export_frame, case_export_frame, to_csv_text, to_json_text
 
     store = _open(args, read_only=True)
     try:
-        frame = alert_export_frame(store.alerts(), args.lang)
+        alerts, cases = store.alerts(), read_cases(store)
     finally:
         store.close()
+    if args.by == "case":
+        frame = case_export_frame(alerts, args.lang, cases)
+    else:
+        frame = alert_export_frame(alerts, args.lang, cases)
     text = to_json_text(frame) if args.format == "json" else to_csv_text(frame)
     _write_output(text, args.out, args.lang, len(frame))
     return 0
@@ -558,6 +563,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("alerts", parents=[common], help="export alerts, one row per (alert, entity)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument(
+        "--by",
+        choices=("alert", "case"),
+        default="alert",
+        help="alert: riskiest alert first (default); case: cases first, riskiest first, their alerts inside",
+    )
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_alerts)
 

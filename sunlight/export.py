@@ -1,4 +1,4 @@
-"""Exports that people open in Excel: alerts as CSV, JSON or XLSX.
+"""Exports that people open in Excel: alerts (or cases with their alerts inside) as CSV, JSON or XLSX.
 
 Cells that start with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return)
 would be run as formulas by a spreadsheet; they are prefixed with an apostrophe.
@@ -14,7 +14,10 @@ import pandas as pd
 
 __all__ = [
     "ALERT_EXPORT_COLUMNS",
+    "BY_CASE_COLUMNS",
+    "CASE_COLUMNS",
     "alert_export_frame",
+    "case_export_frame",
     "escape_formula",
     "to_csv_text",
     "to_json_text",
@@ -47,11 +50,59 @@ def escape_formula(value: Any) -> Any:
     return value
 
 
-def alert_export_frame(alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The CLI's alert export: one row per (alert, entity), columns as documented."""
+#: Beside the documented columns: the case each alert belongs to and the case's score.
+CASE_COLUMNS = ["case_id", "case_score"]
+#: ``--by case``: the case's own columns first, its alerts' rows inside.
+BY_CASE_COLUMNS = [
+    "case_id",
+    "case_score",
+    "case_level",
+    "case_status",
+    "case_assignee",
+    "case_families",
+    "case_alerts",
+    *ALERT_EXPORT_COLUMNS,
+]
+
+
+def alert_export_frame(alerts: pd.DataFrame, lang: str, cases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The CLI's alert export: one row per (alert, entity), the documented columns and then
+    ``case_id`` and ``case_score``, riskiest alert first. ``cases``: :func:`graph.cases.read_cases`."""
     frame = alerts.copy()
     frame["title"] = frame["title_en"] if lang == "en" else frame["title_zh"]
-    return frame.reindex(columns=ALERT_EXPORT_COLUMNS)
+    frame["case_score"] = frame["case_id"].map(_case_scores(cases)) if "case_id" in frame else None
+    return frame.reindex(columns=[*ALERT_EXPORT_COLUMNS, *CASE_COLUMNS])
+
+
+def _case_scores(cases: pd.DataFrame | None) -> dict[str, float]:
+    if cases is None or cases.empty:
+        return {}
+    return dict(zip(cases["case_id"], cases["score"].astype(float), strict=True))
+
+
+def case_export_frame(alerts: pd.DataFrame, lang: str, cases: pd.DataFrame) -> pd.DataFrame:
+    """``sunlight alerts --by case``: cases first, riskiest first (more corroborating families
+    first within a score), each followed by its alerts' rows (riskiest alert first)."""
+    frame = alert_export_frame(alerts, lang, cases)
+    known = cases.set_index("case_id") if not cases.empty else pd.DataFrame()
+
+    def of_case(column: str, default: Any = None) -> list[Any]:
+        return [known.at[c, column] if c in known.index else default for c in frame["case_id"]]
+
+    families = of_case("families", {})
+    frame["case_level"] = of_case("level")
+    frame["case_status"] = of_case("status")
+    frame["case_assignee"] = of_case("assignee")
+    frame["case_families"] = [json.dumps(f, sort_keys=True) if f else "" for f in families]
+    frame["case_alerts"] = of_case("alerts", 0)
+    frame["_corroboration"] = [len(f or {}) for f in families]
+    frame = frame.sort_values(
+        ["case_score", "_corroboration", "case_id", "score", "alert_id", "entity_type", "entity_id"],
+        ascending=[False, False, True, False, True, True, True],
+        kind="stable",
+        na_position="last",
+    )
+    return frame.reindex(columns=BY_CASE_COLUMNS).reset_index(drop=True)
 
 
 def _escaped(frame: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from graph.ladybug_store import LadybugStore
 from sunlight.audit import AuditLog
 from sunlight.auth import AccessDenied, Role, User
-from sunlight.cases import add_note, assign, change_status
+from sunlight.cases import add_note, assign, case_state, change_status
 
 ADMIN_USER = User(ADMIN, Role.ADMIN)
 
@@ -73,6 +73,14 @@ def status_in_store(path: Path, alert_id: str) -> str:
     return str(rows[rows["alert_id"] == alert_id].iloc[0]["status"])
 
 
+def case_of(path: Path, alert_id: str) -> str:
+    store = LadybugStore(path, read_only=True)
+    try:
+        return case_state(store, alert_id).case_id
+    finally:
+        store.close()
+
+
 def button_labels(at: AppTest) -> list[str]:
     return [b.label for b in at.button]
 
@@ -81,12 +89,19 @@ def trail_actions(path: Path) -> list[tuple[str, str]]:
     return [(e["action"], e["actor"]) for e in AuditLog(path).entries() if e["action"] != "auth.login"]
 
 
+PAIR_CASE_HEADER = "一级 · 审批人与供应商反复配对、员工与供应商共用标识"
+
+
 def test_the_case_shows_both_explanations_the_threshold_and_the_evidence(store_path):
     at = open_case(PAIR_ALERT)
-    assert at.header[0].value == "一级 · 审批人与供应商反复配对"
+    # the repeated pair and the shared phone are one case: the same approver and supplier
+    assert at.header[0].value == PAIR_CASE_HEADER
+    alerts = next(d.value for d in at.dataframe if "预警编号" in d.value.columns)
+    assert list(alerts["预警编号"]) == [PAIR_ALERT, PHONE_ALERT]
+    assert "集中度 0.91 · 关联关系 0.88" in page_text(at)
     text = page_text(at)
     assert "审批人张伟（E001）" in text and "Approver 张伟 \\(E001\\)" in text
-    thresholds = at.dataframe[0].value
+    thresholds = next(d.value for d in at.dataframe if "参数" in d.value.columns)
     assert list(thresholds.columns) == ["参数", "阈值", "本案数值"]
     share = thresholds[thresholds["参数"] == "min_share"].iloc[0]
     assert (share["阈值"], share["本案数值"]) == ("0.5", "0.75")
@@ -104,17 +119,18 @@ def test_personal_identifiers_are_masked_everywhere_on_the_case(store_path):
 
 def test_show_more_neighbours_expands_the_graph_up_to_a_cap(store_path):
     at = open_case(PAIR_ALERT)
-    assert "已显示 11 个对象；还有更多邻居未显示。" in [c.value for c in at.caption]
+    # the evidence of both alerts of the case: 13 objects
+    assert "已显示 13 个对象；还有更多邻居未显示。" in [c.value for c in at.caption]
     more = next(b for b in at.button if b.label == "显示更多邻居（+20）")
     more.click().run()
     # every neighbour one step away fits under the raised cap: nothing more to show
-    assert "已显示 21 个对象。" in [c.value for c in at.caption]
+    assert "已显示 22 个对象。" in [c.value for c in at.caption]
     assert next(b for b in at.button if b.label == "显示更多邻居（+20）").disabled
     next(s for s in at.selectbox if s.label == "展开层数").set_value(2).run()
-    # two steps out, the cap (11 evidence entities + 20) holds the drawing
+    # two steps out, under the cap (13 evidence entities + 20)
     assert any(c.value.startswith("已显示 31 个对象") for c in at.caption)
     next(b for b in at.button if b.label == "只看证据对象").click().run()
-    assert "已显示 11 个对象；还有更多邻居未显示。" in [c.value for c in at.caption]
+    assert "已显示 13 个对象；还有更多邻居未显示。" in [c.value for c in at.caption]
 
 
 def test_the_assigned_investigator_moves_the_case_and_the_trail_records_who(store_path):
@@ -150,7 +166,7 @@ def test_a_dismissal_without_a_reason_is_refused_on_the_page(store_path):
 def test_a_viewer_reads_the_case_but_cannot_change_it(store_path):
     give_case(store_path, PAIR_ALERT, INVESTIGATOR)
     at = open_case(PAIR_ALERT, VIEWER)
-    assert at.header[0].value == "一级 · 审批人与供应商反复配对"
+    assert at.header[0].value == PAIR_CASE_HEADER
     assert [i.value for i in at.info] == ["查看人员可以阅读案件，不能处置。"]
     assert not at.text_area and "变更状态为" not in [s.label for s in at.selectbox]
     assert not {"确认变更", "指派", "添加备注", "显示未脱敏信息"} & set(button_labels(at))
@@ -226,8 +242,9 @@ def test_unmasking_records_the_view_first_and_shows_the_raw_value_only_then(stor
     assert len(entries) == before + 1
     view = entries[-1]
     assert (view["action"], view["actor"]) == ("privacy.unmask", INVESTIGATOR)
-    assert view["details"]["target"] == PHONE_ALERT and view["details"]["page"] == "case"
-    assert view["details"]["cases"] == [PHONE_ALERT]
+    case_id = case_of(store_path, PHONE_ALERT)
+    assert view["details"]["target"] == case_id and view["details"]["page"] == "case"
+    assert view["details"]["cases"] == [case_id]
     assert "phone" in view["details"]["fields"]
     assert SHARED_PHONE in page_text(at)
     assert at.warning[0].value.startswith("正在显示未脱敏的个人信息（")
@@ -271,9 +288,13 @@ def test_a_remediated_case_offers_no_further_step_in_english(store_path):
         store.close()
     at = open_case(PAIR_ALERT, ADMIN)
     at.radio(key="lang").set_value("en").run()
-    assert at.header[0].value == "Grade 1 · Repeated supplier–approver pairs"
+    assert (
+        at.header[0].value
+        == "Grade 1 · Repeated supplier–approver pairs, Identifiers shared by staff and suppliers"
+    )
     picker = at.selectbox(key="case_pick.en")
-    assert picker.value == PAIR_ALERT
-    assert picker.format_func(PAIR_ALERT).startswith("Grade 1 · 0.91 · Repeated supplier–approver pairs")
+    case_id = case_of(store_path, PAIR_ALERT)
+    assert picker.value == case_id
+    assert picker.format_func(case_id).startswith("Grade 1 · 0.99 · Repeated supplier–approver pairs")
     assert "Remediated (closed); nothing further to do." in [c.value for c in at.caption]
     assert "Change status" not in [b.label for b in at.button]

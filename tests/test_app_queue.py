@@ -1,4 +1,4 @@
-"""Alert queue (AppTest): filters, sorting, the explanation, opening a case; exports as files."""
+"""The queue (AppTest): cases first with their alerts inside, filters, sorting, opening a case; exports."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from e2e.app_session import QUEUE, open_app
 from e2e.fixture_store import PAIR_ALERT, SHARED_PHONE, VIEWER, add_accounts, build_fixture_store
 from streamlit.testing.v1 import AppTest
 
+from graph.cases import read_cases
 from graph.ladybug_store import LadybugStore
 from sunlight.export import to_csv_text, to_xlsx_bytes
+from sunlight.ui import case_views as cv
 from sunlight.ui import viewmodels as vm
 
 
@@ -31,74 +33,93 @@ def queue(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return open_app(VIEWER, QUEUE)
 
 
-def ids(at: AppTest) -> list[str]:
-    return list(at.dataframe[0].value["预警编号"])
+def case_ids(at: AppTest) -> list[str]:
+    return list(at.dataframe[0].value["线索编号"])
 
 
-def test_the_queue_lists_every_alert_riskiest_first_with_its_explanation(queue: AppTest):
+def alert_ids(store_path: Path, at: AppTest) -> list[str]:
+    """The alerts inside the cases the queue shows (the caption counts those that pass the filters)."""
+    store = LadybugStore(store_path, read_only=True)
+    try:
+        rows = store.alerts()
+    finally:
+        store.close()
+    shown = set(case_ids(at))
+    return sorted(set(rows.loc[rows["case_id"].isin(shown), "alert_id"]))
+
+
+def test_the_queue_lists_cases_riskiest_first_with_their_alerts_inside(queue: AppTest, store_path: Path):
     table = queue.dataframe[0].value
-    assert len(table) == 6 and ids(queue)[0] == PAIR_ALERT
-    assert list(table["风险分"]) == sorted(table["风险分"], reverse=True)
+    # six alerts, five cases: the repeated pair and the shared phone name the same approver and supplier
+    assert len(table) == 5
+    assert list(table["线索风险分"]) == sorted(table["线索风险分"], reverse=True)
     first = table.iloc[0]
     assert first["级别"] == "一级" and first["状态"] == "待处理" and first["部门"] == "信息中心"
     assert first["涉及对象"] == "张伟、华信科技有限公司"
-    assert first["说明"].startswith("审批人张伟（E001）")
+    assert first["预警数"] == 2 and first["佐证（风险类别 最高分）"] == "集中度 0.91 · 关联关系 0.88"
+    # two corroborating families outrank a single stronger-looking screen
+    assert first["线索风险分"] > 0.91
+    assert first["说明"].startswith("审批人张伟（E001）") and first["说明"].endswith("（另有1条预警）")
     assert not table["说明"].str.contains(SHARED_PHONE).any()
-    assert "共 6 条预警（总计 6 条）" in [c.value for c in queue.caption]
+    assert "共 5 条线索、6 条预警（总计 6 条预警）" in [c.value for c in queue.caption]
+    assert PAIR_ALERT in alert_ids(store_path, queue)
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "expected"),
+    ("key", "value", "cases", "alerts"),
     [
-        ("q_levels", ["high"], 3),
-        ("q_grades", ["二级"], 2),
-        ("q_departments", ["D03"], 2),
-        ("q_statuses", ["dismissed"], 0),
-        ("q_assignees", ["__unassigned__"], 6),
-        ("q_detectors", ["repeated_pairs"], 1),
+        ("q_levels", ["high"], 2, 3),
+        ("q_grades", ["二级"], 2, 2),
+        ("q_departments", ["D03"], 2, 2),
+        ("q_statuses", ["dismissed"], 0, 0),
+        ("q_assignees", ["__unassigned__"], 5, 6),
+        ("q_detectors", ["repeated_pairs"], 1, 1),
     ],
 )
-def test_each_filter_narrows_the_queue(queue: AppTest, key: str, value: list, expected: int):
+def test_each_filter_narrows_the_queue(queue: AppTest, key: str, value: list, cases: int, alerts: int):
     queue.multiselect(key=f"{key}.zh").set_value(value).run()
-    assert len(queue.dataframe[0].value) == expected
-    assert f"共 {expected} 条预警（总计 6 条）" in [c.value for c in queue.caption]
+    assert len(queue.dataframe[0].value) == cases
+    assert f"共 {cases} 条线索、{alerts} 条预警（总计 6 条预警）" in [c.value for c in queue.caption]
 
 
-def test_keyword_and_period_filters(queue: AppTest):
+def test_keyword_and_period_filters(queue: AppTest, store_path: Path):
     queue.text_input(key="q_text").input("华信").run()
-    assert sorted(ids(queue)) == sorted([PAIR_ALERT, "AL-phone-zhangwei-huaxin"])
+    assert alert_ids(store_path, queue) == sorted([PAIR_ALERT, "AL-phone-zhangwei-huaxin"])
     queue.text_input(key="q_text").input("").run()
     from datetime import date
 
     queue.date_input(key="q_period").set_value((date(2024, 6, 1), date(2024, 6, 30))).run()
     # contracts signed in June 2024: the split purchase, and the favoured pair that runs Feb–Oct;
     # the shared phone names no contract, so its period is unknown and it stays
-    assert sorted(ids(queue)) == sorted([PAIR_ALERT, "AL-phone-zhangwei-huaxin", "AL-split-lina-hengtong"])
+    assert alert_ids(store_path, queue) == sorted(
+        [PAIR_ALERT, "AL-phone-zhangwei-huaxin", "AL-split-lina-hengtong"]
+    )
+    assert "共 2 条线索、3 条预警（总计 6 条预警）" in [c.value for c in queue.caption]
 
 
 def test_sorting_by_grade_then_score(queue: AppTest):
     queue.selectbox(key="q_sort.zh").set_value("grade").run()
     grades = list(queue.dataframe[0].value["级别"])
-    assert grades == ["一级", "一级", "一级", "二级", "二级", "三级"]
+    assert grades == ["一级", "一级", "二级", "二级", "三级"]
 
 
 def test_clearing_filters_shows_everything_again(queue: AppTest):
     queue.multiselect(key="q_levels.zh").set_value(["low"]).run()
     assert len(queue.dataframe[0].value) == 1
     next(b for b in queue.button if b.label == "清除筛选").click().run()
-    assert len(queue.dataframe[0].value) == 6
+    assert len(queue.dataframe[0].value) == 5
 
 
-def test_a_selected_row_shows_both_explanations_and_opens_its_case(queue: AppTest):
+def test_a_selected_case_shows_its_alerts_and_opens_it(queue: AppTest):
     queue.session_state["queue_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     queue.run()
-    markdown = [m.value for m in queue.markdown]
-    assert any(m.startswith("审批人张伟") for m in markdown)
-    assert any(m.startswith("Approver 张伟") for m in markdown)
+    inside = next(d.value for d in queue.dataframe if "预警编号" in d.value.columns)
+    assert list(inside["预警编号"]) == [PAIR_ALERT, "AL-phone-zhangwei-huaxin"]
+    assert inside.iloc[0]["说明"].startswith("审批人张伟")
     next(b for b in queue.button if b.label == "打开案件").click().run()
     assert not queue.exception
     assert queue.title[0].value == "案件核查"
-    assert queue.header[0].value == "一级 · 审批人与供应商反复配对"
+    assert queue.header[0].value == "一级 · 审批人与供应商反复配对、员工与供应商共用标识"
 
 
 def test_the_queue_in_english_keeps_the_filters_set_in_chinese(queue: AppTest):
@@ -107,40 +128,48 @@ def test_the_queue_in_english_keeps_the_filters_set_in_chinese(queue: AppTest):
     # the select boxes are new widgets in English, holding what was chosen in Chinese
     levels = queue.multiselect(key="q_levels.en")
     assert levels.value == ["high"] and levels.options == ["High", "Medium", "Low"]
-    assert "3 alerts (of 6)" in [c.value for c in queue.caption]
+    assert "2 cases, 3 alerts (of 6 alerts)" in [c.value for c in queue.caption]
     table = queue.dataframe[0].value
     assert list(table.columns) == [
         "Grade",
-        "Score",
-        "Detector",
-        "Department",
+        "Case score",
+        "Corroboration (family best score)",
+        "Alerts",
         "Entities",
+        "Department",
         "Status",
         "Assignee",
         "Explanation",
-        "Family",
-        "Period",
-        "Alert id",
+        "Case id",
     ]
     assert table.iloc[0]["Explanation"].startswith("Approver 张伟 (E001)")
     assert table.iloc[0]["Status"] == "Open" and table.iloc[0]["Grade"] == "Grade 1"
+    assert table.iloc[0]["Corroboration (family best score)"] == "Concentration 0.91 · Relationships 0.88"
 
 
 def test_exports_hold_the_filtered_list_with_formulas_escaped(store_path: Path):
     store = LadybugStore(store_path, read_only=True)
     try:
-        rows, snapshot = store.alerts(), store.snapshot()
+        rows, snapshot, cases = store.alerts(), store.snapshot(), read_cases(store)
     finally:
         store.close()
     # a department name that a spreadsheet would run as a formula
     formula = '=HYPERLINK("http://x","信息中心")'
     snapshot.departments.loc[snapshot.departments["id"] == "D01", "name"] = formula
-    book = vm.build_alert_book(rows, snapshot, vm.family_map())
+    book = vm.build_alert_book(rows, snapshot, vm.family_map(), cases)
     chosen = vm.filter_alerts(book, vm.Filters(departments=("D01",)))
-    frame = vm.export_frame(book, chosen, "zh")
+    frame = cv.case_export_frame(book, cv.case_frame(book), list(chosen["alert_id"]), "zh")
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, sheet="预警清单")))["预警清单"]
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["预警编号", "级别", "等级", "风险分"]
+    # cases first, their alerts inside
+    assert header[:6] == [
+        "线索编号",
+        "线索风险分",
+        "线索等级",
+        "线索状态",
+        "佐证（风险类别 最高分）",
+        "预警编号",
+    ]
     assert "说明（中文）" in header and "说明（英文）" in header
     body = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert len(body) == 2

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from graph.cases import read_cases
 from graph.errors import StoreError
 from graph.store import Subgraph
 from sunlight.auth import AccessDenied, Role, User, can_unmask, record_unmasked_view
@@ -164,8 +165,8 @@ def render_sidebar(account: Callable[[], None] | None = None) -> None:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _alert_book(path: str, neo4j_uri: str | None, version: str) -> vm.AlertBook:
     data = StoreSource(path, neo4j_uri)
-    rows, snapshot = data.read(lambda store: (store.alerts(), store.snapshot()))
-    return vm.build_alert_book(rows, snapshot, vm.family_map())
+    rows, snapshot, cases = data.read(lambda store: (store.alerts(), store.snapshot(), read_cases(store)))
+    return vm.build_alert_book(rows, snapshot, vm.family_map(), cases)
 
 
 def alert_book() -> vm.AlertBook:
@@ -250,9 +251,11 @@ def show_flash() -> None:
         getattr(st, kind)(message)
 
 
-def open_case(alert_id: str) -> None:
-    st.session_state["case_alert"] = alert_id
-    st.switch_page(PAGES[2][0], query_params={"alert": alert_id})
+def open_case(alert_id: str | None = None, case_id: str | None = None) -> None:
+    """Go to the case page: the case ``case_id``, or the case of ``alert_id`` showing that alert."""
+    st.session_state.pop("case_link", None)
+    params = {"case": case_id} if case_id else {"alert": str(alert_id)}
+    st.switch_page(PAGES[2][0], query_params=params)
 
 
 def dataframe_selection(event: Any, kind: str) -> list[Any]:

@@ -204,7 +204,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_explanation_zh": ("说明（中文）", "Explanation (Chinese)"),
     "col_explanation_en": ("说明（英文）", "Explanation (English)"),
     # ---- case --------------------------------------------------------------------------
-    "choose_alert": ("选择预警", "Choose an alert"),
+    "choose_alert": ("选择案件（线索）", "Choose a case"),
     "no_case_selected": (
         "请在预警队列中选择一条预警，或在上方选择。",
         "Pick an alert in the queue, or choose one above.",
@@ -313,6 +313,55 @@ LABELS: dict[str, tuple[str, str]] = {
     "act_status": ("变更状态", "Status change"),
     "act_assign": ("指派", "Assignment"),
     "act_note": ("备注", "Note"),
+    "act_merge": ("合并线索", "Cases merged"),
+    "act_split": ("拆分线索", "Case split"),
+    "act_reopen": ("因新证据重新打开", "Re-opened by new evidence"),
+    "act_refused": ("未生效（状态已变）", "Not applied (the case had moved)"),
+    "state_pending": ("（待生效）", " (pending)"),
+    "detail_merge": ("线索 {case} 并入本案", "Case {case} merged into this one"),
+    "detail_split": ("自线索 {case} 拆出", "Split from case {case}"),
+    "err_no_case": (
+        "预警 {alert_id} 尚未归入线索：请先运行 sunlight detect。",
+        "Alert {alert_id} is in no case yet: run sunlight detect first.",
+    ),
+    "err_merged": (
+        "线索 {case_id} 已并入 {into}（当前状态“{status}”），请在该线索上重新操作。",
+        "Case {case_id} was merged into {into} (now “{status}”); act on that case instead.",
+    ),
+    "action_pending": (
+        "已记录，待生效：数据库正被夜间检测等任务写入，该任务在检测器之间及结束时按顺序应用您的操作。",
+        "Recorded, pending: the store is being written by another job (such as the nightly run), "
+        "which applies your action, in order, between its detectors and when it ends.",
+    ),
+    "pending_here": (
+        "本案有 {n} 项操作待生效（数据库忙）：{actions}",
+        "{n} action(s) on this case are pending (the store is busy): {actions}",
+    ),
+    "action_refused_later": (
+        "您此前提交的操作未生效：{reason}",
+        "An action you asked for earlier was not applied: {reason}",
+    ),
+    "col_case_id": ("线索编号", "Case id"),
+    "col_case_score": ("线索风险分", "Case score"),
+    "col_case_level": ("线索等级", "Case level"),
+    "col_case_status": ("线索状态", "Case status"),
+    "col_corroboration": ("佐证（风险类别 最高分）", "Corroboration (family best score)"),
+    "col_alerts": ("预警数", "Alerts"),
+    "case_alerts": ("本线索的预警", "Alerts in this case"),
+    "choose_case_alert": ("查看预警", "Alert shown"),
+    "case_facts_corroboration": ("佐证", "Corroboration"),
+    "kpi_cases": ("线索数", "Cases"),
+    "kpi_corroborated": ("多类佐证线索", "Corroborated cases"),
+    "top_cases": ("风险最高的线索", "Riskiest cases"),
+    "case_count": (
+        "共 {n} 条线索、{alerts} 条预警（总计 {total} 条预警）",
+        "{n} cases, {alerts} alerts (of {total} alerts)",
+    ),
+    "case_help": (
+        "每行是一条线索（共享对象的预警合并而成，多类检测器相互佐证者居前）；选中一行查看其预警，再点击“打开案件”。",
+        "Each row is a case (alerts that share entities; cases corroborated by several kinds of "
+        "detector come first); select a row to see its alerts, then “Open case”.",
+    ),
     "err_transition": (
         "不能从“{from_}”变更为“{to}”；可选：{allowed}",
         "Cannot move from “{from_}” to “{to}”; allowed: {allowed}",
@@ -323,8 +372,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "err_assignee": ("请填写经办人。", "Enter an assignee."),
     "err_unknown_alert": ("找不到预警 {alert_id}。", "No alert {alert_id}."),
     "err_changed": (
-        "该预警已被他人变更为“{status}”，请刷新后重试。",
-        "Someone else moved this alert to “{status}”; reload and try again.",
+        "该案件已被他人变更为“{status}”，请刷新后重试。",
+        "Someone else moved this case to “{status}”; reload and try again.",
     ),
     # ---- search ------------------------------------------------------------------------
     "search_box": (

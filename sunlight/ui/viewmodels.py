@@ -143,6 +143,7 @@ class AlertBook:
     snapshot: GraphSnapshot
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     read_at: datetime | None = None
+    cases: pd.DataFrame = field(default_factory=pd.DataFrame)  # graph.cases.read_cases
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -173,10 +174,18 @@ class AlertBook:
         return self.snapshot.contracts.set_index("id", drop=False)
 
 
-def build_alert_book(rows: pd.DataFrame, snapshot: GraphSnapshot, families: Mapping[str, str]) -> AlertBook:
-    """One row per alert with everything the queue filters and sorts on."""
+def build_alert_book(
+    rows: pd.DataFrame,
+    snapshot: GraphSnapshot,
+    families: Mapping[str, str],
+    cases: pd.DataFrame | None = None,
+) -> AlertBook:
+    """One row per alert with everything the queue filters and sorts on; ``cases`` as
+    :func:`graph.cases.read_cases` returns them."""
+    cases = cases if cases is not None else pd.DataFrame(columns=["case_id"])
     columns = [
         "alert_id",
+        "case_id",
         "detector",
         "family",
         "level",
@@ -200,7 +209,11 @@ def build_alert_book(rows: pd.DataFrame, snapshot: GraphSnapshot, families: Mapp
     book_rows = rows.copy()
     if book_rows.empty:
         return AlertBook(
-            rows=book_rows, alerts=pd.DataFrame(columns=columns), snapshot=snapshot, read_at=datetime.now()
+            rows=book_rows,
+            alerts=pd.DataFrame(columns=columns),
+            snapshot=snapshot,
+            read_at=datetime.now(),
+            cases=cases,
         )
     employees = snapshot.employees.set_index("id")["department_id"].to_dict()
     contracts = snapshot.contracts.set_index("id")
@@ -242,9 +255,11 @@ def build_alert_book(rows: pd.DataFrame, snapshot: GraphSnapshot, families: Mapp
         start = min(dates) if dates else None
         end = max(dates) if dates else None
         assignee = first.get("assignee")
+        case_id = first.get("case_id")
         records.append(
             {
                 "alert_id": str(alert_id),
+                "case_id": case_id if isinstance(case_id, str) and case_id else None,
                 "detector": first["detector"],
                 "family": families.get(str(first["detector"]), OTHER_FAMILY),
                 "level": first["level"],
@@ -269,9 +284,15 @@ def build_alert_book(rows: pd.DataFrame, snapshot: GraphSnapshot, families: Mapp
     alerts = pd.DataFrame.from_records(records, columns=columns)
     # pandas would store a missing assignee beside named ones as NaN (a truthy float): keep None
     alerts["assignee"] = pd.Series([r["assignee"] for r in records], index=alerts.index, dtype=object)
+    alerts["case_id"] = pd.Series([r["case_id"] for r in records], index=alerts.index, dtype=object)
     alerts = sort_alerts(alerts, "score")
     return AlertBook(
-        rows=book_rows, alerts=alerts, snapshot=snapshot, evidence=evidence_by_id, read_at=datetime.now()
+        rows=book_rows,
+        alerts=alerts,
+        snapshot=snapshot,
+        evidence=evidence_by_id,
+        read_at=datetime.now(),
+        cases=cases,
     )
 
 
@@ -738,7 +759,15 @@ def _account(account: Any, unmasked: bool) -> str:
 def history_table(history: pd.DataFrame, lang: str, unmasked: bool = False) -> pd.DataFrame:
     """The case trail as shown: who, when, what, with statuses translated; numbers written into
     reasons and notes masked unless ``unmasked``."""
-    action_names = {"case.status": "act_status", "case.assign": "act_assign", "case.note": "act_note"}
+    action_names = {
+        "case.status": "act_status",
+        "case.assign": "act_assign",
+        "case.note": "act_note",
+        "case.merge": "act_merge",
+        "case.split": "act_split",
+        "case.reopen": "act_reopen",
+        "case.refused": "act_refused",
+    }
 
     def text_of(value: Any) -> str:
         # a row read out of a frame may hold a missing value as NaN, which is truthy
@@ -751,13 +780,23 @@ def history_table(history: pd.DataFrame, lang: str, unmasked: bool = False) -> p
             return text + ("：" if lang != "en" else ": ") + "；".join(extra) if extra else text
         if row["action"] == "case.assign":
             return f"{text_of(row['from']) or t('unassigned', lang)} → {row['to']}"
+        if row["action"] in ("case.merge", "case.split"):
+            return t(f"detail_{row['action'].partition('.')[2]}", lang, case=text_of(row.get("note")))
+        if row["action"] == "case.reopen":
+            return f"{status_name(str(row['from']), lang)} → {status_name(str(row['to']), lang)}"
         return text_of(row.get("note"))
+
+    def action_of(row: pd.Series) -> str:
+        name = t(action_names.get(row["action"], "act_note"), lang)
+        state = row.get("state") if "state" in row else None
+        # a step asked for while the store was busy, not applied yet
+        return name + t("state_pending", lang) if state == "pending" else name
 
     return pd.DataFrame(
         {
             t("h_at", lang): [str(a).replace("T", " ") for a in history["at"]],
             t("h_actor", lang): history["actor"].to_numpy(),
-            t("h_action", lang): [t(action_names.get(a, "act_note"), lang) for a in history["action"]],
+            t("h_action", lang): [action_of(r) for _, r in history.iterrows()],
             t("h_detail", lang): [
                 detail(r) if unmasked else mask_text(detail(r)) for _, r in history.iterrows()
             ],

@@ -7,16 +7,30 @@ again when it is taken)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from graph.cases import resolve_case
 from graph.errors import StoreError
 from graph.store import Store
 from sunlight.auth import AccessDenied, Role, User, can_act_on_case, can_assign
-from sunlight.cases import CaseError, add_note, allowed_next, assign, change_status, history_frame
+from sunlight.cases import (
+    CaseError,
+    CaseRequest,
+    allowed_next,
+    apply_pending,
+    history_frame,
+    pending_requests,
+    request_assign,
+    request_note,
+    request_status,
+    submit,
+)
 from sunlight.masking import mask_text
+from sunlight.ui import case_views as cv
 from sunlight.ui import common, signin
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import grade_name, level_name, status_name, t
@@ -41,32 +55,32 @@ def _read_only_reason(user: User, assignee: str | None, language: str) -> str:
     return t("case_read_only_other", language, who=common.md(assignee))
 
 
-def main() -> None:
-    language = common.lang()
-    user = common.signed_in_user()
-    st.title(t("page_case", language))
-    common.show_flash()
-    book = common.alert_book()
-    alerts = book.alerts
-    if alerts.empty:
-        st.info(t("no_alerts", language))
-        st.stop()
-
-    ids = alerts["alert_id"].tolist()
-    wanted = st.query_params.get("alert") or st.session_state.get("case_alert")
+def _pick_case(book: vm.AlertBook, cases: pd.DataFrame, language: str) -> pd.Series:
+    """The case the page shows: chosen in the picker, or named by the link (``?case=`` or ``?alert=``)."""
+    ids = cases["case_id"].tolist()
     pick_key = common.wkey("case_pick")
-    if wanted in ids and st.session_state.get(pick_key) != wanted:
-        st.session_state[pick_key] = wanted
+    # a link (?case= or ?alert=) chooses the case once; after that the picker does
+    link = st.query_params.get("case") or st.query_params.get("alert")
+    if link and link != st.session_state.get("case_link"):
+        st.session_state["case_link"] = link
+        wanted = link
+        if wanted not in ids:
+            owner = cases[cases["alert_ids"].map(lambda a: link in a)]
+            wanted = owner.iloc[0]["case_id"] if not owner.empty else None
+        merged = book.cases
+        if wanted is None and not merged.empty and link in set(merged["case_id"]):
+            wanted = resolve_case(merged, str(link))  # an old id leads to where its work went
+        if wanted in ids:
+            st.session_state[pick_key] = wanted
     labels = {
-        row.alert_id: f"{grade_name(row.grade, language)} · {row.score:.2f} · "
-        f"{row.title_en if language == 'en' else row.title_zh} · "
-        + vm.entity_names(book, row.entities, language)
-        for row in alerts.itertuples(index=False)
+        row.case_id: f"{grade_name(row.grade, language)} · {row.score:.2f} · "
+        f"{cv.case_title(book, cases.loc[i], language)} · " + vm.entity_names(book, row.entities, language)
+        for i, row in zip(cases.index, cases.itertuples(index=False), strict=True)
     }
     picked = st.selectbox(
         t("choose_alert", language),
         options=ids,
-        format_func=lambda a: labels.get(a, a),
+        format_func=lambda c: labels.get(c, c),
         index=None,
         key=pick_key,
         placeholder=t("no_case_selected", language),
@@ -74,40 +88,105 @@ def main() -> None:
     if picked is None:
         st.info(t("no_case_selected", language))
         st.stop()
-    st.session_state["case_alert"] = picked
-    st.query_params["alert"] = picked
-    alert = alerts[alerts["alert_id"] == picked].iloc[0]
-    evidence = book.evidence.get(picked, {})
+    st.session_state["case_link"] = picked
+    st.query_params["case"] = picked
+    return cases[cases["case_id"] == picked].iloc[0]
+
+
+def _apply_waiting(data: Any, audit: Any) -> None:
+    """Apply actions left pending while the store was busy, now that it may be free."""
+    if not pending_requests(audit):
+        return
+    try:
+        data.write(lambda store: apply_pending(store, audit))
+    except StoreError:
+        return  # still busy: they stay pending and show as such
+
+
+def main() -> None:
+    language = common.lang()
+    user = common.signed_in_user()
+    st.title(t("page_case", language))
+    common.show_flash()
     data = common.source()
     audit = data.audit()
-    history = history_frame(audit, picked)
+    _apply_waiting(data, audit)
+    book = common.alert_book()
+    if book.alerts.empty:
+        st.info(t("no_alerts", language))
+        st.stop()
+    cases = cv.case_frame(book)
+    case = _pick_case(book, cases, language)
+    case_id = str(case["case_id"])
+    members = cv.case_alerts(book, case)
+    merged_here = (
+        [c for c, m in zip(book.cases["case_id"], book.cases["merged_into"], strict=True) if m == case_id]
+        if not book.cases.empty
+        else []
+    )
+    history = history_frame(audit, case_id, aliases=[*members["alert_id"], *merged_here])
 
-    # ---- what fired ---------------------------------------------------------------------------
-    title = alert["title_en"] if language == "en" else alert["title_zh"]
-    st.header(t("case_header", language, grade=grade_name(alert["grade"], language), title=common.md(title)))
-    st.caption(f"{t('col_alert_id', language)}: {picked}")
-    fields = vm.case_personal_fields(book, picked, history)
-    unmasked = common.offer_unmasked(user, picked, book.rows, fields, page="case")
+    # ---- the case -----------------------------------------------------------------------------
+    st.header(
+        t(
+            "case_header",
+            language,
+            grade=grade_name(case["grade"], language),
+            title=common.md(cv.case_title(book, case, language)),
+        )
+    )
+    st.caption(f"{t('col_case_id', language)}: {case_id}")
+    fields = list(
+        dict.fromkeys(f for a in members["alert_id"] for f in vm.case_personal_fields(book, a, history))
+    )
+    unmasked = common.offer_unmasked(user, case_id, book.rows, fields, page="case")
     displayed_text = (lambda text: text) if unmasked else mask_text
     score_column, facts_column = st.columns([1, 4])
     score_column.metric(
-        t("col_score", language),
-        f"{alert['score']:.2f}",
-        level_name(alert["level"], language),
+        t("col_case_score", language),
+        f"{case['score']:.2f}",
+        level_name(case["level"], language),
         delta_color="off",
         delta_arrow="off",
     )
     facts = [
-        (t("col_status", language), status_name(alert["status"], language)),
-        (t("col_assignee", language), common.md(alert["assignee"] or t("unassigned", language))),
-        (t("col_department", language), common.md(book.department_label(alert["department"], language))),
-        (t("col_family", language), vm.family_label(alert["family"], language)),
-        (t("col_first_seen", language), common.timestamp(alert["first_seen"])),
+        (t("col_status", language), status_name(case["status"], language)),
+        (t("col_assignee", language), common.md(case["assignee"] or t("unassigned", language))),
+        (t("col_department", language), common.md(book.department_label(case["department"], language))),
+        (t("case_facts_corroboration", language), cv.corroboration_text(case["families"], language)),
+        (t("col_first_seen", language), common.timestamp(case["first_seen"])),
     ]
     for column, (name, value) in zip(facts_column.columns(len(facts)), facts, strict=True):
         column.caption(name)
         column.markdown(f"**{value}**")
+
+    # ---- its alerts: one is shown in full ------------------------------------------------------
+    alert_ids = members["alert_id"].tolist()
+    shown_alert = alert_ids[0]
+    if len(alert_ids) > 1:
+        st.subheader(t("case_alerts", language))
+        st.dataframe(vm.queue_table(book, members, language), hide_index=True, width="stretch")
+        asked = st.query_params.get("alert")
+        pick_key = common.wkey(f"alert_pick_{case_id}")
+        if asked in alert_ids and pick_key not in st.session_state:
+            st.session_state[pick_key] = asked
+        shown_alert = st.selectbox(
+            t("choose_case_alert", language),
+            options=alert_ids,
+            format_func=lambda a: (
+                f"{grade_name(members.loc[a, 'grade'], language)} · {members.loc[a, 'score']:.2f} · "
+                + str(members.loc[a, "title_en" if language == "en" else "title_zh"])
+            ),
+            key=pick_key,
+        )
+    alert = members.loc[shown_alert]
+    picked = str(shown_alert)
+    evidence = book.evidence.get(picked, {})
     with st.container(border=True):
+        title = alert["title_en"] if language == "en" else alert["title_zh"]
+        st.markdown(
+            f"**{grade_name(alert['grade'], language)} · {alert['score']:.2f} · {common.md(title)}** · `{picked}`"
+        )
         st.markdown(f"**{t('explanation_zh', language)}**")
         st.markdown(common.md(displayed_text(alert["explanation_zh"])))
         st.markdown(f"**{t('explanation_en', language)}**")
@@ -123,11 +202,18 @@ def main() -> None:
 
     # ---- evidence graph -------------------------------------------------------------------------
     st.subheader(t("evidence_graph", language))
-    keys = list(view.subgraph or alert["entities"])
-    extra_key = f"extra_{picked}"
+    keys = list(
+        dict.fromkeys(
+            k
+            for a in alert_ids
+            for k in (book.evidence.get(a, {}).get("subgraph") or members.loc[a, "entities"])
+            if isinstance(k, str)
+        )
+    )
+    extra_key = f"extra_{case_id}"
     extra = int(st.session_state.get(extra_key, 0))
     controls = st.columns([1, 2, 2, 3], vertical_alignment="bottom")
-    hops = controls[0].selectbox(t("hops", language), options=[1, 2], key=f"hops_{picked}")
+    hops = controls[0].selectbox(t("hops", language), options=[1, 2], key=f"hops_{case_id}")
     graph = common.subgraph(keys, hops=int(hops), limit=len(keys) + extra)
     if controls[1].button(
         t("show_more", language, n=NEIGHBOUR_STEP), disabled=not graph.truncated, icon=":material/add_circle:"
@@ -139,7 +225,8 @@ def main() -> None:
     ):
         st.session_state[extra_key] = 0
         st.rerun()
-    common.draw(graph, risk=vm.key_risk(book), focus=alert["entities"], mode="type", height=500)
+    focus = list(dict.fromkeys(k for ks in members["entities"] for k in ks))
+    common.draw(graph, risk=vm.key_risk(book), focus=focus, mode="type", height=500)
     shown = len(graph.nodes)
     st.caption(
         t("graph_truncated", language, shown=shown)
@@ -154,7 +241,8 @@ def main() -> None:
     else:
         st.dataframe(view.rows, hide_index=True, width="stretch")
     st.subheader(t("timeline", language))
-    events = vm.timeline(book.snapshot, alert["contracts"], language, unmasked=unmasked)
+    contracts = list(dict.fromkeys(c for cs in members["contracts"] for c in cs))
+    events = vm.timeline(book.snapshot, contracts, language, unmasked=unmasked)
     if events.empty:
         st.caption(t("no_timeline", language))
     else:
@@ -202,44 +290,64 @@ def main() -> None:
 
     # ---- workflow ----------------------------------------------------------------------------------
     st.subheader(t("workflow", language))
-    may_act = can_act_on_case(user, picked, book.rows)
+    may_act = can_act_on_case(user, case_id, book.rows)
     may_assign = can_assign(user)
+    waiting = [r for r in pending_requests(audit) if r["details"].get("case_id") in {case_id, *merged_here}]
+    if waiting:
+        names = "、".join(
+            f"{r['actor']} {r['at'].replace('T', ' ')} {_request_name(r['details'], language)}"
+            for r in waiting
+        )
+        st.warning(
+            t("pending_here", language, n=len(waiting), actions=common.md(names)), icon=":material/schedule:"
+        )
 
-    def _run(action: str, work: Callable[[Store], object]) -> bool:
-        """Apply one case action; show why when it is refused. True when it was recorded."""
+    def _message(exc: CaseError | AccessDenied) -> str:
+        if isinstance(exc, AccessDenied):
+            return t("err_access", language)
+        values = dict(exc.values)
+        if exc.code == "err_transition":
+            values = {
+                "from_": status_name(values["from_"], language),
+                "to": status_name(values["to"], language),
+                "allowed": "、".join(status_name(s, language) for s in values["allowed"]) or "—",
+            }
+        elif exc.code in ("err_changed", "err_merged"):
+            values["status"] = status_name(values["status"], language)
+        return t(exc.code, language, **values)
+
+    def _run(action: str, ask: Callable[[Store], CaseRequest]) -> bool:
+        """Request one case action (checked against the store as it is now) and apply it; when the
+        store is busy it stays pending and is applied by the writer. True when it was accepted."""
         try:
-            data.write(work)
-        except AccessDenied:
-            st.error(t("err_access", language))
-            return False
-        except CaseError as exc:
-            values = dict(exc.values)
-            if exc.code == "err_transition":
-                values = {
-                    "from_": status_name(values["from_"], language),
-                    "to": status_name(values["to"], language),
-                    "allowed": "、".join(status_name(s, language) for s in values["allowed"]) or "—",
-                }
-            elif exc.code == "err_changed":
-                values = {"status": status_name(values["status"], language)}
-            st.error(t(exc.code, language, **values))
+            request = data.read(ask)
+            outcome = submit(audit, request, data.write)
+        except (AccessDenied, CaseError) as exc:
+            st.error(_message(exc))
             return False
         except StoreError as exc:
             st.error(t("store_busy", language, error=exc))
             return False
-        common.flash(action)
+        if outcome.state == "refused" and outcome.error is not None:
+            st.error(_message(outcome.error))
+            return False
+        if outcome.state == "pending":
+            common.flash(t("action_pending", language), kind="warning")
+        else:
+            common.flash(action)
         return True
 
-    status = str(alert["status"])
+    status = str(case["status"])
+    assignee = case["assignee"]
     if not (may_act or may_assign):
-        st.info(_read_only_reason(user, alert["assignee"], language))
+        st.info(_read_only_reason(user, assignee, language))
     else:
         moves = allowed_next(status)
         columns = st.columns(3)
         with columns[0], st.container(border=True):
             st.markdown(f"**{t('status_now', language, status=status_name(status, language))}**")
             if not may_act:
-                st.caption(_read_only_reason(user, alert["assignee"], language))
+                st.caption(_read_only_reason(user, assignee, language))
             elif not moves:
                 st.caption(t("final_status", language))
             else:
@@ -247,9 +355,9 @@ def main() -> None:
                     t("new_status", language),
                     options=list(moves),
                     format_func=lambda s: status_name(s, language),
-                    key=common.wkey(f"target_{picked}_{status}"),
+                    key=common.wkey(f"target_{case_id}_{status}"),
                 )
-                with st.form(f"status_{picked}", clear_on_submit=True, border=False):
+                with st.form(f"status_{case_id}", clear_on_submit=True, border=False):
                     # ask only for what the chosen step needs: a reason to dismiss, a note of what was done to close
                     if target == "dismissed":
                         text = st.text_area(t("reason", language), height=100)
@@ -259,10 +367,10 @@ def main() -> None:
                         text = st.text_area(t("status_note", language), height=100)
                     if st.form_submit_button(t("apply_status", language), type="primary") and _run(
                         t("status_changed", language, status=status_name(target, language)),
-                        lambda store: change_status(
+                        lambda store: request_status(
                             store,
                             audit,
-                            picked,
+                            case_id,
                             target,
                             user,
                             reason=text if target == "dismissed" else None,
@@ -272,13 +380,13 @@ def main() -> None:
                     ):
                         st.rerun()
         with columns[1], st.container(border=True):
-            who_now = common.md(alert["assignee"] or t("unassigned", language))
+            who_now = common.md(assignee or t("unassigned", language))
             st.markdown(f"**{t('assignee_now', language, who=who_now)}**")
             if not may_assign:
                 st.caption(t("assign_admin_only", language))
             else:
                 people = _assignable(signin.auth_config().mode)
-                with st.form(f"assign_{picked}", clear_on_submit=True, border=False):
+                with st.form(f"assign_{case_id}", clear_on_submit=True, border=False):
                     who: str | None
                     if people is None:
                         who = st.text_input(t("assign_to", language))
@@ -291,18 +399,19 @@ def main() -> None:
                         )
                     if st.form_submit_button(t("apply_assign", language)) and _run(
                         t("assigned", language, who=who or ""),
-                        lambda store: assign(store, audit, picked, who or "", user),
+                        lambda store: request_assign(store, audit, case_id, who or "", user),
                     ):
                         st.rerun()
         with columns[2], st.container(border=True):
             st.markdown(f"**{t('add_note', language)}**")
             if not may_act:
-                st.caption(_read_only_reason(user, alert["assignee"], language))
+                st.caption(_read_only_reason(user, assignee, language))
             else:
-                with st.form(f"note_{picked}", clear_on_submit=True, border=False):
+                with st.form(f"note_{case_id}", clear_on_submit=True, border=False):
                     text = st.text_area(t("note_text", language), height=120)
                     if st.form_submit_button(t("add_note", language)) and _run(
-                        t("note_added", language), lambda store: add_note(store, audit, picked, text, user)
+                        t("note_added", language),
+                        lambda store: request_note(store, audit, case_id, text, user),
                     ):
                         st.rerun()
 
@@ -311,6 +420,15 @@ def main() -> None:
         st.caption(t("no_history", language))
     else:
         st.dataframe(vm.history_table(history, language, unmasked=unmasked), hide_index=True, width="stretch")
+
+
+def _request_name(details: dict[str, Any], language: str) -> str:
+    action = str(details.get("request"))
+    if action == "case.status":
+        return f"{t('act_status', language)} → {status_name(str(details.get('to')), language)}"
+    if action == "case.assign":
+        return f"{t('act_assign', language)} → {details.get('to')}"
+    return t("act_note", language)
 
 
 # Streamlit runs a page file as __main__; importing it (a doctest run, a linter) draws nothing.

@@ -1,4 +1,5 @@
-"""Alert queue: filter, sort, read the explanation, open a case, export what is shown."""
+"""The queue: cases first (alerts that share entities; corroborated ones first), their alerts inside;
+filter, sort, read the explanation, open a case, export what is shown."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from sunlight.export import to_csv_text, to_xlsx_bytes
-from sunlight.masking import mask_text
+from sunlight.ui import case_views as cv
 from sunlight.ui import common
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import grade_name, level_name, status_name, t
@@ -148,12 +149,13 @@ def main() -> None:
         period=(start, end),
         text=str(st.session_state.get("q_text") or ""),
     )
-    chosen = vm.sort_alerts(
-        vm.filter_alerts(book, filters), str(st.session_state.get(common.wkey("q_sort")) or "score")
-    )
-    st.caption(t("queue_count", language, n=len(chosen), total=len(alerts)))
+    chosen = vm.filter_alerts(book, filters)
+    sort = str(st.session_state.get(common.wkey("q_sort")) or "score")
+    # cases first (alerts that share entities, corroborated ones ranked first), their alerts inside
+    cases = cv.sort_cases(cv.filter_cases(cv.case_frame(book), chosen), sort)
+    st.caption(t("case_count", language, n=len(cases), alerts=len(chosen), total=len(alerts)))
 
-    table = vm.queue_table(book, chosen, language)
+    table = cv.case_queue_table(book, cases, language)
     event = st.dataframe(
         table,
         hide_index=True,
@@ -162,28 +164,31 @@ def main() -> None:
         key="queue_table",
         width="stretch",
         column_config={
-            t("col_score", language): st.column_config.ProgressColumn(
-                t("col_score", language), min_value=0.0, max_value=1.0, format="%.2f", width="small"
+            t("col_case_score", language): st.column_config.ProgressColumn(
+                t("col_case_score", language), min_value=0.0, max_value=1.0, format="%.2f", width="small"
             ),
             t("col_explanation", language): st.column_config.TextColumn(
                 t("col_explanation", language), width="large"
             ),
             t("col_grade", language): st.column_config.TextColumn(t("col_grade", language), width="small"),
+            t("col_alerts", language): st.column_config.NumberColumn(
+                t("col_alerts", language), width="small"
+            ),
         },
     )
     rows = common.dataframe_selection(event, "rows")
     actions = st.columns([1, 1, 1, 3])
-    picked = chosen.iloc[int(rows[0])]["alert_id"] if rows and int(rows[0]) < len(chosen) else None
+    picked = cases.iloc[int(rows[0])]["case_id"] if rows and int(rows[0]) < len(cases) else None
     if actions[0].button(
         t("open_case", language), type="primary", disabled=picked is None, icon=":material/gavel:"
     ):
-        common.open_case(str(picked))
-    export = vm.export_frame(book, chosen, language)
+        common.open_case(case_id=str(picked))
+    export = cv.case_export_frame(book, cases, list(chosen["alert_id"]), language)
     stamp = pd.Timestamp.now().strftime("%Y%m%d-%H%M")
     actions[1].download_button(
         t("export_xlsx", language),
         data=to_xlsx_bytes(export, sheet=t("export_sheet", language)),
-        file_name=f"sunlight-alerts-{stamp}.xlsx",
+        file_name=f"sunlight-cases-{stamp}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:",
         on_click="ignore",
@@ -192,20 +197,23 @@ def main() -> None:
         t("export_csv", language),
         # a byte-order mark lets Excel open the Chinese text as UTF-8
         data=("\ufeff" + to_csv_text(export)).encode("utf-8"),
-        file_name=f"sunlight-alerts-{stamp}.csv",
+        file_name=f"sunlight-cases-{stamp}.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
     )
     if picked is None:
-        st.caption(t("queue_help", language))
+        st.caption(t("case_help", language))
     else:
-        selected = chosen[chosen["alert_id"] == picked].iloc[0]
+        selected = cases[cases["case_id"] == picked].iloc[0]
+        members = cv.case_alerts(book, selected)
+        members = members[members["alert_id"].isin(set(chosen["alert_id"]))]
         with st.container(border=True):
-            title = selected["title_en" if language == "en" else "title_zh"]
-            st.markdown(f"**{common.md(title)}** · `{picked}`")
-            st.markdown(common.md(mask_text(selected["explanation_zh"])))
-            st.markdown(common.md(mask_text(selected["explanation_en"])))
+            st.markdown(
+                f"**{common.md(cv.case_title(book, selected, language))}** · `{picked}` · "
+                + cv.corroboration_text(selected["families"], language)
+            )
+            st.dataframe(vm.queue_table(book, members, language), hide_index=True, width="stretch")
 
 
 # Streamlit runs a page file as __main__; importing it (a doctest run, a linter) draws nothing.

@@ -1,0 +1,201 @@
+"""View models of cases: the case queue, a case's alerts, its corroboration, its export.
+
+Plain pandas, no Streamlit and no Cypher, like :mod:`sunlight.ui.viewmodels`: the pages
+call these with the :class:`~sunlight.ui.viewmodels.AlertBook` (whose ``alerts`` carry
+their ``case_id`` and whose ``cases`` are :func:`graph.cases.read_cases`) and draw the
+result. Masked as everything a person sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from detectors.base import FAMILIES
+from sunlight.masking import mask_text
+from sunlight.ui import viewmodels as vm
+from sunlight.ui.labels import grade_name, level_name, status_name, t
+
+__all__ = [
+    "CASE_SORTS",
+    "case_alerts",
+    "case_export_frame",
+    "case_frame",
+    "case_queue_table",
+    "case_title",
+    "corroboration_text",
+    "filter_cases",
+    "sort_cases",
+]
+
+CASE_SORTS = vm.SORTS
+_GRADE_ORDER = {"一级": 0, "二级": 1, "三级": 2}
+_STATUS_ORDER = {"open": 0, "reviewing": 1, "confirmed": 2, "dismissed": 3, "remediated": 4}
+
+_CASE_COLUMNS = [
+    "case_id",
+    "score",
+    "level",
+    "grade",
+    "status",
+    "assignee",
+    "families",
+    "corroboration",
+    "alert_ids",
+    "detectors",
+    "entities",
+    "department",
+    "departments",
+    "first_seen",
+    "last_seen",
+]
+
+
+def corroboration_text(families: Mapping[str, float], lang: str) -> str:
+    """The families that found something, with each one's best score, strongest first.
+
+    >>> corroboration_text({"price": 0.6, "relationship": 0.88}, "en")
+    'Relationships 0.88 · Price 0.60'
+    """
+    ordered = sorted(
+        families.items(), key=lambda fs: (-fs[1], list(FAMILIES).index(fs[0]) if fs[0] in FAMILIES else 99)
+    )
+    return " · ".join(f"{vm.family_label(f, lang)} {s:.2f}" for f, s in ordered)
+
+
+def case_frame(book: vm.AlertBook) -> pd.DataFrame:
+    """One row per case that holds alerts, riskiest first (alerts a store has not grouped yet
+    stand as cases of their own, named by their alert id)."""
+    alerts = book.alerts
+    if alerts.empty:
+        return pd.DataFrame(columns=_CASE_COLUMNS)
+    ordered = alerts.sort_values(["score", "alert_id"], ascending=[False, True], kind="stable")
+    owner = ordered["case_id"].where(
+        ordered["case_id"].map(lambda c: isinstance(c, str) and bool(c)), ordered["alert_id"]
+    )
+    stored = book.cases.set_index("case_id") if not book.cases.empty else pd.DataFrame()
+    records = []
+    for case_id, group in ordered.groupby(owner, sort=False):
+        top = group.iloc[0]
+        known = stored.loc[case_id] if case_id in stored.index else None
+        families = dict(known["families"]) if known is not None else {str(top["family"]): float(top["score"])}
+        records.append(
+            {
+                "case_id": str(case_id),
+                "score": float(known["score"]) if known is not None else float(top["score"]),
+                "level": str(known["level"]) if known is not None else str(top["level"]),
+                "grade": str(known["grade"]) if known is not None else str(top["grade"]),
+                "status": str(known["status"]) if known is not None else str(top["status"]),
+                "assignee": (known["assignee"] if known is not None else top["assignee"]) or None,
+                "families": families,
+                "corroboration": len(families),
+                "alert_ids": tuple(group["alert_id"]),
+                "detectors": tuple(dict.fromkeys(group["detector"])),
+                "entities": tuple(dict.fromkeys(k for ks in group["entities"] for k in ks)),
+                "department": top["department"],
+                "departments": tuple(dict.fromkeys(d for ds in group["departments"] for d in ds)),
+                "first_seen": group["first_seen"].min(),
+                "last_seen": group["last_seen"].max(),
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=_CASE_COLUMNS)
+    frame["assignee"] = pd.Series([r["assignee"] for r in records], index=frame.index, dtype=object)
+    return sort_cases(frame, "score")
+
+
+def filter_cases(cases: pd.DataFrame, chosen_alerts: pd.DataFrame) -> pd.DataFrame:
+    """The cases that hold at least one of ``chosen_alerts`` (the queue's filters work on alerts)."""
+    wanted = set(chosen_alerts["alert_id"])
+    return cases[cases["alert_ids"].map(lambda ids: bool(wanted & set(ids)))]
+
+
+def sort_cases(cases: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Riskiest first by default; more corroborating families break a tie in score."""
+    if by not in CASE_SORTS:
+        raise ValueError(f"unknown sort {by!r}; expected one of {', '.join(CASE_SORTS)}")
+    frame = cases.assign(
+        _grade=cases["grade"].map(_GRADE_ORDER).fillna(9),
+        _status=cases["status"].map(_STATUS_ORDER).fillna(9),
+    )
+    keys = {
+        "score": (["score", "corroboration", "case_id"], [False, False, True]),
+        "newest": (["last_seen", "score", "case_id"], [False, False, True]),
+        "grade": (["_grade", "score", "corroboration", "case_id"], [True, False, False, True]),
+        "status": (["_status", "score", "case_id"], [True, False, True]),
+    }[by]
+    return frame.sort_values(keys[0], ascending=keys[1], kind="stable").drop(columns=["_grade", "_status"])
+
+
+def case_alerts(book: vm.AlertBook, case: Mapping[str, Any] | pd.Series) -> pd.DataFrame:
+    """The alerts of ``case``, riskiest first (as in the book's alert table)."""
+    ids = list(case["alert_ids"])
+    alerts = book.alerts.set_index("alert_id", drop=False)
+    return alerts.loc[[a for a in ids if a in alerts.index]]
+
+
+def case_title(book: vm.AlertBook, case: Mapping[str, Any] | pd.Series, lang: str) -> str:
+    """What found it: the titles of its detectors, the riskiest alert's first."""
+    alerts = case_alerts(book, case)
+    column = "title_en" if lang == "en" else "title_zh"
+    return ("、" if lang != "en" else ", ").join(dict.fromkeys(str(x) for x in alerts[column]))
+
+
+def _explanation(book: vm.AlertBook, case: pd.Series, lang: str) -> str:
+    alerts = case_alerts(book, case)
+    if alerts.empty:
+        return ""
+    text = str(alerts.iloc[0]["explanation_en" if lang == "en" else "explanation_zh"])
+    rest = len(alerts) - 1
+    if rest > 0:
+        text += f" (and {rest} more alerts)" if lang == "en" else f"（另有{rest}条预警）"
+    return mask_text(text)
+
+
+def case_queue_table(book: vm.AlertBook, cases: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The case queue as shown: a row per case, its corroboration and its riskiest alert's explanation."""
+    return pd.DataFrame(
+        {
+            t("col_grade", lang): [grade_name(g, lang) for g in cases["grade"]],
+            t("col_case_score", lang): cases["score"].round(2).to_numpy(),
+            t("col_corroboration", lang): [corroboration_text(f, lang) for f in cases["families"]],
+            t("col_alerts", lang): [len(a) for a in cases["alert_ids"]],
+            t("col_entities", lang): [vm.entity_names(book, ks, lang) for ks in cases["entities"]],
+            t("col_department", lang): [book.department_label(d, lang) for d in cases["department"]],
+            t("col_status", lang): [status_name(s, lang) for s in cases["status"]],
+            t("col_assignee", lang): [a or "" for a in cases["assignee"]],
+            t("col_explanation", lang): [_explanation(book, c, lang) for _, c in cases.iterrows()],
+            t("col_case_id", lang): cases["case_id"].to_numpy(),
+        }
+    )
+
+
+def case_export_frame(
+    book: vm.AlertBook, cases: pd.DataFrame, alerts: Sequence[str] | None, lang: str
+) -> pd.DataFrame:
+    """Cases first, their alerts inside: one row per alert, ordered by case then alert risk, the
+    case's columns before the alert's (``alerts``: only these alert ids, e.g. the filtered ones)."""
+    wanted = set(alerts) if alerts is not None else None
+    parts = []
+    for _, case in cases.iterrows():
+        members = case_alerts(book, case)
+        if wanted is not None:
+            members = members[members["alert_id"].isin(wanted)]
+        if members.empty:
+            continue
+        inside = vm.export_frame(book, members, lang)
+        head = pd.DataFrame(
+            {
+                t("col_case_id", lang): case["case_id"],
+                t("col_case_score", lang): round(float(case["score"]), 4),
+                t("col_case_level", lang): level_name(str(case["level"]), lang),
+                t("col_case_status", lang): status_name(str(case["status"]), lang),
+                t("col_corroboration", lang): corroboration_text(case["families"], lang),
+            },
+            index=inside.index,
+        )
+        parts.append(pd.concat([head, inside], axis=1))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
