@@ -126,10 +126,11 @@ def detect_and_save(
 
 def _save_overview(store: Store, snapshot: GraphSnapshot) -> None:
     """Write what the app's overview shows, so that it reads one node rather than the whole store."""
+    from graph.cases import read_cases
     from sunlight.summary import build_summary, save_summary
     from sunlight.ui import viewmodels as vm
 
-    book = vm.build_alert_book(store.alerts(), snapshot, vm.family_map())
+    book = vm.build_alert_book(store.alerts(), snapshot, vm.family_map(), read_cases(store))
     save_summary(store, build_summary(store, book))
 
 

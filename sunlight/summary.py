@@ -22,6 +22,7 @@ import pandas as pd
 from graph.dataset import GraphData
 from graph.errors import StoreQueryError
 from graph.store import Store, Subgraph
+from sunlight.ui import case_views as cv
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import t
 
@@ -41,6 +42,8 @@ __all__ = [
 SUMMARY_ID = "overview"
 #: The riskiest network: the entities of this many top alerts ...
 HOT_ALERTS = 3
+#: Cases the overview lists.
+TOP_CASES = 10
 #: ... at most this many of them, one hop around.
 HOT_KEYS = 30
 _FORMAT = 1
@@ -59,6 +62,8 @@ class OverviewSummary:
     hot_risk: dict[str, float]
     computed_at: datetime | None = None
     statuses: dict[str, int] = field(default_factory=dict)
+    #: the riskiest cases as the overview lists them (:func:`sunlight.ui.case_views.summary_cases`)
+    top_cases: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def alerts(self) -> int:
@@ -87,6 +92,7 @@ class OverviewSummary:
             self.hot_risk,
             self.computed_at,
             dict(statuses),
+            self.top_cases,
         )
 
     def to_json(self) -> str:
@@ -101,6 +107,7 @@ class OverviewSummary:
                 "value": [float(v) for v in self.trend["value"]],
             },
             "departments": self.departments,
+            "top_cases": self.top_cases,
             "hot": {
                 "focus": self.hot_focus,
                 "nodes": self.hot_graph.nodes.astype(object)
@@ -139,6 +146,7 @@ class OverviewSummary:
             ),
             hot_risk={str(k): float(v) for k, v in hot["risk"].items()},
             computed_at=datetime.fromisoformat(doc["computed_at"]) if doc.get("computed_at") else None,
+            top_cases=list(doc.get("top_cases") or []),
         )
 
 
@@ -167,8 +175,14 @@ def summarise(book: vm.AlertBook, hot_graph: Subgraph | None = None) -> Overview
     risk = vm.key_risk(book) if not alerts.empty else {}
     drawn = set(graph.nodes["key"]) if not graph.nodes.empty else set()
     empty_trend = pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "family": [], "value": []})
+    cases = cv.case_frame(book)
+    figures = {
+        **vm.kpis(book),
+        "cases": len(cases),
+        "corroborated": int((cases["corroboration"] > 1).sum()) if not cases.empty else 0,
+    }
     return OverviewSummary(
-        figures=vm.kpis(book),
+        figures=figures,
         heatmaps={m: vm.heatmap(book, m).values for m in vm.METRICS}
         if not alerts.empty
         else {m: pd.DataFrame() for m in vm.METRICS},
@@ -181,6 +195,7 @@ def summarise(book: vm.AlertBook, hot_graph: Subgraph | None = None) -> Overview
         statuses={str(k): int(v) for k, v in alerts["status"].value_counts().items()}
         if not alerts.empty
         else {},
+        top_cases=cv.summary_cases(book, cases.head(TOP_CASES)),
     )
 
 

@@ -32,6 +32,9 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_key_figures_in_chinese_by_default(app: AppTest):
     assert app.title[0].value == "阳光 · 采购廉洁风险预警"
     assert metrics(app) == {
+        # six alerts, five cases; one corroborated by two families (the pair and the shared phone)
+        "线索数": "5",
+        "多类佐证线索": "1",
         "预警总数": "6",
         "一级（高风险）": "3",
         "二级（中风险）": "2",
@@ -65,14 +68,16 @@ def test_selecting_a_heatmap_cell_opens_the_queue_filtered_to_it(app: AppTest):
     assert app.title[0].value == "预警队列"
     assert app.session_state["q_departments.zh"] == ["D01"]
     assert app.session_state["q_families.zh"] == ["concentration"]
-    assert "共 1 条预警（总计 6 条）" in [c.value for c in app.caption]
-    assert list(app.dataframe[0].value["预警编号"]) == ["AL-pair-zhangwei-huaxin"]
+    assert "共 1 条线索、1 条预警（总计 6 条预警）" in [c.value for c in app.caption]
+    assert list(app.dataframe[0].value["预警数"]) == [2]
 
 
 def test_every_label_switches_to_english(app: AppTest):
     app.radio(key="lang").set_value("en").run()
     assert app.title[0].value == "Sunlight · procurement integrity alerts"
     assert set(metrics(app)) == {
+        "Cases",
+        "Corroborated cases",
         "Alerts",
         "Grade 1 (high)",
         "Grade 2 (medium)",

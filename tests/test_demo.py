@@ -14,7 +14,9 @@ def test_demo_finds_the_planted_favoritism_and_spares_the_monopoly(tmp_path, cap
     out = capsys.readouterr().out
     assert "repeated_pairs" in out and "streamlit run" in out and str(store) in out
 
-    assert main(["eval", "--store", str(store), "--dataset", str(store / "demo-data"), "--format", "json"]) == 0
+    assert (
+        main(["eval", "--store", str(store), "--dataset", str(store / "demo-data"), "--format", "json"]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     favoritism = next(s for s in report["schemes"] if s["scheme"] == "favoritism")
     assert favoritism["recall"] == 1.0 and "repeated_pairs" in favoritism["detectors"]

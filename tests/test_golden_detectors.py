@@ -36,7 +36,9 @@ def test_golden_case(case: Path, tmp_path: Path):
     detector = get_detector(case.parent.name)
     params_file = case / "params.yaml"
     params = (
-        params_from_mapping(detector, yaml.safe_load(params_file.read_text(encoding="utf-8")), str(params_file))
+        params_from_mapping(
+            detector, yaml.safe_load(params_file.read_text(encoding="utf-8")), str(params_file)
+        )
         if params_file.exists()
         else detector.default_params()
     )

@@ -28,6 +28,8 @@ __all__ = [
     "corroboration_text",
     "filter_cases",
     "sort_cases",
+    "summary_cases",
+    "summary_cases_table",
 ]
 
 CASE_SORTS = vm.SORTS
@@ -199,3 +201,36 @@ def case_export_frame(
     if not parts:
         return pd.DataFrame()
     return pd.concat(parts, ignore_index=True)
+
+
+def summary_cases(book: vm.AlertBook, cases: pd.DataFrame) -> list[dict[str, Any]]:
+    """The overview's list of cases, kept in the detector run's summary (plain values, names in both languages)."""
+    return [
+        {
+            "case_id": str(c["case_id"]),
+            "grade": str(c["grade"]),
+            "score": round(float(c["score"]), 4),
+            "families": dict(c["families"]),
+            "alerts": len(c["alert_ids"]),
+            "department": str(c["department"]),
+            "entities": {lang: vm.entity_names(book, c["entities"], lang) for lang in ("zh", "en")},
+        }
+        for _, c in cases.iterrows()
+    ]
+
+
+def summary_cases_table(
+    records: Sequence[Mapping[str, Any]], department_label: Any, lang: str
+) -> pd.DataFrame:
+    """The overview's case list as shown (``department_label(id, lang)`` names departments)."""
+    return pd.DataFrame(
+        {
+            t("col_grade", lang): [grade_name(r["grade"], lang) for r in records],
+            t("col_case_score", lang): [round(float(r["score"]), 2) for r in records],
+            t("col_corroboration", lang): [corroboration_text(r["families"], lang) for r in records],
+            t("col_alerts", lang): [int(r["alerts"]) for r in records],
+            t("col_entities", lang): [r["entities"].get(lang, "") for r in records],
+            t("col_department", lang): [department_label(r["department"], lang) for r in records],
+            t("col_case_id", lang): [r["case_id"] for r in records],
+        }
+    )

@@ -220,9 +220,11 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             page.mouse.click(box["x"] + 200 + 40, box["y"] + 35 + 17)
             page.get_by_role("heading", name="预警队列").wait_for(timeout=60_000)
             settled(page)
+            # "共 N 条线索、M 条预警（总计 T 条预警）": the queue lists cases, their alerts inside
             caption = page.get_by_text("条预警（总计").first.inner_text()
-            shown, total = (int(n) for n in re.findall(r"\d+", caption))
-            assert 0 < shown < total
+            cases, shown, total = (int(n) for n in re.findall(r"\d+", caption))
+            assert 0 < cases <= shown < total
+            shoot("queue-filtered-zh")
 
             # a link to the case of the planted favoured supplier opens it, still signed in (a new visit)
             _open(page, f"{server}/case?alert={demo.alert_id}")
@@ -275,6 +277,8 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
             shoot("overview-en")
             _open(page, server + "/queue?lang=en")
             shoot("queue-en")
+            _open(page, server + "/queue")
+            shoot("queue-zh")
             _open(page, server + "/console?lang=en")
             # the library is longer than the open list shows: type to narrow it, as a person would
             query_box = page.get_by_role("combobox", name="Query")

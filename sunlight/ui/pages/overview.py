@@ -1,4 +1,5 @@
-"""Overview: key figures, the department × family heatmap, risk over time, the riskiest network.
+"""Overview: key figures, the department × family heatmap, the riskiest cases, risk over time, the
+riskiest network.
 
 Everything comes from the last detector run's summary (:mod:`sunlight.summary`), one node
 of the store, so the first page after sign-in never reads the whole graph.
@@ -11,6 +12,7 @@ import streamlit as st
 
 from sunlight.drawing import heat_colour
 from sunlight.summary import HOT_ALERTS
+from sunlight.ui import case_views as cv
 from sunlight.ui import common
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import t
@@ -27,12 +29,14 @@ def main() -> None:
         st.stop()
 
     figures = summary.figures
-    cols = st.columns([1, 1, 1, 1, 1.5])
-    cols[0].metric(t("kpi_alerts", language), figures["alerts"])
-    cols[1].metric(t("kpi_high", language), figures["high"])
-    cols[2].metric(t("kpi_medium", language), figures["medium"])
-    cols[3].metric(t("kpi_open", language), figures["open"])
-    cols[4].metric(
+    cols = st.columns([1, 1, 1, 1, 1, 1, 1.5])
+    cols[0].metric(t("kpi_cases", language), figures.get("cases", 0))
+    cols[1].metric(t("kpi_corroborated", language), figures.get("corroborated", 0))
+    cols[2].metric(t("kpi_alerts", language), figures["alerts"])
+    cols[3].metric(t("kpi_high", language), figures["high"])
+    cols[4].metric(t("kpi_medium", language), figures["medium"])
+    cols[5].metric(t("kpi_open", language), figures["open"])
+    cols[6].metric(
         t("kpi_flagged_value", language),
         common.money(figures["flagged_value"], language),
         t("kpi_flagged_share", language, share=f"{figures['flagged_share']:.1%}"),
@@ -93,6 +97,14 @@ def main() -> None:
             st.session_state[common.wkey("q_departments")] = [department]
             st.session_state[common.wkey("q_families")] = [family]
             st.switch_page(common.PAGES[1][0])
+
+    # ---- the riskiest cases ----------------------------------------------------------------
+    st.subheader(t("top_cases", language))
+    st.dataframe(
+        cv.summary_cases_table(summary.top_cases, summary.department_label, language),
+        hide_index=True,
+        width="stretch",
+    )
 
     # ---- risk over time --------------------------------------------------------------------
     st.subheader(t("trend_title", language))
