@@ -34,7 +34,8 @@ independent families corroborate each other: a supplier flagged by repeated pair
 by one price screen at 0.6 scores 0.6. With calibrated alert scores (an estimate of how
 often an investigator confirms such a finding) the case score estimates how often at
 least one of its independent findings is confirmed. Level and grade use the alerts'
-cut-offs; a case holding a hard flag is at least high.
+cut-offs; a case holding a hard flag is at least high. The queue ranks by score as shown (two
+decimals) and, at the same shown score, puts the case more families corroborate first.
 
 Stable ids
 ----------
@@ -64,6 +65,7 @@ from detectors.base import FAMILIES, HIGH, grade_of, level_of, param
 
 __all__ = [
     "LINKING_ENTITY_TYPES",
+    "RANK_DECIMALS",
     "STATUS_RANK",
     "Case",
     "CaseEvent",
@@ -73,6 +75,7 @@ __all__ = [
     "case_score",
     "derived_case_id",
     "group_alerts",
+    "rank_key",
 ]
 
 #: Entity types that tie alerts into one case (departments and pivots do not).
@@ -404,8 +407,22 @@ def group_alerts(
             )
             status = "open"
         plan.cases.append(_case(case_id, member_alerts, status, assignee, first_seen))
-    plan.cases.sort(key=lambda c: (-c.score, -c.corroboration, c.id))
+    plan.cases.sort(key=lambda c: rank_key(c.score, c.corroboration, c.id))
     return plan
+
+
+#: Case scores that agree to this many decimals (as the queue shows them) rank as equal, and
+#: then the case more detector families corroborate comes first.
+RANK_DECIMALS = 2
+
+
+def rank_key(score: float, corroboration: int, case_id: str) -> tuple[float, int, float, str]:
+    """Sort key of the queue: riskiest first; at the same shown score, more families first.
+
+    >>> sorted([("one screen", 1.0, 1), ("three families", 0.9995, 3)], key=lambda c: rank_key(c[1], c[2], c[0]))[0][0]
+    'three families'
+    """
+    return (-round(score, RANK_DECIMALS), -corroboration, -score, case_id)
 
 
 def _case(

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from detectors.case_grouping import RANK_DECIMALS
+
 __all__ = [
     "ALERT_EXPORT_COLUMNS",
     "BY_CASE_COLUMNS",
@@ -96,9 +98,20 @@ def case_export_frame(alerts: pd.DataFrame, lang: str, cases: pd.DataFrame) -> p
     frame["case_families"] = [json.dumps(f, sort_keys=True) if f else "" for f in families]
     frame["case_alerts"] = of_case("alerts", 0)
     frame["_corroboration"] = [len(f or {}) for f in families]
+    # as the queue ranks cases (detectors.case_grouping.rank_key)
+    frame["_shown"] = frame["case_score"].astype(float).round(RANK_DECIMALS)
     frame = frame.sort_values(
-        ["case_score", "_corroboration", "case_id", "score", "alert_id", "entity_type", "entity_id"],
-        ascending=[False, False, True, False, True, True, True],
+        [
+            "_shown",
+            "_corroboration",
+            "case_score",
+            "case_id",
+            "score",
+            "alert_id",
+            "entity_type",
+            "entity_id",
+        ],
+        ascending=[False, False, False, True, False, True, True, True],
         kind="stable",
         na_position="last",
     )

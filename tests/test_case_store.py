@@ -88,7 +88,9 @@ def test_cases_and_their_alerts_are_written_together_and_read_back(store: Store)
     write_cases(store, plan.cases, {}, SEEN)
     cases = read_cases(store)
     assert len(cases) == 2
-    top = cases.iloc[0]
+    # riskiest first: the price screen at 0.9, then the corroborated pair
+    assert list(cases["score"]) == sorted(cases["score"], reverse=True)
+    top = cases.set_index("case_id", drop=False).loc[plan.case_of()["AL-1"]]
     # the pair and the relationship path corroborate each other: 1 - 0.4 * 0.4
     assert sorted(top["families"]) == ["concentration", "relationship"]
     assert top["score"] == pytest.approx(0.84) and top["alerts"] == 2 and top["status"] == "open"

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from detectors.base import FAMILIES
+from detectors.case_grouping import RANK_DECIMALS
 from sunlight.masking import mask_text
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import grade_name, level_name, status_name, t
@@ -33,8 +34,9 @@ __all__ = [
 ]
 
 CASE_SORTS = vm.SORTS
-_GRADE_ORDER = {"一级": 0, "二级": 1, "三级": 2}
-_STATUS_ORDER = {"open": 0, "reviewing": 1, "confirmed": 2, "dismissed": 3, "remediated": 4}
+# the queue orders cases by grade and status as it orders alerts
+_GRADE_ORDER = vm._GRADE_ORDER
+_STATUS_ORDER = vm._STATUS_ORDER
 
 _CASE_COLUMNS = [
     "case_id",
@@ -120,14 +122,19 @@ def sort_cases(cases: pd.DataFrame, by: str) -> pd.DataFrame:
     frame = cases.assign(
         _grade=cases["grade"].map(_GRADE_ORDER).fillna(9),
         _status=cases["status"].map(_STATUS_ORDER).fillna(9),
+        # scores equal as shown rank alike; then more corroborating families first (rank_key)
+        _shown=cases["score"].astype(float).round(RANK_DECIMALS),
     )
+    rank = (["_shown", "corroboration", "score", "case_id"], [False, False, False, True])
     keys = {
-        "score": (["score", "corroboration", "case_id"], [False, False, True]),
-        "newest": (["last_seen", "score", "case_id"], [False, False, True]),
-        "grade": (["_grade", "score", "corroboration", "case_id"], [True, False, False, True]),
-        "status": (["_status", "score", "case_id"], [True, False, True]),
+        "score": rank,
+        "newest": (["last_seen", *rank[0]], [False, *rank[1]]),
+        "grade": (["_grade", *rank[0]], [True, *rank[1]]),
+        "status": (["_status", *rank[0]], [True, *rank[1]]),
     }[by]
-    return frame.sort_values(keys[0], ascending=keys[1], kind="stable").drop(columns=["_grade", "_status"])
+    return frame.sort_values(keys[0], ascending=keys[1], kind="stable").drop(
+        columns=["_grade", "_status", "_shown"]
+    )
 
 
 def case_alerts(book: vm.AlertBook, case: Mapping[str, Any] | pd.Series) -> pd.DataFrame:
