@@ -16,11 +16,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from detectors.case_grouping import group_alerts
+from graph.cases import read_cases, resolve_case, set_case_state, write_cases
 from graph.dataset import GraphData
-from graph.errors import AlertStatusConflict, StoreError, StoreQueryError
+from graph.errors import AlertStatusConflict, CaseStatusConflict, StoreError, StoreQueryError
 from graph.ladybug_store import LadybugStore
 from graph.neo4j_store import Neo4jStore
 from graph.store import AlertRecord, Store
+from sunlight.audit import AuditLog
+from sunlight.cases import update_cases
 
 STORES = ["ladybug", "neo4j"]
 
@@ -451,3 +455,114 @@ def test_the_engine_counts_approval_pairs_as_the_repeated_pairs_detector_does(
     ]
     assert len(on_engine) > 100
     pd.testing.assert_frame_equal(on_engine, in_python, check_exact=False, rtol=1e-9)
+
+
+# ---- cases -------------------------------------------------------------------------------------
+CASE_FAMILY = {
+    "repeated_pairs": "concentration",
+    "conflict_paths": "relationship",
+    "price_anomalies": "price",
+}
+CASE_SEEN = datetime(2026, 3, 1, 2, 0)
+
+
+def case_graph() -> GraphData:
+    data = GraphData()
+    data.add_nodes("Employee", pd.DataFrame({"id": ["E1", "E2"], "name": ["张伟", "李娜"]}))
+    data.add_nodes("Supplier", pd.DataFrame({"id": ["S1", "S2", "S3"], "name": ["华信", "恒通", "远大"]}))
+    data.add_nodes("Person", pd.DataFrame({"id": ["P1"], "name": ["王芳"]}))
+    return data
+
+
+def case_alert(alert_id: str, detector: str, score: float, *entities: str) -> AlertRecord:
+    level = "high" if score > 0.7 else "medium" if score > 0.4 else "low"
+    return AlertRecord(
+        id=alert_id,
+        detector=detector,
+        subject=alert_id,
+        score=score,
+        level=level,
+        grade={"high": "一级", "medium": "二级"}.get(level, "三级"),
+        title_zh=detector,
+        title_en=detector,
+        explanation_zh="说明",
+        explanation_en="explanation",
+        evidence={"rows": [alert_id]},
+        entities=entities,
+    )
+
+
+CASE_ALERTS = [
+    case_alert("AL-1", "repeated_pairs", 0.6, "employee:E1", "supplier:S1"),
+    case_alert("AL-2", "conflict_paths", 0.6, "supplier:S1", "person:P1"),
+    case_alert("AL-3", "price_anomalies", 0.9, "supplier:S3"),
+]
+
+
+@pytest.fixture
+def alerted(store: Store) -> Store:
+    """The store of each kind with three parties' alerts in it: two share a supplier."""
+    store.write(case_graph())
+    store.save_alerts(CASE_ALERTS, CASE_SEEN)
+    return store
+
+
+def test_cases_and_their_alerts_are_written_together_and_read_back(alerted: Store) -> None:
+    store = alerted
+    plan = group_alerts(store.alerts(), CASE_FAMILY)
+    write_cases(store, plan.cases, {}, CASE_SEEN)
+    cases = read_cases(store)
+    assert len(cases) == 2
+    # riskiest first: the price screen at 0.9, then the corroborated pair
+    assert list(cases["score"]) == sorted(cases["score"], reverse=True)
+    top = cases.set_index("case_id", drop=False).loc[plan.case_of()["AL-1"]]
+    # the pair and the relationship path corroborate each other: 1 - 0.4 * 0.4
+    assert sorted(top["families"]) == ["concentration", "relationship"]
+    assert top["score"] == pytest.approx(0.84) and top["alerts"] == 2 and top["status"] == "open"
+    assert top["entities"][:2] == ["supplier:S1", "employee:E1"]
+    rows = store.alerts()
+    by_alert = dict(zip(rows["alert_id"], rows["case_id"], strict=False))
+    assert by_alert["AL-1"] == by_alert["AL-2"] == top["case_id"] != by_alert["AL-3"]
+
+
+def test_a_case_moves_with_its_alerts_by_compare_and_set(alerted: Store) -> None:
+    store = alerted
+    plan = group_alerts(store.alerts(), CASE_FAMILY)
+    write_cases(store, plan.cases, {}, CASE_SEEN)
+    case_id = plan.case_of()["AL-1"]
+    set_case_state(store, case_id, "reviewing", "审计员甲", expected_status="open")
+    rows = store.alerts()
+    mine = rows[rows["case_id"] == case_id].drop_duplicates("alert_id")
+    assert set(mine["status"]) == {"reviewing"} and set(mine["assignee"]) == {"审计员甲"}
+    with pytest.raises(CaseStatusConflict) as conflict:
+        set_case_state(store, case_id, "dismissed", expected_status="open")
+    assert conflict.value.actual == "reviewing"
+    assert read_cases(store).set_index("case_id").loc[case_id, "status"] == "reviewing"
+    # the other case did not move
+    other = plan.case_of()["AL-3"]
+    assert read_cases(store).set_index("case_id").loc[other, "status"] == "open"
+
+
+def test_regrouping_keeps_ids_and_work_and_keeps_a_merged_case_findable(
+    alerted: Store, tmp_path: Path
+) -> None:
+    store = alerted
+    audit = AuditLog(tmp_path / "trail")
+    first = update_cases(store, audit, CASE_FAMILY, CASE_SEEN)
+    pair, price = first.case_of()["AL-1"], first.case_of()["AL-3"]
+    set_case_state(store, price, "reviewing", "审计员乙")
+    # the next run is the same: nothing changes
+    again = update_cases(store, audit, CASE_FAMILY, CASE_SEEN)
+    assert again.case_of() == first.case_of() and again.events == []
+    # a new alert ties the price case to the pair: the case being worked keeps its id
+    store.save_alerts([case_alert("AL-4", "price_anomalies", 0.5, "supplier:S3", "employee:E1")], CASE_SEEN)
+    merged = update_cases(store, audit, CASE_FAMILY, CASE_SEEN)
+    assert set(merged.case_of().values()) == {price}
+    cases = read_cases(store).set_index("case_id")
+    assert cases.loc[pair, "merged_into"] == price and cases.loc[pair, "alerts"] == 0
+    assert (cases.loc[price, "status"], cases.loc[price, "assignee"]) == ("reviewing", "审计员乙")
+    assert resolve_case(read_cases(store), pair) == price
+    rows = store.alerts().drop_duplicates("alert_id")
+    assert set(rows["case_id"]) == {price} and set(rows["status"]) == {"reviewing"}
+    assert [e["action"] for e in audit.entries()] == ["case.merge"]
+    assert audit.entries()[0]["details"]["merged"] == pair
