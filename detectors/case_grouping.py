@@ -201,36 +201,40 @@ class _Alert:
     assignee: str | None
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _alerts(rows: pd.DataFrame, family_of: Mapping[str, str]) -> list[_Alert]:
+    """One record per alert, in alert id order (one pass over the rows: a run has thousands)."""
     if rows.empty:
         return []
+    keys: dict[str, dict[str, None]] = {}
+    for alert_id, entity_type, entity_id in zip(
+        rows["alert_id"], rows["entity_type"], rows["entity_id"], strict=True
+    ):
+        named = keys.setdefault(str(alert_id), {})
+        if isinstance(entity_type, str) and isinstance(entity_id, str):
+            named[f"{entity_type}:{entity_id}"] = None
+    columns = ["alert_id", "detector", "level", "score"]
+    optional = [c for c in ("case_id", "status", "assignee", "first_seen", "last_seen") if c in rows.columns]
+    firsts = rows.drop_duplicates("alert_id")[columns + optional].sort_values("alert_id")
     out = []
-    for alert_id, group in rows.groupby("alert_id", sort=True):
-        first = group.iloc[0]
-        level, score = str(first["level"]), float(first["score"])
-        # a hard flag is stored at level high whatever its score
-        hard = level == "high" and score <= HIGH
-        keys = tuple(
-            dict.fromkeys(
-                f"{t}:{i}"
-                for t, i in zip(group["entity_type"], group["entity_id"], strict=True)
-                if isinstance(t, str) and isinstance(i, str)
-            )
-        )
-        previous = first.get("case_id")
-        assignee = first.get("assignee")
+    for record in firsts.to_dict("records"):
+        level, score = str(record["level"]), float(record["score"])
         out.append(
             _Alert(
-                id=str(alert_id),
-                family=family_of.get(str(first["detector"]), "other"),
+                id=str(record["alert_id"]),
+                family=family_of.get(str(record["detector"]), "other"),
+                # a hard flag is stored at level high whatever its score
                 score=max(score, HIGH + 1e-6) if level == "high" else score,
-                hard=hard,
-                entities=keys,
-                first_seen=first.get("first_seen"),
-                last_seen=first.get("last_seen"),
-                previous_case=previous if isinstance(previous, str) and previous else None,
-                status=str(first.get("status") or "open"),
-                assignee=assignee if isinstance(assignee, str) and assignee else None,
+                hard=level == "high" and score <= HIGH,
+                entities=tuple(keys[str(record["alert_id"])]),
+                first_seen=record.get("first_seen"),
+                last_seen=record.get("last_seen"),
+                previous_case=_text(record.get("case_id")),
+                status=str(record.get("status") or "open"),
+                assignee=_text(record.get("assignee")),
             )
         )
     return out

@@ -10,9 +10,11 @@ import pytest
 from e2e.app_session import open_app
 from e2e.fixture_store import INVESTIGATOR, add_accounts, build_fixture_store
 
+from graph.cases import read_cases
 from graph.ladybug_store import LadybugStore
 from sunlight.pipeline import detect_and_save
 from sunlight.summary import OverviewSummary, build_summary, read_summary, save_summary, summarise
+from sunlight.ui import case_views as cv
 from sunlight.ui import viewmodels as vm
 
 
@@ -22,7 +24,7 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _book(store: LadybugStore) -> vm.AlertBook:
-    return vm.build_alert_book(store.alerts(), store.snapshot(), vm.family_map())
+    return vm.build_alert_book(store.alerts(), store.snapshot(), vm.family_map(), read_cases(store))
 
 
 @pytest.fixture
@@ -49,7 +51,9 @@ def test_the_stored_summary_shows_what_the_alert_book_shows(summarised: Path):
     finally:
         store.close()
     assert stored is not None
-    assert stored.figures == vm.kpis(book)
+    # the alert book's figures, and its cases: six alerts in five, one corroborated by two families
+    assert stored.figures == vm.kpis(book) | {"cases": 5, "corroborated": 1}
+    assert [c["alerts"] for c in stored.top_cases] == [2, 1, 1, 1, 1]
     for metric in vm.METRICS:
         pd.testing.assert_frame_equal(stored.heatmap(metric).values, vm.heatmap(book, metric).values)
     pd.testing.assert_frame_equal(
@@ -109,7 +113,10 @@ def test_a_detector_run_writes_the_summary_of_its_alerts(tmp_path: Path):
         store.close()
     assert stored is not None
     assert stored.alerts == len(outcome.result.alerts) == len(book.alerts) > 0
-    assert stored.figures == vm.kpis(book)
+    cases = cv.case_frame(book)
+    corroborated = int((cases["corroboration"] > 1).sum())
+    assert stored.figures == vm.kpis(book) | {"cases": len(cases), "corroborated": corroborated}
+    assert [c["case_id"] for c in stored.top_cases] == list(cases["case_id"][:10])
 
 
 def test_the_overview_page_draws_from_the_stored_summary(summarised: Path, monkeypatch: pytest.MonkeyPatch):

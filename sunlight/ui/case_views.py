@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from detectors.base import FAMILIES
-from detectors.case_grouping import RANK_DECIMALS
+from detectors.case_grouping import RANK_DECIMALS, case_score
 from sunlight.masking import mask_text
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import grade_name, level_name, status_name, t
@@ -84,11 +84,14 @@ def case_frame(book: vm.AlertBook) -> pd.DataFrame:
     for case_id, group in ordered.groupby(owner, sort=False):
         top = group.iloc[0]
         known = stored.loc[case_id] if case_id in stored.index else None
-        families = dict(known["families"]) if known is not None else {str(top["family"]): float(top["score"])}
+        if known is not None:
+            families = dict(known["families"])
+        else:  # not stored as a case: its alerts' best score per family
+            families = {str(f): float(v) for f, v in group.groupby("family")["score"].max().items()}
         records.append(
             {
                 "case_id": str(case_id),
-                "score": float(known["score"]) if known is not None else float(top["score"]),
+                "score": float(known["score"]) if known is not None else case_score(families.values()),
                 "level": str(known["level"]) if known is not None else str(top["level"]),
                 "grade": str(known["grade"]) if known is not None else str(top["grade"]),
                 "status": str(known["status"]) if known is not None else str(top["status"]),
