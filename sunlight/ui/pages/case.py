@@ -63,7 +63,7 @@ def _pick_case(book: vm.AlertBook, cases: pd.DataFrame, language: str) -> pd.Ser
     link = st.query_params.get("case") or st.query_params.get("alert")
     if link and link != st.session_state.get("case_link"):
         st.session_state["case_link"] = link
-        wanted = link
+        wanted: str | None = link
         if wanted not in ids:
             owner = cases[cases["alert_ids"].map(lambda a: link in a)]
             wanted = owner.iloc[0]["case_id"] if not owner.empty else None
