@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import names
 from .process import DIRECT, INQUIRY, NEGOTIATION, OPEN, SINGLE_SOURCE, Process
-from .schemes import _free, _log_uniform, _not_utility, _take
+from .schemes import _free, _log_uniform, _not_utility, _take, sellers_of, unprotected_suppliers
 from .world import DAY, DEPUTY, FIRST_REQUEST_DAY, SPAN_DAYS, STAFF, START, World
 
 __all__ = ["LOOK_ALIKE_DECOYS", "label_roughness", "plant_look_alikes"]
@@ -50,15 +50,17 @@ def _in_schemes(w: World) -> np.ndarray:
     return w.named("employee", lambda scheme: not scheme.startswith("decoy_"))
 
 
+def _free_signers(w: World, dept: int) -> list[int]:
+    """The department's level-1 signers that no planted scheme names."""
+    taken = set(_in_schemes(w).tolist())
+    return [int(m) for m in w.managers_of[dept] if int(m) not in taken]
+
+
 def _unprotected_staff(w: World, dept: int, roles: tuple[int, ...]) -> np.ndarray:
     emp = w.employees
     ok = (emp["dept"].to_numpy() == dept) & emp["role"].isin(roles).to_numpy()
     ok[list(w.protected_employees)] = False
     return np.flatnonzero(ok)
-
-
-def _unprotected(w: World, rows: np.ndarray) -> np.ndarray:
-    return np.setdiff1d(rows, np.array(sorted(w.protected_suppliers), dtype=np.int64))
 
 
 # ---- shared addresses and switchboards ---------------------------------------------------------
@@ -113,7 +115,7 @@ def supplier_groups(w: World, count: int) -> int:
             & (sup["region"].to_numpy() == region)
             & ~w.cats.utility[sup["category"].to_numpy()]
         )
-        pool = rng.permutation(_unprotected(w, pool))
+        pool = rng.permutation(unprotected_suppliers(w, pool))
         children: list[int] = []
         trades: set[int] = set()
         size = int(rng.integers(3, 6))
@@ -170,12 +172,8 @@ def framework_agreements(w: World, count: int) -> int:
     limit = w.profile.approval.limits[0]
     for n in range(1, count + 1):
         cat = kinds[(n - 1) % len(kinds)]
-        pool = np.flatnonzero(
-            (sup["category"].to_numpy() == cat)
-            & (sup["kind"].to_numpy() == "pool")
-            & (sup["weight"].to_numpy() > 0)
-        )
-        pool = _unprotected(w, pool)
+        pool = sellers_of(w, cat)
+        pool = unprotected_suppliers(w, pool)
         pool = pool[np.argsort(-sup["weight"].to_numpy()[pool], kind="stable")]
         supplier = int(pool[(n - 1) % min(3, len(pool))])
         k = int(rng.integers(15, 40)) + w.sizes.contracts // 4000
@@ -287,7 +285,7 @@ def small_markets(w: World, count: int) -> int:
     for dept in [*branches, *rng.permutation(procuring[w.dept_region[procuring] == 0])]:
         if made == count:
             break
-        managers = [m for m in w.managers_of[dept] if int(m) not in set(_in_schemes(w).tolist())]
+        managers = _free_signers(w, int(dept))
         if not managers:
             continue
         n = made + 1
@@ -330,7 +328,7 @@ def emergency_repairs(w: World, count: int) -> int:
     for dept in rng.permutation(w.procuring_departments):
         if made == count:
             break
-        managers = [m for m in w.managers_of[dept] if int(m) not in set(_in_schemes(w).tolist())]
+        managers = _free_signers(w, int(dept))
         if not managers:
             continue
         n = made + 1
@@ -402,17 +400,12 @@ def repeat_direct_under_threshold(w: World, count: int) -> int:
     assert c is not None
     rng = w.rng
     threshold = w.profile.approval.open_tender_threshold
-    sup = w.suppliers
     kinds = [k for k in (*w.cats.job, *w.cats.small_order) if not w.cats.utility[k]]
     for n in range(1, count + 1):
         dept = int(rng.choice(w.procuring_departments))
         cat = int(kinds[(n - 1) % len(kinds)])
-        pool = np.flatnonzero(
-            (sup["category"].to_numpy() == cat)
-            & (sup["kind"].to_numpy() == "pool")
-            & (sup["weight"].to_numpy() > 0)
-        )
-        supplier = int(rng.choice(_unprotected(w, pool)))
+        pool = sellers_of(w, cat)
+        supplier = int(rng.choice(unprotected_suppliers(w, pool)))
         parts = int(rng.integers(3, 7))
         total = threshold * rng.uniform(0.55, 0.85)
         shares = rng.dirichlet(np.full(parts, 3.0))
@@ -441,7 +434,7 @@ def duplicate_vendors(w: World, share: float) -> int:
     rng = w.rng
     sup = w.suppliers
     orders = np.bincount(c.supplier[~c.reserved], minlength=len(sup))
-    pool = _unprotected(w, np.flatnonzero((sup["kind"].to_numpy() == "pool") & (orders >= 4)))
+    pool = unprotected_suppliers(w, np.flatnonzero((sup["kind"].to_numpy() == "pool") & (orders >= 4)))
     chosen = rng.choice(pool, min(len(pool), max(1, round(share * len(pool)))), replace=False)
     for n, s in enumerate(sorted(chosen.tolist()), start=1):
         copy = w.suppliers.loc[[s]].copy()

@@ -51,6 +51,21 @@ def _not_utility(w: World) -> np.ndarray:
     return ~w.cats.utility[c.cat]
 
 
+def sellers_of(w: World, cat: int) -> np.ndarray:
+    """The pool suppliers that sell in a category (the blacklisted ones do not)."""
+    sup = w.suppliers
+    return np.flatnonzero(
+        (sup["category"].to_numpy() == cat)
+        & (sup["kind"].to_numpy() == "pool")
+        & (sup["weight"].to_numpy() > 0)
+    )
+
+
+def unprotected_suppliers(w: World, rows: np.ndarray) -> np.ndarray:
+    """``rows`` without the suppliers a scheme or decoy names, sorted."""
+    return np.setdiff1d(rows, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+
+
 def _between(rng: np.random.Generator, span: tuple[float, float]) -> float:
     """A value in ``span``; no draw when the span is one value (so a fixed profile stays fixed)."""
     low, high = span
@@ -241,12 +256,8 @@ def _established_supplier(w: World, cat: int, region: int) -> int:
     """A supplier of the category that has traded for years and sells to others as well
     (one of the less popular, so the steering stands out from its market share)."""
     sup = w.suppliers
-    pool = np.flatnonzero(
-        (sup["category"].to_numpy() == cat)
-        & (sup["kind"].to_numpy() == "pool")
-        & (sup["weight"].to_numpy() > 0)
-    )
-    pool = np.setdiff1d(pool, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    pool = sellers_of(w, cat)
+    pool = unprotected_suppliers(w, pool)
     weight = sup["weight"].to_numpy()[pool]
     quiet = pool[weight <= np.median(weight)] if len(pool) > 3 else pool
     local = quiet[sup["region"].to_numpy()[quiet] == region]
@@ -290,7 +301,7 @@ def split_purchase(w: World, n: int) -> None:
         & (w.suppliers["kind"].to_numpy() == "pool")
         & (w.suppliers["weight"].to_numpy() > 0)
     )
-    sellers = np.setdiff1d(sellers, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    sellers = unprotected_suppliers(w, sellers)
     supplier = int(rng.choice(sellers))
     parts = int(rng.integers(*play.split_parts))
     idx = _take(
@@ -603,13 +614,9 @@ def price_inflation(w: World, n: int) -> None:
     ranked = items[np.argsort(-counts, kind="stable")]
     item = int(rng.choice(ranked[: max(1, int((counts >= enough).sum()))][:3]))
     sup = w.suppliers
-    sellers = np.flatnonzero(
-        (sup["category"].to_numpy() == cat)
-        & (sup["kind"].to_numpy() == "pool")
-        & (sup["weight"].to_numpy() > 0)
-    )
+    sellers = sellers_of(w, cat)
     sellers = sellers[np.argsort(-sup["weight"].to_numpy()[sellers], kind="stable")][3:]
-    sellers = np.setdiff1d(sellers, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    sellers = unprotected_suppliers(w, sellers)
     supplier = int(rng.choice(sellers))
     if w.profile.is_classic:
         pools = [_free(w, c.cat == cat), _free(w, _not_utility(w))]
@@ -795,12 +802,8 @@ def decoy_competitive_cobidders(w: World, n: int) -> None:
     cobidding = w.cats.of(w.profile.cobidder_categories)
     cat = cobidding[n % len(cobidding)]
     sup = w.suppliers
-    firms = np.flatnonzero(
-        (sup["category"].to_numpy() == cat)
-        & (sup["kind"].to_numpy() == "pool")
-        & (sup["weight"].to_numpy() > 0)
-    )
-    firms = np.setdiff1d(firms, np.array(sorted(w.protected_suppliers), dtype=np.int64))
+    firms = sellers_of(w, cat)
+    firms = unprotected_suppliers(w, firms)
     firms = firms[np.argsort(-sup["weight"].to_numpy()[firms], kind="stable")]
     group, others = firms[:4], firms[4:]
     tenders = int(rng.integers(10, 16)) + w.sizes.instances
