@@ -141,6 +141,7 @@ def test_usage_errors_exit_2_and_every_verb_has_help(capsys):
         "alerts",
         "stats",
         "eval",
+        "eval-profiles",
         "risk",
         "run",
         "audit",
