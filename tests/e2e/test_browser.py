@@ -335,12 +335,18 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
     finally:
         opened.close()
     assert set(rows.loc[rows["alert_id"] == demo.alert_id, "status"]) == {"reviewing"}
+    # the alert's case moved, and every alert in it
+    case_id = str(rows.loc[rows["alert_id"] == demo.alert_id, "case_id"].iloc[0])
+    assert set(rows.loc[rows["case_id"] == case_id, "status"]) == {"reviewing"}
     trail = AuditLog(demo.store)
     entries = trail.entries()
     about_the_case = [
         (e["action"], e["actor"])
         for e in entries
-        if e["action"].startswith(("case.", "privacy.")) and demo.alert_id in json.dumps(e["details"])
+        # each action is requested, then applied: the applied entries tell what happened
+        if e["action"].startswith(("case.", "privacy."))
+        and e["action"] != "case.request"
+        and case_id in json.dumps(e["details"])
     ]
     assert about_the_case == [
         ("case.assign", LEADER),
