@@ -130,9 +130,7 @@ def _selected(changes: Sequence[AlertChange], min_level: str) -> list[AlertChang
     return [c for c in changes if _LEVEL_RANK.get(c.alert.level, 0) >= floor]
 
 
-def _routed_to(
-    recipient: Recipient, route: Route, change: AlertChange, scope: AlertScope
-) -> bool:
+def _routed_to(recipient: Recipient, route: Route, change: AlertChange, scope: AlertScope) -> bool:
     if recipient.role not in route.roles or change.alert.level not in route.levels:
         return False
     if route.families and scope.family not in route.families:

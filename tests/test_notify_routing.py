@@ -37,8 +37,18 @@ NOTIFY = {
             "department": "D01",
             "employee_id": "E001",
         },
-        {"name": "采购部负责人", "email": "head-d02@corp.example", "role": "department_head", "department": "D02"},
-        {"name": "基建部负责人", "email": "head-d03@corp.example", "role": "department_head", "department": "D03"},
+        {
+            "name": "采购部负责人",
+            "email": "head-d02@corp.example",
+            "role": "department_head",
+            "department": "D02",
+        },
+        {
+            "name": "基建部负责人",
+            "email": "head-d03@corp.example",
+            "role": "department_head",
+            "department": "D03",
+        },
     ],
     "routes": [
         {"roles": ["purchasing_manager", "audit"], "levels": ["high"]},
