@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Headless Chromium for the browser tests (Debian's package; needs root or sudo).
-if ! command -v chromium >/dev/null 2>&1; then
+# Headless Chromium for the browser tests, poppler-utils (pdftotext, pdftoppm, pdffonts) to read
+# reports back (Debian's packages; needs root or sudo).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null
 fi
 
 # Python: one virtual environment with the project and its test extras.

@@ -461,6 +461,65 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from sunlight.audit import current_actor
+    from sunlight.auth import AccessDenied, User, UserStore, auth_folder
+    from sunlight.report import render, report_from_store
+
+    out = Path(args.out)
+    fmt = args.format or (out.suffix.lower().lstrip(".") if out.suffix.lower() in (".pdf", ".docx") else "pdf")
+    folder = out.parent if str(out.parent) else Path()
+    if out.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        reason = "a folder" if out.is_dir() else "no writable folder " + str(folder)
+        raise CommandFailed(t("report_cannot_write", args.lang, path=out, error=reason))
+    name = args.user or current_actor()
+    reader = User(name=name, role=_cli_role(name, args), via="cli")
+    if args.unmask:
+        account = UserStore(auth_folder(_store_path(args), args.neo4j)).get(name)
+        if account is None or account.disabled:
+            raise CommandFailed(t("report_no_account", args.lang, user=name))
+        reader = User(name=name, role=account.role, via="cli")
+    store = _open(args, read_only=not args.unmask)
+    try:
+        report = report_from_store(
+            store,
+            _audit(args),
+            args.id,
+            lang=args.lang,
+            reader=reader,
+            unmask=args.unmask,
+            store_label=str(args.neo4j or _store_path(args).resolve()),
+        )
+    except KeyError:
+        raise CommandFailed(
+            t("report_unknown", args.lang, id=args.id, store=args.neo4j or _store_path(args))
+        ) from None
+    except AccessDenied:
+        raise CommandFailed(t("report_denied", args.lang, user=name, id=args.id)) from None
+    finally:
+        store.close()
+    from sunlight.report import missing_glyphs
+
+    data = render(report, fmt)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise CommandFailed(t("report_cannot_write", args.lang, path=out, error=exc.strerror or exc)) from exc
+    lacking = missing_glyphs(report)
+    if lacking and fmt == "pdf":
+        _err(t("report_missing_glyphs", args.lang, chars=" ".join(lacking)))
+    print(t("report_written", args.lang, path=out, pages=f"{fmt.upper()}, {len(data):,} B"))
+    return 0
+
+
+def _cli_role(name: str, args: argparse.Namespace) -> Any:
+    """The role of ``name``'s account if there is one, else viewer (a masked report needs no account)."""
+    from sunlight.auth import Role, UserStore, auth_folder
+
+    account = UserStore(auth_folder(_store_path(args), args.neo4j)).get(name)
+    return account.role if account is not None and not account.disabled else Role.VIEWER
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     trail = _audit(args)
     if args.action == "verify":
@@ -638,6 +697,20 @@ def build_parser() -> argparse.ArgumentParser:
     from sunlight.auth import add_user_verb
 
     add_user_verb(verbs, parents=[common])
+
+    p = verbs.add_parser(
+        "report", parents=[common], help="a case report (线索核查报告) as PDF or Word"
+    )
+    p.add_argument("id", help="a case id, or an alert id for its case (sunlight alerts --by case lists them)")
+    p.add_argument("--format", choices=("pdf", "docx"), help="pdf or docx (default: from --out, else pdf)")
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument(
+        "--unmask",
+        action="store_true",
+        help="personal identifiers unmasked: only on an active case assigned to --user, recorded in the trail",
+    )
+    p.add_argument("--user", help="the account making the report (default: SUNLIGHT_ACTOR or the OS user)")
+    p.set_defaults(func=cmd_report)
 
     p = verbs.add_parser("audit", parents=[common], help="the hash-chained trail: verify it or show it")
     p.add_argument("action", choices=("verify", "show"))

@@ -53,6 +53,25 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "audit_ok": ("审计日志完整：{path}（{n}条记录）", "The trail is intact: {path} ({n} entries)"),
     "audit_broken": ("审计日志被篡改或损坏：{path}，{problem}", "The trail is broken: {path}, {problem}"),
     "demo_store_in_use": ("演示数据写入：{store}", "Demo store: {store}"),
+    "report_written": ("已生成线索核查报告：{path}（{pages}）", "Wrote the report to {path} ({pages})"),
+    "report_unknown": (
+        "找不到案件或预警 {id}（数据来源：{store}）；可用 sunlight alerts --by case 查看编号",
+        "No case or alert {id} in {store}; sunlight alerts --by case lists the ids",
+    ),
+    "report_cannot_write": ("无法写入报告文件 {path}：{error}", "Cannot write the report to {path}: {error}"),
+    "report_no_account": (
+        "未脱敏报告须以启用的账户生成，找不到账户 {user}（sunlight user list）",
+        "An unmasked report needs an enabled account; there is none named {user} (sunlight user list)",
+    ),
+    "report_denied": (
+        "{user} 不能生成 {id} 的未脱敏报告（仅限本人经办、尚在办理中的案件），本次请求已记入痕迹",
+        "{user} may not make an unmasked report of {id} (only active cases assigned to them); "
+        "the request is recorded in the trail",
+    ),
+    "report_missing_glyphs": (
+        "提示：随附字体缺少以下字符，PDF 中不显示：{chars}",
+        "Note: the shipped font lacks these characters, which the PDF leaves out: {chars}",
+    ),
 }
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "case_title",
     "corroboration_text",
     "filter_cases",
+    "merged_into",
     "sort_cases",
     "summary_cases",
     "summary_cases_table",
@@ -145,6 +146,13 @@ def case_alerts(book: vm.AlertBook, case: Mapping[str, Any] | pd.Series) -> pd.D
     ids = list(case["alert_ids"])
     alerts = book.alerts.set_index("alert_id", drop=False)
     return alerts.loc[[a for a in ids if a in alerts.index]]
+
+
+def merged_into(book: vm.AlertBook, case_id: str) -> list[str]:
+    """The cases merged into ``case_id`` (their history belongs to it)."""
+    if book.cases.empty:
+        return []
+    return [c for c, m in zip(book.cases["case_id"], book.cases["merged_into"], strict=True) if m == case_id]
 
 
 def case_title(book: vm.AlertBook, case: Mapping[str, Any] | pd.Series, lang: str) -> str:

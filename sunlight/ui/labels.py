@@ -375,6 +375,54 @@ LABELS: dict[str, tuple[str, str]] = {
         "该案件已被他人变更为“{status}”，请刷新后重试。",
         "Someone else moved this case to “{status}”; reload and try again.",
     ),
+    # ---- case report (线索核查报告) ----------------------------------------------------------
+    "report_title": ("线索核查报告", "Lead verification report"),
+    "report_confidential": ("内部资料 · 注意保密", "Internal · confidential"),
+    "report_page": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "report_generated": ("生成时间：{at}　生成人：{who}　数据来源：{store}", "Generated {at} by {who} · data: {store}"),
+    "report_masked": (
+        "本报告中的个人信息（电话、账号、身份证号、住址）已脱敏。",
+        "Personal identifiers (phones, accounts, identity numbers, addresses) in this report are masked.",
+    ),
+    "report_unmasked": (
+        "本报告含未脱敏的个人信息，仅供本案经办使用；本次生成已记入痕迹（第 {seq} 条）。",
+        "This report shows personal identifiers unmasked, for this case's work only; "
+        "its making is recorded in the trail (entry {seq}).",
+    ),
+    "report_basics": ("一、基本情况", "1. Summary"),
+    "report_entities": ("涉及对象", "Entities named"),
+    "report_alerts": ("所含预警", "Its alerts"),
+    "report_detector": ("检测规则", "Detector"),
+    "report_explanation": ("二、预警说明", "2. What was found"),
+    "report_thresholds": ("三、阈值与本案数值", "3. Thresholds and measured values"),
+    "report_graph": ("四、证据关系图", "4. Evidence graph"),
+    "report_rows": ("五、证据明细", "5. Evidence records"),
+    "report_timeline": ("六、时间线", "6. Timeline"),
+    "report_history": ("七、处置记录（痕迹）", "7. Case history (trail)"),
+    "report_chain": (
+        "每条记录标明其在痕迹哈希链中的位置（序号与哈希前缀），可用 sunlight audit verify 核验。",
+        "Each entry gives its place in the trail's hash chain (sequence number and hash prefix); "
+        "check it with sunlight audit verify.",
+    ),
+    "report_chain_seq": ("序号", "Seq"),
+    "report_chain_hash": ("哈希前缀", "Hash prefix"),
+    "report_graph_caption": (
+        "图中 {nodes} 个对象、{edges} 条关系；★ 为本预警涉及的对象，个人标识已脱敏。",
+        "{nodes} entities and {edges} relationships; ★ marks the entities this alert names; "
+        "personal identifiers are masked.",
+    ),
+    "report_more_rows": ("（另有 {n} 行未列出）", "({n} more rows not listed)"),
+    "report_download": ("下载核查报告", "Download report"),
+    "report_download_help": (
+        "生成线索核查报告（PDF 或 Word）；当前为未脱敏显示时报告同样不脱敏，并记入痕迹。",
+        "Make the lead verification report (PDF or Word); while the page is unmasked the report is too, "
+        "and that is recorded in the trail.",
+    ),
+    "report_format": ("报告格式", "Report format"),
+    "report_trail_failed": (
+        "痕迹文件无法写入，因此不能生成未脱敏报告：{error}",
+        "The trail cannot be written, so no unmasked report is made: {error}",
+    ),
     # ---- search ------------------------------------------------------------------------
     "search_box": (
         "姓名或名称（汉字或拼音）、编号、手机号或身份证号",

@@ -34,6 +34,7 @@ from sunlight.ui import case_views as cv
 from sunlight.ui import common, signin
 from sunlight.ui import viewmodels as vm
 from sunlight.ui.labels import grade_name, level_name, status_name, t
+from sunlight.ui.report_button import offer_report
 
 NEIGHBOUR_STEP = 20
 
@@ -119,11 +120,7 @@ def main() -> None:
     case = _pick_case(book, cases, language)
     case_id = str(case["case_id"])
     members = cv.case_alerts(book, case)
-    merged_here = (
-        [c for c, m in zip(book.cases["case_id"], book.cases["merged_into"], strict=True) if m == case_id]
-        if not book.cases.empty
-        else []
-    )
+    merged_here = cv.merged_into(book, case_id)
     history = history_frame(audit, case_id, aliases=[*members["alert_id"], *merged_here])
 
     # ---- the case -----------------------------------------------------------------------------
@@ -140,6 +137,7 @@ def main() -> None:
         dict.fromkeys(f for a in members["alert_id"] for f in vm.case_personal_fields(book, a, history))
     )
     unmasked = common.offer_unmasked(user, case_id, book.rows, fields, page="case")
+    offer_report(book, case_id, user, unmasked)
     displayed_text = (lambda text: text) if unmasked else mask_text
     score_column, facts_column = st.columns([1, 4])
     score_column.metric(
