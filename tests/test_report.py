@@ -187,3 +187,15 @@ def test_the_shipped_font_is_an_open_font_small_enough_to_ship():
 
     cmap = TTFont(str(REPORT_FONT), lazy=True).getBestCmap()
     assert all(ord(ch) in cmap for ch in "线索核查报告张伟华信科技有限公司（）：、0123456789ABCxyz★→")
+
+
+def test_the_case_page_offers_the_report_download(store, monkeypatch):
+    from e2e.app_session import CASE, open_app
+
+    monkeypatch.setenv("SUNLIGHT_STORE", str(store))
+    monkeypatch.delenv("SUNLIGHT_AUDIT_DIR", raising=False)
+    monkeypatch.delenv("SUNLIGHT_AUTH_CONFIG", raising=False)
+    at = open_app(INVESTIGATOR, CASE, alert=PHONE_ALERT)
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["下载核查报告"]
+    assert not at.exception
