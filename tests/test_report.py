@@ -85,7 +85,8 @@ def test_a_pdf_report_reads_back_masked_in_its_own_font_and_looks_like_a_report(
     text = pdf_text(out)
     for words in (
         "线索核查报告",
-        "一级 · 员工与供应商共用标识",
+        "一级 · 审批人与供应商反复配对、员工与供应商共用标识",  # the case the alert belongs to
+        "线索编号",
         "一、基本情况",
         "待处理",  # status
         "信息中心",  # department
@@ -112,6 +113,27 @@ def test_a_pdf_report_reads_back_masked_in_its_own_font_and_looks_like_a_report(
     images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=False)
     if images.returncode == 0:
         assert len(images.stdout.splitlines()) >= 3  # header, rule, one picture at least
+
+
+def test_a_case_id_and_one_of_its_alerts_give_the_report_of_that_case_that_alert_first(store):
+    from graph.cases import read_cases
+    from graph.ladybug_store import LadybugStore
+    from sunlight.report import report_from_store
+
+    opened = LadybugStore(store, read_only=True)
+    try:
+        case_id = str(opened.alert(PHONE_ALERT).iloc[0]["case_id"])
+        assert case_id in set(read_cases(opened)["case_id"])
+        by_case = report_from_store(opened, AuditLog(store), case_id)
+        by_alert = report_from_store(opened, AuditLog(store), PHONE_ALERT)
+    finally:
+        opened.close()
+    assert by_case.case_id == by_alert.case_id == case_id
+    assert by_case.alert_ids == ("AL-pair-zhangwei-huaxin", PHONE_ALERT)  # riskiest first
+    assert by_alert.alert_ids == (PHONE_ALERT, "AL-pair-zhangwei-huaxin")  # the one asked for first
+    text = by_alert.text()
+    assert text.index(PHONE_ALERT) < text.index("AL-pair-zhangwei-huaxin · ")
+    assert "138****8000" in text and SHARED_PHONE not in text
 
 
 def test_a_word_report_reads_back_with_its_tables_and_picture(store, tmp_path):
@@ -167,7 +189,7 @@ def test_who_may_not_unmask_gets_a_clear_refusal_recorded_in_the_trail(store, tm
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["AL-no-such-alert", "--out", "{tmp}/x.pdf"], 1, "找不到预警 AL-no-such-alert"),
+        (["AL-no-such-alert", "--out", "{tmp}/x.pdf"], 1, "找不到案件或预警 AL-no-such-alert"),
         ([PHONE_ALERT, "--out", "{tmp}/no/such/folder/x.pdf"], 1, "无法写入报告文件"),
         ([PHONE_ALERT, "--out", "{tmp}"], 1, "无法写入报告文件"),
         ([PHONE_ALERT, "--out", "{tmp}/x.pdf", "--format", "odt"], 2, "invalid choice"),
