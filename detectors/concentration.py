@@ -36,8 +36,10 @@ selling electricity to every department is the market, not a favour.
   whose first approval step is on record: the first-step approver *a* of most
   of them (*k* of *n*). Under the departments' usual split, *a* would sign
   each of these contracts with probability equal to *a*'s share of the
-  first-step approvals of that contract's department, counted without this
-  supplier's contracts (add-one smoothed); *p₀* is the mean over the
+  first-step approvals of that contract's department *in its category*, counted
+  without this supplier's contracts (add-one smoothed) — where one manager signs
+  all of a department's IT orders, signing all of an IT supplier's orders is the
+  job; *p₀* is the mean over the
   supplier's contracts. Binomial tail ``P(X ≥ k | n, p₀)``, BH-adjusted over
   suppliers. Flagged when ``k/n ≥ min_gatekeeper_share``,
   ``(k/n)/p₀ ≥ min_gatekeeper_lift`` and ``q ≤ alpha``. Score = 0.3 +
@@ -92,6 +94,10 @@ A cell whose top supplier's contracts, or a gatekeeper's signed contracts, are
 explained by a natural monopoly, a sole source or a competed framework agreement
 (:mod:`detectors.prepare.lookalikes`: the contract manager of an agreement signs its
 call-offs) is lowered to a low note that says so, with the facts.
+A small market, where one approver necessarily signs most of a supplier's orders
+(the only manager of a branch, the department's buyer for one category), is not a
+gatekeeper: the expected share *p₀* is that approver's share of the department's
+orders in the category, so it is already close to the observed one.
 """
 
 from __future__ import annotations
@@ -359,7 +365,7 @@ def _first_signers(snapshot: GraphSnapshot, contracts: pd.DataFrame) -> pd.DataF
     ]
     ok = ok.drop_duplicates("contract_id")[["contract_id", "approver_id"]]
     return ok.merge(
-        contracts[["id", "supplier_id", "department_id", "amount", "signed_date"]],
+        contracts[["id", "supplier_id", "department_id", "category", "amount", "signed_date"]],
         left_on="contract_id",
         right_on="id",
     ).drop(columns=["id"])
@@ -373,23 +379,29 @@ def _gatekeeper(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params
     rows = all_rows[all_rows["supplier_id"].map(n_s) >= params.min_contracts]
     if rows.empty:
         return []
-    dept_approver = all_rows.groupby(["department_id", "approver_id"]).size().rename("dept_approver")
-    dept_total = all_rows.groupby("department_id").size().rename("dept_total")
-    dept_signers = all_rows.groupby("department_id")["approver_id"].nunique().rename("dept_signers")
+    # the usual split is the department's for the category: where one manager signs all of a
+    # department's IT orders, signing all of an IT supplier's orders is the job, not a capture
+    all_rows = all_rows.assign(
+        unit=all_rows["department_id"].astype(str) + "\x1f" + all_rows["category"].astype(str)
+    )
+    rows = rows.assign(unit=all_rows.loc[rows.index, "unit"])
+    dept_approver = all_rows.groupby(["unit", "approver_id"]).size().rename("dept_approver")
+    dept_total = all_rows.groupby("unit").size().rename("dept_total")
+    dept_signers = all_rows.groupby("unit")["approver_id"].nunique().rename("dept_signers")
     pair = rows.groupby(["supplier_id", "approver_id"]).size().rename("k").reset_index()
     top = pair.sort_values(
         ["supplier_id", "k", "approver_id"], ascending=[True, False, True]
     ).drop_duplicates("supplier_id")
     top = top.join(n_s, on="supplier_id")
     # the top signer's usual share of each department this supplier sold to, without this supplier
-    per_dept = rows.groupby(["supplier_id", "department_id"]).size().rename("sd").reset_index()
+    per_dept = rows.groupby(["supplier_id", "unit"]).size().rename("sd").reset_index()
     per_dept = per_dept.merge(top[["supplier_id", "approver_id"]], on="supplier_id")
-    own = rows.groupby(["supplier_id", "department_id", "approver_id"]).size().rename("sda")
-    per_dept = per_dept.join(own, on=["supplier_id", "department_id", "approver_id"])
+    own = rows.groupby(["supplier_id", "unit", "approver_id"]).size().rename("sda")
+    per_dept = per_dept.join(own, on=["supplier_id", "unit", "approver_id"])
     per_dept = (
-        per_dept.join(dept_approver, on=["department_id", "approver_id"])
-        .join(dept_total, on="department_id")
-        .join(dept_signers, on="department_id")
+        per_dept.join(dept_approver, on=["unit", "approver_id"])
+        .join(dept_total, on="unit")
+        .join(dept_signers, on="unit")
     )
     per_dept[["sda", "dept_approver"]] = per_dept[["sda", "dept_approver"]].fillna(0)
     usual = (per_dept["dept_approver"] - per_dept["sda"] + 1) / (
@@ -445,13 +457,13 @@ def _gatekeeper_finding(
     first, last = signed[0]["signed_date"], signed[-1]["signed_date"]
     zh = (
         f"供应商{sup}（{supplier}）的{n}份合同中有{k}份（{share:.0%}，{wan(value)}）由{emp}（{approver}）一人签批第一步审批，"
-        f"时间为{first:%Y-%m-%d}至{last:%Y-%m-%d}；按所在部门的一般分工，此人预计只签其中{p0:.0%}，"
+        f"时间为{first:%Y-%m-%d}至{last:%Y-%m-%d}；按所在部门同类合同的一般分工，此人预计只签其中{p0:.0%}，"
         f"提升度{lift:.1f}倍（二项检验校正后q={q:.1e}；规则：占比≥{params.min_gatekeeper_share:.0%}、"
         f"提升度≥{params.min_gatekeeper_lift:g}、q≤{params.alpha:g}）。"
     )
     en = (
         f"{k} of the {n} contracts of supplier {sup} ({supplier}), {share:.0%} or {yuan(value)}, had their first approval "
-        f"signed by {emp} ({approver}) between {first:%Y-%m-%d} and {last:%Y-%m-%d}, where the departments' usual split "
+        f"signed by {emp} ({approver}) between {first:%Y-%m-%d} and {last:%Y-%m-%d}, where the departments' usual split of those categories "
         f"gives this approver {p0:.0%}: a lift of {lift:.1f}× (BH-adjusted q = {q:.1e}; rule: share ≥ "
         f"{params.min_gatekeeper_share:.0%}, lift ≥ {params.min_gatekeeper_lift:g}, q ≤ {params.alpha:g})."
     )

@@ -92,15 +92,15 @@ def step(cid, approver):
 
 
 def test_a_supplier_whose_orders_all_pass_one_signer():
-    others = [contract(f"O{i}", "D1", f"S{2 + i % 5}", category=f"类{i % 4}") for i in range(40)]
+    others = [contract(f"O{i}", "D1", f"S{2 + i % 5}", category=f"类{(i // 2) % 4}") for i in range(40)]
     favoured = [contract(f"F{i}", "D1", "S1", 20000, category=f"类{i % 4}") for i in range(12)]
     approvals = [step(c["contract_id"], "A" if i % 2 else "B") for i, c in enumerate(others)]
     approvals += [step(c["contract_id"], "A") for c in favoured]
     found = findings_of(others + favoured, approvals)
     assert list(found) == ["gatekeeper|S1|A"]
     finding = found["gatekeeper|S1|A"]
-    # A signs 20 of the department's 40 other first steps; add-one smoothed over its 2 signers
-    p0 = (20 + 1) / (40 + 2)
+    # in each category A signs 5 of the department's 10 other first steps; add-one smoothed over 2 signers
+    p0 = (5 + 1) / (10 + 2)
     assert finding.evidence["metrics"]["expected_share"] == pytest.approx(p0, abs=1e-6)
     assert finding.evidence["metrics"]["p_value"] == pytest.approx(binom.sf(11, 12, p0))
     assert finding.entities == ("employee:A", "supplier:S1")
@@ -110,3 +110,14 @@ def test_a_supplier_whose_orders_all_pass_one_signer():
         step(c["contract_id"], "A" if i % 2 else "B") for i, c in enumerate(favoured)
     ]
     assert findings_of(others + favoured, approvals_split) == {}
+
+
+def test_one_buyer_signing_all_of_a_category_is_the_job_not_a_gatekeeper():
+    """The small-market look-alike: A signs every IT order of the department, B everything else."""
+    it = [contract(f"I{i}", "D1", f"S{2 + i % 3}", category="IT设备") for i in range(20)]
+    rest = [contract(f"O{i}", "D1", f"S{5 + i % 3}", category="办公用品") for i in range(40)]
+    favoured = [contract(f"F{i}", "D1", "S1", 20000, category="IT设备") for i in range(12)]
+    approvals = [step(c["contract_id"], "A") for c in it + favoured] + [
+        step(c["contract_id"], "B") for c in rest
+    ]
+    assert not [k for k in findings_of(it + rest + favoured, approvals) if k.startswith("gatekeeper|")]
