@@ -176,3 +176,76 @@ def test_orders_under_a_tender_nobody_competed_for_are_a_split_purchase():
     findings = split_purchase.run(s, split_purchase.Params())
     assert findings and max(level_of(f.score) == "high" for f in findings)
     assert all("lookalike" not in f.evidence for f in findings)
+
+
+def test_an_incumbent_winning_each_years_tender_with_the_lowest_bid_is_not_a_favourite():
+    from detectors import concentration
+
+    contracts, approvals, bids = [], [], []
+    for year in (2023, 2024, 2025):
+        for k in range(6):  # the facility manager's yearly tenders: four bidders, lowest wins
+            tid, cid = f"T{year}{k}", f"C{year}{k}"
+            for i, s in enumerate(("S5", "S1", "U1", "X9")):
+                bids.append(
+                    {
+                        "tender_id": tid,
+                        "supplier_id": s,
+                        "bid_amount": 300000 * (1 + 0.07 * i),
+                        "is_winner": i == 0,
+                    }
+                )
+            contracts.append(
+                {
+                    "contract_id": cid,
+                    "supplier_id": "S5",
+                    "amount": 300000,
+                    "signed_date": f"{year}-0{k + 1}-10",
+                    "department_id": "D1",
+                    "requester_id": "R1",
+                    "category": "后勤物业",
+                    "method": "open",
+                    "tender_id": tid,
+                }
+            )
+            approvals.append(
+                {
+                    "contract_id": cid,
+                    "step": 1,
+                    "approver_id": "M1",
+                    "approved_at": f"{year}-0{k + 1}-09T10:00:00",
+                }
+            )
+    # everybody else buys the category from many suppliers
+    for i in range(30):
+        cid = f"O{i}"
+        contracts.append(
+            {
+                "contract_id": cid,
+                "supplier_id": f"Z{i % 10}",
+                "amount": 50000,
+                "signed_date": "2024-05-01",
+                "department_id": f"D{2 + i % 3}",
+                "requester_id": "R2",
+                "category": "后勤物业",
+                "method": "inquiry",
+            }
+        )
+        approvals.append(
+            {
+                "contract_id": cid,
+                "step": 1,
+                "approver_id": f"M{2 + i % 3}",
+                "approved_at": "2024-05-01T10:00:00",
+            }
+        )
+    s = snap(contracts, approvals, bids)
+    assert set(contract_patterns(s).loc[[c["contract_id"] for c in contracts[:18]], "pattern"]) == {
+        "competed"
+    }
+    findings = concentration.run(s, concentration.Params())
+    market = [f for f in findings if f.evidence.get("rule") == "market" or "market" in f.subject]
+    assert market and all(level_of(f.score) == "low" for f in market)
+    assert all(f.explanation_zh.startswith("竞争中标：") for f in market)
+    # the same contracts with no competition on record: the department's capture stands
+    unchallenged = concentration.run(snap(contracts, approvals), concentration.Params())
+    assert any(level_of(f.score) == "high" and "lookalike" not in f.evidence for f in unchallenged)

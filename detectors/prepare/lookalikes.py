@@ -37,6 +37,13 @@ Patterns
     (each small, often signed by the agreement's contract manager) are not
     separate choices.
 
+``competed``
+    Incumbency: a contract won in a tender that at least ``competed_min_bidders``
+    suppliers bid for, by the lowest bid, in a tender the bid screens do not flag.
+    The tender chose the supplier, not the approver who signs the contract, so a
+    supplier that keeps winning this way — year after year, for the same department
+    — is an incumbent, not a favourite (whether the tender itself was rigged is the
+    bid-rigging detector's question).
 ``busy_season``
     Year-end and seasonal buying: when the whole organisation does more of
     something in a period (December's rush, the weeks before a holiday), one
@@ -67,6 +74,7 @@ __all__ = [
     "LOOKALIKE_SCORE",
     "LookalikeParams",
     "Recognition",
+    "competed_contracts",
     "contract_patterns",
     "frameworks",
     "merge_explained",
@@ -99,6 +107,9 @@ class LookalikeParams:
     )
     sole_source_min_contracts: int = param(5, "count", "fewest contracts of a sole source's item")
     framework_min_calloffs: int = param(3, "count", "fewest contracts from one tender that make a framework")
+    competed_min_bidders: int = param(
+        3, "count", "fewest bidders of a tender whose lowest bidder won it in competition"
+    )
     cover_share: float = param(
         0.8, "ratio", "share of a finding's contracts a pattern must cover to explain the finding"
     )
@@ -246,18 +257,49 @@ def frameworks(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFram
     return snapshot.derived(("lookalike:framework", params), compute)
 
 
+def competed_contracts(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
+    """Contracts won in competition (index: contract id): ``tender_id``, ``supplier_id``, ``bidders``."""
+
+    def compute() -> pd.DataFrame:
+        from detectors.prepare import prepare
+
+        columns = ["tender_id", "supplier_id", "bidders"]
+        bids = snapshot.bids
+        if bids.empty:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name="contract_id"))
+        bids = bids[bids["amount"].notna() & (bids["amount"] > 0)].drop_duplicates(
+            ["tender_id", "supplier_id"]
+        )
+        lowest = bids.sort_values(["tender_id", "amount"]).drop_duplicates("tender_id").set_index("tender_id")
+        per = pd.DataFrame(
+            {"bidders": bids.groupby("tender_id")["supplier_id"].nunique(), "lowest": lowest["supplier_id"]}
+        )
+        screens = prepare(snapshot).tender_screens()
+        flagged = set(screens.index[screens["flagged"]]) if not screens.empty else set()
+        per = per[(per["bidders"] >= params.competed_min_bidders) & ~per.index.isin(flagged)]
+        contracts = snapshot.contracts[["id", "tender_id", "supplier_id"]].dropna()
+        won = contracts.join(per, on="tender_id", how="inner")
+        won = won[won["supplier_id"] == won["lowest"]]
+        return won.set_index("id").rename_axis("contract_id")[columns]
+
+    return snapshot.derived(("lookalike:competed", params), compute)
+
+
 def contract_patterns(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
     """Per contract explained by a look-alike: ``pattern`` and ``key`` (index: contract id).
 
     A contract under a framework is the framework's; otherwise a natural monopoly's
-    category, otherwise a sole source's item.
+    category, otherwise a sole source's item, otherwise a competed tender's.
     """
 
     def compute() -> pd.DataFrame:
         contracts = _contracts(snapshot)
         pattern = pd.Series(None, index=contracts.index, dtype=object)
         key = pd.Series(None, index=contracts.index, dtype=object)
-        # later assignments win: a framework explains more than a category, a category more than an item
+        # later assignments win: a framework explains more than a category, a category more than an
+        # item, an item more than one tender won
+        hit = contracts["id"].isin(competed_contracts(snapshot, params).index)
+        pattern[hit], key[hit] = "competed", (contracts["supplier_id"].astype(str) + "|competed")[hit]
         sole = sole_sources(snapshot, params)
         pair = pd.MultiIndex.from_arrays([contracts["item"], contracts["supplier_id"]])
         hit = pair.isin(sole.index)
@@ -420,6 +462,7 @@ def _rule(pattern: str, params: LookalikeParams) -> dict[str, Any]:
         ),
         "sole_source": ("sole_source_share", "sole_source_min_departments", "sole_source_min_contracts"),
         "framework_agreement": ("framework_min_calloffs",),
+        "competed": ("competed_min_bidders",),
     }[pattern]
     return {name: getattr(params, name) for name in (*names, "cover_share")}
 
@@ -460,6 +503,22 @@ def _sentence(snapshot: Any, pattern: str, key: str, params: LookalikeParams) ->
         )
     supplier, _, what = key.partition("|")
     name = snapshot.name("Supplier", supplier)
+    if pattern == "competed":
+        won = competed_contracts(snapshot, params)
+        won = won[won["supplier_id"] == supplier]
+        tenders, bidders = int(won["tender_id"].nunique()), float(won["bidders"].mean())
+        facts = {"supplier_id": supplier, "tenders_won": tenders, "mean_bidders": round(bidders, 2)}
+        return Recognition(
+            pattern,
+            key,
+            facts,
+            f"竞争中标：供应商{name}（{supplier}）的这些合同来自其以最低报价赢得的招标（全公司共{tenders}次，平均每次"
+            f"{bidders:.1f}家投标，报价筛查无异常）；供应商由招标选定，不是审批人选择，长期中标属在位供应商。",
+            f"Won in competition: these contracts of supplier {name} ({supplier}) come from tenders it won with the "
+            f"lowest bid ({tenders} in the organisation, {bidders:.1f} bidders on average, no bid screen fired); "
+            f"the tender chose the supplier, not the approver, and winning year after year makes an incumbent.",
+            {},
+        )
     if pattern == "natural_monopoly":
         row = natural_monopolies(snapshot, params).loc[(what, supplier)]
         facts = _source_facts(row, supplier, what, departments, "category")
