@@ -80,17 +80,36 @@ def test_the_grid_company_billing_most_departments_is_a_natural_monopoly():
     recognition, covered, of = recognise(s, [c["contract_id"] for c in contracts[:12]])
     assert recognition is not None and recognition.pattern == "natural_monopoly"
     assert (covered, of) == (12, 12)
-    assert recognition.zh.startswith("自然垄断：") and "3个部门中的3个" in recognition.zh
-    assert recognition.en.startswith("Natural monopoly:") and "3 of the 3 departments" in recognition.en
-    assert recognition.facts["value_share"] == 1.0
+    assert recognition.zh.startswith("自然垄断：") and "全公司4个部门中的3个" in recognition.zh
+    assert "3个部门中有3个各自只向一家供应商采购" in recognition.zh
+    assert (
+        recognition.en.startswith("Natural monopoly:")
+        and "3 of the organisation's 4 departments" in recognition.en
+    )
+    assert recognition.facts["value_share"] == 1.0 and recognition.facts["competed_share"] == 0.0
+
+
+def test_regional_utilities_one_per_department_are_each_a_natural_monopoly():
+    """Each branch buys its electricity from its own region's grid company."""
+    contracts, approvals = [], []
+    for d, utility in (("D1", "U1"), ("D2", "S1"), ("D3", "S5")):
+        c, a = bills(supplier=utility, departments=(d,))
+        contracts += c
+        approvals += a
+    monopoly = natural_monopolies(snap(contracts, approvals))
+    assert sorted(monopoly.index) == [("电力", "S1"), ("电力", "S5"), ("电力", "U1")]
+    assert set(monopoly["single_sourcing_departments"]) == {3} and set(monopoly["category_suppliers"]) == {3}
 
 
 def test_one_department_choosing_a_supplier_is_not_a_monopoly_and_stays_high():
     """The near miss of the pattern: the same bills, but only one department and one approver buy them."""
     contracts, approvals = bills(supplier="S1", departments=("D1",), category="技术服务", item="运维服务")
+    # the other departments buy the category from several suppliers
     others, other_approvals = bills(
         supplier="S5", departments=("D2", "D3"), category="技术服务", item="运维服务", amount=10000
     )
+    for row in others[::2]:
+        row["supplier_id"] = "U1"
     s = snap(contracts + others, approvals + other_approvals)
     assert natural_monopolies(s).empty and sole_sources(s).empty
     findings = direct_awards.run(s, direct_awards.Params(min_department_contracts=1000))

@@ -17,12 +17,16 @@ the data do not show cannot be recognised, and then ``policy.yaml``
 Patterns
 --------
 ``natural_monopoly``
-    One supplier holds at least ``monopoly_value_share`` of a category's value
-    across the organisation and supplies it to at least ``monopoly_department_share``
-    of the departments that buy the category (and at least
-    ``monopoly_min_departments``), signed off by at least ``min_approvers``
-    different first-step approvers: electricity, water, gas, the landlord of a
-    shared building. A market, not one department's favour.
+    A category that the organisation's departments each buy from one supplier and
+    never put out to competition: at least ``monopoly_department_share`` of the
+    departments buying it (and at least ``monopoly_min_departments``) take at least
+    ``single_supplier_share`` of their spend on it from one supplier, at most
+    ``monopoly_max_competed_share`` of its contracts came from a tender two or more
+    suppliers bid for, and at least ``min_approvers`` different first-step approvers
+    sign its contracts. Electricity, water, gas, the telephone company: the grid
+    company of each region, the one water works of each city. A market, not one
+    department's favour; each department's one supplier of such a category is
+    recognised.
 ``sole_source``
     One supplier sells at least ``sole_source_share`` of an item's contracts
     across the organisation (no one else offers it: a licensor, the maker of OEM
@@ -93,14 +97,21 @@ COMPETITIVE_METHODS = frozenset({"open", "invited"})
 
 @dataclass(frozen=True)
 class LookalikeParams:
-    monopoly_value_share: float = param(
-        0.5, "ratio", "a natural monopoly's share of its category's value across the organisation"
+    single_supplier_share: float = param(
+        0.9, "ratio", "share of a department's spend on a category from one supplier: single-sourced"
     )
     monopoly_department_share: float = param(
-        0.6, "ratio", "share of the departments buying the category that a natural monopoly supplies"
+        0.8, "ratio", "share of the departments buying a category that single-source it: a natural monopoly"
     )
-    monopoly_min_departments: int = param(3, "count", "fewest departments a natural monopoly supplies")
-    min_approvers: int = param(3, "count", "fewest first-step approvers of a natural monopoly's contracts")
+    monopoly_max_competed_share: float = param(
+        0.05,
+        "ratio",
+        "largest share of a natural monopoly's contracts from tenders two or more suppliers bid for",
+    )
+    monopoly_min_departments: int = param(
+        3, "count", "fewest departments buying a natural monopoly's category"
+    )
+    min_approvers: int = param(3, "count", "fewest first-step approvers of a natural monopoly's category")
     sole_source_share: float = param(0.95, "ratio", "a sole source's share of its item's contracts")
     sole_source_min_departments: int = param(
         2, "count", "fewest departments, and first-step approvers, buying from a sole source"
@@ -191,20 +202,49 @@ def _sources(contracts: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def natural_monopolies(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
-    """Recognised natural monopolies, indexed by (category, supplier_id), with their facts."""
+    """Recognised natural monopolies, indexed by (category, supplier_id), with their facts.
+
+    A row per supplier that is some department's single source of a monopoly category
+    (see the module docstring): its contracts, value, departments it supplies, its share
+    of the category's value, and the category's buying and single-sourcing departments,
+    suppliers, approvers and competed share.
+    """
 
     def compute() -> pd.DataFrame:
-        per = _sources(_contracts(snapshot), "category")
-        needed = np.maximum(
-            params.monopoly_min_departments,
-            np.ceil(params.monopoly_department_share * per["buying_departments"] - 1e-9),
+        contracts = _contracts(snapshot).dropna(subset=["category", "department_id"])
+        bids = snapshot.bids
+        bidders = (
+            bids.groupby("tender_id")["supplier_id"].nunique()
+            if not bids.empty
+            else pd.Series(dtype=np.int64)
         )
-        keep = (
-            (per["value_share"].fillna(0) >= params.monopoly_value_share)
-            & (per["departments"] >= needed)
-            & (per["approvers"] >= params.min_approvers)
+        contracts = contracts.assign(competed=contracts["tender_id"].map(bidders).fillna(0) >= 2)
+        cell = contracts.groupby(["category", "department_id", "supplier_id"])["amount"].sum()
+        share = cell / cell.groupby(level=[0, 1]).transform("sum")
+        top = share.groupby(level=[0, 1]).max()
+        category = contracts.groupby("category").agg(
+            buying_departments=("department_id", "nunique"),
+            category_suppliers=("supplier_id", "nunique"),
+            category_approvers=("approver_id", "nunique"),
+            competed_share=("competed", "mean"),
         )
-        return per[keep]
+        category["single_sourcing_departments"] = (top >= params.single_supplier_share).groupby(level=0).sum()
+        monopoly = category[
+            (category["buying_departments"] >= params.monopoly_min_departments)
+            & (
+                category["single_sourcing_departments"]
+                >= params.monopoly_department_share * category["buying_departments"] - 1e-9
+            )
+            & (category["competed_share"] <= params.monopoly_max_competed_share)
+            & (category["category_approvers"] >= params.min_approvers)
+        ]
+        sole = share[
+            (share >= params.single_supplier_share) & share.index.get_level_values(0).isin(monopoly.index)
+        ]
+        suppliers = sole.reset_index()[["category", "supplier_id"]].drop_duplicates()
+        per = _sources(contracts, "category")
+        per = per.loc[pd.MultiIndex.from_frame(suppliers)].join(monopoly.drop(columns=["buying_departments"]))
+        return per
 
     return snapshot.derived(("lookalike:natural_monopoly", params), compute)
 
@@ -455,8 +495,9 @@ def _rule(pattern: str, params: LookalikeParams) -> dict[str, Any]:
     """The thresholds a pattern was recognised by, for the evidence."""
     names = {
         "natural_monopoly": (
-            "monopoly_value_share",
+            "single_supplier_share",
             "monopoly_department_share",
+            "monopoly_max_competed_share",
             "monopoly_min_departments",
             "min_approvers",
         ),
@@ -522,17 +563,25 @@ def _sentence(snapshot: Any, pattern: str, key: str, params: LookalikeParams) ->
     if pattern == "natural_monopoly":
         row = natural_monopolies(snapshot, params).loc[(what, supplier)]
         facts = _source_facts(row, supplier, what, departments, "category")
+        facts.update(
+            single_sourcing_departments=int(row["single_sourcing_departments"]),
+            category_suppliers=int(row["category_suppliers"]),
+            category_approvers=int(row["category_approvers"]),
+            competed_share=round(float(row["competed_share"]), 4),
+        )
         return Recognition(
             pattern,
             key,
             facts,
-            f"自然垄断：供应商{name}（{supplier}）为购买“{what}”的{facts['buying_departments']}个部门中的"
-            f"{facts['departments']}个供应该类（全公司共{departments}个部门），占全公司该类金额的"
-            f"{facts['value_share']:.0%}，经{facts['approvers']}名不同审批人审批；这是市场结构，不是某个部门的偏好。",
+            f"自然垄断：供应商{name}（{supplier}）为全公司{departments}个部门中的{facts['departments']}个供应“{what}”；"
+            f"购买该类的{facts['buying_departments']}个部门中有{facts['single_sourcing_departments']}个各自只向一家供应商采购"
+            f"（该类共{facts['category_suppliers']}家供应商，{facts['category_approvers']}名审批人，"
+            f"{facts['competed_share']:.0%}经竞争性招标）；这是市场结构，不是某个部门的偏好。",
             f"Natural monopoly: supplier {name} ({supplier}) supplies '{what}' to {facts['departments']} of the "
-            f"{facts['buying_departments']} departments that buy it ({departments} in the organisation), "
-            f"{facts['value_share']:.0%} of the organisation's spend on it, signed off by {facts['approvers']} "
-            f"different approvers: a market, not favouritism by one department.",
+            f"organisation's {departments} departments; {facts['single_sourcing_departments']} of the "
+            f"{facts['buying_departments']} departments that buy it each buy it from one supplier "
+            f"({facts['category_suppliers']} suppliers, {facts['category_approvers']} approvers, "
+            f"{facts['competed_share']:.0%} competed in a tender): a market, not favouritism by one department.",
             {},
         )
     row = sole_sources(snapshot, params).loc[(what, supplier)]
