@@ -3,35 +3,43 @@
 Summary
 -------
 Flags an approver whose approvals in a category go to one supplier far more
-often than that supplier wins with everyone else — more than chance explains.
+often than that supplier wins with the approver's colleagues — the other
+approvers of the same department, who buy in the same market — more than chance
+explains.
 
 Methodology
 -----------
 Approvals with decision ``reject`` are ignored; an approver who signed several
-steps of one contract counts it once. Per category *c*, approver *a* and
-supplier *j*:
+steps of one contract counts it once. The *market* of a contract is its
+department and category: a regional branch buys from its region's suppliers,
+whom the head office never uses, so the branch's approvers are compared with
+each other, not with the head office. Per market *m*, approver *a* and supplier *j*:
 
-* ``n`` — contracts of *j* that *a* approved; ``N`` — all contracts *a* approved in *c*;
+* ``n`` — contracts of *j* that *a* approved; ``N`` — all contracts *a* approved in *m*;
 * ``share = n / N`` and the value share of those contracts;
-* ``baseline`` — *j*'s share of the approvals of **all other approvers** in *c*,
-  with add-one smoothing over the category's suppliers (leave-one-out, so the
-  favoured pair does not inflate its own baseline);
+* ``baseline`` — *j*'s share of the approvals of **the other approvers** in *m*,
+  with add-one smoothing over the market's suppliers (leave-one-out, so the
+  favoured pair does not inflate its own baseline); a market where the other
+  approvers signed fewer than ``min_peer_contracts`` contracts has no baseline
+  (one manager signing all of a branch's orders is a small market: whether the
+  branch as a whole is captured is the concentration detector's question);
 * ``lift = share / baseline``;
 * ``p`` — one-sided binomial test ``P(X >= n)``, ``X ~ Binomial(N, baseline)``;
   ``q`` — Benjamini–Hochberg adjusted over every pair tested (``n >= min_contracts``).
 
 A pair is flagged when ``n >= min_contracts``, ``q <= alpha`` and
 (``share >= min_share`` or ``lift >= min_lift``). A pair flagged in several
-categories is one finding, reported at its strongest category.
+markets is one finding, reported at its strongest.
 Score = 0.35·lift term (log10, full at 10×) + 0.25·significance term (full at
 q = 1e-8) + 0.2·count term (full at 10 contracts) + 0.2·share.
 
 Example
 -------
-张伟 approves 40 IT-equipment contracts; 18 go to 华信科技, a supplier that wins
-2 % of the other approvers' IT-equipment contracts: share 45 %, lift ≈ 20, q ≈ 1e-20 → high.
-A power utility that supplies all electricity to every approver has a baseline
-near 100 %, so a lift near 1 and is not flagged.
+张伟 approves 40 of 信息中心's IT-equipment contracts; 18 go to 华信科技, a supplier
+that wins 2 % of his colleagues' IT-equipment contracts: share 45 %, lift ≈ 20,
+q ≈ 1e-20 → high. A power utility that supplies all electricity to every approver
+has a baseline near 100 %, so a lift near 1 and is not flagged; nor is the branch's
+local supplier that all of the branch's approvers use.
 
 Why is this a red flag?
 -----------------------
@@ -95,13 +103,33 @@ class Params:
     min_share: float = param(0.5, "ratio", "share of the approver's contracts in the category")
     min_lift: float = param(3.0, "ratio", "share over the supplier's share with other approvers")
     alpha: float = param(0.01, "ratio", "false discovery rate for the Benjamini–Hochberg q-value")
+    min_peer_contracts: int = param(
+        10, "count", "fewest contracts the other approvers of the market signed, for it to have a baseline"
+    )
     max_rows: int = param(50, "count", "contracts listed in the evidence")
 
 
+MARKET_SEPARATOR = "\x1f"
+
+
 def _pair_table(snapshot: GraphSnapshot) -> pd.DataFrame:
-    """One row per (approver, contract) with the contract's supplier, category and amount."""
+    """One row per (approver, contract) with the contract's supplier, market, category and amount."""
     rows = prepare(snapshot).approved
-    return rows[["approver_id", "contract_id", "step", "supplier_id", "category", "amount", "signed_date"]]
+    department = rows["department_id"].astype(object).where(rows["department_id"].notna(), "")
+    rows = rows.assign(market=department.astype(str) + MARKET_SEPARATOR + rows["category"].astype(str))
+    return rows[
+        [
+            "approver_id",
+            "contract_id",
+            "step",
+            "supplier_id",
+            "category",
+            "department_id",
+            "market",
+            "amount",
+            "signed_date",
+        ]
+    ]
 
 
 def _counts(rows: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +139,7 @@ def _counts(rows: pd.DataFrame) -> pd.DataFrame:
     The grouping runs on integer codes (sorted like the ids, so the order is the ids'): a group-by on
     three string columns of millions of approvals was most of this detector's time.
     """
-    k, categories = pd.factorize(rows["category"], sort=True)
+    k, categories = pd.factorize(rows["market"], sort=True)
     a, approvers = pd.factorize(rows["approver_id"], sort=True)
     s, suppliers = pd.factorize(rows["supplier_id"], sort=True)
     known = (k >= 0) & (a >= 0) & (s >= 0)  # a group-by leaves missing keys out
@@ -132,9 +160,13 @@ def _counts(rows: pd.DataFrame) -> pd.DataFrame:
     pk, pa, ps = pair_key // (n_a * n_s), (pair_key // n_s) % n_a, pair_key % n_s
     at_approver = np.searchsorted(approver_key, pk * n_a + pa)
     at_supplier = np.searchsorted(supplier_key, pk * n_s + ps)
+    markets = pd.Series(np.asarray(categories, dtype=object)[pk])
+    department, _sep, category = markets.str.partition(MARKET_SEPARATOR).T.to_numpy()
     return pd.DataFrame(
         {
-            "category": np.asarray(categories, dtype=object)[pk],
+            "market": markets.to_numpy(),
+            "department_id": department,
+            "category": category,
             "approver_id": np.asarray(approvers, dtype=object)[pa],
             "supplier_id": np.asarray(suppliers, dtype=object)[ps],
             "n": n,
@@ -151,7 +183,9 @@ def _counts(rows: pd.DataFrame) -> pd.DataFrame:
 def _scored_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
     pairs = _counts(rows)
     others_n = pairs["category_n"] - pairs["approver_n"]
-    pairs = pairs[(others_n > 0) & (pairs["n"] >= params.min_contracts)].copy()
+    pairs = pairs[
+        (others_n >= max(1, params.min_peer_contracts)) & (pairs["n"] >= params.min_contracts)
+    ].copy()
     if pairs.empty:
         return pairs
     others_n = pairs["category_n"] - pairs["approver_n"]
@@ -190,9 +224,9 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     # the contracts of each flagged pair in its strongest category, gathered in one join
     # rather than one scan of all approvals per finding
     strongest = flagged.drop_duplicates(["approver_id", "supplier_id"])[
-        ["approver_id", "supplier_id", "category"]
+        ["approver_id", "supplier_id", "market"]
     ]
-    evidence_rows = rows.merge(strongest, on=["approver_id", "supplier_id", "category"])
+    evidence_rows = rows.merge(strongest, on=["approver_id", "supplier_id", "market"])
     contracts_of = dict(tuple(evidence_rows.groupby(["approver_id", "supplier_id"], sort=False)))
     for (approver, supplier), group in flagged.groupby(["approver_id", "supplier_id"], sort=False):
         best = group.iloc[0]
@@ -217,6 +251,9 @@ def _finding(
     n, total, value = int(best["n"]), int(best["approver_n"]), float(best["value"])
     share, baseline, lift, q = (float(best[k]) for k in ("share", "baseline", "lift", "q_value"))
     category = str(best["category"])
+    department = str(best["department_id"])
+    dept = snapshot.name("Department", department) if department else "未知部门"
+    dept_en = dept if department else "an unknown department"
     first = contracts["signed_date"].min()
     last = contracts["signed_date"].max()
     period_zh = f"{first:%Y-%m-%d}至{last:%Y-%m-%d}" if pd.notna(first) else ""
@@ -230,20 +267,22 @@ def _finding(
         f"{thresholds['min_share']:.0%} or lift ≥ {thresholds['min_lift']:g}×, q ≤ {thresholds['alpha']:g}"
     )
     zh = (
-        f"审批人{emp}（{approver}）{period_zh}审批了供应商{sup}（{supplier}）的{n}份“{category}”类合同，"
-        f"合计{wan(value)}，占其该类审批合同的{share:.0%}（{n}/{total}）；该供应商在其他审批人处的份额仅为"
+        f"审批人{emp}（{approver}）{period_zh}审批了{dept}供应商{sup}（{supplier}）的{n}份“{category}”类合同，"
+        f"合计{wan(value)}，占其审批的本部门该类合同的{share:.0%}（{n}/{total}）；该供应商在本部门其他审批人处的份额仅为"
         f"{baseline:.1%}，提升度{lift:.1f}倍（单侧二项检验，校正后q={q:.1e}；{rule_zh}）。"
     )
     en = (
-        f"Approver {emp} ({approver}) approved {n} '{category}' contracts of supplier {sup} ({supplier})"
-        f"{period_en}, worth {yuan(value)}: {share:.0%} of the {total} such contracts they approved, while this "
-        f"supplier has {baseline:.1%} of the other approvers' contracts, a lift of {lift:.1f}× "
+        f"Approver {emp} ({approver}) approved {n} '{category}' contracts of {dept_en} with supplier {sup} "
+        f"({supplier}){period_en}, worth {yuan(value)}: {share:.0%} of the {total} such contracts of the department "
+        f"they approved, while this supplier has {baseline:.1%} of the department's other approvers' contracts, "
+        f"a lift of {lift:.1f}× "
         f"(one-sided binomial test, BH-adjusted q = {q:.1e}; {rule_en})."
     )
     listed = contracts.head(max_rows)
     evidence = {
         "metrics": {
             "category": category,
+            "department": department,
             "categories": sorted(group["category"].astype(str).tolist()),
             "n": n,
             "approver_contracts": total,

@@ -1,0 +1,79 @@
+"""repeated_pairs: an approver against the colleagues who buy in the same market."""
+
+from __future__ import annotations
+
+from detector_snapshots import snapshot_of
+
+from detectors.base import level_of
+from detectors.repeated_pairs import Params, run
+
+
+def orders(department, approver, suppliers, n, start=0, category="物资材料"):
+    """``n`` orders of ``department`` signed by ``approver``, cycling through ``suppliers``."""
+    contracts, approvals = [], []
+    for i in range(n):
+        cid = f"{department}-{approver}-{start + i}"
+        contracts.append(
+            {
+                "contract_id": cid,
+                "supplier_id": suppliers[i % len(suppliers)],
+                "amount": 20000.0,
+                "signed_date": f"2024-{1 + i % 12:02d}-10",
+                "department_id": department,
+                "category": category,
+            }
+        )
+        approvals.append(
+            {"contract_id": cid, "step": 1, "approver_id": approver, "approved_at": "2024-01-10T10:00:00"}
+        )
+    return contracts, approvals
+
+
+def snap(*parts):
+    contracts = [c for part in parts for c in part[0]]
+    approvals = [a for part in parts for a in part[1]]
+    return snapshot_of(
+        contracts=contracts,
+        approvals=approvals,
+        departments=[
+            {"department_id": "HQ", "name": "采购部"},
+            {"department_id": "XJ", "name": "新疆分公司"},
+        ],
+    )
+
+
+HQ_MARKET = [f"H{i}" for i in range(8)]
+XJ_MARKET = ["X1", "X2", "X3"]
+
+
+def test_an_approver_steering_to_a_supplier_colleagues_do_not_use_is_flagged():
+    world = snap(
+        orders("HQ", "A1", HQ_MARKET, 40),
+        orders("HQ", "A2", HQ_MARKET, 40),
+        orders("HQ", "A3", ["F1"], 12),  # A3 gives a dozen orders to F1, whom A1 and A2 never use
+        orders("HQ", "A3", HQ_MARKET, 12, start=100),
+    )
+    findings = {f.subject: f for f in run(world, Params())}
+    assert list(findings) == ["A3|F1"]
+    finding = findings["A3|F1"]
+    assert level_of(finding.score) == "high"
+    assert finding.evidence["metrics"]["department"] == "HQ"
+    assert "采购部" in finding.explanation_zh and "本部门其他审批人" in finding.explanation_zh
+
+
+def test_a_branch_buying_from_its_own_regions_suppliers_is_its_market_not_a_favour():
+    """The look-alike: the Xinjiang branch's approvers all use Xinjiang suppliers, head office never."""
+    world = snap(
+        orders("HQ", "A1", HQ_MARKET, 60),
+        orders("HQ", "A2", HQ_MARKET, 60),
+        orders("XJ", "B1", XJ_MARKET, 30),
+        orders("XJ", "B2", XJ_MARKET, 30),
+    )
+    assert run(world, Params()) == []
+
+
+def test_a_branch_with_one_approver_has_no_baseline_at_approver_level():
+    world = snap(
+        orders("HQ", "A1", HQ_MARKET, 60), orders("HQ", "A2", HQ_MARKET, 60), orders("XJ", "B1", ["X1"], 30)
+    )
+    assert run(world, Params()) == []
