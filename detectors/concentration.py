@@ -27,7 +27,12 @@ selling electricity to every department is the market, not a favour.
   some monitors use 2,500), ``lift ≥ min_lift``, ``q ≤ alpha``, the other
   departments bought *c* from at least ``min_market_suppliers`` suppliers,
   and *j* holds less than ``monopoly_share`` of their value (a supplier that
-  dominates the category for everybody alike is the market). A top share of
+  dominates the category for everybody alike is the market), and — when at
+  least ``min_peer_departments`` departments bought the category that year —
+  the cell's top share *s* lies above the upper Tukey fence (Q3 + ``fence_iqr``·IQR,
+  on the logit of the share) of those departments' top shares: a department
+  that concentrates no more than the others do is the shape of its market
+  (each region buying from its own few suppliers), not a captured buyer. A top share of
   one half already makes HHI ≥ 2,500; the 1,800 band is written into the
   evidence so a reader sees where the cell stands. Score = 0.3 +
   0.2·min(1, (HHI − 2,500)/7,500) + 0.25·min(1, log20 lift) + 0.15·min(1,
@@ -98,6 +103,10 @@ A small market, where one approver necessarily signs most of a supplier's orders
 (the only manager of a branch, the department's buyer for one category), is not a
 gatekeeper: the expected share *p₀* is that approver's share of the department's
 orders in the category, so it is already close to the observed one.
+Regional markets, where every branch buys a category from its own region's few
+suppliers (whom the other branches never use), are recognised by the peer fence:
+each branch's concentration is compared with the other branches', not only the
+supplier's share with them.
 """
 
 from __future__ import annotations
@@ -107,6 +116,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
@@ -138,6 +148,10 @@ class Params:
     natural_monopoly_categories: tuple[str, ...] = param(
         (), "list", "categories left out besides policy.yaml direct_award_exempt_categories"
     )
+    min_peer_departments: int = param(
+        4, "count", "fewest departments buying a category in a year for their concentration to be compared"
+    )
+    fence_iqr: float = param(1.5, "ratio", "Tukey fence width k of the departments' top-supplier shares")
     min_gatekeeper_share: float = param(
         0.8, "ratio", "share of a supplier's contracts signed by one approver"
     )
@@ -208,6 +222,29 @@ def _market_cells(contracts: pd.DataFrame, params: Params) -> tuple[pd.DataFrame
     return cells, per_supplier
 
 
+def _logit(share: pd.Series) -> pd.Series:
+    clipped = share.clip(0.01, 0.99)
+    return np.log(clipped / (1 - clipped))
+
+
+def _peer_fence(cells: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Per category-year, the upper Tukey fence of the departments' top-supplier shares.
+
+    On the logit of the share (shares are bounded), over the departments with at least
+    ``min_contracts`` contracts in the category that year; none when fewer than
+    ``min_peer_departments`` departments are there to compare. Where every department
+    is as concentrated as the next (IQR 0), the fence is their common share: only a
+    department beyond all of them stands out.
+    """
+    peers = cells[cells["n"] >= params.min_contracts]
+    grouped = _logit(peers["share"]).groupby([peers["category"], peers["year"]])
+    q1, q3, count = grouped.quantile(0.25), grouped.quantile(0.75), grouped.size()
+    fence = 1 / (1 + np.exp(-(q3 + params.fence_iqr * (q3 - q1))))
+    return pd.DataFrame(
+        {"top_share_fence": fence.where(count >= params.min_peer_departments), "peer_departments": count}
+    )
+
+
 def _market(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) -> list[Finding]:
     cells, per_supplier = _market_cells(contracts, params)
     elsewhere_n = cells["market_n"] - cells["n"]
@@ -222,6 +259,7 @@ def _market(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
     ].copy()
     if tested.empty:
         return []
+    tested = tested.join(_peer_fence(cells, params), on=["category", "year"])
     tested["count_share"] = tested["k"] / tested["n"]
     tested["lift"] = tested["count_share"] / tested["baseline"]
     tested["p_value"] = binom.sf(tested["k"] - 1, tested["n"], tested["baseline"])
@@ -233,6 +271,8 @@ def _market(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
         & (tested["q_value"] <= params.alpha)
         & (tested["other_suppliers"] >= params.min_market_suppliers)
         & (tested["value_share_elsewhere"].fillna(0.0) < params.monopoly_share)
+        # a department that concentrates no more than the other departments do is its market's shape
+        & (tested["top_share_fence"].isna() | (tested["share"] > tested["top_share_fence"]))
     ]
     thresholds = {
         "min_contracts": params.min_contracts,
@@ -244,6 +284,8 @@ def _market(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params) ->
         "alpha": params.alpha,
         "min_market_suppliers": params.min_market_suppliers,
         "monopoly_share": params.monopoly_share,
+        "min_peer_departments": params.min_peer_departments,
+        "fence_iqr": params.fence_iqr,
     }
     cell = ["department_id", "category", "year"]
     shares = per_supplier.merge(flagged[cell], on=cell).sort_values(
@@ -294,18 +336,31 @@ def _market_finding(
     dept = snapshot.name("Department", department)
     sup = snapshot.name("Supplier", supplier)
     baseline = float(row["baseline"])
+    fence = row.get("top_share_fence")
+    fence_zh = (
+        f"；同年购买该类的{int(row['peer_departments'])}个部门中，最大供应商份额的上限（Q3+{params.fence_iqr:g}·IQR）为{fence:.0%}"
+        if fence is not None and not pd.isna(fence)
+        else ""
+    )
+    fence_en = (
+        f"; among the {int(row['peer_departments'])} departments buying it that year, the fence of the top supplier's "
+        f"share (Q3 + {params.fence_iqr:g}·IQR) is {fence:.0%}"
+        if fence is not None and not pd.isna(fence)
+        else ""
+    )
     zh = (
         f"部门{dept}（{department}）{year}年“{category}”类{n}份合同共{wan(float(row['total']))}，其中{k}份、"
         f"{wan(float(row['value']))}（{share:.0%}）授予供应商{sup}（{supplier}），赫芬达尔指数{hhi:,.0f}；"
         f"该供应商在其他部门同类合同中的份额仅{baseline:.1%}，提升度{lift:.1f}倍（二项检验校正后q={q:.1e}；"
-        f"规则：份额≥{params.min_share:.0%}、HHI≥{params.hhi_high:,.0f}、提升度≥{params.min_lift:g}、q≤{params.alpha:g}）。"
+        f"规则：份额≥{params.min_share:.0%}、HHI≥{params.hhi_high:,.0f}、提升度≥{params.min_lift:g}、q≤{params.alpha:g}）"
+        f"{fence_zh}。"
     )
     en = (
         f"Department {dept} ({department}) gave supplier {sup} ({supplier}) {k} of its {n} '{category}' contracts in "
         f"{year}, {yuan(float(row['value']))} or {share:.0%} of {yuan(float(row['total']))}: HHI {hhi:,.0f}, while the "
         f"supplier has {baseline:.1%} of the other departments' such contracts, a lift of {lift:.1f}× (BH-adjusted "
         f"q = {q:.1e}; rule: share ≥ {params.min_share:.0%}, HHI ≥ {params.hhi_high:,.0f}, lift ≥ {params.min_lift:g}, "
-        f"q ≤ {params.alpha:g})."
+        f"q ≤ {params.alpha:g}){fence_en}."
     )
     entities = (entity_key("Department", department), entity_key("Supplier", supplier))
     return Finding(
@@ -334,6 +389,12 @@ def _market_finding(
                 "lift": round(lift, 3),
                 "p_value": float(row["p_value"]),
                 "q_value": q,
+                "top_share_fence": None
+                if pd.isna(row["top_share_fence"])
+                else round(float(row["top_share_fence"]), 4),
+                "peer_departments": None
+                if pd.isna(row["peer_departments"])
+                else int(row["peer_departments"]),
             },
             "thresholds": thresholds,
             "rows": [

@@ -121,3 +121,22 @@ def test_one_buyer_signing_all_of_a_category_is_the_job_not_a_gatekeeper():
         step(c["contract_id"], "B") for c in rest
     ]
     assert not [k for k in findings_of(it + rest + favoured, approvals) if k.startswith("gatekeeper|")]
+
+
+def test_branches_that_each_buy_from_their_own_regions_few_suppliers_are_their_market():
+    """The regional look-alike: every branch gives about 60 % to its local supplier; only one goes far beyond."""
+    contracts = []
+    for b in range(6):
+        local, others = f"L{b}", [f"M{b}{i}" for i in range(4)]
+        for i in range(10):
+            supplier = local if i < 6 else others[i % 4]
+            contracts.append(contract(f"B{b}-{i}", f"D{b}", supplier, category="物资材料"))
+    assert not [k for k in findings_of(contracts, []) if k.startswith("market|")]
+    # one branch gives all ten orders to one firm where the others spread theirs
+    captured = [contract(f"C-{i}", "D9", "F1", category="物资材料") for i in range(10)]
+    spread = []
+    for b in range(6):
+        spread += [contract(f"S{b}-{i}", f"D{b}", f"M{b}{i % 5}", category="物资材料") for i in range(10)]
+    assert [k for k in findings_of(captured + spread, []) if k.startswith("market|")] == [
+        "market|D9|物资材料|2024"
+    ]
