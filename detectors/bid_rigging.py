@@ -84,20 +84,33 @@ of suppliers that bid together in at least ``min_joint_tenders`` tenders (of at 
 * both tails combined by Fisher's method, Benjamini–Hochberg adjusted over every
   pair tested (read q as a screen: the two looks share their tenders).
 
-A pair is *suspicious* when ``q ≤ alpha`` and ``f ≥ min_flagged_joint`` — or when the
-two co-bidders hold the same phone, address or bank account (cardinal's R044; an
-identifier held by more than ``max_contact_parties`` parties is a hub and ties
-nothing). Suspicious pairs that share a member form one ring (connected components).
-A group's companies that share their headquarters' address but never bid against each
-other are not co-bidders, so they form no ring. Competitive
-co-bidders — firms that meet often, with ordinary dispersion, the lowest bid
-winning and outsiders winning sometimes — have ``f`` near ``λ`` and ``z`` near 0:
-however often they meet, they form no ring. The ring's *tenders* are every tender
-in which two or more members bid; over them, ``member_win_share`` (won by a member),
-each member's wins and their Gini coefficient (turn-taking: 0 = even), and the
-value the members won. Score = 0.5 + 0.2·min(1, −log10 q / 10) (q of the ring's
-strongest pair) + 0.15·min(1, flagged ring tenders / 8) + 0.15·rotation, where
-rotation = member_win_share · (1 − Gini).
+A pair is *suspicious* when one of three looks says so:
+
+* **screened** — ``q ≤ alpha`` and ``f ≥ min_flagged_joint`` (its tenders' bids look rigged);
+* **closed** — the two meet in at least ``min_closure`` of the less active one's tenders,
+  and far more often than chance: if each bid at random among its peer groups'
+  tenders, they would meet ``n_a·n_b / T`` times (the hypergeometric mean, ``T`` the
+  peer groups' tenders); Poisson tail of the joint tenders, Benjamini–Hochberg
+  adjusted over the pairs. Firms that bid nearly always together are the footprint
+  of a ring even when its cover bids look like anybody's;
+* **shared contact** — the two co-bidders hold the same phone, address or bank account
+  (cardinal's R044; an identifier held by more than ``max_contact_parties`` parties is a
+  hub and ties nothing).
+
+Suspicious pairs that share a member form one ring (connected components). A ring
+that only the co-bidding look found (no price screen, no shared contact) must also
+keep outsiders out — its members win at least ``min_member_win_share`` of its
+tenders — or it is a set of competitors that meet often, with ordinary bids, the
+lowest winning and outsiders winning sometimes, and is not reported. A group's
+companies that share their headquarters' address but never bid against each other
+are not co-bidders, so they form no ring.
+
+The ring's *tenders* are every tender in which two or more members bid; over them,
+``member_win_share`` (won by a member), each member's wins and their Gini coefficient
+(turn-taking: 0 = even), and the value the members won. Score = 0.4 + 0.15·closure
+(of its closest closed pair, 0 if none) + 0.25·min(1, −log10 q / 10) (q of its
+strongest screened pair, 0 if none) + 0.1·rotation + 0.1·(members share a contact),
+where rotation = member_win_share · (1 − Gini).
 
 **Buyers.** Flagged tenders that belong to no ring are one low note per buying
 department (score 0.3; 0.45 when one of them has identical bids from different
@@ -156,7 +169,8 @@ See the parameter table: ``min_bids`` (count), ``min_peer_tenders`` (count),
 ``cover_max_gap``, ``cover_max_loser_cv`` and ``max_event_share`` (ratio),
 ``competitive_methods`` (list); for the rings ``min_joint_tenders``,
 ``min_flagged_joint`` (count), ``alpha`` (false discovery rate), ``max_bidders``
-(count); ``max_rows`` (count).
+(count), ``min_closure`` and ``min_member_win_share`` (ratio),
+``max_contact_parties`` (count); ``max_rows`` (count).
 
 Exclusions
 ----------
@@ -214,6 +228,14 @@ class Params(ScreenParams):
     min_flagged_joint: int = param(2, "count", "fewest flagged tenders of a suspicious pair")
     alpha: float = param(0.01, "ratio", "false discovery rate (Benjamini–Hochberg) of the pair test")
     max_bidders: int = param(100, "count", "tenders with more bidders are left out of the pair test")
+    min_closure: float = param(
+        0.5, "ratio", "share of the less active one's tenders a pair must meet in to be a closed pair"
+    )
+    min_member_win_share: float = param(
+        0.9,
+        "ratio",
+        "share of a closed group's tenders its members must win when no price screen confirms it",
+    )
     max_contact_parties: int = param(
         5,
         "count",
@@ -255,10 +277,10 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     for members in rings:
         seen = Counter(t for m in members for t in tenders_of.get(m, ()))
         ring_tenders = sorted(t for t, k in seen.items() if k >= 2)
-        in_rings.update(ring_tenders)
-        findings.append(
-            _ring_finding(snapshot, frame, pairs, members, ring_tenders, bids, tested, params, currency)
-        )
+        finding = _ring_finding(snapshot, frame, pairs, members, ring_tenders, bids, tested, params, currency)
+        if finding is not None:
+            in_rings.update(ring_tenders)
+            findings.append(finding)
     lone = frame[frame["flagged"] & ~frame.index.isin(in_rings)]
     findings += _buyer_findings(snapshot, lone, params, currency)
     findings.sort(key=lambda f: (-f.score, f.subject))
@@ -298,6 +320,12 @@ def _pair_tests(snapshot: GraphSnapshot, frame: pd.DataFrame, params: Params) ->
     expected = _expected_flags(inverse, group_codes[pair_tender], flagged[pair_tender], group_codes, flagged)
     excess_sum = np.bincount(inverse, excess[pair_tender], n_keys)
     variance_sum = np.bincount(inverse, variance[pair_tender], n_keys)
+    # how often each pair would meet if the two chose their tenders at random among their
+    # peer groups' tenders: the hypergeometric mean n_a·n_b / T, T the groups' tenders
+    bids_of = np.bincount(supplier_codes, minlength=n_sup)
+    group_size = np.bincount(group_codes)[group_codes]
+    market = np.bincount(inverse, group_size[pair_tender].astype(float), n_keys) / joint
+    n_a, n_b = bids_of[keys // n_sup], bids_of[keys % n_sup]
     pairs = pd.DataFrame(
         {
             "a": np.asarray(suppliers)[keys // n_sup],
@@ -305,6 +333,8 @@ def _pair_tests(snapshot: GraphSnapshot, frame: pd.DataFrame, params: Params) ->
             "joint": joint,
             "flagged": flagged_joint.astype(np.int64),
             "expected": expected,
+            "closure": joint / np.minimum(n_a, n_b),
+            "expected_joint": n_a * n_b / market,
         }
     )
     pairs = pairs[pairs["joint"] >= params.min_joint_tenders].reset_index(drop=True)
@@ -322,9 +352,12 @@ def _pair_tests(snapshot: GraphSnapshot, frame: pd.DataFrame, params: Params) ->
     pairs["p_value"] = chi2.sf(fisher, 4)
     pairs["q_value"] = benjamini_hochberg(pairs["p_value"].to_numpy(dtype=float))
     pairs["shared_contact"] = _shared_contacts(snapshot, pairs, params.max_contact_parties)
-    pairs["suspicious"] = (
-        (pairs["q_value"] <= params.alpha) & (pairs["flagged"] >= params.min_flagged_joint)
-    ) | (pairs["shared_contact"] != "")
+    pairs["screened"] = (pairs["q_value"] <= params.alpha) & (pairs["flagged"] >= params.min_flagged_joint)
+    # a closed pair: the two meet in most of their tenders, far more often than chance
+    cobid_p = poisson.sf(pairs["joint"] - 1, pairs["expected_joint"].clip(lower=1e-12))
+    pairs["cobid_q"] = benjamini_hochberg(np.asarray(cobid_p, dtype=float))
+    pairs["closed"] = (pairs["cobid_q"] <= params.alpha) & (pairs["closure"] >= params.min_closure)
+    pairs["suspicious"] = pairs["screened"] | pairs["closed"] | (pairs["shared_contact"] != "")
     return pairs, len(pairs)
 
 
@@ -408,24 +441,12 @@ def _ring_finding(
     tested: int,
     params: Params,
     currency: str,
-) -> Finding:
+) -> Finding | None:
+    """The ring's finding, or None for a closed group whose outsiders win (competitive co-bidders)."""
     inside = pairs[pairs["a"].isin(members) & pairs["b"].isin(members)]
-    strongest = inside.sort_values("q_value").iloc[0]
+    screened = inside[inside["screened"]].sort_values("q_value")
+    closed = inside[inside["closed"]].sort_values(["cobid_q", "closure"], ascending=[True, False])
     sharing = inside[inside["shared_contact"] != ""]
-    contact_zh = (
-        "；成员之间共用联系方式："
-        + "、".join(f"{r.a}与{r.b}（{_kinds_zh(r.shared_contact)}）" for r in sharing.itertuples())
-        if not sharing.empty
-        else ""
-    )
-    contact_en = (
-        "; members share contact details: "
-        + ", ".join(
-            f"{r.a} and {r.b} ({r.shared_contact.replace(',', ', ').lower()})" for r in sharing.itertuples()
-        )
-        if not sharing.empty
-        else ""
-    )
     rows = frame.loc[ring_tenders]
     winners = rows["winner_id"].where(rows["winner_id"].notna(), None)
     lowest = bids[bids["tender_id"].isin(ring_tenders)].sort_values(["tender_id", "amount"])
@@ -437,6 +458,9 @@ def _ring_finding(
             wins[w] += 1
     n_tenders, n_flagged = len(ring_tenders), int(rows["flagged"].sum())
     member_win_share = sum(wins.values()) / n_tenders if n_tenders else 0.0
+    if screened.empty and sharing.empty and member_win_share < params.min_member_win_share:
+        # firms that always meet but whose tenders outsiders win too, at ordinary prices: competitors
+        return None
     won_value = float(
         sum(
             float(rows.at[t, "winning_amount"])
@@ -446,18 +470,59 @@ def _ring_finding(
     )
     gini = _gini(list(wins.values()))
     rotation = member_win_share * (1 - gini)
-    q = float(strongest["q_value"])
+    screen_q = float(screened["q_value"].iloc[0]) if not screened.empty else None
+    closure = float(closed["closure"].iloc[0]) if not closed.empty else 0.0
     score = (
-        0.5
-        + 0.2 * min(1.0, -math.log10(max(q, 1e-300)) / 10)
-        + 0.15 * min(1.0, n_flagged / 8)
-        + 0.15 * rotation
+        0.4
+        + 0.15 * closure
+        + 0.25 * (min(1.0, -math.log10(max(screen_q, 1e-300)) / 10) if screen_q is not None else 0.0)
+        + 0.1 * rotation
+        + 0.1 * (not sharing.empty)
     )
     ordered_members = sorted(members, key=lambda m: (-wins[m], m))
     listed = rows.assign(_flag=~rows["flagged"]).sort_values(["_flag", "score"], ascending=[True, False])
     listed = listed.head(params.max_rows)
     departments = rows["department_id"].dropna().astype(str).value_counts()
     categories = rows["category"].astype(str).value_counts()
+    evidence_zh, evidence_en = [], []
+    if not closed.empty:
+        c = closed.iloc[0]
+        evidence_zh.append(
+            f"最紧密的一对{c['a']}与{c['b']}同场{int(c['joint'])}次，占其中投标较少一方的{float(c['closure']):.0%}，"
+            f"若各自随机参与同类招标预计仅{float(c['expected_joint']):.1f}次（同场检验校正后q={float(c['cobid_q']):.1e}）"
+        )
+        evidence_en.append(
+            f"the closest pair, {c['a']} and {c['b']}, met {int(c['joint'])} times, in {float(c['closure']):.0%} of "
+            f"the tenders of the less active one, where bidding at random in their peers' tenders gives "
+            f"{float(c['expected_joint']):.1f} (co-bidding test, BH-adjusted q = {float(c['cobid_q']):.1e})"
+        )
+    if not screened.empty:
+        t = screened.iloc[0]
+        evidence_zh.append(
+            f"其中{n_flagged}次报价筛查异常（陪标、报价过于接近或相同）；最可疑的一对{t['a']}与{t['b']}异常"
+            f"{int(t['flagged'])}次，按同类招标的异常率预计仅{float(t['expected']):.1f}次（配对检验，{tested}对中"
+            f"校正后q={screen_q:.1e}）"
+        )
+        evidence_en.append(
+            f"{n_flagged} of them with rigged-looking bids (cover bids, bids too close or identical); the most "
+            f"suspicious pair, {t['a']} and {t['b']}, had {int(t['flagged'])} flagged where their peers' flag rate "
+            f"predicts {float(t['expected']):.1f} (pair test, BH-adjusted q = {screen_q:.1e} over {tested} pairs)"
+        )
+    else:
+        evidence_zh.append("报价分布本身未见异常")
+        evidence_en.append("the bids themselves look ordinary")
+    if not sharing.empty:
+        evidence_zh.append(
+            "成员之间共用联系方式："
+            + "、".join(f"{r.a}与{r.b}（{_kinds_zh(r.shared_contact)}）" for r in sharing.itertuples())
+        )
+        evidence_en.append(
+            "members share contact details: "
+            + ", ".join(
+                f"{r.a} and {r.b} ({r.shared_contact.replace(',', ', ').lower()})"
+                for r in sharing.itertuples()
+            )
+        )
 
     def names(lang: str) -> str:
         sep = "、" if lang == "zh" else ", "
@@ -474,21 +539,16 @@ def _ring_finding(
         return ", ".join(f"{snapshot.name('Supplier', m)} {wins[m]}" for m in ordered_members)
 
     zh = (
-        f"供应商{names('zh')}（{len(members)}家）在{n_tenders}次招标中至少两家同场投标，其中{n_flagged}次报价筛查异常"
-        f"（陪标、报价过于接近或相同）；最可疑的一对{strongest['a']}与{strongest['b']}同场{int(strongest['joint'])}次、"
-        f"异常{int(strongest['flagged'])}次，按同类招标的异常率预计仅{float(strongest['expected']):.1f}次"
-        f"（配对检验，{tested}对中校正后q={q:.1e}）{contact_zh}。成员中标{sum(wins.values())}次（占{member_win_share:.0%}，合计{money(won_value, currency, 'zh')}），"
+        f"供应商{names('zh')}（{len(members)}家）在{n_tenders}次招标中至少两家同场投标：{'；'.join(evidence_zh)}。"
+        f"成员中标{sum(wins.values())}次（占{member_win_share:.0%}，合计{money(won_value, currency, 'zh')}），"
         f"轮流中标：{win_text('zh')}（基尼系数{gini:.2f}）。主要涉及"
         f"{'、'.join(snapshot.name('Department', d) for d in departments.index[:3]) or '未知部门'}，"
         f"类别{'、'.join(categories.index[:3])}。"
     )
     en = (
         f"Suppliers {names('en')} ({len(members)} firms) bid together, two or more at a time, in {n_tenders} "
-        f"tenders, {n_flagged} of them with rigged-looking bids (cover bids, bids too close or identical); the "
-        f"most suspicious pair, {strongest['a']} and {strongest['b']}, met {int(strongest['joint'])} times with "
-        f"{int(strongest['flagged'])} flagged where their peers' flag rate predicts {float(strongest['expected']):.1f} "
-        f"(pair test, BH-adjusted q = {q:.1e} over {tested} pairs){contact_en}. Members won {sum(wins.values())} of them "
-        f"({member_win_share:.0%}, {money(won_value, currency, 'en')} in all), in turn: {win_text('en')} (Gini {gini:.2f}). Buyers: "
+        f"tenders: {'; '.join(evidence_en)}. Members won {sum(wins.values())} of them ({member_win_share:.0%}, "
+        f"{money(won_value, currency, 'en')} in all), in turn: {win_text('en')} (Gini {gini:.2f}). Buyers: "
         f"{', '.join(snapshot.name('Department', d) for d in departments.index[:3]) or 'unknown'}; "
         f"categories {', '.join(categories.index[:3])}."
     )
@@ -523,9 +583,16 @@ def _ring_finding(
                         "expected": round(float(r.expected), 3),
                         "z": round(float(r.z), 3),
                         "q_value": float(r.q_value),
+                        "closure": round(float(r.closure), 4),
+                        "expected_joint": round(float(r.expected_joint), 4),
+                        "cobid_q": float(r.cobid_q),
+                        "screened": bool(r.screened),
+                        "closed": bool(r.closed),
                         "shared_contact": r.shared_contact,
                     }
-                    for r in inside.sort_values("q_value").head(params.max_rows).itertuples(index=False)
+                    for r in inside.sort_values(["q_value", "cobid_q"])
+                    .head(params.max_rows)
+                    .itertuples(index=False)
                 ],
             },
             "thresholds": _thresholds(params, tested),

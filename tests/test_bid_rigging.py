@@ -285,3 +285,34 @@ def test_co_bidders_sharing_a_phone_are_a_ring_and_a_group_sharing_it_without_bi
     assert not [
         f for f in run(_snapshot(bids, contracts, phones=group), Params()) if f.subject.startswith("ring|")
     ]
+
+
+def _closed_group(bids, contracts, members, tenders, outsider_wins=(), prefix="G"):
+    """Members who bid together in every one of their tenders at ordinary, competitive-looking prices."""
+    rng = np.random.default_rng(11)
+    for t in range(tenders):
+        base = float(rng.uniform(5e5, 2e6))
+        amounts = base * rng.uniform(0.9, 1.1, len(members) + 1)
+        entries = [(m, float(round(a, -2))) for m, a in zip(members, amounts, strict=False)]
+        # an outsider bids too; in ``outsider_wins`` it bids lowest
+        low = min(a for _, a in entries)
+        entries.append(("S20", low * (0.97 if t in outsider_wins else 1.08)))
+        _add(bids, contracts, f"{prefix}{t}", entries)
+
+
+def test_firms_that_always_bid_together_and_keep_outsiders_out_are_a_ring_without_a_price_signal():
+    bids, contracts = _market()
+    _closed_group(bids, contracts, ["K1", "K2", "K3"], tenders=10)
+    rings = [f for f in run(_snapshot(bids, contracts), Params()) if f.subject.startswith("ring|")]
+    assert [f.subject for f in rings] == ["ring|K1|K2|K3"]
+    pair = rings[0].evidence["metrics"]["pairs"][0]
+    assert pair["closed"] and not pair["screened"] and pair["closure"] == 1.0
+    assert rings[0].evidence["metrics"]["member_win_share"] == 1.0
+    assert "报价分布本身未见异常" in rings[0].explanation_zh and "look ordinary" in rings[0].explanation_en
+
+
+def test_competitors_who_always_meet_but_lose_to_outsiders_are_not_a_ring():
+    """The look-alike: frequent meetings, ordinary dispersion, the lowest bid wins, sometimes an outsider."""
+    bids, contracts = _market()
+    _closed_group(bids, contracts, ["K1", "K2", "K3"], tenders=10, outsider_wins=(1, 4, 7))
+    assert not [f for f in run(_snapshot(bids, contracts), Params()) if f.subject.startswith("ring|")]
