@@ -75,9 +75,11 @@ binomial test (the group form of ``repeated_pairs``); Benjamini & Hochberg (1995
 
 Output
 ------
-One finding per flagged community. Entities: its approvers (employees), then its
-suppliers, strongest first — those with approvals inside the community in a
-flagged category (a member that only shares other business is not named). Evidence: ``metrics`` (approvers, suppliers, n, N,
+One finding per flagged community. Entities: its core — the approvers, then the
+suppliers, strongest first, that together carry ``CORE_COVER`` (80 %) of the
+community's approvals in its flagged categories, at most ``CORE_MEMBERS`` (5) of
+each (a member that only shares other business, or a few approvals, is in the
+evidence, not named). Evidence: ``metrics`` (approvers, suppliers, n, N,
 share, baseline, lift, p_value, q_value, category, categories (all flagged
 categories), exclusivity, cohesion,
 flag_rate, flag_ratio, value, flagged_value, engine, modularity), ``thresholds``,
@@ -128,6 +130,11 @@ from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
 __all__ = ["DETECTOR", "Params", "approval_community_table", "run"]
+
+#: the members an alert names: the heaviest ones that carry this share of its internal approvals (ratio)
+CORE_COVER = 0.8
+#: and at most this many approvers and as many suppliers (count)
+CORE_MEMBERS = 5
 
 
 @dataclass(frozen=True)
@@ -394,6 +401,20 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     return findings
 
 
+def _core(weight: pd.Series, cover: float = CORE_COVER, most: int = CORE_MEMBERS) -> list[str]:
+    """The heaviest members that together carry ``cover`` of the weight (at most ``most``, at least one).
+
+    >>> _core(pd.Series({"a": 8, "b": 1, "c": 1}))
+    ['a']
+    >>> _core(pd.Series({"a": 4, "b": 4, "c": 2}))
+    ['a', 'b']
+    """
+    ordered = weight.sort_values(ascending=False, kind="stable")
+    share = ordered.cumsum() / ordered.sum()
+    k = int((share < cover - 1e-9).sum()) + 1
+    return [str(i) for i in ordered.index[: max(1, min(most, k))]]
+
+
 def _finding(
     snapshot: GraphSnapshot,
     community: int,
@@ -513,14 +534,14 @@ def _finding(
         ],
     }
     subject = ",".join(sorted(approvers[:2])) + "|" + ",".join(sorted(suppliers[:2]))
+    # the alert names the core: the members who carry most of the community's internal approvals
+    named = [entity_key("Employee", a) for a in _core(approver_weight)]
+    named += [entity_key("Supplier", s) for s in _core(supplier_weight)]
     return Finding(
         detector=DETECTOR.id,
         subject=subject,
         score=float(row["score"]),
-        entities=(
-            *(entity_key("Employee", a) for a in approvers),
-            *(entity_key("Supplier", s) for s in suppliers),
-        ),
+        entities=tuple(named),
         explanation_zh=zh,
         explanation_en=en,
         evidence=evidence,

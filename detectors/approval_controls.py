@@ -65,11 +65,11 @@ Output
 ------
 Entities: the employee concerned (requester or approver), the contract, the
 payments and the relative for ``staff_is_payee`` (and the supplier when the
-account is one the supplier registered as its own), and the department; the
-requester when no single signer is at fault (missing or disordered steps,
-signing before approval, no approval at all). The supplier and the requester
-are drawn in the subgraph but not otherwise flagged: a breach of the buyer's
-own controls is not the supplier's doing. Evidence: ``rule``, ``metrics`` (amount, levels,
+account is one the supplier registered as its own); the requester when no
+single signer is at fault (missing or disordered steps, signing before
+approval, no approval at all). The supplier, the requester and the department
+are drawn in the subgraph but not named: a breach of the buyer's own controls
+is not the supplier's doing, nor the department's other staff's. Evidence: ``rule``, ``metrics`` (amount, levels,
 days, steps), ``rows`` (the approval steps), ``thresholds`` (the limit or
 tolerance applied and its source) and ``subgraph``.
 
@@ -659,8 +659,7 @@ def _finding(
             entities.append(entity_key("Person", metrics["relative_id"]))
         if metrics["supplier_account"] and supplier:
             entities.append(entity_key("Supplier", supplier))
-    if department:
-        entities.append(entity_key("Department", department))
+    # the department is where it happened, drawn but not named: its other staff did nothing
     # the requester answers for the paperwork when no single signer is at fault
     if requester and not employee:
         entities.append(entity_key("Employee", requester))
@@ -668,6 +667,8 @@ def _finding(
     if rule == "staff_is_payee":
         subject += f"|{employee}" + (f"|{metrics['relative_id']}" if metrics["relative_id"] else "")
     drawn = [entity_key("Supplier", supplier)] if supplier else []
+    if department:
+        drawn.append(entity_key("Department", department))
     if requester:
         drawn.append(entity_key("Employee", requester))
     subgraph = list(

@@ -61,7 +61,8 @@ present).
 
 Output
 ------
-Entities: the requester(s), the supplier, the department and the contracts.
+Entities: the requester(s), the supplier, the department (for a department-level
+split only: a requester's split is the requester's) and the contracts.
 Evidence: ``metrics`` (pieces, total, span_days, closeness, grouping),
 ``thresholds`` (the limit *T* crossed, its name and source, the window and
 minimums), ``rows`` (the contracts) and ``subgraph``.
@@ -305,10 +306,11 @@ def _finding(
         f"{window} days totalling at least the limit): a likely split purchase."
     )
     contract_ids = [str(r["id"]) for r in members]
+    # a requester's split names the requester; a department's, made by several of its staff, the department
     entities = [
         *(entity_key("Employee", r) for r in requesters),
         entity_key("Supplier", supplier),
-        *(entity_key("Department", d) for d in departments),
+        *(entity_key("Department", d) for d in departments if grouping == "department_id"),
         *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
     ]
     key = requesters[0] if grouping == "requester_id" else departments[0]
@@ -341,7 +343,7 @@ def _finding(
             }
             for r in members[: params.max_rows]
         ],
-        "subgraph": entities[:60],
+        "subgraph": list(dict.fromkeys([*entities, *(entity_key("Department", d) for d in departments)]))[:60],
     }
     return Finding(
         detector=DETECTOR.id,

@@ -108,9 +108,10 @@ def test_self_approval_is_a_hard_flag_naming_the_employee():
     finding = found["self_approval|C2"]
     assert finding.hard and level_of(finding.score, finding.hard) == "high"
     assert finding.entities[0] == "employee:E2"
-    assert {"contract:C2", "department:D1"} <= set(finding.entities)
-    # the supplier is drawn, not flagged: the breach is the buyer's
+    assert "contract:C2" in finding.entities
+    # the supplier and the department are drawn, not named: the breach is the requester's
     assert "supplier:S1" not in finding.entities and "supplier:S1" in finding.evidence["subgraph"]
+    assert "department:D1" not in finding.entities and "department:D1" in finding.evidence["subgraph"]
     assert "王芳" in finding.explanation_zh and "华能商贸有限公司" in finding.explanation_zh
     assert "3.00万元" in finding.explanation_zh
     assert "王芳 (E2)" in finding.explanation_en and "CNY 30,000" in finding.explanation_en

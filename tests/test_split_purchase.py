@@ -71,9 +71,9 @@ def test_three_pieces_just_under_the_level_one_limit():
     assert finding.score == pytest.approx(0.25 + 0.3 * 1.0 + 0.2 * 0 + 0.15 + 0.1)
     assert finding.evidence["metrics"]["level_needed_by_total"] == 2
     assert level_of(finding.score) == "high"
-    assert {"employee:E1", "supplier:S1", "department:D1", "contract:C1", "contract:C3"} <= set(
-        finding.entities
-    )
+    assert {"employee:E1", "supplier:S1", "contract:C1", "contract:C3"} <= set(finding.entities)
+    # one requester's split names the requester, not the whole department
+    assert "department:D1" not in finding.entities and "department:D1" in finding.evidence["subgraph"]
     assert "contract:C9" not in finding.entities
     assert "李强" in finding.explanation_zh and "5.00万元" in finding.explanation_zh
     assert "14.30万元" in finding.explanation_zh and "需第2级审批" in finding.explanation_zh
