@@ -38,6 +38,12 @@ T = TypeVar("T")
 
 DB_FILENAME = "graph.lbdb"
 _DEFAULT_BUFFER_POOL_MB = 2048
+#: LadybugDB reserves the largest size a database may grow to as address space when it
+#: opens one (8 TiB unless told); the kernel's 128 TiB user space then holds only fifteen
+#: open stores, and the sixteenth fails with "Mmap ... failed". 1 TiB is far beyond any
+#: organisation's graph and lets a long-lived process (the test suite, the app with a
+#: scheduler beside it) open a hundred.
+_DEFAULT_MAX_DB_GIB = 1024
 _READER_WAIT_SECONDS = 30.0
 #: Fewer new rows than this are inserted with CREATE rather than COPY: each COPY holds a
 #: slice of the buffer pool until the process ends, which a long-lived process making
@@ -176,13 +182,17 @@ class LadybugStore(CypherStore):
             raise StoreUnavailable(f"{self.folder} is a file, not a store folder")
         self.folder.mkdir(parents=True, exist_ok=True)
         pool_mb = int(os.environ.get("SUNLIGHT_BUFFER_POOL_MB", _DEFAULT_BUFFER_POOL_MB))
+        max_db_gib = int(os.environ.get("SUNLIGHT_MAX_DB_GIB", _DEFAULT_MAX_DB_GIB))
         # A reader cannot open while a writer in another process is checkpointing; that
         # lasts moments, so readers (the app, exports) wait for it rather than fail.
         deadline = time.monotonic() + (_READER_WAIT_SECONDS if read_only else 0)
         while True:
             try:
                 self._db = ladybug.Database(
-                    str(db_file), read_only=read_only, buffer_pool_size=pool_mb * 1024 * 1024
+                    str(db_file),
+                    read_only=read_only,
+                    buffer_pool_size=pool_mb * 1024 * 1024,
+                    max_db_size=max_db_gib * 1024**3,
                 )
                 self._conn = ladybug.Connection(self._db)
                 break
