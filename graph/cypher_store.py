@@ -177,8 +177,9 @@ APPROVAL_PAIRS_STATEMENT = (
     "MATCH (e:Employee)-[r:APPROVED]->(c:Contract)-[:AWARDED_TO]->(s:Supplier) "
     "WHERE r.decision IS NULL OR toLower(r.decision) <> 'reject' "
     "WITH DISTINCT e, c, s "
-    "RETURN coalesce(c.category, $uncategorised) AS category, e.id AS approver_id, s.id AS supplier_id, "
-    "count(*) AS n, sum(c.amount) AS value"
+    "OPTIONAL MATCH (c)-[:ORDERED_BY]->(d:Department) "
+    "RETURN coalesce(d.id, '') AS department_id, coalesce(c.category, $uncategorised) AS category, "
+    "e.id AS approver_id, s.id AS supplier_id, count(*) AS n, sum(c.amount) AS value"
 )
 
 
@@ -295,13 +296,16 @@ class CypherStore(ABC):
 
     @final
     def approval_pair_counts(self, uncategorised: str) -> pd.DataFrame:
-        """Approvals per (category, approver, supplier) with their contracts' value, counted by
-        the store's engine (on Neo4j, on the server): ``category, approver_id, supplier_id, n,
-        value``, in key order. A graph too large to stream into Python still gives its pairs."""
+        """Approvals per market (ordering department and category), approver and supplier with
+        their contracts' value, counted by the store's engine (on Neo4j, on the server):
+        ``department_id, category, approver_id, supplier_id, n, value`` ("" for a contract no
+        department ordered), in key order. A graph too large to stream into Python still gives
+        its pairs."""
         frame = self._read_all(lambda read: read(APPROVAL_PAIRS_STATEMENT, {"uncategorised": uncategorised}))
         frame["n"] = frame["n"].astype("int64")
         frame["value"] = frame["value"].astype("float64")
-        return frame.sort_values(["category", "approver_id", "supplier_id"]).reset_index(drop=True)
+        keys = ["department_id", "category", "approver_id", "supplier_id"]
+        return frame.sort_values(keys).reset_index(drop=True)
 
     # ---- alerts ----------------------------------------------------------------------------
     @final
