@@ -452,9 +452,7 @@ def test_the_engine_counts_approval_pairs_as_the_repeated_pairs_detector_does(
     on_engine = store.approval_pair_counts(UNCATEGORISED)
     keys = ["department_id", "category", "approver_id", "supplier_id"]
     in_python = (
-        _counts(_pair_table(store.snapshot()))[[*keys, "n", "value"]]
-        .sort_values(keys)
-        .reset_index(drop=True)
+        _counts(_pair_table(store.snapshot()))[[*keys, "n", "value"]].sort_values(keys).reset_index(drop=True)
     )
     assert len(on_engine) > 100
     assert (on_engine["department_id"] != "").any()
