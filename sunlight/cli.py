@@ -406,6 +406,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     cache = Path(args.cache or Path.home() / ".cache" / "sunlight" / "bench")
     cache.mkdir(parents=True, exist_ok=True)
+    if args.sessions:
+        return _bench_sessions(args, cache)
     try:
         results = run_bench(
             scales, args.seed, cache, engines, neo4j_uri=args.neo4j or os.environ.get("NEO4J_URI")
@@ -417,6 +419,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
         Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
         print(t("exported", args.lang, n=len(results), path=args.out))
     return 0
+
+
+def _bench_sessions(args: argparse.Namespace, cache: Path) -> int:
+    """``bench --sessions N``: investigators at once in Chromium while ``sunlight detect`` writes."""
+    import tempfile
+
+    from sunlight.app_bench import format_sessions, prepared_store, run_sessions
+
+    if args.neo4j or os.environ.get("NEO4J_URI"):
+        raise CommandFailed("bench --sessions measures the embedded store (--store, or a generated --scales)")
+    with tempfile.TemporaryDirectory(prefix="sunlight-bench-sessions-") as work:
+        try:
+            store = (
+                Path(args.store)
+                if args.store
+                else prepared_store(args.scales[0], args.seed, cache, Path(work))
+            )
+            result = run_sessions(store, sessions=args.sessions, rounds=args.rounds, seed=args.seed)
+        except RuntimeError as exc:
+            raise CommandFailed(str(exc)) from exc
+    result["store"] = str(args.store) if args.store else f"generated, {args.scales[0]:,} contracts"
+    print(format_sessions(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if result["errors"] or result["wrong"] else 0
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -467,7 +494,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sunlight.report import render, report_from_store
 
     out = Path(args.out)
-    fmt = args.format or (out.suffix.lower().lstrip(".") if out.suffix.lower() in (".pdf", ".docx") else "pdf")
+    fmt = args.format or (
+        out.suffix.lower().lstrip(".") if out.suffix.lower() in (".pdf", ".docx") else "pdf"
+    )
     folder = out.parent if str(out.parent) else Path()
     if out.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
         reason = "a folder" if out.is_dir() else "no writable folder " + str(folder)
@@ -692,15 +721,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engines", default="python-louvain,networkx,igraph", help="community engines to compare")
     p.add_argument("--cache", help="where generated datasets are kept (default ~/.cache/sunlight/bench)")
     p.add_argument("--out", help="write the JSON results here")
+    p.add_argument(
+        "--sessions",
+        type=int,
+        default=0,
+        help="instead: N investigators at once in headless Chromium on a fresh app while sunlight detect "
+        "writes (the store of --store, else the first of --scales generated); p95 page time, errors",
+    )
+    p.add_argument("--rounds", type=int, default=3, help="with --sessions: queue, case, search rounds each")
     p.set_defaults(func=cmd_bench)
 
     from sunlight.auth import add_user_verb
 
     add_user_verb(verbs, parents=[common])
 
-    p = verbs.add_parser(
-        "report", parents=[common], help="a case report (线索核查报告) as PDF or Word"
-    )
+    p = verbs.add_parser("report", parents=[common], help="a case report (线索核查报告) as PDF or Word")
     p.add_argument("id", help="a case id, or an alert id for its case (sunlight alerts --by case lists them)")
     p.add_argument("--format", choices=("pdf", "docx"), help="pdf or docx (default: from --out, else pdf)")
     p.add_argument("--out", required=True, help="the file to write")

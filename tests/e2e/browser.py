@@ -11,108 +11,32 @@ and every helper here acts only on a settled page.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sunlight.app_bench import CHROMIUM, CHROMIUM_ARGS, free_port, running_app
+from sunlight.app_bench import QUIET_FOR_MS as _QUIET_FOR_MS
+from sunlight.app_bench import SETTLED_JS as _SETTLED_JS
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SIGN_IN_NAME = re.compile("^(账户名|Account name)$")
 SIGN_IN_PASSWORD = re.compile("^(密码|Password)$")
-SERVER_START_SECONDS = 90
-#: Environment the app must not inherit from whoever runs the tests.
-_APP_ENVIRONMENT = ("NEO4J_URI", "SUNLIGHT_AUDIT_DIR", "SUNLIGHT_AUTH_CONFIG", "SUNLIGHT_PROXY_SECRET")
 
-_QUIET_FOR_MS = 400
-_SETTLED_JS = """(quietMs) => {
-  const busy = document.querySelector(
-    '[data-testid="stStatusWidgetRunningIcon"], [data-testid="stSkeleton"], [data-stale="true"]');
-  if (busy || !document.querySelector('[data-testid="stMain"] h1')) {
-    window.__sunlightQuietSince = undefined;
-    return false;
-  }
-  const now = performance.now();
-  if (window.__sunlightQuietSince === undefined) window.__sunlightQuietSince = now;
-  return now - window.__sunlightQuietSince >= quietMs;
-}"""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def running_app(
-    store: Path, log: Path, args: Sequence[str] = (), port: int | None = None, **settings: str
-) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port over ``store``, with ``settings`` added to its environment
-    and ``args`` to its command line; yields the base URL and stops the server afterwards."""
-    port = port or free_port()
-    env = {**os.environ, "SUNLIGHT_STORE": str(store), **settings}
-    for name in _APP_ENVIRONMENT:
-        if name not in settings:
-            env.pop(name, None)
-    with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                # a fixed address: Streamlit then neither prints nor looks up an external URL
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                *args,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("streamlit did not start:\n" + log.read_text(encoding="utf-8")[-3000:])
-            time.sleep(0.5)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "ROOT",
+    "SIGN_IN_NAME",
+    "SIGN_IN_PASSWORD",
+    "choose",
+    "free_port",
+    "press",
+    "running_app",
+    "session_cookie",
+    "settled",
+    "sign_in",
+]
 
 
 def settled(page: Any, timeout: float = 60_000) -> None:
