@@ -159,15 +159,27 @@ def lint(
 ) -> list[LintResult]:
     """Lint every statement under every Cypher version; one result per (statement, version).
 
-    Neo4j's semantic analysis takes a good tenth of a second per statement, so the
-    statements are shared out among ``workers`` Node processes (one per core by default).
+    Neo4j's semantic analysis takes a good tenth of a second per statement, so each distinct
+    text is analysed once (the linter sees a statement's text and the names of its
+    parameters, never their values; statements that share both share their diagnostics), and
+    the distinct ones are shared out among ``workers`` Node processes (one per core by
+    default), each linting its whole share in one run.
     """
     statements = list(statements)
     if not statements:
         return []
+    names = [s.name for s in statements]
+    if len(set(names)) != len(names):
+        raise ValueError("statements to lint need distinct names")
     script = ensure_linter(directory)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(statements)))
-    chunks = [statements[i::workers] for i in range(workers)]
+    distinct: dict[tuple[str, tuple[str, ...]], Statement] = {}
+    for s in statements:
+        distinct.setdefault(_lint_key(s), s)
+    unique = list(distinct.values())
+    workers = max(1, min(workers or os.cpu_count() or 1, len(unique)))
+    # longest first, dealt round, so that the processes finish at about the same time
+    by_length = sorted(unique, key=lambda s: len(s.text), reverse=True)
+    chunks = [by_length[i::workers] for i in range(workers)]
     schema = lint_schema()
     payloads = [
         json.dumps(
@@ -185,16 +197,23 @@ def lint(
     ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         answers = list(pool.map(lambda payload: _run_linter(script, directory, payload), payloads))
-    outputs = [item for answer in answers for item in answer]
-    texts = {s.name: s.text for s in statements}
-    order = {s.name: i for i, s in enumerate(statements)}
-    results = [
+    found = {
+        (item["name"], item["version"]): tuple(Diagnostic(**d) for d in item["diagnostics"])
+        for answer in answers
+        for item in answer
+    }
+    return [
         LintResult(
-            name=item["name"],
-            version=item["version"],
-            text=texts[item["name"]],
-            diagnostics=tuple(Diagnostic(**d) for d in item["diagnostics"]),
+            name=s.name,
+            version=version,
+            text=s.text,
+            diagnostics=found[(distinct[_lint_key(s)].name, version)],
         )
-        for item in outputs
+        for s in statements
+        for version in versions
     ]
-    return sorted(results, key=lambda r: (order[r.name], list(versions).index(r.version)))
+
+
+def _lint_key(statement: Statement) -> tuple[str, tuple[str, ...]]:
+    """What the linter's verdict depends on: the text and which parameters are declared."""
+    return statement.text, tuple(sorted(statement.parameters))
