@@ -140,6 +140,20 @@ def test_a_department_share_of_direct_awards_leaves_out_monopoly_bills():
     assert not [f for f in findings if f.subject.startswith("share|")]
 
 
+def test_one_plants_maker_parts_signed_by_several_approvers_are_a_sole_source():
+    """One department runs the maker's machines: three of its managers each order the maker's parts,
+    nobody else sells them. The near miss: the same parts ordered by one manager stay a choice."""
+    contracts, approvals = bills(
+        supplier="S1", departments=("D1",), category="备品备件", item="FANUC控制模块"
+    )
+    for i, row in enumerate(approvals):
+        row["approver_id"] = f"M{i % 3}"
+    assert list(sole_sources(snap(contracts, approvals)).index) == [("FANUC控制模块", "S1")]
+    for row in approvals:
+        row["approver_id"] = "M0"
+    assert sole_sources(snap(contracts, approvals)).empty
+
+
 def framework(calloffs=8, bidders=("S5", "S1", "U1")):
     bids = [
         {"tender_id": "T1", "supplier_id": s, "bid_amount": 1800000 + 100000 * i, "is_winner": i == 0}
@@ -268,3 +282,19 @@ def test_an_incumbent_winning_each_years_tender_with_the_lowest_bid_is_not_a_fav
     # the same contracts with no competition on record: the department's capture stands
     unchallenged = concentration.run(snap(contracts, approvals), concentration.Params())
     assert any(level_of(f.score) == "high" and "lookalike" not in f.evidence for f in unchallenged)
+
+
+def test_a_makers_parts_sold_by_it_and_its_agent_are_a_sole_source_of_each():
+    """Only the maker (S1) and its authorised agent (S5) ever sell the item: both are its sole sources.
+    A third seller of the same item makes it an ordinary market again."""
+    contracts, approvals = bills(
+        supplier="S1", departments=("D1", "D2"), category="备品备件", item="东汽控制模块"
+    )
+    for row in contracts[::3]:
+        row["supplier_id"] = "S5"
+    found = sole_sources(snap(contracts, approvals))
+    assert sorted(found.index) == [("东汽控制模块", "S1"), ("东汽控制模块", "S5")]
+    assert set(found["item_suppliers"]) == {2}
+    for row in contracts[1::6]:
+        row["supplier_id"] = "U1"
+    assert sole_sources(snap(contracts, approvals)).empty

@@ -28,11 +28,15 @@ Patterns
     department's favour; each department's one supplier of such a category is
     recognised.
 ``sole_source``
-    One supplier sells at least ``sole_source_share`` of an item's contracts
-    across the organisation (no one else offers it: a licensor, the maker of OEM
-    spare parts), to at least ``sole_source_min_departments`` departments through
-    as many first-step approvers at least, in at least ``sole_source_min_contracts``
-    contracts.
+    An item that at most ``sole_source_max_suppliers`` suppliers sell — together at
+    least ``sole_source_share`` of its contracts across the organisation: no one else
+    offers it (a licensor; the maker of OEM spare parts and its authorised agent) —
+    in at least ``sole_source_min_contracts`` contracts, bought by at least
+    ``sole_source_min_departments`` departments through as many first-step approvers
+    at least, or, where one plant runs the maker's machines, by one department
+    through at least ``sole_source_min_approvers`` approvers: several people each
+    chose one of the only suppliers there are, not one person a favourite. Each of
+    those suppliers is a sole source of the item.
 ``framework_agreement``
     At least ``framework_min_calloffs`` contracts came from one tender (call-offs
     under one agreement); the agreement was competed — its tender drew bids from
@@ -112,11 +116,19 @@ class LookalikeParams:
         3, "count", "fewest departments buying a natural monopoly's category"
     )
     min_approvers: int = param(3, "count", "fewest first-step approvers of a natural monopoly's category")
-    sole_source_share: float = param(0.95, "ratio", "a sole source's share of its item's contracts")
+    sole_source_share: float = param(
+        0.95, "ratio", "share of an item's contracts its few sole sources hold together"
+    )
+    sole_source_max_suppliers: int = param(
+        2, "count", "most suppliers of a sole-source item (the maker and its authorised agent)"
+    )
     sole_source_min_departments: int = param(
         2, "count", "fewest departments, and first-step approvers, buying from a sole source"
     )
     sole_source_min_contracts: int = param(5, "count", "fewest contracts of a sole source's item")
+    sole_source_min_approvers: int = param(
+        3, "count", "fewest first-step approvers of a sole source's item bought by one department only"
+    )
     framework_min_calloffs: int = param(3, "count", "fewest contracts from one tender that make a framework")
     competed_min_bidders: int = param(
         3, "count", "fewest bidders of a tender whose lowest bidder won it in competition"
@@ -253,12 +265,28 @@ def sole_sources(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFr
     """Recognised sole sources of an item, indexed by (item, supplier_id), with their facts."""
 
     def compute() -> pd.DataFrame:
-        per = _sources(_contracts(snapshot), "item")
+        contracts = _contracts(snapshot).dropna(subset=["item"])
+        per = _sources(contracts, "item")
+        item = contracts.groupby("item").agg(
+            item_departments=("department_id", "nunique"),
+            item_approvers=("approver_id", "nunique"),
+            item_suppliers=("supplier_id", "nunique"),
+        )
+        # the item's few largest suppliers (by contracts) and the share they hold together
+        rank = per.groupby(level=0)["contracts"].rank(method="first", ascending=False)
+        few = per[rank <= params.sole_source_max_suppliers]
+        item["few_share"] = few.groupby(level=0)["contract_share"].sum()
+        per = per[rank <= params.sole_source_max_suppliers].join(item, on="item")
         keep = (
-            (per["contract_share"] >= params.sole_source_share)
+            (per["few_share"] >= params.sole_source_share)
             & (per["total_contracts"] >= params.sole_source_min_contracts)
-            & (per["departments"] >= params.sole_source_min_departments)
-            & (per["approvers"] >= params.sole_source_min_departments)
+            & (
+                (
+                    (per["item_departments"] >= params.sole_source_min_departments)
+                    & (per["item_approvers"] >= params.sole_source_min_departments)
+                )
+                | (per["item_approvers"] >= params.sole_source_min_approvers)
+            )
         )
         return per[keep]
 
@@ -501,7 +529,13 @@ def _rule(pattern: str, params: LookalikeParams) -> dict[str, Any]:
             "monopoly_min_departments",
             "min_approvers",
         ),
-        "sole_source": ("sole_source_share", "sole_source_min_departments", "sole_source_min_contracts"),
+        "sole_source": (
+            "sole_source_share",
+            "sole_source_max_suppliers",
+            "sole_source_min_departments",
+            "sole_source_min_approvers",
+            "sole_source_min_contracts",
+        ),
         "framework_agreement": ("framework_min_calloffs",),
         "competed": ("competed_min_bidders",),
     }[pattern]
@@ -586,17 +620,33 @@ def _sentence(snapshot: Any, pattern: str, key: str, params: LookalikeParams) ->
         )
     row = sole_sources(snapshot, params).loc[(what, supplier)]
     facts = _source_facts(row, supplier, what, departments, "item")
+    facts.update(
+        item_suppliers=int(row["item_suppliers"]),
+        item_departments=int(row["item_departments"]),
+        item_approvers=int(row["item_approvers"]),
+        few_share=round(float(row["few_share"]), 4),
+    )
+    others_zh = (
+        "没有其他供应商提供"
+        if facts["item_suppliers"] == 1
+        else f"全公司仅{facts['item_suppliers']}家供应商提供"
+    )
+    others_en = (
+        "no other supplier offers it"
+        if facts["item_suppliers"] == 1
+        else f"only {facts['item_suppliers']} suppliers in the organisation offer it"
+    )
     return Recognition(
         pattern,
         key,
         facts,
         f"独家供应：全公司“{what}”的{facts['total_contracts']}份合同中{facts['contracts']}份来自供应商{name}"
-        f"（{supplier}），没有其他供应商提供（如原厂备件、独家许可），{facts['departments']}个部门经"
-        f"{facts['approvers']}名审批人向其采购；单一来源有其原因，不是某个部门的偏好。",
+        f"（{supplier}），{others_zh}（如原厂备件及其授权代理、独家许可），{facts['item_departments']}个部门经"
+        f"{facts['item_approvers']}名审批人采购该物项；单一来源有其原因，不是某个部门的偏好。",
         f"Sole source: {facts['contracts']} of the organisation's {facts['total_contracts']} contracts for "
-        f"'{what}' went to supplier {name} ({supplier}) and no other supplier offers it (a licensor, the "
-        f"maker's spare parts); {facts['departments']} departments buy it through {facts['approvers']} "
-        f"approvers: single-source for a reason, not one department's favour.",
+        f"'{what}' went to supplier {name} ({supplier}) and {others_en} (a licensor, the maker's spare parts "
+        f"and its authorised agent); {facts['item_departments']} departments buy it through "
+        f"{facts['item_approvers']} approvers: single-source for a reason, not one department's favour.",
         {},
     )
 
