@@ -38,6 +38,13 @@ a day or two; a department-level split is at most medium (0.65).
 An episode spanning more than ``max_span_windows`` windows is a recurring
 purchase rather than one split need and is not reported.
 
+**Per department.** The episodes that stay below high are the pattern any
+large buyer shows by chance (two orders of 60 % of a limit in a fortnight): a
+department with two or more of them gets one note listing them, most suspicious
+first, scored as its strongest episode (``rule`` = ``department``), instead of
+one alert each. High episodes stay alerts of their own. The number of alerts
+then grows with the departments, not with the contracts.
+
 Example
 -------
 采购员 李强 buys 硒鼓 from 华信商贸 on 2024-05-06, 05-07 and 05-09 for 4.8万, 4.9万 and
@@ -62,7 +69,9 @@ present).
 Output
 ------
 Entities: the requester(s), the supplier, the department (for a department-level
-split only: a requester's split is the requester's) and the contracts.
+split only: a requester's split is the requester's) and the contracts; a
+department's note names the department, then its episodes' requesters and
+suppliers, then their contracts, and lists the episodes in ``evidence["episodes"]``.
 Evidence: ``metrics`` (pieces, total, span_days, closeness, grouping),
 ``thresholds`` (the limit *T* crossed, its name and source, the window and
 minimums), ``rows`` (the contracts) and ``subgraph``.
@@ -100,7 +109,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detectors.base import Detector, Finding, param, wan, yuan
+from detectors.base import HIGH, Detector, Finding, param, wan, yuan
 from detectors.policy_rules import (
     approval_limits,
     exempt_categories,
@@ -121,6 +130,7 @@ DEFAULT_WINDOW_DAYS = 14
 TIGHT_DAYS = 3
 #: Several requesters of one department are weaker evidence than one requester: at most medium.
 DEPARTMENT_SCORE_CAP = 0.65
+UNKNOWN_DEPARTMENT = "?"
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,9 @@ class Params:
         True, "flag", "skip categories policy.yaml exempts from competition (direct_award_exempt_categories)"
     )
     max_rows: int = param(50, "count", "contracts listed in the evidence")
+    min_department_episodes: int = param(
+        2, "count", "fewest episodes below high of one department gathered into one note"
+    )
 
 
 def _thresholds(snapshot: GraphSnapshot, params: Params) -> list[dict[str, Any]]:
@@ -240,9 +253,73 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
                     snapshot, members, grouping, threshold, window, window_source, span, params
                 )
                 findings.append(soften(snapshot, finding, [r["id"] for r in members]))
-    findings = merge_explained(findings)
+    findings = _per_department(snapshot, merge_explained(findings), params)
     findings.sort(key=lambda f: -f.score)
     return findings
+
+
+def _per_department(snapshot: GraphSnapshot, findings: list[Finding], params: Params) -> list[Finding]:
+    """The episodes below high, one note per department that has ``min_department_episodes`` of them."""
+    kept: list[Finding] = []
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.score > HIGH or finding.evidence.get("lookalike") is not None:
+            kept.append(finding)
+        else:
+            groups.setdefault(str(finding.evidence["metrics"]["department"]), []).append(finding)
+    for department, group in sorted(groups.items()):
+        if len(group) < params.min_department_episodes:
+            kept.extend(group)
+            continue
+        group.sort(key=lambda f: (-f.score, f.subject))
+        kept.append(_department_note(snapshot, department, group, params))
+    return kept
+
+
+def _department_note(
+    snapshot: GraphSnapshot, department: str, group: list[Finding], params: Params
+) -> Finding:
+    lead = [entity_key("Department", department)] if department != UNKNOWN_DEPARTMENT else []
+    people = [e for f in group for e in f.entities if not e.startswith(("contract:", "department:"))]
+    contracts = [e for f in group for e in f.entities if e.startswith("contract:")]
+    entities = list(dict.fromkeys([*lead, *people, *contracts]))[: params.max_rows]
+    dept = snapshot.name("Department", department) if lead else "未知部门"
+    dept_en = dept if lead else "an unknown department"
+    n = len(group)
+    pieces = sum(int(f.evidence["metrics"]["pieces"]) for f in group)
+    total = sum(float(f.evidence["metrics"]["total"]) for f in group)
+    top = group[0]
+    zh = (
+        f"部门{dept}有{n}次疑似拆分采购（共{pieces}份合同、合计{wan(total)}：同一申请人或部门在短期内向同一供应商"
+        f"签订多笔、单笔低于限额而合计超过），每次均未达到高风险；按部门汇总为一条提示，最可疑的一次："
+        f"{top.explanation_zh}"
+    )
+    en = (
+        f"{dept_en} has {n} likely split purchases ({pieces} contracts, {yuan(total)} in all: several orders to one "
+        f"supplier in a short window, each below a limit, together above it), none of them high on its own; "
+        f"gathered here per department. The most suspicious: {top.explanation_en}"
+    )
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"department-note|{department}",
+        score=top.score,
+        entities=tuple(entities),
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "department",
+            "metrics": {"episodes": n, "pieces": pieces, "total": total, "department": department},
+            "thresholds": {
+                **top.evidence["thresholds"],
+                "min_department_episodes": params.min_department_episodes,
+            },
+            "episodes": [
+                {"subject": f.subject, "score": round(f.score, 4), **f.evidence["metrics"]} for f in group
+            ],
+            "rows": [row for f in group for row in f.evidence["rows"]][: params.max_rows],
+            "subgraph": entities[:40],
+        },
+    )
 
 
 def _present(value: Any) -> bool:
@@ -323,6 +400,7 @@ def _finding(
             "closeness": round(closeness, 4),
             "requesters": list(requesters),
             "level_needed_by_total": needed,
+            "department": departments[0] if departments else UNKNOWN_DEPARTMENT,
         },
         "thresholds": {
             "limit": t,
@@ -343,7 +421,9 @@ def _finding(
             }
             for r in members[: params.max_rows]
         ],
-        "subgraph": list(dict.fromkeys([*entities, *(entity_key("Department", d) for d in departments)]))[:60],
+        "subgraph": list(dict.fromkeys([*entities, *(entity_key("Department", d) for d in departments)]))[
+            :60
+        ],
     }
     return Finding(
         detector=DETECTOR.id,

@@ -153,3 +153,19 @@ def test_overlapping_windows_merge_into_one_episode():
     episode, sums = window_episodes(keys, days, np.full(4, 30.0), 50.0, 14, 2)
     assert episode.tolist() == [0, 0, 0, 0]
     assert sums.tolist() == [30.0, 60.0, 60.0, 60.0]
+
+
+def test_a_departments_episodes_below_high_are_one_note_and_a_high_one_stays_apart():
+    medium = [contract("C1", 30000, 6), contract("C2", 30000, 6)]
+    medium += [contract("C3", 30000, 6, requester="E2", supplier="S2"), contract("C4", 30000, 6, "E2", "S2")]
+    high = [contract("C5", 48000, 20), contract("C6", 47000, 20)]
+    findings = findings_of(medium + high)
+    assert [f.subject for f in findings] == ["requester|E1|S1|C5", "department-note|D1"]
+    note = findings[1]
+    assert note.evidence["rule"] == "department" and note.evidence["metrics"]["episodes"] == 2
+    assert note.score == pytest.approx(0.25 + 0.3 * 0.25 + 0.2 * 0.25 + 0.1)
+    assert note.entities[:3] == ("department:D1", "employee:E1", "supplier:S1")
+    assert {"employee:E2", "supplier:S2", "contract:C4"} <= set(note.entities)
+    # one episode below high is its own alert, as before
+    assert [f.subject for f in findings_of(medium[:2])] == ["requester|E1|S1|C1"]
+    assert findings_of(medium, params=Params(min_department_episodes=3))[0].subject.startswith("requester|")
