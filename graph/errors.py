@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-__all__ = ["AlertStatusConflict", "CaseStatusConflict", "StoreError", "StoreQueryError", "StoreUnavailable"]
+__all__ = [
+    "AlertStatusConflict",
+    "CaseStatusConflict",
+    "StoreError",
+    "StoreQueryError",
+    "StoreUnavailable",
+    "StoreWriteStalled",
+]
 
 
 class StoreError(RuntimeError):
     """A store operation failed; the message says which and why."""
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang`` (``zh`` or ``en``) where the error has one in both."""
+        return str(self)
 
 
 class StoreQueryError(StoreError):
@@ -14,11 +25,44 @@ class StoreQueryError(StoreError):
 
     def __init__(self, message: str, query: str) -> None:
         super().__init__(f"{message}\n-- query:\n{query.strip()}")
+        self.message = message
         self.query = query
+
+    def __reduce__(self) -> tuple[object, ...]:  # raised again in the process that started the write
+        return (type(self), (self.message, self.query))
 
 
 class StoreUnavailable(StoreError):
     """The store cannot be opened or reached (locked folder, server down, bad credentials)."""
+
+
+class StoreWriteStalled(StoreError):
+    """A write made no progress for ``seconds`` at ``step`` (``done`` steps of ``total`` were
+    finished) and was stopped; the store is as it was before the write."""
+
+    def __init__(self, step: str, done: int, total: int, seconds: float, pool_mb: int) -> None:
+        self.step, self.done, self.total, self.seconds, self.pool_mb = step, done, total, seconds, pool_mb
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "zh") -> str:
+        where = f"{self.step} ({self.done + 1}/{self.total})"
+        if lang == "en":
+            return (
+                f"the write stalled: no progress for {self.seconds:g} s while writing {where}; it was "
+                "stopped and the store is unchanged. LadybugDB's bulk insert (COPY) can deadlock at "
+                "random, so running the same load again usually completes. If it stalls again, try "
+                f"another buffer pool (SUNLIGHT_BUFFER_POOL_MB, now {self.pool_mb}) or, on a very "
+                "slow machine, a longer SUNLIGHT_WRITE_STALL_SECONDS."
+            )
+        return (
+            f"写入停滞：写入 {where} 时 {self.seconds:g} 秒没有任何进展，已中止，数据库保持原样。"
+            "LadybugDB 的批量写入（COPY）偶尔会死锁，重新运行同一次载入通常即可完成；若再次停滞，"
+            f"可换一个缓冲池大小（SUNLIGHT_BUFFER_POOL_MB，当前 {self.pool_mb}），"
+            "机器很慢时也可加大 SUNLIGHT_WRITE_STALL_SECONDS。"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.step, self.done, self.total, self.seconds, self.pool_mb))
 
 
 class AlertStatusConflict(StoreError):

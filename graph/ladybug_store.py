@@ -1,11 +1,12 @@
 """The embedded store: LadybugDB in a folder, no server.
 
 The folder holds the database file ``graph.lbdb`` (and, beside it, whatever else
-belongs to this store, such as the audit trail). Writes are one transaction each:
-nodes and relationships are upserted (new rows inserted, changed rows updated) so that
-loading the same data twice changes nothing and a newer extract overwrites the
-properties it carries; if anything fails the transaction is rolled back and the
-store is as it was.
+belongs to this store, such as the audit trail). Nodes and relationships are upserted
+(new rows inserted, changed rows updated) so that loading the same data twice changes
+nothing and a newer extract overwrites the properties it carries. A write is all or
+nothing and cannot hang: a small one is one transaction; a bulk one runs in a watched
+child process on a staging copy that replaces the database by one rename when it is
+done (:meth:`LadybugStore.write`); if anything fails or stalls the store is as it was.
 
 What it shares with the Neo4j store (the snapshot, the subgraph search, alert
 bookkeeping, counts) is written once in :mod:`graph.cypher_store`; this module supplies
@@ -19,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -28,15 +31,18 @@ import pandas as pd
 
 from graph.cypher_store import CypherStore, RunFn
 from graph.dataset import GraphData
-from graph.errors import StoreError, StoreQueryError, StoreUnavailable
+from graph.errors import StoreError, StoreQueryError, StoreUnavailable, StoreWriteStalled
 from graph.schema import NODE_TYPES, REL_TYPES, Prop, PropType, node_type, rel_type
 from graph.store import ProgressFn, WriteSummary
+from graph.watched import StepReport, WorkDied, WorkStalled, run_watched, stall_seconds
 
-__all__ = ["DB_FILENAME", "LadybugStore", "ddl_statements"]
+__all__ = ["DB_FILENAME", "STAGING_PREFIX", "LadybugStore", "ddl_statements"]
 
 T = TypeVar("T")
 
 DB_FILENAME = "graph.lbdb"
+#: Folders in the store folder named so hold the database while a staged write runs.
+STAGING_PREFIX = ".write-"
 _DEFAULT_BUFFER_POOL_MB = 2048
 #: LadybugDB reserves the largest size a database may grow to as address space when it
 #: opens one (8 TiB unless told); the kernel's 128 TiB user space then holds only fifteen
@@ -49,6 +55,10 @@ _READER_WAIT_SECONDS = 30.0
 #: slice of the buffer pool until the process ends, which a long-lived process making
 #: many small writes (the scheduler, the app, the OCDS loader) would run out of.
 _COPY_MIN_ROWS = int(os.environ.get("SUNLIGHT_COPY_MIN_ROWS", "1000"))
+
+
+def _buffer_pool_mb() -> int:
+    return int(os.environ.get("SUNLIGHT_BUFFER_POOL_MB", _DEFAULT_BUFFER_POOL_MB))
 
 
 def _column_ddl(prop: Prop) -> str:
@@ -169,8 +179,6 @@ class LadybugStore(CypherStore):
     """A :class:`graph.store.Store` on an embedded LadybugDB database in ``folder``."""
 
     def __init__(self, folder: str | os.PathLike[str], read_only: bool = False) -> None:
-        import ladybug  # imported here so that `--help` stays fast
-
         self.folder = Path(folder)
         self.read_only = read_only
         db_file = self.folder / DB_FILENAME
@@ -181,18 +189,22 @@ class LadybugStore(CypherStore):
         if self.folder.exists() and not self.folder.is_dir():
             raise StoreUnavailable(f"{self.folder} is a file, not a store folder")
         self.folder.mkdir(parents=True, exist_ok=True)
-        pool_mb = int(os.environ.get("SUNLIGHT_BUFFER_POOL_MB", _DEFAULT_BUFFER_POOL_MB))
-        max_db_gib = int(os.environ.get("SUNLIGHT_MAX_DB_GIB", _DEFAULT_MAX_DB_GIB))
+        self._open_engine(wait_seconds=_READER_WAIT_SECONDS if read_only else 0)
+
+    def _open_engine(self, wait_seconds: float) -> None:
+        import ladybug
+
+        db_file = self.folder / DB_FILENAME
         # A reader cannot open while a writer in another process is checkpointing; that
         # lasts moments, so readers (the app, exports) wait for it rather than fail.
-        deadline = time.monotonic() + (_READER_WAIT_SECONDS if read_only else 0)
+        deadline = time.monotonic() + wait_seconds
         while True:
             try:
                 self._db = ladybug.Database(
                     str(db_file),
-                    read_only=read_only,
-                    buffer_pool_size=pool_mb * 1024 * 1024,
-                    max_db_size=max_db_gib * 1024**3,
+                    read_only=self.read_only,
+                    buffer_pool_size=_buffer_pool_mb() * 1024 * 1024,
+                    max_db_size=int(os.environ.get("SUNLIGHT_MAX_DB_GIB", _DEFAULT_MAX_DB_GIB)) * 1024**3,
                 )
                 self._conn = ladybug.Connection(self._db)
                 break
@@ -201,7 +213,7 @@ class LadybugStore(CypherStore):
                 if not busy or time.monotonic() >= deadline:
                     raise StoreUnavailable(f"cannot open the store at {self.folder}: {exc}") from exc
                 time.sleep(0.05)
-        if not read_only:
+        if not self.read_only:
             for statement in ddl_statements():
                 self._execute(statement)
             for statement in _added_columns(self._columns()):
@@ -235,29 +247,101 @@ class LadybugStore(CypherStore):
 
     # ---- writes ------------------------------------------------------------------
     def write(self, data: GraphData, progress: ProgressFn | None = None) -> WriteSummary:
+        """Upsert ``data``: all of it or nothing, in bounded time.
+
+        A write small enough to need no bulk insert (fewer rows than ``_COPY_MIN_ROWS`` in all)
+        is one transaction in this process. A larger one runs in a watched child process
+        (:mod:`graph.watched`) on a staging copy of the database in the store folder, because the
+        engine's bulk insert can deadlock: a child that stops making progress is killed and
+        :class:`graph.errors.StoreWriteStalled` raised; one that finishes has its copy renamed
+        over the live database, one atomic step. Either way a failed write changes nothing.
+        """
+        if self.read_only:
+            raise StoreError(f"the store at {self.folder} is open read-only")
+        if sum(len(f) for f in [*data.nodes.values(), *data.rels.values()]) < _COPY_MIN_ROWS:
+            with self._transaction():
+                return self._write_steps(data, finished=progress)
+        return self._write_staged(data, progress)
+
+    def _write_steps(
+        self,
+        data: GraphData,
+        starting: ProgressFn | None = None,
+        finished: ProgressFn | None = None,
+    ) -> WriteSummary:
+        """The upserts of one write, in the caller's transaction; ``starting`` and ``finished``
+        are told of each step."""
         rows: dict[str, int] = {}
         created: dict[str, int] = {}
-        steps = len(data.nodes) + len(data.rels) + (1 if data.policy is not None else 0)
-        done = 0
-        with self._transaction():
-            for label, frame in data.nodes.items():
-                rows[label] = len(frame)
-                created[label] = self._upsert_nodes(label, frame)
-                done += 1
-                if progress:
-                    progress(label, done, steps)
-            for (rel, src, dst), frame in data.rels.items():
-                rows[rel] = rows.get(rel, 0) + len(frame)
-                created[rel] = created.get(rel, 0) + self._upsert_rels(rel, src, dst, frame)
-                done += 1
-                if progress:
-                    progress(rel, done, steps)
-            if data.policy is not None:
-                self._execute(
-                    "MERGE (p:Policy {id: 'policy'}) SET p.document = $doc",
-                    {"doc": json.dumps(data.policy, ensure_ascii=False, sort_keys=True)},
-                )
+        steps: list[tuple[str, Callable[[], int]]] = []
+        for label, frame in data.nodes.items():
+            rows[label] = len(frame)
+            steps.append((label, lambda label=label, frame=frame: self._upsert_nodes(label, frame)))
+        for (rel, src, dst), frame in data.rels.items():
+            rows[rel] = rows.get(rel, 0) + len(frame)
+            steps.append(
+                (rel, lambda rel=rel, src=src, dst=dst, frame=frame: self._upsert_rels(rel, src, dst, frame))
+            )
+        if data.policy is not None:
+            document = json.dumps(data.policy, ensure_ascii=False, sort_keys=True)
+            steps.append(("Policy", lambda: self._save_policy(document)))
+        for done, (name, step) in enumerate(steps):
+            if starting:
+                starting(name, done, len(steps))
+            n = step()
+            if name != "Policy":
+                created[name] = created.get(name, 0) + n
+            if finished:
+                finished(name, done + 1, len(steps))
         return WriteSummary(rows=rows, created=created)
+
+    def _save_policy(self, document: str) -> int:
+        self._execute("MERGE (p:Policy {id: 'policy'}) SET p.document = $doc", {"doc": document})
+        return 0
+
+    def _write_staged(self, data: GraphData, progress: ProgressFn | None) -> WriteSummary:
+        staging = self._new_staging()
+        try:
+            summary = run_watched(
+                lambda report: _write_into(staging, data, report), stall_seconds(), on_finished=progress
+            )
+            self._swap_in(staging / DB_FILENAME)
+        except WorkStalled as exc:
+            raise StoreWriteStalled(exc.step, exc.done, exc.total, exc.seconds, _buffer_pool_mb()) from None
+        except WorkDied as exc:
+            raise StoreError(f"{exc}; the store is unchanged") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return summary
+
+    def _new_staging(self) -> Path:
+        """A new folder beside the database holding a copy of it, for a staged write."""
+        for old in self.folder.glob(f"{STAGING_PREFIX}*"):
+            if not _writer_alive(old.name):  # left by a write that was killed
+                shutil.rmtree(old, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=self.folder))
+        try:
+            self._execute("CHECKPOINT")  # every committed write into the database file itself
+            shutil.copyfile(self.folder / DB_FILENAME, staging / DB_FILENAME)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging
+
+    def _swap_in(self, staged: Path) -> None:
+        """Put the finished staging copy in place of the database and reopen it."""
+        extra = sorted(p.name for p in staged.parent.iterdir() if p != staged)
+        if extra:  # a write-ahead log left beside it would mean the copy is not whole
+            raise StoreError(f"the staged write left {', '.join(extra)} behind; the store is unchanged")
+        _fsync(staged)
+        # Renamed while this process still holds the old file (and the writer's lock on it), so no
+        # other writer can slip in between. Readers that have the old file open keep reading it
+        # until they close it; graph.access opens the new one on the next read.
+        staged.replace(self.folder / DB_FILENAME)
+        _fsync(self.folder)
+        self._conn.close()
+        self._db.close()
+        self._open_engine(wait_seconds=_READER_WAIT_SECONDS)
 
     # Upserts split the input in pandas: rows whose key is new are bulk-inserted with
     # COPY (fast, and light on the buffer pool), rows that exist are updated only where a
@@ -444,6 +528,36 @@ class LadybugStore(CypherStore):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _write_into(folder: Path, data: GraphData, report: StepReport) -> WriteSummary:
+    """In the write's child process: upsert ``data`` into the staging store at ``folder``."""
+    store = LadybugStore(folder)
+    try:
+        with store._transaction():
+            return store._write_steps(data, starting=report.starting, finished=report.finished)
+    finally:
+        store.close()
+
+
+def _writer_alive(staging_name: str) -> bool:
+    """Whether the process that made the staging folder ``staging_name`` still runs."""
+    try:
+        pid = int(staging_name[len(STAGING_PREFIX) :].split("-", 1)[0])
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class _Transaction:

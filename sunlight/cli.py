@@ -766,7 +766,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"sunlight: {exc}")
         return 2
     except StoreError as exc:
-        _err(t("store_error", args.lang, error=exc))
+        _err(t("store_error", args.lang, error=exc.text(args.lang)))
         return 1
     except BrokenPipeError:
         # the reader (e.g. `| head`) went away: not an error of ours
