@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AlertStatusConflict",
     "CaseStatusConflict",
+    "StoreBufferPoolFull",
     "StoreError",
     "StoreQueryError",
     "StoreUnavailable",
@@ -63,6 +64,29 @@ class StoreWriteStalled(StoreError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.step, self.done, self.total, self.seconds, self.pool_mb))
+
+
+class StoreBufferPoolFull(StoreError):
+    """The engine's buffer pool (``pool_mb``) could not hold what writing ``step`` needed; the
+    store is as it was before the write."""
+
+    def __init__(self, step: str, pool_mb: int) -> None:
+        self.step, self.pool_mb = step, pool_mb
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "zh") -> str:
+        if lang == "en":
+            return (
+                f"the buffer pool ({self.pool_mb} MB) ran full while writing {self.step}; nothing was "
+                f"changed. Give it more memory, e.g. SUNLIGHT_BUFFER_POOL_MB={self.pool_mb * 2}."
+            )
+        return (
+            f"写入 {self.step} 时缓冲池（{self.pool_mb} MB）已满，未做任何更改。"
+            f"请加大缓冲池，例如 SUNLIGHT_BUFFER_POOL_MB={self.pool_mb * 2}。"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.step, self.pool_mb))
 
 
 class AlertStatusConflict(StoreError):

@@ -31,7 +31,13 @@ import pandas as pd
 
 from graph.cypher_store import CypherStore, RunFn
 from graph.dataset import GraphData
-from graph.errors import StoreError, StoreQueryError, StoreUnavailable, StoreWriteStalled
+from graph.errors import (
+    StoreBufferPoolFull,
+    StoreError,
+    StoreQueryError,
+    StoreUnavailable,
+    StoreWriteStalled,
+)
 from graph.schema import NODE_TYPES, REL_TYPES, Prop, PropType, node_type, rel_type
 from graph.store import ProgressFn, WriteSummary
 from graph.watched import StepReport, WorkDied, WorkStalled, run_watched, stall_seconds
@@ -288,7 +294,12 @@ class LadybugStore(CypherStore):
         for done, (name, step) in enumerate(steps):
             if starting:
                 starting(name, done, len(steps))
-            n = step()
+            try:
+                n = step()
+            except StoreError as exc:
+                if "buffer pool is full" in str(exc):
+                    raise StoreBufferPoolFull(name, _buffer_pool_mb()) from exc
+                raise
             if name != "Policy":
                 created[name] = created.get(name, 0) + n
             if finished:
