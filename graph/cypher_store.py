@@ -30,7 +30,7 @@ import pandas as pd
 from graph.cypher_lint import Statement
 from graph.errors import AlertStatusConflict, CaseStatusConflict, StoreError
 from graph.schema import ENTITY_LABELS, NODE_TYPES, REL_TYPES, entity_key, node_type, split_entity_key
-from graph.snapshot import GraphSnapshot, build_snapshot
+from graph.snapshot import GraphSnapshot, build_snapshot, build_snapshot_for
 from graph.store import ALERT_STATUSES, AlertRecord, AlertSaveSummary, Subgraph
 
 __all__ = [
@@ -288,6 +288,12 @@ class CypherStore(ABC):
     def snapshot(self) -> GraphSnapshot:
         """All frames read in one read transaction, so they agree with each other."""
         return self._read_all(build_snapshot)
+
+    @final
+    def snapshot_for(self, contract_ids: Sequence[str]) -> GraphSnapshot:
+        """Every party and only the contracts ``contract_ids`` (:func:`graph.snapshot.build_snapshot_for`),
+        in one read transaction."""
+        return self._read_all(lambda read: build_snapshot_for(read, contract_ids))
 
     @final
     def subgraph(self, keys: Sequence[str], hops: int = 1, limit: int = 200) -> Subgraph:

@@ -55,7 +55,7 @@ from graph.cypher_store import statements_for_linting as shared_statements_for_l
 from graph.dataset import GraphData
 from graph.errors import StoreError, StoreQueryError, StoreUnavailable
 from graph.schema import NODE_TYPES, REL_TYPES, Prop, PropType, node_type, rel_type
-from graph.snapshot import SNAPSHOT_QUERIES
+from graph.snapshot import SNAPSHOT_FOR_QUERIES, SNAPSHOT_QUERIES
 from graph.store import ProgressFn, WriteSummary
 
 __all__ = [
@@ -256,6 +256,11 @@ def statements_for_linting() -> list[Statement]:
     out.append(Statement("alerts:lock", ALERT_LOCK_STATEMENT, {"id": "A1"}))
     out.append(Statement("remove-everything", REMOVE_EVERYTHING_STATEMENT))
     out += [Statement(f"snapshot:{name}", text) for name, text in SNAPSHOT_QUERIES.items()]
+    out += [
+        Statement(f"snapshot-for:{name}", text, {"contracts": ["C1"]})
+        for name, text in SNAPSHOT_FOR_QUERIES.items()
+        if "$contracts" in text
+    ]
     out += shared_statements_for_linting()
     return out
 

@@ -13,7 +13,7 @@ Neo4j) through a ``read`` callable that each store supplies.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -30,9 +30,16 @@ from graph.schema import (
     node_type,
 )
 
-__all__ = ["SNAPSHOT_QUERIES", "GraphSnapshot", "build_snapshot", "empty_snapshot"]
+__all__ = [
+    "SNAPSHOT_FOR_QUERIES",
+    "SNAPSHOT_QUERIES",
+    "GraphSnapshot",
+    "build_snapshot",
+    "build_snapshot_for",
+    "empty_snapshot",
+]
 
-ReadFn = Callable[[str], pd.DataFrame]
+ReadFn = Callable[..., pd.DataFrame]  # read(cypher) or read(cypher, params)
 
 _PIVOT_RELS = {
     "HAS_PHONE": "Phone",
@@ -103,6 +110,48 @@ def _snapshot_queries() -> dict[str, str]:
 
 #: Every read a snapshot makes, by name; the Neo4j linter tests check them all.
 SNAPSHOT_QUERIES: dict[str, str] = _snapshot_queries()
+
+
+def _contract_queries() -> dict[str, str]:
+    """The frames about contracts — the bulk of a store — read for the contracts in ``$contracts``
+    only: the same columns as :data:`SNAPSHOT_QUERIES`' frames of the same names."""
+
+    def props(label: str, var: str) -> str:
+        return ", ".join(f"{var}.{p} AS {p}" for p in node_type(label).prop_names if p != "extra")
+
+    return {
+        "contracts": f"MATCH (c:Contract) WHERE c.id IN $contracts RETURN {props('Contract', 'c')}",
+        "tenders": "MATCH (c:Contract)-[:FROM_TENDER]->(t:Tender) WHERE c.id IN $contracts "
+        f"RETURN DISTINCT {props('Tender', 't')}",
+        "payments": "MATCH (p:Payment)-[:PAYS_FOR]->(c:Contract) WHERE c.id IN $contracts "
+        f"RETURN {props('Payment', 'p')}",
+        "awarded_to": "MATCH (a:Contract)-[r:AWARDED_TO]->(b:Supplier) WHERE a.id IN $contracts "
+        "RETURN a.id AS contract_id, b.id AS supplier_id",
+        "ordered_by": "MATCH (a:Contract)-[r:ORDERED_BY]->(b:Department) WHERE a.id IN $contracts "
+        "RETURN a.id AS contract_id, b.id AS department_id",
+        "from_tender": "MATCH (a:Contract)-[r:FROM_TENDER]->(b:Tender) WHERE a.id IN $contracts "
+        "RETURN a.id AS contract_id, b.id AS tender_id",
+        "requested": "MATCH (a:Employee)-[r:REQUESTED]->(b:Contract) WHERE b.id IN $contracts "
+        "RETURN a.id AS requester_id, b.id AS contract_id",
+        "approvals": "MATCH (a:Employee)-[r:APPROVED]->(b:Contract) WHERE b.id IN $contracts "
+        "RETURN a.id AS approver_id, b.id AS contract_id, r.step AS step, r.approved_at AS approved_at, "
+        "r.decision AS decision",
+        "bids": "MATCH (c:Contract)-[:FROM_TENDER]->(b:Tender)<-[r:BID_ON]-(a:Supplier) "
+        "WHERE c.id IN $contracts RETURN DISTINCT a.id AS supplier_id, b.id AS tender_id, "
+        "r.amount AS amount, r.is_winner AS is_winner, r.submitted_at AS submitted_at",
+        "pays_for": "MATCH (a:Payment)-[r:PAYS_FOR]->(b:Contract) WHERE b.id IN $contracts "
+        "RETURN a.id AS payment_id, b.id AS contract_id",
+        "paid_to": "MATCH (c:Contract)<-[:PAYS_FOR]-(a:Payment)-[r:PAID_TO]->(b:BankAccount) "
+        "WHERE c.id IN $contracts RETURN a.id AS payment_id, b.id AS account",
+    }
+
+
+#: The reads of :func:`build_snapshot_for`: every party frame of :data:`SNAPSHOT_QUERIES` as it is,
+#: and the contract frames for the contracts in ``$contracts`` (parameter: a list of contract ids).
+SNAPSHOT_FOR_QUERIES: dict[str, str] = {
+    **{name: text for name, text in SNAPSHOT_QUERIES.items() if name not in _contract_queries()},
+    **_contract_queries(),
+}
 
 _DTYPES = {
     PropType.STRING: "object",
@@ -248,6 +297,18 @@ def _identifiers(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def build_snapshot(read: ReadFn) -> GraphSnapshot:
     """Read every frame of a snapshot through ``read`` (one Cypher text -> one frame)."""
     raw = {name: read(query) for name, query in SNAPSHOT_QUERIES.items()}
+    return assemble_snapshot(raw)
+
+
+def build_snapshot_for(read: ReadFn, contract_ids: Sequence[str]) -> GraphSnapshot:
+    """A snapshot of every party (departments, staff, suppliers, persons, their ties and identifiers)
+    and of the contracts ``contract_ids`` only, with their tenders, bids, approvals and payments:
+    what the app draws of the records alerts name, without reading every contract of the store."""
+    ids = sorted({str(c) for c in contract_ids})
+    raw = {
+        name: read(query, {"contracts": ids}) if "$contracts" in query else read(query)
+        for name, query in SNAPSHOT_FOR_QUERIES.items()
+    }
     return assemble_snapshot(raw)
 
 

@@ -94,6 +94,11 @@ class Store(Protocol):
         """Read the whole graph as frames."""
         ...
 
+    def snapshot_for(self, contract_ids: Sequence[str]) -> GraphSnapshot:
+        """Every party (departments, staff, suppliers, persons, their ties and identifiers) and only
+        the contracts ``contract_ids``, with their tenders, bids, approvals and payments."""
+        ...
+
     def subgraph(self, keys: Sequence[str], hops: int = 1, limit: int = 200) -> Subgraph:
         """Entities within ``hops`` of ``keys`` (entity keys), at most ``limit`` nodes."""
         ...

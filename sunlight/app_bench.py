@@ -169,7 +169,6 @@ class Expectations:
 
     @classmethod
     def of_store(cls, store_path: Path, samples: int = 20, seed: int = 7) -> Expectations:
-        from graph.cases import read_cases
         from graph.ladybug_store import LadybugStore
         from sunlight.ui import case_views as cv
         from sunlight.ui import viewmodels as vm
@@ -178,7 +177,7 @@ class Expectations:
 
         store = LadybugStore(store_path, read_only=True)
         try:
-            book = vm.build_alert_book(store.alerts(), store.snapshot(), vm.family_map(), read_cases(store))
+            book = vm.read_alert_book(store)
         finally:
             store.close()
         if book.alerts.empty:
@@ -423,6 +422,7 @@ def run_sessions(
         finally:
             writer.stop()
     wall = time.perf_counter() - began
+    load_average = os.getloadavg()[1]  # over the last 5 minutes: how busy the machine was meanwhile
     pages: dict[str, list[float]] = {}
     for log in logs:
         for page, seconds in log.pages.items():
@@ -431,6 +431,8 @@ def run_sessions(
         "sessions": sessions,
         "rounds": rounds,
         "wall_seconds": round(wall, 1),
+        "load_average": round(load_average, 1),
+        "cpus": os.cpu_count(),
         "pages": {
             page: {
                 "count": len(seconds),
@@ -472,7 +474,8 @@ def prepared_store(scale: int, seed: int, cache: Path, folder: Path) -> Path:
 
 def format_sessions(result: dict[str, Any]) -> str:
     lines = [
-        f"{result['sessions']} sessions × {result['rounds']} rounds, {result['wall_seconds']} s; "
+        f"{result['sessions']} sessions × {result['rounds']} rounds, {result['wall_seconds']} s "
+        f"(load average {result['load_average']} on {result['cpus']} CPUs); "
         f"sunlight detect ran {len(result['detect_runs'])} times meanwhile "
         f"({', '.join(str(r['seconds']) + ' s' for r in result['detect_runs'])})",
         f"{'page':<38} {'pages':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7}",

@@ -14,8 +14,9 @@ generation again. The JSON written by ``--out`` is a list with one object per sc
 ``detect_peak_rss_bytes`` is the detectors' memory alone; ``peak_rss_bytes`` is the
 largest of that and the benchmark's own process (parse, load, drill-down, community
 engines). ``app_reads`` is what the app reads, in a fresh process, before it draws the
-overview (the summary written by the detector run) and the queue (every alert and the
-snapshot its view model needs).
+overview (the summary written by the detector run) and the queue, case and search pages (every
+alert, its case, every party and the contracts the alerts name: ``queue_contracts_read`` of
+``store_contracts``), and the search index built from those parties.
 
 Benchmarks are measurements, not tests: nothing here asserts a time.
 """
@@ -144,8 +145,12 @@ def app_reads_child(store_path: str) -> None:
         summary = read_summary(store)
         overview_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        book = vm.build_alert_book(store.alerts(), store.snapshot(), vm.family_map())
+        book = vm.read_alert_book(store)
         queue_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        vm.SearchIndex(book.snapshot)
+        search_seconds = time.perf_counter() - started
+        contracts = int(store.counts()["nodes"].get("Contract", 0))
     finally:
         store.close()
     print(
@@ -155,6 +160,9 @@ def app_reads_child(store_path: str) -> None:
                 "overview_from_summary": summary is not None,
                 "queue_seconds": round(queue_seconds, 3),
                 "queue_alerts": len(book.alerts),
+                "queue_contracts_read": len(book.snapshot.contracts),
+                "store_contracts": contracts,
+                "search_index_seconds": round(search_seconds, 3),
             }
         )
     )

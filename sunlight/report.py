@@ -378,9 +378,7 @@ def report_from_store(
     store_label: str = "",
 ) -> CaseReport:
     """:func:`build_report` from the store itself (the command line; the app has its data cached)."""
-    from graph.cases import read_cases
-
-    book = vm.build_alert_book(store.alerts(), store.snapshot(), vm.family_map(), read_cases(store))
+    book = vm.read_alert_book(store)
     _, alert_ids = resolve_target(book, target)
     keys = evidence_keys(book, alert_ids)
     graph = store.subgraph(keys, hops=1, limit=len(keys))

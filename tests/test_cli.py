@@ -225,6 +225,8 @@ def test_bench_measures_a_tiny_scale_with_the_keys_cli_md_names(tmp_path: Path):
     assert 0 < result["detect_peak_rss_bytes"] <= result["peak_rss_bytes"]
     assert result["app_reads"]["overview_from_summary"] is True
     assert result["app_reads"]["queue_alerts"] == result["alerts"] > 0
+    # the queue reads the contracts its alerts name, not every contract of the store
+    assert 0 < result["app_reads"]["queue_contracts_read"] < result["app_reads"]["store_contracts"]
     assert not result["failed_detectors"]
     assert set(result["detectors_cpu"]) == set(result["detectors"])
     assert f"{MIN_SCALE:,}" in format_table([result])

@@ -241,6 +241,73 @@ def test_each_store_picks_its_own_variant_of_a_library_query(store: Store) -> No
     assert store.query(chosen).empty
 
 
+def _with_tenders_and_payments() -> GraphData:
+    """:func:`extract` with both contracts tendered (two bidders each) and paid."""
+    data = extract()
+    data.add_nodes(
+        "Supplier", pd.DataFrame({"id": ["S2"], "name": ["长江建设有限公司"], "blacklisted": [False]})
+    )
+    data.add_nodes("Tender", pd.DataFrame({"id": ["T1", "T2"]}))
+    data.add_rels(
+        "FROM_TENDER", "Contract", "Tender", pd.DataFrame({"src": ["C1", "C2"], "dst": ["T1", "T2"]})
+    )
+    data.add_rels(
+        "BID_ON",
+        "Supplier",
+        "Tender",
+        pd.DataFrame(
+            {
+                "src": ["S1", "S2", "S1", "S2"],
+                "dst": ["T1", "T1", "T2", "T2"],
+                "amount": [120000.0, 125000.0, 800.0, 900.0],
+                "is_winner": [True, False, True, False],
+            }
+        ),
+    )
+    data.add_nodes("BankAccount", pd.DataFrame({"id": ["6222021001000000011"]}))
+    data.add_nodes(
+        "Payment",
+        pd.DataFrame(
+            {
+                "id": ["P1", "P2"],
+                "amount": [60000.0, 800.0],
+                "paid_at": pd.to_datetime(["2024-04-01T10:00", "2024-04-02T10:00"]),
+                "payee_name": ["华信科技有限公司", "华信科技有限公司"],
+            }
+        ),
+    )
+    data.add_rels("PAYS_FOR", "Payment", "Contract", pd.DataFrame({"src": ["P1", "P2"], "dst": ["C1", "C2"]}))
+    data.add_rels(
+        "PAID_TO",
+        "Payment",
+        "BankAccount",
+        pd.DataFrame({"src": ["P1", "P2"], "dst": ["6222021001000000011"] * 2}),
+    )
+    return data
+
+
+def test_a_snapshot_for_some_contracts_has_every_party_and_only_those_contracts(store: Store) -> None:
+    store.write(_with_tenders_and_payments())
+    whole, some = store.snapshot(), store.snapshot_for(["C1"])
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+    for name in ("departments", "employees", "suppliers", "persons", "relations", "identifiers"):
+        pd.testing.assert_frame_equal(rows(getattr(some, name)), rows(getattr(whole, name)), check_like=True)
+    assert some.policy == whole.policy
+    # the contract frames: C1's rows, exactly as the whole snapshot has them
+    for name, column in (("contracts", "id"), ("approvals", "contract_id"), ("payments", "contract_id")):
+        wanted = getattr(whole, name)
+        pd.testing.assert_frame_equal(rows(getattr(some, name)), rows(wanted[wanted[column] == "C1"]))
+    assert list(some.tenders["id"]) == ["T1"]
+    assert sorted(some.bids["supplier_id"]) == ["S1", "S2"] and set(some.bids["tender_id"]) == {"T1"}
+    assert some.contracts.iloc[0]["tender_id"] == "T1" and some.contracts.iloc[0]["supplier_id"] == "S1"
+    assert some.payments.iloc[0]["account"] == "6222021001000000011"
+    # none named, none read
+    assert store.snapshot_for([]).contracts.empty and store.snapshot_for(["C9"]).approvals.empty
+
+
 def test_a_subgraph_expands_by_hops_within_its_limit(store: Store) -> None:
     store.write(extract())
     one = store.subgraph(["supplier:S1"], hops=1)

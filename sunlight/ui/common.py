@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from graph.cases import read_cases
 from graph.errors import StoreError
 from graph.store import Subgraph
 from sunlight.auth import AccessDenied, Role, User, can_unmask, record_unmasked_view
@@ -164,9 +163,7 @@ def render_sidebar(account: Callable[[], None] | None = None) -> None:
 # pages must treat an AlertBook as read-only.
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _alert_book(path: str, neo4j_uri: str | None, version: str) -> vm.AlertBook:
-    data = StoreSource(path, neo4j_uri)
-    rows, snapshot, cases = data.read(lambda store: (store.alerts(), store.snapshot(), read_cases(store)))
-    return vm.build_alert_book(rows, snapshot, vm.family_map(), cases)
+    return StoreSource(path, neo4j_uri).read(vm.read_alert_book)
 
 
 def alert_book() -> vm.AlertBook:
@@ -191,8 +188,8 @@ def _overview(path: str, neo4j_uri: str | None, version: str) -> OverviewSummary
     stored = data.read(read_summary)
     if stored is not None:
         return stored
-    # no detector run has written one (an older store): computed from the alert book once
-    book = _alert_book(path, neo4j_uri, version)
+    # no detector run has written one (an older store): computed from every record once
+    book = data.read(lambda store: vm.read_alert_book(store, whole=True))
     keys = hot_keys_of(book)
     graph = _subgraph(path, neo4j_uri, version, tuple(keys), 1, len(keys)) if keys else Subgraph()
     return summarise(book, graph)

@@ -54,6 +54,7 @@ __all__ = [
     "SearchIndex",
     "build_alert_book",
     "case_personal_fields",
+    "contracts_named",
     "entity_details",
     "entity_keys_in_result",
     "entity_names",
@@ -70,6 +71,7 @@ __all__ = [
     "masked_result",
     "named_trend",
     "queue_table",
+    "read_alert_book",
     "risk_trend",
     "risk_trend_by_family",
     "sort_alerts",
@@ -122,6 +124,17 @@ def _contract_ids_in(evidence: Mapping[str, Any], keys: Iterable[str]) -> list[s
     return list(dict.fromkeys(found))
 
 
+def contracts_named(rows: pd.DataFrame) -> list[str]:
+    """Every contract the alerts in ``rows`` (``Store.alerts()``) name — flagged, in an evidence
+    subgraph or in evidence rows: what :meth:`graph.store.Store.snapshot_for` reads for the app."""
+    if rows.empty:
+        return []
+    found: list[str] = list(rows.loc[rows["entity_type"] == "contract", "entity_id"].dropna().astype(str))
+    for text in rows.drop_duplicates("alert_id")["evidence"]:
+        found += _contract_ids_in(_parse_evidence(text), ())
+    return list(dict.fromkeys(found))
+
+
 def _parse_evidence(text: Any) -> dict[str, Any]:
     if isinstance(text, Mapping):
         return dict(text)
@@ -140,6 +153,8 @@ class AlertBook:
 
     rows: pd.DataFrame  # Store.alerts(): one row per (alert, entity)
     alerts: pd.DataFrame  # one row per alert
+    #: every party, and at least the contracts the alerts name (the app reads no more than that:
+    #: ``Store.snapshot_for(contracts_named(rows))``); the detector run's whole snapshot at detect time
     snapshot: GraphSnapshot
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     read_at: datetime | None = None
@@ -294,6 +309,17 @@ def build_alert_book(
         read_at=datetime.now(),
         cases=cases,
     )
+
+
+def read_alert_book(store: Any, whole: bool = False) -> AlertBook:
+    """The alert book of ``store`` (a :class:`graph.store.Store`): its alerts, their cases, every
+    party and the contracts the alerts name — not every contract of the store. ``whole``: every
+    record (the overview's figures of all contract value need them)."""
+    from graph.cases import read_cases
+
+    rows, cases = store.alerts(), read_cases(store)
+    snapshot = store.snapshot() if whole else store.snapshot_for(contracts_named(rows))
+    return build_alert_book(rows, snapshot, family_map(), cases)
 
 
 # ---- overview ---------------------------------------------------------------------------------
