@@ -185,6 +185,17 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "amount is over one trillion yuan (10^12), loaded as written: a unit or decimal-point error?",
         "金额超过一万亿元（10^12），按原值载入：是否单位或小数点有误？",
     ),
+    "future_date": (
+        W,
+        "dated after the day of the load ({today}), loaded as written: a typing error or a wrong year?",
+        "日期晚于载入当日（{today}），按原值载入：是否录入错误或年份有误？",
+    ),
+    "long_text": (
+        W,
+        "text longer than {longest} characters, far longer than any real name, address or note; "
+        "loaded as written and shown cut short",
+        "文本超过 {longest} 个字符，远长于任何真实的名称、地址或备注；按原值载入，显示时截断",
+    ),
     "bad_step": (E, "approval step must be 1 or more", "审批步骤必须从 1 开始"),
     "unknown_relation": (
         E,

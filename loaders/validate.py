@@ -10,7 +10,8 @@ type or approval decision, a relation from a party to itself, and a malformed
 Warnings (loaded anyway): a wrong check character in a 统一社会信用代码 or
 居民身份证号码, a phone number that does not look like one, an unknown procurement
 method, an ownership share outside 0..1, an amount over a trillion yuan
-(:data:`HUGE_AMOUNT`), a column that has nowhere to go.
+(:data:`HUGE_AMOUNT`), a date after the day of the load, text longer than any real name,
+address or note (:data:`LONGEST_TEXT`), a column that has nowhere to go.
 
 Every check is vectorised over the whole column; nothing loops over the rows of a
 large table.
@@ -51,12 +52,24 @@ from loaders.parsing import (
 )
 from loaders.tables import TextTable
 
-__all__ = ["HUGE_AMOUNT", "CheckedTable", "ExistingFn", "check_policy", "check_tables", "isin"]
+__all__ = [
+    "HUGE_AMOUNT",
+    "LONGEST_TEXT",
+    "CheckedTable",
+    "ExistingFn",
+    "check_policy",
+    "check_tables",
+    "isin",
+]
 
 #: Amounts above this (yuan) are loaded with a warning: no contract of any organisation comes
 #: near a trillion yuan, while a value in 分 or a misplaced decimal point easily does, and one
 #: such amount would dominate every concentration measure.
 HUGE_AMOUNT = 1e12
+
+#: Text longer than this (characters) is loaded with a warning: no real name, address or note
+#: comes near it, while a paste gone wrong or a hostile extract (a 5 MB "supplier name") does.
+LONGEST_TEXT = 2_000
 
 #: ``existing(label) -> ids already in the store`` for incremental loads.
 ExistingFn = Callable[[str], set[str]]
@@ -114,6 +127,8 @@ class _Checker:
         self.file_for = file_for
         self.checked: dict[str, CheckedTable] = {}
         self._store_ids: dict[str, set[str]] = {}
+        #: the first moment after the day of the load: a record dated from then on is in the future
+        self.tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
 
     # ---- helpers ---------------------------------------------------------------------
     def _values(self, column: Column, values: pd.Series) -> pd.Series:
@@ -186,6 +201,8 @@ class _Checker:
         values = text.frame[column.name]
         if column.required:
             self.add("empty_value", text, column.name, values.isna().to_numpy())
+        if column.kind in (Kind.ID, Kind.TEXT, Kind.NAME):
+            self.check_length(text, column, values)
         if column.kind in (Kind.ID, Kind.TEXT):
             return values
         if column.kind == Kind.NAME:
@@ -193,6 +210,17 @@ class _Checker:
         code, parser = _PARSERS[column.kind]
         parsed, bad = parser(values)
         self.add(code, text, column.name, bad, self._values(column, values))
+        if column.kind in (Kind.DATE, Kind.TIMESTAMP):
+            # after the day of the load: no record of an extract can be dated later than the extract
+            future = (parsed >= self.tomorrow).fillna(False).to_numpy(dtype=bool) & ~bad
+            self.add(
+                "future_date",
+                text,
+                column.name,
+                future,
+                self._values(column, values),
+                today=f"{self.tomorrow - pd.Timedelta(days=1):%Y-%m-%d}",
+            )
         if column.kind == Kind.MONEY:
             # a value that is not an amount ("-inf") has been reported as such, and only as such
             negative = (parsed < 0).fillna(False).to_numpy(dtype=bool) & ~bad
@@ -200,6 +228,20 @@ class _Checker:
             huge = (parsed > HUGE_AMOUNT).fillna(False).to_numpy(dtype=bool) & ~bad
             self.add("huge_amount", text, column.name, huge, values)
         return parsed
+
+    def check_length(self, text: TextTable, column: Column, values: pd.Series) -> None:
+        """Text far longer than any real name, address or note is loaded as written, with a warning
+        that shows its start and its length (the app cuts it on screen)."""
+        lengths = values.str.len() if values.dtype == object else values.astype("str").str.len()
+        long = (lengths > LONGEST_TEXT).fillna(False).to_numpy(dtype=bool)
+        if not long.any():
+            return
+        shown = np.full(len(values), None, dtype=object)
+        start = values[long].str.slice(0, 20)
+        if column.personal:
+            start = per_unique(start, mask)
+        shown[long] = [f"{head}… ({n:,})" for head, n in zip(start, lengths[long], strict=True)]
+        self.add("long_text", text, column.name, long, shown, longest=f"{LONGEST_TEXT:,}")
 
     def check_key(self, text: TextTable, checked: CheckedTable) -> None:
         spec = TABLES[text.table]

@@ -350,6 +350,11 @@ def big_cell_stored(snapshot: GraphSnapshot) -> None:
     assert item == BIG_CELL
 
 
+def long_name_kept(result: LoadResult) -> None:
+    same_as_valid(result)
+    assert node_value(result, "Supplier", "S002", "name") == "华东办公用品有限公司" * 500_000
+
+
 def huge_stored(snapshot: GraphSnapshot) -> None:
     assert snapshot.contracts.set_index("id").loc["C003", "amount"] == 1e30
 
@@ -616,6 +621,30 @@ CASES: tuple[Case, ...] = (
         warnings=(at(C, 4, "amount", "huge_amount", "trillion"),),
         check=contract_value("amount", "C003", 1e30),
         in_store=huge_stored,
+    ),
+    Case(
+        "approval_in_the_future",
+        "an approval dated 2031",
+        "warning: loaded as written, but no record of an extract can be dated after the day of its load",
+        replaced(A, "C001,2,E004,2024-01-04T16:00:00", "C001,2,E004,2031-01-04T16:00:00"),
+        warnings=(at(A, 3, "approved_at", "future_date", "2031-01-04", "after the day of the load"),),
+        check=same_as_valid,
+    ),
+    Case(
+        "contract_signed_in_the_future",
+        "a contract signed on 2099-02-01",
+        "warning: loaded as written (a wrong year is the usual cause), flagged with the date",
+        replaced(C, "C003,S002,8000,2024-02-01", "C003,S002,8000,2099-02-01"),
+        warnings=(at(C, 4, "signed_date", "future_date", "2099-02-01"),),
+        check=contract_value("signed_date", "C003", pd.Timestamp("2099-02-01")),
+    ),
+    Case(
+        "five_megabyte_supplier_name",
+        "a supplier name of 5,000,000 characters",
+        "warning: loaded as written (the app cuts it on screen); the warning shows its start and its length",
+        replaced("suppliers.csv", "S002,华东办公用品有限公司", "S002," + "华东办公用品有限公司" * 500_000),
+        warnings=(at("suppliers.csv", 3, "name", "long_text", "2,000", "5,000,000"),),
+        check=long_name_kept,
     ),
     Case(
         "mixed_types_in_a_column",
