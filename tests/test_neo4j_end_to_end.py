@@ -29,7 +29,7 @@ ADMIN = User("审计处管理员", Role.ADMIN)
 @pytest.fixture(scope="module")
 def extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("extract")
-    assert main(["generate", "--out", str(folder), "--scale", "300", "--seed", "11"]) == 0
+    assert main(["generate", "--out", str(folder), "--scale", "500", "--seed", "11"]) == 0
     return folder
 
 
