@@ -51,13 +51,15 @@ class StoreWriteStalled(StoreError):
             return (
                 f"the write stalled: no progress for {self.seconds:g} s while writing {where}; it was "
                 "stopped and the store is unchanged. LadybugDB's bulk insert (COPY) can deadlock at "
-                "random, so running the same load again usually completes. If it stalls again, try "
-                f"another buffer pool (SUNLIGHT_BUFFER_POOL_MB, now {self.pool_mb}) or, on a very "
-                "slow machine, a longer SUNLIGHT_WRITE_STALL_SECONDS."
+                "random, so running the same load again usually completes (SUNLIGHT_WRITE_ATTEMPTS "
+                "tries it more often by itself). If it stalls again, try another buffer pool "
+                f"(SUNLIGHT_BUFFER_POOL_MB, now {self.pool_mb}) or, on a very slow machine, a longer "
+                "SUNLIGHT_WRITE_STALL_SECONDS."
             )
         return (
             f"写入停滞：写入 {where} 时 {self.seconds:g} 秒没有任何进展，已中止，数据库保持原样。"
-            "LadybugDB 的批量写入（COPY）偶尔会死锁，重新运行同一次载入通常即可完成；若再次停滞，"
+            "LadybugDB 的批量写入（COPY）偶尔会死锁，重新运行同一次载入通常即可完成"
+            "（SUNLIGHT_WRITE_ATTEMPTS 可让它自动多试几次）；若再次停滞，"
             f"可换一个缓冲池大小（SUNLIGHT_BUFFER_POOL_MB，当前 {self.pool_mb}），"
             "机器很慢时也可加大 SUNLIGHT_WRITE_STALL_SECONDS。"
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -45,6 +46,7 @@ from graph.watched import StepReport, WorkDied, WorkStalled, run_watched, stall_
 __all__ = ["DB_FILENAME", "STAGING_PREFIX", "LadybugStore", "ddl_statements"]
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 DB_FILENAME = "graph.lbdb"
 #: Folders in the store folder named so hold the database while a staged write runs.
@@ -57,10 +59,17 @@ _DEFAULT_BUFFER_POOL_MB = 2048
 #: scheduler beside it) open a hundred.
 _DEFAULT_MAX_DB_GIB = 1024
 _READER_WAIT_SECONDS = 30.0
+#: A staged write that stalls is thrown away and done again this many times in all.
+_DEFAULT_WRITE_ATTEMPTS = 2
 #: Fewer new rows than this are inserted with CREATE rather than COPY: each COPY holds a
 #: slice of the buffer pool until the process ends, which a long-lived process making
 #: many small writes (the scheduler, the app, the OCDS loader) would run out of.
 _COPY_MIN_ROWS = int(os.environ.get("SUNLIGHT_COPY_MIN_ROWS", "1000"))
+
+
+def _write_attempts() -> int:
+    """How many times a staged write that stalls is tried in all (SUNLIGHT_WRITE_ATTEMPTS, at least 1)."""
+    return max(1, int(os.environ.get("SUNLIGHT_WRITE_ATTEMPTS", _DEFAULT_WRITE_ATTEMPTS)))
 
 
 def _buffer_pool_mb() -> int:
@@ -311,6 +320,23 @@ class LadybugStore(CypherStore):
         return 0
 
     def _write_staged(self, data: GraphData, progress: ProgressFn | None) -> WriteSummary:
+        attempts, attempt = _write_attempts(), 1
+        while True:
+            try:
+                return self._write_staged_once(data, progress)
+            except StoreWriteStalled as exc:
+                if attempt >= attempts:
+                    raise
+                attempt += 1
+                # the engine's deadlock strikes at random: the same write done again usually completes
+                _log.warning(
+                    "写入停滞，已丢弃并重试（第 %d/%d 次）/ the write stalled, discarded, trying again "
+                    "(attempt %d of %d): %s",
+                    *(attempt, attempts) * 2,
+                    exc.text("en"),
+                )
+
+    def _write_staged_once(self, data: GraphData, progress: ProgressFn | None) -> WriteSummary:
         staging = self._new_staging()
         try:
             summary = run_watched(

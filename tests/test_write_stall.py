@@ -88,21 +88,31 @@ def loaded_store(extracts, tmp_path):
     return store_dir
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the write process in /proc")
+def stop_first_writer(proc: subprocess.Popen) -> int:
+    """SIGSTOP the load's first write process (the write runs in a child of the load); its pid."""
+    deadline = time.monotonic() + BOUND
+    while proc.poll() is None and time.monotonic() < deadline:
+        writers = children(proc.pid)
+        if writers:
+            os.kill(writers[0], signal.SIGSTOP)
+            return writers[0]
+        time.sleep(0.01)
+    raise AssertionError("the load finished before its write process could be stopped")
+
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="finds the write process in /proc"
+)
+
+
+@needs_proc
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_write_that_makes_no_progress_is_stopped_and_the_store_kept(extracts, loaded_store, lang):
     _, new = extracts
     before = contents(loaded_store)
-    proc = load(loaded_store, new, {"SUNLIGHT_WRITE_STALL_SECONDS": "3"}, lang=lang)
-    stopped = None
-    deadline = time.monotonic() + BOUND
-    while stopped is None and proc.poll() is None and time.monotonic() < deadline:
-        writers = children(proc.pid)  # the write runs in a child of the load
-        if writers:
-            stopped = writers[0]
-            os.kill(stopped, signal.SIGSTOP)
-        time.sleep(0.01)
-    assert stopped is not None, "the load finished before its write process could be stopped"
+    env = {"SUNLIGHT_WRITE_STALL_SECONDS": "3", "SUNLIGHT_WRITE_ATTEMPTS": "1"}
+    proc = load(loaded_store, new, env, lang=lang)
+    stopped = stop_first_writer(proc)
     _, err = proc.communicate(timeout=BOUND)
     assert proc.returncode == 1
     if lang == "en":
@@ -118,6 +128,23 @@ def test_a_write_that_makes_no_progress_is_stopped_and_the_store_kept(extracts, 
     _, err = again.communicate(timeout=BOUND)
     assert again.returncode == 0, err
     assert contents(loaded_store)["nodes"]["Contract"] > before["nodes"]["Contract"]
+
+
+@needs_proc
+def test_a_stalled_write_is_done_again_and_completes(extracts, loaded_store, tmp_path):
+    _, new = extracts
+    reference = tmp_path / "reference"
+    for source in extracts:
+        proc = load(reference, source, {})
+        _, err = proc.communicate(timeout=BOUND)
+        assert proc.returncode == 0, err
+    proc = load(loaded_store, new, {"SUNLIGHT_WRITE_STALL_SECONDS": "3", "SUNLIGHT_WRITE_ATTEMPTS": "2"})
+    stopped = stop_first_writer(proc)
+    _, err = proc.communicate(timeout=BOUND)
+    assert proc.returncode == 0, err
+    assert "trying again (attempt 2 of 2)" in err
+    assert not Path(f"/proc/{stopped}").exists()
+    assert contents(loaded_store) == contents(reference)
 
 
 def test_a_buffer_pool_too_small_fails_clearly_and_keeps_the_store(extracts, loaded_store):
