@@ -102,7 +102,11 @@ call-offs) is lowered to a low note that says so, with the facts.
 A small market, where one approver necessarily signs most of a supplier's orders
 (the only manager of a branch, the department's buyer for one category), is not a
 gatekeeper: the expected share *p₀* is that approver's share of the department's
-orders in the category, so it is already close to the observed one.
+orders in the category, so it is already close to the observed one; and where the
+department buys the category from (almost) nobody else — fewer than ``min_contracts``
+of its orders in it left without this supplier — there is no usual split to compare
+with, and the approver's share counts as expected (the local inspection firm that a
+branch's manager signs every order of).
 Regional markets, where every branch buys a category from its own region's few
 suppliers (whom the other branches never use), are recognised by the peer fence:
 each branch's concentration is compared with the other branches', not only the
@@ -468,6 +472,10 @@ def _gatekeeper(snapshot: GraphSnapshot, contracts: pd.DataFrame, params: Params
     usual = (per_dept["dept_approver"] - per_dept["sda"] + 1) / (
         per_dept["dept_total"] - per_dept["sd"] + per_dept["dept_signers"]
     )
+    # where the department buys the category (almost) only from this supplier there is no usual split
+    # to compare with: whoever signs the category signs the supplier, which is the job, not a capture
+    baseline = per_dept["dept_total"] - per_dept["sd"]
+    usual = usual.where(baseline >= params.min_contracts, 1.0)
     per_dept["expected"] = per_dept["sd"] * usual
     expected = per_dept.groupby("supplier_id")["expected"].sum()
     top["p0"] = top["supplier_id"].map(expected) / top["n"]

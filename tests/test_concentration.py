@@ -123,6 +123,23 @@ def test_one_buyer_signing_all_of_a_category_is_the_job_not_a_gatekeeper():
     assert not [k for k in findings_of(it + rest + favoured, approvals) if k.startswith("gatekeeper|")]
 
 
+def test_the_only_firm_a_branch_buys_a_service_from_is_not_a_gatekeeper_of_it():
+    """Small market: all but one of the branch's inspection orders go to the local firm, signed by the
+    branch manager A; with one other order there is no usual split to compare A's signatures with."""
+    local = [contract(f"L{i}", "D1", "S1", 20000, category="特种设备检验") for i in range(30)]
+    stray = [contract("X1", "D1", "S2", 20000, category="特种设备检验")]
+    rest = [contract(f"O{i}", "D1", f"S{3 + i % 3}", category="办公用品") for i in range(40)]
+    approvals = [step(c["contract_id"], "A") for c in local]
+    approvals += [step("X1", "B")] + [
+        step(c["contract_id"], "A" if i % 2 else "B") for i, c in enumerate(rest)
+    ]
+    assert not [k for k in findings_of(local + stray + rest, approvals) if k.startswith("gatekeeper|")]
+    # the near miss: the branch buys inspections from others too, signed by B — then A holding S1 stands out
+    others = [contract(f"I{i}", "D1", f"S{2 + i % 2}", 20000, category="特种设备检验") for i in range(10)]
+    approvals += [step(c["contract_id"], "B") for c in others]
+    assert "gatekeeper|S1|A" in findings_of(local + stray + rest + others, approvals)
+
+
 def test_branches_that_each_buy_from_their_own_regions_few_suppliers_are_their_market():
     """The regional look-alike: every branch gives about 60 % to its local supplier; only one goes far beyond."""
     contracts = []
