@@ -30,13 +30,14 @@ Patterns
 ``sole_source``
     An item that at most ``sole_source_max_suppliers`` suppliers sell — together at
     least ``sole_source_share`` of its contracts across the organisation: no one else
-    offers it (a licensor; the maker of OEM spare parts and its authorised agent) —
-    in at least ``sole_source_min_contracts`` contracts, bought by at least
-    ``sole_source_min_departments`` departments through as many first-step approvers
-    at least, or, where one plant runs the maker's machines, by one department
-    through at least ``sole_source_min_approvers`` approvers: several people each
-    chose one of the only suppliers there are, not one person a favourite. Each of
-    those suppliers is a sole source of the item.
+    offers it (a licensor; the maker of OEM spare parts and its authorised agent).
+    Counted over the supplier's whole line of such items (a maker's bearings, seals
+    and control modules), at least ``sole_source_min_contracts`` contracts bought by
+    at least ``sole_source_min_departments`` departments through as many first-step
+    approvers at least, or, where one plant runs the maker's machines, by one
+    department through at least ``sole_source_min_approvers`` approvers: several
+    people each chose one of the only suppliers there are, not one person a
+    favourite. Each of those suppliers is a sole source of its items.
 ``framework_agreement``
     At least ``framework_min_calloffs`` contracts came from one tender (call-offs
     under one agreement); the agreement was competed — its tender drew bids from
@@ -262,31 +263,46 @@ def natural_monopolies(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.
 
 
 def sole_sources(snapshot: Any, params: LookalikeParams = DEFAULTS) -> pd.DataFrame:
-    """Recognised sole sources of an item, indexed by (item, supplier_id), with their facts."""
+    """Recognised sole sources of an item, indexed by (item, supplier_id), with their facts.
+
+    The item's few suppliers must hold it; who buys is counted over all the items a
+    supplier holds so (a maker's line of parts: bearings, seals and control modules of
+    its machines), so a line bought by several approvers is recognised item by item.
+    """
 
     def compute() -> pd.DataFrame:
         contracts = _contracts(snapshot).dropna(subset=["item"])
         per = _sources(contracts, "item")
-        item = contracts.groupby("item").agg(
-            item_departments=("department_id", "nunique"),
-            item_approvers=("approver_id", "nunique"),
-            item_suppliers=("supplier_id", "nunique"),
-        )
         # the item's few largest suppliers (by contracts) and the share they hold together
         rank = per.groupby(level=0)["contracts"].rank(method="first", ascending=False)
-        few = per[rank <= params.sole_source_max_suppliers]
-        item["few_share"] = few.groupby(level=0)["contract_share"].sum()
-        per = per[rank <= params.sole_source_max_suppliers].join(item, on="item")
-        keep = (
-            (per["few_share"] >= params.sole_source_share)
-            & (per["total_contracts"] >= params.sole_source_min_contracts)
-            & (
-                (
-                    (per["item_departments"] >= params.sole_source_min_departments)
-                    & (per["item_approvers"] >= params.sole_source_min_departments)
-                )
-                | (per["item_approvers"] >= params.sole_source_min_approvers)
+        per = per[rank <= params.sole_source_max_suppliers]
+        few_share = per.groupby(level=0)["contract_share"].sum()
+        item_suppliers = contracts.groupby("item")["supplier_id"].nunique()
+        per = per.assign(
+            few_share=per.index.get_level_values(0).map(few_share).to_numpy(),
+            item_suppliers=per.index.get_level_values(0).map(item_suppliers).to_numpy(),
+        )
+        per = per[per["few_share"] >= params.sole_source_share]
+        if per.empty:
+            return per.assign(line_contracts=0, line_departments=0, line_approvers=0)
+        # who buys the supplier's line of such items
+        held = pd.MultiIndex.from_arrays([contracts["item"], contracts["supplier_id"]]).isin(per.index)
+        line = (
+            contracts[held]
+            .groupby("supplier_id")
+            .agg(
+                line_contracts=("id", "size"),
+                line_departments=("department_id", "nunique"),
+                line_approvers=("approver_id", "nunique"),
             )
+        )
+        per = per.join(line, on="supplier_id")
+        keep = (per["line_contracts"] >= params.sole_source_min_contracts) & (
+            (
+                (per["line_departments"] >= params.sole_source_min_departments)
+                & (per["line_approvers"] >= params.sole_source_min_departments)
+            )
+            | (per["line_approvers"] >= params.sole_source_min_approvers)
         )
         return per[keep]
 
@@ -622,8 +638,9 @@ def _sentence(snapshot: Any, pattern: str, key: str, params: LookalikeParams) ->
     facts = _source_facts(row, supplier, what, departments, "item")
     facts.update(
         item_suppliers=int(row["item_suppliers"]),
-        item_departments=int(row["item_departments"]),
-        item_approvers=int(row["item_approvers"]),
+        line_contracts=int(row["line_contracts"]),
+        line_departments=int(row["line_departments"]),
+        line_approvers=int(row["line_approvers"]),
         few_share=round(float(row["few_share"]), 4),
     )
     others_zh = (
@@ -641,12 +658,14 @@ def _sentence(snapshot: Any, pattern: str, key: str, params: LookalikeParams) ->
         key,
         facts,
         f"独家供应：全公司“{what}”的{facts['total_contracts']}份合同中{facts['contracts']}份来自供应商{name}"
-        f"（{supplier}），{others_zh}（如原厂备件及其授权代理、独家许可），{facts['item_departments']}个部门经"
-        f"{facts['item_approvers']}名审批人采购该物项；单一来源有其原因，不是某个部门的偏好。",
+        f"（{supplier}），{others_zh}（如原厂备件及其授权代理、独家许可）；该供应商此类独家物项共"
+        f"{facts['line_contracts']}份合同，{facts['line_departments']}个部门经{facts['line_approvers']}名审批人采购；"
+        f"单一来源有其原因，不是某个部门的偏好。",
         f"Sole source: {facts['contracts']} of the organisation's {facts['total_contracts']} contracts for "
         f"'{what}' went to supplier {name} ({supplier}) and {others_en} (a licensor, the maker's spare parts "
-        f"and its authorised agent); {facts['item_departments']} departments buy it through "
-        f"{facts['item_approvers']} approvers: single-source for a reason, not one department's favour.",
+        f"and its authorised agent); {facts['line_departments']} departments buy the supplier's "
+        f"{facts['line_contracts']} orders of such items through {facts['line_approvers']} approvers: "
+        f"single-source for a reason, not one department's favour.",
         {},
     )
 
