@@ -226,6 +226,29 @@ def _table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: options that do not change the fit (where worlds are kept, the report, parallelism)
+_NOT_THE_FIT = {"--cache": 1, "--out": 1, "--jobs": 1, "--write": 0}
+
+
+def _fit_arguments(argv: Sequence[str]) -> list[str]:
+    """The command line without the options that do not change the fit, as ``FITTED_WITH`` records it.
+
+    >>> _fit_arguments(["--seeds", "1,2", "--cache", "/tmp/x", "--jobs=2", "--write", "--holdout", "city"])
+    ['--seeds', '1,2', '--holdout', 'city']
+    """
+    out, skip = [], 0
+    for arg in argv:
+        if skip:
+            skip -= 1
+            continue
+        name = arg.split("=", 1)[0]
+        if name in _NOT_THE_FIT:
+            skip = _NOT_THE_FIT[name] if "=" not in arg else 0
+            continue
+        out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sunlight.calibrate", description=__doc__.split("\n\n")[0]
@@ -293,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         fitted_with = {
             "command": "python -m sunlight.calibrate "
-            + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--write"),
+            + " ".join(_fit_arguments(argv if argv is not None else sys.argv[1:])),
             "profiles": profiles,
             "seeds": seeds,
             "scale": args.scale,
