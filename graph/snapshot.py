@@ -114,35 +114,38 @@ SNAPSHOT_QUERIES: dict[str, str] = _snapshot_queries()
 
 def _contract_queries() -> dict[str, str]:
     """The frames about contracts — the bulk of a store — read for the contracts in ``$contracts``
-    only: the same columns as :data:`SNAPSHOT_QUERIES`' frames of the same names."""
+    only: the same columns as :data:`SNAPSHOT_QUERIES`' frames of the same names. Each contract is
+    found by its id (``UNWIND``, then a key lookup): ``WHERE c.id IN $contracts`` compares every
+    contract of the store with every id asked for (1 s per statement at 100 k contracts on the
+    embedded store, against 0.01–0.2 s)."""
 
     def props(label: str, var: str) -> str:
         return ", ".join(f"{var}.{p} AS {p}" for p in node_type(label).prop_names if p != "extra")
 
+    each = "UNWIND $contracts AS cid MATCH "
     return {
-        "contracts": f"MATCH (c:Contract) WHERE c.id IN $contracts RETURN {props('Contract', 'c')}",
-        "tenders": "MATCH (c:Contract)-[:FROM_TENDER]->(t:Tender) WHERE c.id IN $contracts "
+        "contracts": f"{each}(c:Contract {{id: cid}}) RETURN {props('Contract', 'c')}",
+        "tenders": f"{each}(c:Contract {{id: cid}})-[:FROM_TENDER]->(t:Tender) "
         f"RETURN DISTINCT {props('Tender', 't')}",
-        "payments": "MATCH (p:Payment)-[:PAYS_FOR]->(c:Contract) WHERE c.id IN $contracts "
-        f"RETURN {props('Payment', 'p')}",
-        "awarded_to": "MATCH (a:Contract)-[r:AWARDED_TO]->(b:Supplier) WHERE a.id IN $contracts "
+        "payments": f"{each}(c:Contract {{id: cid}})<-[:PAYS_FOR]-(p:Payment) RETURN {props('Payment', 'p')}",
+        "awarded_to": f"{each}(a:Contract {{id: cid}})-[r:AWARDED_TO]->(b:Supplier) "
         "RETURN a.id AS contract_id, b.id AS supplier_id",
-        "ordered_by": "MATCH (a:Contract)-[r:ORDERED_BY]->(b:Department) WHERE a.id IN $contracts "
+        "ordered_by": f"{each}(a:Contract {{id: cid}})-[r:ORDERED_BY]->(b:Department) "
         "RETURN a.id AS contract_id, b.id AS department_id",
-        "from_tender": "MATCH (a:Contract)-[r:FROM_TENDER]->(b:Tender) WHERE a.id IN $contracts "
+        "from_tender": f"{each}(a:Contract {{id: cid}})-[r:FROM_TENDER]->(b:Tender) "
         "RETURN a.id AS contract_id, b.id AS tender_id",
-        "requested": "MATCH (a:Employee)-[r:REQUESTED]->(b:Contract) WHERE b.id IN $contracts "
+        "requested": f"{each}(b:Contract {{id: cid}})<-[r:REQUESTED]-(a:Employee) "
         "RETURN a.id AS requester_id, b.id AS contract_id",
-        "approvals": "MATCH (a:Employee)-[r:APPROVED]->(b:Contract) WHERE b.id IN $contracts "
+        "approvals": f"{each}(b:Contract {{id: cid}})<-[r:APPROVED]-(a:Employee) "
         "RETURN a.id AS approver_id, b.id AS contract_id, r.step AS step, r.approved_at AS approved_at, "
         "r.decision AS decision",
-        "bids": "MATCH (c:Contract)-[:FROM_TENDER]->(b:Tender)<-[r:BID_ON]-(a:Supplier) "
-        "WHERE c.id IN $contracts RETURN DISTINCT a.id AS supplier_id, b.id AS tender_id, "
+        "bids": f"{each}(c:Contract {{id: cid}})-[:FROM_TENDER]->(b:Tender)<-[r:BID_ON]-(a:Supplier) "
+        "RETURN DISTINCT a.id AS supplier_id, b.id AS tender_id, "
         "r.amount AS amount, r.is_winner AS is_winner, r.submitted_at AS submitted_at",
-        "pays_for": "MATCH (a:Payment)-[r:PAYS_FOR]->(b:Contract) WHERE b.id IN $contracts "
+        "pays_for": f"{each}(b:Contract {{id: cid}})<-[r:PAYS_FOR]-(a:Payment) "
         "RETURN a.id AS payment_id, b.id AS contract_id",
-        "paid_to": "MATCH (c:Contract)<-[:PAYS_FOR]-(a:Payment)-[r:PAID_TO]->(b:BankAccount) "
-        "WHERE c.id IN $contracts RETURN a.id AS payment_id, b.id AS account",
+        "paid_to": f"{each}(c:Contract {{id: cid}})<-[:PAYS_FOR]-(a:Payment)-[r:PAID_TO]->(b:BankAccount) "
+        "RETURN a.id AS payment_id, b.id AS account",
     }
 
 
