@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
 import pandas as pd
@@ -875,12 +875,27 @@ def case_personal_fields(book: AlertBook, alert_id: str, history: pd.DataFrame |
 # ---- entity search ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=500_000)
+def _spelling(name: str) -> tuple[str, str]:
+    """A name's pinyin in full and its initials, lower case without spaces: ``("zhangwei", "zw")``.
+
+    Kept per name for the life of the process: the index is built again whenever the store changes
+    (a nightly run, a case action), and its names hardly ever do — pypinyin takes seconds for the
+    tens of thousands of names of a large organisation.
+
+    >>> _spelling("张伟")
+    ('zhangwei', 'zw')
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    full = "".join(lazy_pinyin(name)).lower().replace(" ", "")
+    return full, "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower().replace(" ", "")
+
+
 class SearchIndex:
     """Staff, suppliers and other persons, findable by name, pinyin, id, phone or identity number."""
 
     def __init__(self, snapshot: GraphSnapshot) -> None:
-        from pypinyin import Style, lazy_pinyin
-
         parts = []
         for label, frame in (
             ("Employee", snapshot.employees),
@@ -905,10 +920,9 @@ class SearchIndex:
             pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["label", "id", "name"])
         )
         names = table["name"].tolist() if not table.empty else []
-        table["pinyin"] = ["".join(lazy_pinyin(n)).lower().replace(" ", "") for n in names]
-        table["initials"] = [
-            "".join(lazy_pinyin(n, style=Style.FIRST_LETTER)).lower().replace(" ", "") for n in names
-        ]
+        spelt = [_spelling(n) for n in names]
+        table["pinyin"] = [full for full, _ in spelt]
+        table["initials"] = [initials for _, initials in spelt]
         table["phone_digits"] = [phone_digits(p) for p in table.get("phone", pd.Series(dtype=object))]
         table["id_norm"] = [
             str(x or "").replace(" ", "").upper() for x in table.get("id_number", pd.Series(dtype=object))
