@@ -37,13 +37,17 @@ CASE_COLUMNS = [
     "first_seen",
     "last_seen",
     "merged_into",
+    "learned_score",
+    "learned_level",
+    "learned_reasons",
 ]
 
 _READ_CASES = (
     "MATCH (c:CaseFile) RETURN c.id AS case_id, c.status AS status, c.assignee AS assignee, "
     "c.score AS score, c.level AS level, c.grade AS grade, c.families AS families, c.alerts AS alerts, "
     "c.entities AS entities, c.first_seen AS first_seen, c.last_seen AS last_seen, "
-    "c.merged_into AS merged_into"
+    "c.merged_into AS merged_into, c.learned_score AS learned_score, c.learned_level AS learned_level, "
+    "c.learned_reasons AS learned_reasons"
 )
 
 
@@ -63,11 +67,23 @@ def read_cases(store: Store) -> pd.DataFrame:
         return pd.DataFrame(columns=CASE_COLUMNS)
     if frame.empty:
         return pd.DataFrame(columns=CASE_COLUMNS)
-    frame = frame.astype({"families": object, "entities": object, "assignee": object, "merged_into": object})
+    frame = frame.astype(
+        {
+            "families": object,
+            "entities": object,
+            "assignee": object,
+            "merged_into": object,
+            "learned_level": object,
+            "learned_reasons": object,
+        }
+    )
     frame["families"] = [json.loads(v) if _text(v) else {} for v in frame["families"]]
     frame["entities"] = [json.loads(v) if _text(v) else [] for v in frame["entities"]]
     frame["assignee"] = [_text(v) for v in frame["assignee"]]
     frame["merged_into"] = [_text(v) for v in frame["merged_into"]]
+    frame["learned_level"] = [_text(v) for v in frame["learned_level"]]
+    frame["learned_reasons"] = [json.loads(v) if _text(v) else [] for v in frame["learned_reasons"]]
+    frame["learned_score"] = pd.to_numeric(frame["learned_score"], errors="coerce")
     frame["alerts"] = pd.to_numeric(frame["alerts"], errors="coerce").fillna(0).astype(int)
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").fillna(0.0)
     return (

@@ -157,7 +157,9 @@ _ALERT_COLUMNS = (
     "a.id AS alert_id, a.detector AS detector, a.level AS level, a.grade AS grade, a.score AS score, "
     "a.status AS status, a.assignee AS assignee, a.title_zh AS title_zh, a.title_en AS title_en, "
     "a.explanation_zh AS explanation_zh, a.explanation_en AS explanation_en, a.evidence AS evidence, "
-    "a.first_seen AS first_seen, a.last_seen AS last_seen, a.case_id AS case_id"
+    "a.first_seen AS first_seen, a.last_seen AS last_seen, a.case_id AS case_id, "
+    "a.learned_score AS learned_score, a.learned_level AS learned_level, "
+    "a.learned_reasons AS learned_reasons, a.learned_model AS learned_model"
 )
 _ALERTS_ALL = f"MATCH (a:Alert) RETURN {_ALERT_COLUMNS}"
 _ALERT_ONE = f"MATCH (a:Alert {{id: $id}}) RETURN {_ALERT_COLUMNS}"
@@ -501,6 +503,10 @@ def _alert_frame(read: RunFn, alert_id: str | None) -> pd.DataFrame:
         "first_seen",
         "last_seen",
         "case_id",
+        "learned_score",
+        "learned_level",
+        "learned_reasons",
+        "learned_model",
     ]
     return alert_rows(joined[order])
 

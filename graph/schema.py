@@ -38,6 +38,10 @@ Modelling choices
   so a detector run needs nothing but the store; each detector run writes one
   ``Summary`` node (JSON text) with what the app's overview shows, so the app's
   first page reads one node instead of the whole graph.
+* Every model that ``sunlight learn`` trains on investigators' decisions is one
+  ``LearnedModel`` node (JSON text: its coefficients, calibration, training-set summary
+  and cross-validated figures), one of them ``active``; the learned score it gives
+  stands on each alert and case beside the rule score, which it never changes.
 """
 
 from __future__ import annotations
@@ -269,6 +273,14 @@ NODE_TYPES: tuple[NodeType, ...] = (
             Prop("last_seen", T),
             Prop("assignee", S),
             Prop("case_id", S, doc="the case it belongs to (its status and assignee are the case's)"),
+            Prop(
+                "learned_score",
+                F,
+                doc="0..1: the learned model's score beside the rule score (sunlight learn)",
+            ),
+            Prop("learned_level", S, doc="high, medium or low by the learned score (a hard flag stays high)"),
+            Prop("learned_reasons", S, doc="JSON: why the learned score moved, in both languages"),
+            Prop("learned_model", S, doc="the version of the model that gave the learned score"),
         ),
         "预警",
         "Alert",
@@ -290,6 +302,9 @@ NODE_TYPES: tuple[NodeType, ...] = (
             Prop("first_seen", T),
             Prop("last_seen", T),
             Prop("merged_into", S, doc="set when it was merged into another case, which carries on its work"),
+            Prop("learned_score", F, doc="0..1: the best learned score of its alerts (sunlight learn)"),
+            Prop("learned_level", S, doc="high, medium or low by the learned score"),
+            Prop("learned_reasons", S, doc="JSON: why the learned score moved (its best alert's reasons)"),
         ),
         "线索",
         "Case",
@@ -300,6 +315,22 @@ NODE_TYPES: tuple[NodeType, ...] = (
         (Prop("id", S, True), Prop("document", S, doc="policy.yaml as JSON")),
         "制度参数",
         "Policy",
+    ),
+    NodeType(
+        "LearnedModel",
+        "learned_model",
+        (
+            Prop("id", S, True, "the model's version, e.g. LM-20261207-140501-3fa9c2"),
+            Prop("created_at", T, True),
+            Prop("active", B, doc="the model whose scores stand beside the rule scores (one at a time)"),
+            Prop(
+                "document",
+                S,
+                doc="JSON: coefficients, calibration, training-set summary, cross-validated figures",
+            ),
+        ),
+        "学习模型",
+        "Learned model",
     ),
     NodeType(
         "Summary",

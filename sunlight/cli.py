@@ -380,11 +380,157 @@ def cmd_eval_cartels(args: argparse.Namespace) -> int:
         raise CommandFailed(t("not_found", args.lang, path=data))
     markets = [m.strip() for m in args.markets.split(",") if m.strip()] if args.markets else None
     try:
-        results = evaluate_cartels(data, markets=markets, engine=args.engine)
+        results = evaluate_cartels(data, markets=markets, engine=args.engine, learned=not args.no_learned)
     except (CartelDataMissing, EngineUnavailable, KeyError) as exc:
         raise CommandFailed(str(exc.args[0])) from exc
     _write_output(json.dumps(results, ensure_ascii=False, indent=2), args.out, args.lang, len(results))
     return 0
+
+
+def _figure(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.3f}"
+
+
+def _print_learn_plan(plan: Any, lang: str, top: int, dry_run: bool) -> None:
+    from sunlight.learning import MIN_PER_CLASS
+
+    counts = plan.counts
+    if plan.status == "rules_only":
+        print(t("learn_rules_only", lang, minimum=MIN_PER_CLASS, **counts))
+    else:
+        cv = plan.document.get("cross_validation", {})
+        verb = (
+            "learn_verb_would"
+            if dry_run and plan.new_model
+            else "learn_verb_trained"
+            if plan.new_model
+            else "learn_verb_active"
+        )
+        training = plan.document.get("training", {})
+        print(
+            t(
+                "learn_trained",
+                lang,
+                verb=t(verb, lang),
+                version=plan.version,
+                positive=training.get("positive", counts["positive"]),
+                negative=training.get("negative", counts["negative"]),
+                roc=_figure(cv.get("roc_auc")),
+                rule_roc=_figure(cv.get("rule_roc_auc")),
+                pr=_figure(cv.get("pr_auc")),
+                rule_pr=_figure(cv.get("rule_pr_auc")),
+            )
+        )
+        print(
+            t(
+                "learn_rescored",
+                lang,
+                verb=t("learn_verb_would_rescore" if dry_run else "learn_verb_rescored", lang),
+                n=len(plan.moves),
+                raised=sum(1 for m in plan.moves if m.after > m.rule_score),
+                lowered=sum(1 for m in plan.moves if m.after < m.rule_score),
+            )
+        )
+        moves = sorted(plan.moves, key=lambda m: (-abs(m.delta), m.alert_id))[:top]
+        if moves:
+            print("\n" + t("learn_moves", lang))
+            key = "en" if lang == "en" else "zh"
+            for m in moves:
+                before = m.before if m.before is not None else m.rule_score
+                why = (
+                    "; ".join(r[key] for r in m.reasons)
+                    if lang == "en"
+                    else "；".join(r[key] for r in m.reasons)
+                )
+                print(
+                    f"  {m.alert_id}  {m.detector:<20} {before:.2f} → {m.after:.2f} ({m.delta:+.2f})  {why}"
+                )
+    from sunlight.relearn import suggestion_yaml
+
+    for suggestion in plan.suggestions:
+        print()
+        print(
+            t(
+                "learn_suggestion",
+                lang,
+                reason=suggestion["reason"],
+                cases=suggestion["cases"],
+                detectors=", ".join(suggestion["detectors"]),
+                yaml=suggestion_yaml(suggestion),
+            )
+        )
+    if dry_run:
+        print("\n" + t("learn_dry_run", lang))
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    from sunlight.audit import current_actor
+    from sunlight.relearn import apply_plan, models_table, plan_learning, restore_model
+
+    if args.list:
+        store = _open(args, read_only=True)
+        try:
+            table = models_table(store)
+        finally:
+            store.close()
+        if table.empty:
+            print(t("learn_no_models", args.lang))
+        elif args.format == "json":
+            print(table.to_json(orient="records", force_ascii=False, indent=2))
+        else:
+            print(table.to_string(index=False))
+        return 0
+    if args.restore and args.dry_run:
+        raise UsageError("--restore and --dry-run do not go together")
+    store = _open(args, read_only=args.dry_run)
+    audit = _audit(args)
+    try:
+        if args.restore:
+            from graph.learned import active_model
+
+            before = active_model(store)
+            try:
+                plan = restore_model(store, audit, args.restore, actor=current_actor())
+            except KeyError:
+                raise CommandFailed(t("learn_unknown", args.lang, version=args.restore)) from None
+            replaced = before.get("version") if before else "–"
+            print(t("learn_restored", args.lang, version=args.restore, n=len(plan.moves), replaced=replaced))
+            return 0
+        plan = plan_learning(store, audit)
+        if not args.dry_run:
+            apply_plan(store, audit, plan, actor=current_actor())
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps(_plan_json(plan), ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_learn_plan(plan, args.lang, args.top, args.dry_run)
+    return 0
+
+
+def _plan_json(plan: Any) -> dict[str, Any]:
+    return {
+        "status": plan.status,
+        "version": plan.version,
+        "counts": plan.counts,
+        "cross_validation": plan.document.get("cross_validation"),
+        "training": plan.document.get("training"),
+        "moves": [
+            {
+                "alert_id": m.alert_id,
+                "case_id": m.case_id,
+                "detector": m.detector,
+                "rule_score": m.rule_score,
+                "before": m.before,
+                "after": m.after,
+                "delta": round(m.delta, 4),
+                "level": m.level,
+                "reasons": m.reasons,
+            }
+            for m in sorted(plan.moves, key=lambda m: (-abs(m.delta), m.alert_id))
+        ],
+        "suggestions": plan.suggestions,
+    }
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -699,9 +845,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="JSON file to write (default: standard output)")
     p.add_argument("--markets", help="comma-separated market keys (default: all found)")
     p.add_argument("--engine", help="Louvain engine: igraph (default), python-louvain, networkx or auto")
+    p.add_argument(
+        "--no-learned",
+        action="store_true",
+        help="leave out the learner's figures (trained within each market)",
+    )
     p.set_defaults(func=cmd_eval_cartels)
     p = verbs.add_parser(
-        "run", parents=[common], help="the scheduled job: load sources, detect, notify (locked)"
+        "learn",
+        parents=[common],
+        help="learn from confirmed and dismissed cases: a learned score beside the rule score",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would move and by how much; write nothing"
+    )
+    p.add_argument(
+        "--restore", metavar="VERSION", help="make an earlier model active again and re-score with it"
+    )
+    p.add_argument("--list", action="store_true", help="list the store's models")
+    p.add_argument("--top", type=int, default=15, help="alerts to show that move most (default 15)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_learn)
+    p = verbs.add_parser(
+        "run", parents=[common], help="the scheduled job: load sources, detect, learn, notify (locked)"
     )
     p.add_argument("--config", required=True, help="YAML run configuration (see docs/operations.md)")
     p.set_defaults(func=cmd_run)

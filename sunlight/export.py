@@ -18,6 +18,7 @@ __all__ = [
     "ALERT_EXPORT_COLUMNS",
     "BY_CASE_COLUMNS",
     "CASE_COLUMNS",
+    "LEARNED_COLUMNS",
     "alert_export_frame",
     "case_export_frame",
     "escape_formula",
@@ -54,6 +55,9 @@ def escape_formula(value: Any) -> Any:
 
 #: Beside the documented columns: the case each alert belongs to and the case's score.
 CASE_COLUMNS = ["case_id", "case_score"]
+#: Then the learned score beside the rule score (empty while the rules stand alone,
+#: docs/learning.md), its level, and why it moved, in the export's language.
+LEARNED_COLUMNS = ["learned_score", "learned_level", "learned_reasons"]
 #: ``--by case``: the case's own columns first, its alerts' rows inside.
 BY_CASE_COLUMNS = [
     "case_id",
@@ -63,17 +67,39 @@ BY_CASE_COLUMNS = [
     "case_assignee",
     "case_families",
     "case_alerts",
+    "case_learned_score",
     *ALERT_EXPORT_COLUMNS,
+    *LEARNED_COLUMNS,
 ]
 
 
 def alert_export_frame(alerts: pd.DataFrame, lang: str, cases: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The CLI's alert export: one row per (alert, entity), the documented columns and then
-    ``case_id`` and ``case_score``, riskiest alert first. ``cases``: :func:`graph.cases.read_cases`."""
+    """The CLI's alert export: one row per (alert, entity), the documented columns, then
+    ``case_id`` and ``case_score``, then the learned columns, riskiest alert first.
+    ``cases``: :func:`graph.cases.read_cases`."""
     frame = alerts.copy()
     frame["title"] = frame["title_en"] if lang == "en" else frame["title_zh"]
     frame["case_score"] = frame["case_id"].map(_case_scores(cases)) if "case_id" in frame else None
-    return frame.reindex(columns=[*ALERT_EXPORT_COLUMNS, *CASE_COLUMNS])
+    if "learned_reasons" in frame:
+        frame["learned_reasons"] = [reasons_text(r, lang) for r in frame["learned_reasons"]]
+    return frame.reindex(columns=[*ALERT_EXPORT_COLUMNS, *CASE_COLUMNS, *LEARNED_COLUMNS])
+
+
+def reasons_text(reasons: Any, lang: str) -> str:
+    """Why a learned score moved, in ``lang`` (``reasons``: a list, or its JSON as the store keeps it).
+
+    >>> reasons_text('[{"zh": "同类已排除案件 12 件", "en": "12 dismissed cases of the same kind"}]', "en")
+    '12 dismissed cases of the same kind'
+    """
+    if isinstance(reasons, str) and reasons:
+        try:
+            reasons = json.loads(reasons)
+        except ValueError:
+            return ""
+    if not isinstance(reasons, list):
+        return ""
+    key = "en" if lang == "en" else "zh"
+    return ("; " if lang == "en" else "；").join(str(r.get(key, "")) for r in reasons if isinstance(r, dict))
 
 
 def _case_scores(cases: pd.DataFrame | None) -> dict[str, float]:
@@ -97,6 +123,7 @@ def case_export_frame(alerts: pd.DataFrame, lang: str, cases: pd.DataFrame) -> p
     frame["case_assignee"] = of_case("assignee")
     frame["case_families"] = [json.dumps(f, sort_keys=True) if f else "" for f in families]
     frame["case_alerts"] = of_case("alerts", 0)
+    frame["case_learned_score"] = of_case("learned_score")
     frame["_corroboration"] = [len(f or {}) for f in families]
     # as the queue ranks cases (detectors.case_grouping.rank_key)
     frame["_shown"] = frame["case_score"].astype(float).round(RANK_DECIMALS)

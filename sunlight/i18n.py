@@ -72,6 +72,41 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "提示：随附字体缺少以下字符，PDF 中不显示：{chars}",
         "Note: the shipped font lacks these characters, which the PDF leaves out: {chars}",
     ),
+    "learn_rules_only": (
+        "处置尚不足以学习：已确认/销号 {positive} 条预警，已排除 {negative} 条（每类至少 {minimum} 条）；队列仍只按规则分数排序",
+        "Not enough decisions to learn from: {positive} confirmed/remediated alerts, {negative} dismissed "
+        "(at least {minimum} of each); the queue stays ranked by the rule score alone",
+    ),
+    "learn_trained": (
+        "{verb}模型 {version}：{positive} 条已确认、{negative} 条已排除；交叉验证 ROC-AUC {roc}（规则分数 {rule_roc}），"
+        "PR-AUC {pr}（规则分数 {rule_pr}）",
+        "{verb} model {version}: {positive} confirmed, {negative} dismissed; cross-validated ROC-AUC {roc} "
+        "(rule score {rule_roc}), PR-AUC {pr} (rule score {rule_pr})",
+    ),
+    "learn_verb_trained": ("已训练", "Trained"),
+    "learn_verb_would": ("将训练", "Would train"),
+    "learn_verb_active": ("沿用", "Kept"),
+    "learn_rescored": (
+        "{verb}重新评分 {n} 条未处置预警：上调 {raised}，下调 {lowered}（规则分数不变）",
+        "{verb} {n} open alerts: {raised} raised, {lowered} lowered (rule scores unchanged)",
+    ),
+    "learn_verb_rescored": ("已", "Re-scored"),
+    "learn_verb_would_rescore": ("将", "Would re-score"),
+    "learn_moves": ("变化最大的预警：", "Alerts that move most:"),
+    "learn_dry_run": ("（试运行：未写入任何内容）", "(dry run: nothing written)"),
+    "learn_restored": (
+        "已恢复模型 {version}，重新评分 {n} 条预警（此前为 {replaced}）",
+        "Restored model {version} and re-scored {n} alerts (was {replaced})",
+    ),
+    "learn_no_models": ("库中尚无学习模型", "No learned model in the store yet"),
+    "learn_unknown": (
+        "找不到模型 {version}（sunlight learn --list 列出已有模型）",
+        "No model {version} (sunlight learn --list lists them)",
+    ),
+    "learn_suggestion": (
+        "排除理由「{reason}」已用于 {cases} 个案件（{detectors}）。可考虑在 policy.yaml 中加入：\n    {yaml}",
+        'The dismissal reason "{reason}" was given to {cases} cases ({detectors}). Consider adding to policy.yaml:\n    {yaml}',
+    ),
 }
 
 

@@ -9,6 +9,7 @@ Configuration (YAML; unknown keys are an error)::
     settings: /etc/sunlight/detectors.yaml
     only: [repeated_pairs]                # optional subset of detectors
     lock_wait_seconds: 0                  # 0: exit at once when another run holds the lock
+    learn: true                           # learn from case decisions after detecting (sunlight.relearn)
     notify:
       min_level: medium                   # announce new / escalated alerts at this level or above
       email: {host: smtp.intranet, port: 25, from: sunlight@corp}   # to: [...] receives everything
@@ -79,6 +80,7 @@ class RunConfig:
     lock_wait_seconds: float = 0.0
     notify: NotifySettings = field(default_factory=NotifySettings)
     neo4j_uri: str | None = None
+    learn: bool = True
 
     @property
     def state_folder(self) -> Path:
@@ -102,7 +104,9 @@ def load_run_config(path: str | os.PathLike[str]) -> RunConfig:
         raise ConfigError(f"{source}: cannot read the run configuration: {exc}") from exc
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: expected a mapping of settings")
-    _check_keys(doc, {"store", "sources", "settings", "only", "lock_wait_seconds", "notify"}, str(source))
+    _check_keys(
+        doc, {"store", "sources", "settings", "only", "lock_wait_seconds", "notify", "learn"}, str(source)
+    )
     base = source.parent
 
     def resolve(value: str | None) -> str | None:
@@ -133,7 +137,14 @@ def load_run_config(path: str | os.PathLike[str]) -> RunConfig:
         lock_wait_seconds=float(doc.get("lock_wait_seconds", 0)),
         notify=notify,
         neo4j_uri=os.environ.get("NEO4J_URI"),
+        learn=_flag(doc.get("learn", True), f"{source}: learn"),
     )
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    return value
 
 
 @contextmanager
@@ -184,6 +195,17 @@ def _routing_scopes(store: Any, settings: NotifySettings, changes: Sequence[Any]
     return alert_scopes(store, [c.alert.id for c in changes])
 
 
+def _learn(store: Any, audit: AuditLog, errors: list[str]) -> dict[str, Any]:
+    """The learning step: a failure is the run's error, not the end of the run (notifications still go)."""
+    from sunlight.relearn import learn_step
+
+    try:
+        return learn_step(store, audit)
+    except Exception as exc:  # a learning failure must not cost the night's notifications
+        errors.append(f"learn: {exc}")
+        return {"status": "failed", "error": str(exc)[:2000]}
+
+
 def execute_run(config: RunConfig) -> dict[str, Any]:
     """Run once under the lock and return the history entry (``status`` is ``ok`` or ``failed``)."""
     from loaders import LoadError
@@ -208,6 +230,8 @@ def execute_run(config: RunConfig) -> dict[str, Any]:
                     errors.append(f"load {src.path}: {str(exc).splitlines()[0]}")
             entry["loads"] = loads
             outcome = detect_and_save(store, config.settings, only=config.only, audit=audit)
+            if config.learn:
+                entry["learning"] = _learn(store, audit, errors)
             scopes = _routing_scopes(store, config.notify, outcome.changes)
         finally:
             store.close()

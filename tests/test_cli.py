@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sunlight.cli import main
-from sunlight.export import ALERT_EXPORT_COLUMNS
+from sunlight.export import ALERT_EXPORT_COLUMNS, LEARNED_COLUMNS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "detectors" / "repeated_pairs" / "true_positive"
 
@@ -39,7 +39,7 @@ def test_load_detect_export_stats_audit(store, capsys, tmp_path):
     code, out, _ = run(capsys, "alerts", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     # the documented columns, then the alert's case and the case's score; riskiest alert first
-    assert code == 0 and list(rows[0]) == [*ALERT_EXPORT_COLUMNS, "case_id", "case_score"]
+    assert code == 0 and list(rows[0]) == [*ALERT_EXPORT_COLUMNS, "case_id", "case_score", *LEARNED_COLUMNS]
     assert all(r["case_id"].startswith("CS-") and 0 < float(r["case_score"]) <= 1 for r in rows)
     scores = [float(r["score"]) for r in rows]
     assert scores == sorted(scores, reverse=True)

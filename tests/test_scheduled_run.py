@@ -93,6 +93,8 @@ def test_a_run_loads_detects_notifies_and_records(tmp_path, smtp_server, webhook
 
     first = execute_run(config)
     assert first["status"] == "ok", first
+    # the learning step ran: no decisions yet, so the rules stand alone (docs/learning.md)
+    assert first["learning"]["status"] == "rules_only" and first["learning"]["positive"] == 0
     assert first["alerts"]["new"] >= 1 and first["notifications"]["email"].startswith("sent")
     mail = message_from_bytes(mailbox.messages[0])
     body = mail.get_payload(decode=True).decode("utf-8")

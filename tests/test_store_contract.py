@@ -6,6 +6,7 @@ test server, see ``conftest.py``), so the two cannot drift apart unnoticed.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -635,3 +636,70 @@ def test_regrouping_keeps_ids_and_work_and_keeps_a_merged_case_findable(
     assert set(rows["case_id"]) == {price} and set(rows["status"]) == {"reviewing"}
     assert [e["action"] for e in audit.entries()] == ["case.merge"]
     assert audit.entries()[0]["details"]["merged"] == pair
+
+
+# ---- learned models and scores (graph.learned) -------------------------------------------------
+
+
+def test_learned_models_are_kept_one_active_and_an_earlier_one_restored(store: Store) -> None:
+    from graph.learned import activate_model, active_model, read_models, save_model
+
+    assert read_models(store).empty and active_model(store) is None
+    save_model(store, "LM-1", {"version": "LM-1", "training": {"positive": 20}}, datetime(2026, 1, 1, 8, 0))
+    save_model(store, "LM-2", {"version": "LM-2", "training": {"positive": 25}}, datetime(2026, 1, 2, 8, 0))
+    models = read_models(store)
+    assert list(models["version"]) == ["LM-2", "LM-1"] and list(models["active"]) == [True, False]
+    assert active_model(store) == {"version": "LM-2", "training": {"positive": 25}}
+    activate_model(store, "LM-1")
+    assert active_model(store)["version"] == "LM-1"
+    # restoring rewrites the flags, never the models themselves
+    assert read_models(store).set_index("version").at["LM-2", "document"]["training"] == {"positive": 25}
+    with pytest.raises(KeyError):
+        activate_model(store, "LM-9")
+    with pytest.raises(StoreError):
+        save_model(store, "LM-1", {}, datetime(2026, 1, 3, 8, 0))
+
+
+def test_learned_scores_stand_beside_the_rule_score_and_can_be_cleared(store: Store) -> None:
+    from graph.learned import write_learned_scores
+
+    store.write(extract())
+    store.save_alerts([alert(0.9)], datetime(2024, 3, 10, 2, 0))
+    update_cases(store, None, {"repeated_pairs": "relationship"}, datetime(2024, 3, 10, 2, 0))
+    case_id = store.alert("AL-1")["case_id"].iloc[0]
+    reasons = [
+        {"code": "shared_confirmed", "zh": "与已确认案件 CS-9 共用 2 家投标人/供应商", "en": "shares 2"}
+    ]
+    write_learned_scores(
+        store,
+        pd.DataFrame(
+            {
+                "id": ["AL-1"],
+                "learned_score": [0.31],
+                "learned_level": ["low"],
+                "learned_reasons": [reasons],
+                "learned_model": ["LM-1"],
+            }
+        ),
+        pd.DataFrame(
+            {"id": [case_id], "learned_score": [0.31], "learned_level": ["low"], "learned_reasons": [reasons]}
+        ),
+    )
+    row = store.alert("AL-1").iloc[0]
+    assert row["score"] == 0.9 and row["level"] == "high"  # the rule score untouched
+    assert row["learned_score"] == pytest.approx(0.31) and row["learned_model"] == "LM-1"
+    assert json.loads(row["learned_reasons"]) == reasons
+    case = read_cases(store).set_index("case_id").loc[case_id]
+    assert case["learned_score"] == pytest.approx(0.31) and case["learned_reasons"] == reasons
+    # a new detector run keeps them; clearing writes nothing but the learned columns
+    store.save_alerts([alert(0.9)], datetime(2024, 3, 11, 2, 0))
+    assert store.alert("AL-1").iloc[0]["learned_score"] == pytest.approx(0.31)
+    cleared = {"learned_score": [None], "learned_level": [None], "learned_reasons": [None]}
+    write_learned_scores(
+        store,
+        pd.DataFrame({"id": ["AL-1"], **cleared, "learned_model": [None]}),
+        pd.DataFrame({"id": [case_id], **cleared}),
+    )
+    row = store.alert("AL-1").iloc[0]
+    assert pd.isna(row["learned_score"]) and pd.isna(row["learned_model"]) and row["score"] == 0.9
+    assert pd.isna(read_cases(store).set_index("case_id").at[case_id, "learned_score"])

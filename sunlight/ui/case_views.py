@@ -55,6 +55,8 @@ _CASE_COLUMNS = [
     "departments",
     "first_seen",
     "last_seen",
+    "learned_score",
+    "learned_reasons",
 ]
 
 
@@ -106,11 +108,28 @@ def case_frame(book: vm.AlertBook) -> pd.DataFrame:
                 "departments": tuple(dict.fromkeys(d for ds in group["departments"] for d in ds)),
                 "first_seen": group["first_seen"].min(),
                 "last_seen": group["last_seen"].max(),
+                **_learned(known, group),
             }
         )
     frame = pd.DataFrame.from_records(records, columns=_CASE_COLUMNS)
     frame["assignee"] = pd.Series([r["assignee"] for r in records], index=frame.index, dtype=object)
     return sort_cases(frame, "score")
+
+
+def _learned(known: pd.Series | None, group: pd.DataFrame) -> dict[str, Any]:
+    """The case's learned score and reasons as stored, else its best alert's (NaN while none)."""
+    stored = known.get("learned_score") if known is not None else None
+    if stored is not None and not pd.isna(stored):
+        reasons = known.get("learned_reasons") if known is not None else None
+        return {
+            "learned_score": float(stored),
+            "learned_reasons": reasons if isinstance(reasons, list) else [],
+        }
+    scored = group.dropna(subset=["learned_score"]) if "learned_score" in group else group.iloc[0:0]
+    if scored.empty:
+        return {"learned_score": float("nan"), "learned_reasons": []}
+    best = scored.loc[scored["learned_score"].astype(float).idxmax()]
+    return {"learned_score": float(best["learned_score"]), "learned_reasons": list(best["learned_reasons"])}
 
 
 def filter_cases(cases: pd.DataFrame, chosen_alerts: pd.DataFrame) -> pd.DataFrame:
@@ -128,16 +147,18 @@ def sort_cases(cases: pd.DataFrame, by: str) -> pd.DataFrame:
         _status=cases["status"].map(_STATUS_ORDER).fillna(9),
         # scores equal as shown rank alike; then more corroborating families first (rank_key)
         _shown=cases["score"].astype(float).round(RANK_DECIMALS),
+        _learned=vm._learned_or_rule(cases).round(RANK_DECIMALS),
     )
     rank = (["_shown", "corroboration", "score", "case_id"], [False, False, False, True])
     keys = {
         "score": rank,
+        "learned": (["_learned", *rank[0]], [False, *rank[1]]),
         "newest": (["last_seen", *rank[0]], [False, *rank[1]]),
         "grade": (["_grade", *rank[0]], [True, *rank[1]]),
         "status": (["_status", *rank[0]], [True, *rank[1]]),
     }[by]
     return frame.sort_values(keys[0], ascending=keys[1], kind="stable").drop(
-        columns=["_grade", "_status", "_shown"]
+        columns=["_grade", "_status", "_shown", "_learned"]
     )
 
 
@@ -175,7 +196,7 @@ def _explanation(book: vm.AlertBook, case: pd.Series, lang: str) -> str:
 
 def case_queue_table(book: vm.AlertBook, cases: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The case queue as shown: a row per case, its corroboration and its riskiest alert's explanation."""
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("col_grade", lang): [grade_name(g, lang) for g in cases["grade"]],
             t("col_case_score", lang): cases["score"].round(2).to_numpy(),
@@ -189,6 +210,7 @@ def case_queue_table(book: vm.AlertBook, cases: pd.DataFrame, lang: str) -> pd.D
             t("col_case_id", lang): cases["case_id"].to_numpy(),
         }
     )
+    return vm.with_learned(table, cases, lang, after=t("col_case_score", lang))
 
 
 def case_export_frame(

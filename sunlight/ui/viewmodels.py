@@ -83,7 +83,7 @@ OTHER_FAMILY = "other"
 #: The heatmap row of alerts that touch no department.
 NO_DEPARTMENT = "__none__"
 METRICS = ("risk", "value_share", "count")
-SORTS = ("score", "newest", "grade", "status")
+SORTS = ("score", "learned", "newest", "grade", "status")
 _GRADE_ORDER = {"一级": 0, "二级": 1, "三级": 2}
 _STATUS_ORDER = {"open": 0, "reviewing": 1, "confirmed": 2, "dismissed": 3, "remediated": 4}
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -189,6 +189,36 @@ class AlertBook:
         return self.snapshot.contracts.set_index("id", drop=False)
 
 
+def _learned_score(value: Any) -> float:
+    """The learned score, NaN while none stands (sunlight learn has not re-scored it)."""
+    try:
+        return float(value) if value is not None and not pd.isna(value) else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _learned_reasons(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return []
+        return parsed if isinstance(parsed, list) else []
+    return []
+
+
+def learned_why(reasons: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """Why a learned score moved, in ``lang``.
+
+    >>> learned_why([{"zh": "与已确认案件 CS-1 共用 3 家投标人/供应商", "en": "shares 3 bidders/suppliers with confirmed case CS-1"}], "en")
+    'shares 3 bidders/suppliers with confirmed case CS-1'
+    """
+    key = "en" if lang == "en" else "zh"
+    return ("; " if lang == "en" else "；").join(str(r.get(key, "")) for r in reasons)
+
+
 def build_alert_book(
     rows: pd.DataFrame,
     snapshot: GraphSnapshot,
@@ -220,6 +250,8 @@ def build_alert_book(
         "contracts",
         "period_start",
         "period_end",
+        "learned_score",
+        "learned_reasons",
     ]
     book_rows = rows.copy()
     if book_rows.empty:
@@ -294,6 +326,8 @@ def build_alert_book(
                 "contracts": tuple(contract_ids),
                 "period_start": pd.Timestamp(start) if start is not None and not pd.isna(start) else pd.NaT,
                 "period_end": pd.Timestamp(end) if end is not None and not pd.isna(end) else pd.NaT,
+                "learned_score": _learned_score(first.get("learned_score")),
+                "learned_reasons": _learned_reasons(first.get("learned_reasons")),
             }
         )
     alerts = pd.DataFrame.from_records(records, columns=columns)
@@ -544,14 +578,26 @@ def sort_alerts(alerts: pd.DataFrame, by: str) -> pd.DataFrame:
     frame = alerts.assign(
         _grade=alerts["grade"].map(_GRADE_ORDER).fillna(9),
         _status=alerts["status"].map(_STATUS_ORDER).fillna(9),
+        _learned=_learned_or_rule(alerts),
     )
     keys = {
         "score": (["score", "alert_id"], [False, True]),
+        # alerts the learned model has not scored (decided ones, or no model yet) by their rule score
+        "learned": (["_learned", "score", "alert_id"], [False, False, True]),
         "newest": (["last_seen", "score", "alert_id"], [False, False, True]),
         "grade": (["_grade", "score", "alert_id"], [True, False, True]),
         "status": (["_status", "score", "alert_id"], [True, False, True]),
     }[by]
-    return frame.sort_values(keys[0], ascending=keys[1], kind="stable").drop(columns=["_grade", "_status"])
+    return frame.sort_values(keys[0], ascending=keys[1], kind="stable").drop(
+        columns=["_grade", "_status", "_learned"]
+    )
+
+
+def _learned_or_rule(frame: pd.DataFrame) -> pd.Series:
+    score = frame["score"].astype(float)
+    if "learned_score" not in frame:
+        return score
+    return frame["learned_score"].astype(float).fillna(score)
 
 
 _RECORD_PREFIXES = ("contract:", "payment:", "tender:")
@@ -586,7 +632,7 @@ def queue_table(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFram
     """The queue as shown: translated headers and values, explanation in the reader's language, masked."""
     explanation = alerts["explanation_en"] if lang == "en" else alerts["explanation_zh"]
     title = alerts["title_en"] if lang == "en" else alerts["title_zh"]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("col_grade", lang): [grade_name(g, lang) for g in alerts["grade"]],
             t("col_score", lang): alerts["score"].round(2).to_numpy(),
@@ -603,6 +649,22 @@ def queue_table(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFram
             t("col_alert_id", lang): alerts["alert_id"].to_numpy(),
         }
     )
+    return with_learned(table, alerts, lang, after=t("col_score", lang))
+
+
+def with_learned(table: pd.DataFrame, rows: pd.DataFrame, lang: str, after: str) -> pd.DataFrame:
+    """``table`` with the learned score beside the column ``after`` and why it moved at the end,
+    when a learned model has scored any of ``rows`` (else as it is: the rules stand alone)."""
+    if "learned_score" not in rows or not rows["learned_score"].notna().any():
+        return table
+    out = table.copy()
+    out.insert(
+        out.columns.get_loc(after) + 1,
+        t("col_learned_score", lang),
+        rows["learned_score"].astype(float).round(2).to_numpy(),
+    )
+    out[t("col_learned_why", lang)] = [learned_why(r, lang) for r in rows["learned_reasons"]]
+    return out
 
 
 def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -629,7 +691,7 @@ def export_frame(book: AlertBook, alerts: pd.DataFrame, lang: str) -> pd.DataFra
             t("col_explanation_en", lang): [mask_text(x) for x in alerts["explanation_en"]],
         }
     )
-    return frame
+    return with_learned(frame, alerts, lang, after=t("col_score", lang))
 
 
 def _stamp(value: Any) -> str:

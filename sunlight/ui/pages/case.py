@@ -147,6 +147,15 @@ def main() -> None:
         delta_color="off",
         delta_arrow="off",
     )
+    learned = case.get("learned_score")
+    if learned is not None and not pd.isna(learned):
+        score_column.metric(
+            t("case_learned_score", language),
+            f"{float(learned):.2f}",
+            f"{float(learned) - float(case['score']):+.2f} · "
+            + t("case_learned_beside", language, rule=f"{case['score']:.2f}"),
+            delta_color="normal",
+        )
     facts = [
         (t("col_status", language), status_name(case["status"], language)),
         (t("col_assignee", language), common.md(case["assignee"] or t("unassigned", language))),
@@ -157,6 +166,11 @@ def main() -> None:
     for column, (name, value) in zip(facts_column.columns(len(facts)), facts, strict=True):
         column.caption(name)
         column.markdown(f"**{value}**")
+    if learned is not None and not pd.isna(learned) and case.get("learned_reasons"):
+        with facts_column.container(border=True):
+            st.caption(t("case_learned_why", language))
+            for reason in case["learned_reasons"]:
+                st.markdown("- " + common.md(str(reason.get("en" if language == "en" else "zh", ""))))
 
     # ---- its alerts: one is shown in full ------------------------------------------------------
     alert_ids = members["alert_id"].tolist()
