@@ -393,7 +393,7 @@ class LadybugStore(CypherStore):
         fresh = frame[is_new]
         if len(fresh) >= _COPY_MIN_ROWS:
             full = _for_ladybug(fresh.reindex(columns=spec.prop_names), props)
-            self._execute(f"COPY {label} FROM $frame", {"frame": full})
+            self._copy_nodes(label, full)
         elif len(fresh):
             self._for_each_row(
                 lambda ref: (
@@ -413,6 +413,17 @@ class LadybugStore(CypherStore):
                 changed,
             )
         return int(is_new.sum())
+
+    def _copy_nodes(self, label: str, frame: pd.DataFrame) -> None:
+        # One engine thread for a node COPY: with two or more, the primary-key index builder
+        # of LadybugDB 0.22 can deadlock (each worker holds one hash-index partition's lock for
+        # writing and waits to read the other's; docs/benchmarks.md, "Never hang"). One thread
+        # cannot take two locks in opposite orders; the watchdog stays as the last line.
+        self._conn.set_max_threads_for_exec(1)
+        try:
+            self._execute(f"COPY {label} FROM $frame", {"frame": frame})
+        finally:
+            self._conn.set_max_threads_for_exec(0)  # the engine's default again
 
     def _upsert_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> int:
         spec = rel_type(rel)
