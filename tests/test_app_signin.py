@@ -153,7 +153,8 @@ def test_a_link_to_a_case_leads_to_it_once_signed_in(store_path):
     assert signed_out(at) and not at.header
     sign_in(at, INVESTIGATOR)
     assert not at.exception
-    assert at.header[0].value == "一级 · 审批人与供应商反复配对"
+    # the case of the pair alert: the pair and the phone its approver shares with the supplier
+    assert at.header[0].value == "一级 · 审批人与供应商反复配对、员工与供应商共用标识"
 
 
 def test_without_any_account_the_app_says_how_to_create_the_first_and_shows_nothing(bare_store):

@@ -42,6 +42,7 @@ __all__ = [
     "signed_in_user",
     "source",
     "subgraph",
+    "table",
     "wkey",
 ]
 
@@ -288,6 +289,24 @@ def shown(text: object) -> str:
     """
     text = _BIDI_CONTROLS.sub("\ufffd", str(text))
     return _LONG_RUN.sub(lambda run: run.group(0)[: LONGEST_RUN - 1] + "…", text)
+
+
+def table(frame: pd.DataFrame, **options: Any) -> Any:
+    """``st.dataframe`` of a table with text from the data: every text cell is cut as :func:`shown`
+    cuts it, because the grid shows a cell's whole text when the pointer rests on it (a
+    10,000-character name would cover the page). Returns what ``st.dataframe`` returns (the
+    selection event when ``on_select`` is given); rows keep their positions."""
+
+    def cut_text(values: pd.Index | pd.Series) -> Any:
+        return values.map(lambda v: shown(v) if isinstance(v, str) else v)
+
+    cut = frame.copy()
+    for column in cut.columns:
+        if cut[column].dtype == object or pd.api.types.is_string_dtype(cut[column].dtype):
+            cut[column] = cut_text(cut[column])
+    if cut.index.dtype == object or pd.api.types.is_string_dtype(cut.index.dtype):
+        cut.index = cut_text(cut.index)
+    return st.dataframe(cut, **options)
 
 
 def md(text: object) -> str:

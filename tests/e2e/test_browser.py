@@ -228,7 +228,8 @@ def test_an_investigator_signs_in_opens_a_case_looks_unmasked_and_moves_it(
 
             # a link to the case of the planted favoured supplier opens it, still signed in (a new visit)
             _open(page, f"{server}/case?alert={demo.alert_id}")
-            page.get_by_text(demo.supplier_name).first.wait_for(timeout=60_000)
+            # the name is also in the data grids' hidden accessibility tables: wait for a shown one
+            page.get_by_text(demo.supplier_name).filter(visible=True).first.wait_for(timeout=60_000)
             page.get_by_text("当前状态：待处理").wait_for(timeout=60_000)
             shoot("case-zh")
             _scroll_to(page, "证据关系图")

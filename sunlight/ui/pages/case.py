@@ -177,7 +177,7 @@ def main() -> None:
     shown_alert = alert_ids[0]
     if len(alert_ids) > 1:
         st.subheader(t("case_alerts", language))
-        st.dataframe(vm.queue_table(book, members, language), hide_index=True, width="stretch")
+        common.table(vm.queue_table(book, members, language), hide_index=True, width="stretch")
         asked = st.query_params.get("alert")
         pick_key = common.wkey(f"alert_pick_{case_id}")
         if asked in alert_ids and pick_key not in st.session_state:
@@ -207,10 +207,10 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(t("threshold_fired", language))
-        st.dataframe(view.thresholds, hide_index=True, width="stretch")
+        common.table(view.thresholds, hide_index=True, width="stretch")
     with right:
         st.subheader(t("metrics", language))
-        st.dataframe(view.metrics, hide_index=True, width="stretch")
+        common.table(view.metrics, hide_index=True, width="stretch")
 
     # ---- evidence graph -------------------------------------------------------------------------
     st.subheader(t("evidence_graph", language))
@@ -251,7 +251,7 @@ def main() -> None:
     if view.rows.empty:
         st.caption(t("no_evidence_rows", language))
     else:
-        st.dataframe(view.rows, hide_index=True, width="stretch")
+        common.table(view.rows, hide_index=True, width="stretch")
     st.subheader(t("timeline", language))
     contracts = list(dict.fromkeys(c for cs in members["contracts"] for c in cs))
     events = vm.timeline(book.snapshot, contracts, language, unmasked=unmasked)
@@ -278,7 +278,7 @@ def main() -> None:
             .properties(height=min(40 + 26 * chart_events["contract"].nunique(), 520))
         )
         st.altair_chart(chart, width="stretch")
-        st.dataframe(
+        common.table(
             # an approval has no amount: an empty cell, not a placeholder word
             events.drop(columns=["stage"])
             .assign(amount=[("" if pd.isna(v) else f"{v:,.2f}") for v in events["amount"]])
@@ -431,7 +431,7 @@ def main() -> None:
     if history.empty:
         st.caption(t("no_history", language))
     else:
-        st.dataframe(vm.history_table(history, language, unmasked=unmasked), hide_index=True, width="stretch")
+        common.table(vm.history_table(history, language, unmasked=unmasked), hide_index=True, width="stretch")
 
 
 def _request_name(details: dict[str, Any], language: str) -> str:

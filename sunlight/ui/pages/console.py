@@ -100,7 +100,7 @@ def main() -> None:
     if kept and kept[0] == name:
         result = kept[1]
         st.caption(t("console_rows", language, n=len(result)))
-        st.dataframe(vm.masked_result(result), hide_index=True, width="stretch")
+        common.table(vm.masked_result(result), hide_index=True, width="stretch")
         keys = vm.entity_keys_in_result(result)
         st.subheader(t("console_graph", language))
         if keys:

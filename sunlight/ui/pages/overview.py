@@ -72,6 +72,8 @@ def main() -> None:
             return f"{int(value)}"
         return f"{value:.2f}"
 
+    # department names come from the data: cut as every table cuts them (common.table)
+    shown.index = shown.index.map(common.shown)
     styled = shown.style.map(_cell_style).format(_cell_text)
     # A changing key clears the selection after it has been acted on (a widget's state cannot be reset).
     selection_key = f"heatmap_{st.session_state.get('heatmap_round', 0)}"
@@ -100,7 +102,7 @@ def main() -> None:
 
     # ---- the riskiest cases ----------------------------------------------------------------
     st.subheader(t("top_cases", language))
-    st.dataframe(
+    common.table(
         cv.summary_cases_table(summary.top_cases, summary.department_label, language),
         hide_index=True,
         width="stretch",

@@ -156,7 +156,7 @@ def main() -> None:
     st.caption(t("case_count", language, n=len(cases), alerts=len(chosen), total=len(alerts)))
 
     table = cv.case_queue_table(book, cases, language)
-    event = st.dataframe(
+    event = common.table(
         table,
         hide_index=True,
         on_select="rerun",
@@ -213,7 +213,7 @@ def main() -> None:
                 f"**{common.md(cv.case_title(book, selected, language))}** · `{picked}` · "
                 + cv.corroboration_text(selected["families"], language)
             )
-            st.dataframe(vm.queue_table(book, members, language), hide_index=True, width="stretch")
+            common.table(vm.queue_table(book, members, language), hide_index=True, width="stretch")
 
 
 # Streamlit runs a page file as __main__; importing it (a doctest run, a linter) draws nothing.

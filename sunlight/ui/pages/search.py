@@ -42,7 +42,7 @@ def main() -> None:
         st.stop()
     risk = vm.key_risk(book)
     st.caption(t("search_results", language, n=len(results)))
-    event = st.dataframe(
+    event = common.table(
         vm.search_table(results, risk, language),
         hide_index=True,
         on_select="rerun",
@@ -65,7 +65,7 @@ def main() -> None:
         st.markdown(f"**{t('entity_props', language)}**")
         fields = vm.entity_personal_fields(book.snapshot, key)
         unmasked = common.offer_unmasked(user, key, book.rows, fields, page="search")
-        st.dataframe(
+        common.table(
             vm.entity_details(book.snapshot, key, language, unmasked=unmasked),
             hide_index=True,
             width="stretch",
