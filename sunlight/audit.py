@@ -26,7 +26,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AuditLog", "AuditProblem", "audit_log_for", "current_actor", "exclusive_lock", "write_private_json"]
+__all__ = [
+    "AuditLog",
+    "AuditProblem",
+    "audit_log_for",
+    "current_actor",
+    "exclusive_lock",
+    "write_private_json",
+]
 
 GENESIS = "0" * 64
 

@@ -142,7 +142,16 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_generate_writes_the_profile_asked_for(tmp_path, capsys):
     code, out, _ = _run(
-        capsys, "--lang", "en", "generate", "--out", str(tmp_path / "city"), "--scale", "800", "--profile", "city"
+        capsys,
+        "--lang",
+        "en",
+        "generate",
+        "--out",
+        str(tmp_path / "city"),
+        "--scale",
+        "800",
+        "--profile",
+        "city",
     )
     assert code == 0 and "800 contracts" in out
     policy = (tmp_path / "city" / "policy.yaml").read_text(encoding="utf-8")
