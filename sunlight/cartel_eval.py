@@ -352,6 +352,8 @@ def tender_items(screens: pd.DataFrame, labels: pd.Series) -> Any:
     for column in _SCREEN_FEATURES:
         if column in screens:
             features[column] = pd.to_numeric(screens[column], errors="coerce").to_numpy(dtype=float)
+    # the bid-rigging score is the tenders' rule score, as an alert's is (sunlight.learning.PRIOR_FEATURES)
+    features["rule_score"] = pd.to_numeric(screens["score"], errors="coerce").to_numpy(dtype=float)
     for column in _LOGGED:
         if column in screens:
             features[f"log_{column}"] = np.log1p(

@@ -533,6 +533,38 @@ def _plan_json(plan: Any) -> dict[str, Any]:
     }
 
 
+def cmd_eval_learning(args: argparse.Namespace) -> int:
+    from loaders.generator import MIN_SCALE, PROFILE_NAMES
+    from sunlight.learn_eval import before_after, format_table
+
+    if args.scale < MIN_SCALE:
+        raise UsageError(f"--scale must be at least {MIN_SCALE} contracts, got {args.scale}")
+    if not 0 < args.share < 1:
+        raise UsageError(f"--share must be between 0 and 1, got {args.share}")
+    profiles = _name_list(args.profiles, PROFILE_NAMES, "--profiles")
+    cache = Path(args.cache or Path.home() / ".cache" / "sunlight" / "learning")
+    rows = []
+    for profile in profiles:
+        rows += before_after(
+            args.seeds,
+            args.scale,
+            profile=profile,
+            share=args.share,
+            cache=cache,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(format_table(rows))
+    if args.out:
+        Path(args.out).write_text(
+            json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        print(t("exported", args.lang, n=len(rows), path=args.out))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sunlight.scheduled import ConfigError, RunLocked, execute_run, load_run_config
 
@@ -866,6 +898,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=15, help="alerts to show that move most (default 15)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_learn)
+    p = verbs.add_parser(
+        "eval-learning",
+        parents=[common],
+        help="generated worlds: decide part of the cases by labels.csv, learn, rank the rest before/after",
+    )
+    p.add_argument("--profiles", default="energy", help="comma-separated profile names (default energy)")
+    p.add_argument("--seeds", type=_seed_list, default=[1, 2], help="comma-separated seeds (default 1,2)")
+    p.add_argument("--scale", type=int, default=20000, help="contracts per world (default 20000)")
+    p.add_argument("--share", type=float, default=0.3, help="share of real and of false cases decided (0.3)")
+    p.add_argument("--cache", help="where generated worlds are kept (default ~/.cache/sunlight/learning)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--out", help="write the JSON result here")
+    p.set_defaults(func=cmd_eval_learning)
     p = verbs.add_parser(
         "run", parents=[common], help="the scheduled job: load sources, detect, learn, notify (locked)"
     )

@@ -26,7 +26,7 @@ from graph.store import Store
 from sunlight.audit import AuditLog
 from sunlight.auth import Role, User
 
-__all__ = ["before_after", "decide_by_labels", "evaluate_world"]
+__all__ = ["before_after", "decide_by_labels", "evaluate_world", "format_table"]
 
 #: What the simulated investigator writes when dismissing a false alarm of each detector.
 _REASON = "核实为正常业务（{detector}）"
@@ -134,3 +134,24 @@ def before_after(
             progress(f"{profile} seed {seed}: rules {row['rules']} learned {row['learned']}")
         results.append(row)
     return results
+
+
+def _two(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def format_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The before/after as a Markdown table, one row per world."""
+    head = (
+        "| profile | seed | alerts | decided (real / false cases) | labelled alerts (+ / −) | model | "
+        "held-out alerts (real) | p@20 rules → learned | p@50 rules → learned | ROC-AUC rules → learned |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        moved = {k: f"{_two(r['rules'][k])} → {_two(r['learned'][k])}" for k in ("p@20", "p@50", "roc_auc")}
+        lines.append(
+            f"| {r['profile']} | {r['seed']} | {r['alerts']} | {r['confirmed_cases']} / {r['dismissed_cases']} | "
+            f"{r['labelled_positive']} / {r['labelled_negative']} | {r['status']} | "
+            f"{r['held_out']} ({r['held_out_real']}) | {moved['p@20']} | {moved['p@50']} | {moved['roc_auc']} |"
+        )
+    return "\n".join(lines)

@@ -471,16 +471,31 @@ def predict(model: LearnedModel, frame: pd.DataFrame) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(a * model.decision(frame) + b))
 
 
+#: Features the model keeps close to at little cost: their standardised values are multiplied by
+#: :data:`RULE_PRIOR` before fitting, so their coefficients are penalised RULE_PRIOR² times less.
+#: With few decisions the model then stays near the rules and the decisions correct them (a prior
+#: on the rule score rather than on indifference).
+PRIOR_FEATURES = ("rule_score",)
+RULE_PRIOR = 10.0
+
+
 def _estimator() -> Any:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(
-        StandardScaler(),
-        # liblinear: exact and quick on the few hundred rows that decisions give
-        LogisticRegression(C=REGULARISATION_C, class_weight="balanced", solver="liblinear", max_iter=2000),
-    )
+    # liblinear: exact and quick on the few hundred rows that decisions give
+    return LogisticRegression(C=REGULARISATION_C, class_weight="balanced", solver="liblinear", max_iter=2000)
+
+
+def standardisation(x: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale of each column (scale 1 where a column is constant; the prior features'
+    scale divided by :data:`RULE_PRIOR`)."""
+    mean = x.mean().to_numpy(dtype=float)
+    scale = x.std(ddof=0).to_numpy(dtype=float)
+    scale = np.where(scale > 0, scale, 1.0)
+    for i, name in enumerate(x.columns):
+        if name in PRIOR_FEATURES:
+            scale[i] /= RULE_PRIOR
+    return mean, scale
 
 
 def fit(x: pd.DataFrame, y: pd.Series, groups: pd.Series, folds: int = CV_FOLDS) -> LearnedModel:
@@ -492,15 +507,15 @@ def fit(x: pd.DataFrame, y: pd.Series, groups: pd.Series, folds: int = CV_FOLDS)
     tests = _group_folds(ids, groups, y, folds)
     every = np.arange(len(ids))
     splits = [(np.setdiff1d(every, test), test) for test in tests]
+    mean, scale = standardisation(x)
+    z = (x.to_numpy(dtype=float) - mean) / scale
     calibrated = CalibratedClassifierCV(_estimator(), method="sigmoid", cv=splits, ensemble=False)
-    calibrated.fit(x.to_numpy(dtype=float), y.reindex(ids).to_numpy())
+    calibrated.fit(z, y.reindex(ids).to_numpy())
     inner = calibrated.calibrated_classifiers_[0]
-    scaler, logistic = inner.estimator.steps[0][1], inner.estimator.steps[1][1]
-    sigmoid = inner.calibrators[0]
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    logistic, sigmoid = inner.estimator, inner.calibrators[0]
     return LearnedModel(
         features=tuple(x.columns),
-        mean=tuple(float(v) for v in scaler.mean_),
+        mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in logistic.coef_[0]),
         intercept=float(logistic.intercept_[0]),

@@ -268,6 +268,19 @@ _FEATURE_NAMES = {
     "m:amount": ("金额", "amount"),
     "m:p_value": ("p 值", "p-value"),
     "m:q_value": ("q 值", "q-value"),
+    "m:value_share": ("金额占比", "value share"),
+    "m:top_share": ("最大供应商份额", "top supplier's share"),
+    "m:top_share_fence": ("份额上限", "share fence"),
+    "m:max_abs_z": ("最大偏离（z）", "largest deviation (z)"),
+    "m:pieces": ("拆分笔数", "pieces"),
+    "m:contracts": ("合同数", "contracts"),
+    "m:n": ("合同数", "contracts"),
+    "m:cv": ("报价离散系数", "bid CV"),
+    "m:screen_score": ("报价筛查分", "screen score"),
+    "m:probability": ("同一概率", "probability"),
+    "m:strength": ("关联强度", "strength"),
+    "m:cohesion": ("凝聚度", "cohesion"),
+    "m:exclusivity": ("排他度", "exclusivity"),
 }
 
 

@@ -298,3 +298,51 @@ def test_a_remediated_case_offers_no_further_step_in_english(store_path):
     assert picker.format_func(case_id).startswith("Grade 1 · 0.99 · Repeated supplier–approver pairs")
     assert "Remediated (closed); nothing further to do." in [c.value for c in at.caption]
     assert "Change status" not in [b.label for b in at.button]
+
+
+def test_the_case_shows_the_learned_score_beside_the_rule_score_and_why(store_path):
+    """As `sunlight learn` leaves a case (graph.learned writes what its model gave)."""
+    import pandas as pd
+
+    from graph.learned import write_learned_scores
+
+    reasons = [
+        {"code": "shared_confirmed", "zh": "与已确认案件 CS-0001 共用 3 家投标人/供应商", "en": "shares 3"},
+        {"code": "kind_dismissed", "zh": "同类已排除案件 12 件：公用事业", "en": "12 dismissed"},
+    ]
+    case_id = case_of(store_path, PAIR_ALERT)
+    store = LadybugStore(store_path)
+    try:
+        write_learned_scores(
+            store,
+            pd.DataFrame(
+                {
+                    "id": [PAIR_ALERT],
+                    "learned_score": [0.42],
+                    "learned_level": ["medium"],
+                    "learned_reasons": [reasons],
+                    "learned_model": ["LM-20261207-140501-3fa9c2"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "id": [case_id],
+                    "learned_score": [0.42],
+                    "learned_level": ["medium"],
+                    "learned_reasons": [reasons],
+                }
+            ),
+        )
+    finally:
+        store.close()
+    at = open_case(PAIR_ALERT)
+    learned = next(m for m in at.metric if m.label == "学习分数")
+    assert learned.value == "0.42" and "规则分数" in str(learned.proto.delta)
+    text = page_text(at)
+    assert "学习分数为何变化" in text
+    assert "与已确认案件 CS-0001 共用 3 家投标人/供应商" in text and "同类已排除案件 12 件：公用事业" in text
+    alerts = next(d.value for d in at.dataframe if "预警编号" in d.value.columns)
+    assert list(alerts["学习分数"].dropna()) == [
+        0.42
+    ]  # the queue of its alerts shows it beside the rule score
+    assert list(alerts.columns).index("学习分数") == list(alerts.columns).index("风险分") + 1

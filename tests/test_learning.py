@@ -251,10 +251,12 @@ def test_a_stored_model_scores_as_scikit_learn_does() -> None:
     again = L.LearnedModel.from_dict(json.loads(json.dumps(model.to_dict())))
     folds = L._group_folds(list(x.index), groups, y, L.CV_FOLDS)
     every = np.arange(80)
+    mean, scale = L.standardisation(x)
+    z = (x.to_numpy() - mean) / scale
     reference = CalibratedClassifierCV(
         L._estimator(), method="sigmoid", cv=[(np.setdiff1d(every, t), t) for t in folds], ensemble=False
-    ).fit(x.to_numpy(), y.to_numpy())
-    np.testing.assert_allclose(L.predict(again, x), reference.predict_proba(x.to_numpy())[:, 1], rtol=1e-9)
+    ).fit(z, y.to_numpy())
+    np.testing.assert_allclose(L.predict(again, x), reference.predict_proba(z)[:, 1], rtol=1e-9)
 
 
 def test_a_hard_flag_is_never_demoted_below_high(decided_world: tuple[Store, AuditLog]) -> None:

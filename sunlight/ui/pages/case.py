@@ -149,12 +149,14 @@ def main() -> None:
     )
     learned = case.get("learned_score")
     if learned is not None and not pd.isna(learned):
+        moved = round(float(learned) - float(case["score"]), 2)
+        beside = t("case_learned_beside", language, rule=f"{case['score']:.2f}")
         score_column.metric(
             t("case_learned_score", language),
             f"{float(learned):.2f}",
-            f"{float(learned) - float(case['score']):+.2f} · "
-            + t("case_learned_beside", language, rule=f"{case['score']:.2f}"),
-            delta_color="normal",
+            f"{moved:+.2f} · {beside}" if moved else beside,
+            delta_color="normal" if moved else "off",
+            delta_arrow="auto" if moved else "off",
         )
     facts = [
         (t("col_status", language), status_name(case["status"], language)),
