@@ -142,6 +142,8 @@ def test_usage_errors_exit_2_and_every_verb_has_help(capsys):
         "stats",
         "eval",
         "eval-profiles",
+        "eval-learning",
+        "learn",
         "risk",
         "run",
         "audit",

@@ -349,3 +349,32 @@ def test_the_cli_dry_run_writes_nothing_then_learn_writes_and_the_export_shows_i
     assert any("with confirmed case CS-" in (r["learned_reasons"] or "") for r in scored)
     assert main(["learn", "--list", "--store", folder, "--lang", "en"]) == 0
     assert "True" in capsys.readouterr().out
+
+
+def test_eval_learning_refuses_a_share_outside_zero_and_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval-learning", "--share", "1.5", "--lang", "en"]) == 2
+    assert "--share must be between 0 and 1" in capsys.readouterr().err
+
+
+def test_the_before_after_table_names_each_world_and_both_rankings() -> None:
+    from sunlight.learn_eval import format_table
+
+    row = {
+        "profile": "energy",
+        "seed": 1,
+        "alerts": 240,
+        "confirmed_cases": 16,
+        "dismissed_cases": 18,
+        "labelled_positive": 45,
+        "labelled_negative": 25,
+        "status": "trained",
+        "held_out": 172,
+        "held_out_real": 74,
+        "rules": {"p@20": 1.0, "p@50": 0.86, "roc_auc": 0.899},
+        "learned": {"p@20": 0.85, "p@50": 0.94, "roc_auc": 0.949},
+    }
+    table = format_table([row]).splitlines()
+    assert len(table) == 3 and table[2].startswith(
+        "| energy | 1 | 240 | 16 / 18 | 45 / 25 | trained | 172 (74) |"
+    )
+    assert "0.86 → 0.94" in table[2] and "0.90 → 0.95" in table[2]
