@@ -44,6 +44,7 @@ __all__ = [
     "neighbour_branches",
     "neighbour_hops",
     "neighbour_statement",
+    "present_statement",
     "statements_for_linting",
 ]
 
@@ -130,7 +131,8 @@ def _names_statement(label: str) -> str:
     return f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id, n.name AS name"
 
 
-def _present_statement(label: str) -> str:
+def present_statement(label: str) -> str:
+    """Which of some ids (``$ids``) are nodes of ``label`` in the store."""
     return f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id"
 
 
@@ -232,11 +234,11 @@ def statements_for_linting() -> list[Statement]:
     for label in ENTITY_LABELS:
         rows = {"rows": [{"alert_id": "A1", "entity_id": "S1"}]}
         out.append(Statement(f"alerts:flag:{label}", _flag_statement(label), rows))
-        out.append(Statement(f"present:{label}", _present_statement(label), {"ids": ["S1"]}))
         out.append(Statement(f"alerts:flags:{label}", _flags_statement(label, one=False)))
         out.append(Statement(f"alerts:flags-one:{label}", _flags_statement(label, one=True), {"id": "A1"}))
     for spec in NODE_TYPES:
         out.append(Statement(f"count:{spec.label}", _node_count_statement(spec.label)))
+        out.append(Statement(f"present:{spec.label}", present_statement(spec.label), {"ids": ["S1"]}))
         if "name" in spec.prop_names:
             out.append(Statement(f"names:{spec.label}", _names_statement(spec.label), {"ids": ["S1"]}))
         # Each branch on its own, and the first two joined as neighbour_statement joins them all:
@@ -459,7 +461,7 @@ class CypherStore(ABC):
 
 def _missing_entities(run: RunFn, label: str, batch: Sequence[Mapping[str, str]]) -> list[str]:
     wanted = sorted({row["entity_id"] for row in batch})
-    present = set(run(_present_statement(label), {"ids": wanted})["id"])
+    present = set(run(present_statement(label), {"ids": wanted})["id"])
     return [entity_key(label, i) for i in wanted if i not in present]
 
 

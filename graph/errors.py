@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AlertStatusConflict",
     "CaseStatusConflict",
+    "PartialWriteError",
     "StoreBufferPoolFull",
     "StoreError",
     "StoreQueryError",
@@ -66,6 +67,31 @@ class StoreWriteStalled(StoreError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.step, self.done, self.total, self.seconds, self.pool_mb))
+
+
+class PartialWriteError(StoreError):
+    """A write too large for one transaction failed after some of its transactions had
+    committed: ``committed`` of ``total`` rows are in the store. Every write is an upsert, so
+    writing the same data again completes it."""
+
+    def __init__(self, committed: int, total: int, cause: str) -> None:
+        self.committed, self.total, self.cause = committed, total, cause
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "zh") -> str:
+        if lang == "en":
+            return (
+                f"the write failed after {self.committed:,} of {self.total:,} rows had been committed "
+                f"(it was too large for one transaction): {self.cause}. Loading the same extract "
+                "again completes it; nothing already written is changed twice."
+            )
+        return (
+            f"写入失败：数据量超过单个事务，已提交 {self.committed:,} / {self.total:,} 行后出错：{self.cause}。"
+            "重新载入同一份数据即可补全，已写入的内容不会重复。"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.committed, self.total, self.cause))
 
 
 class StoreBufferPoolFull(StoreError):

@@ -2,8 +2,8 @@
 
 It implements the same :class:`graph.store.Store` protocol as the embedded
 :class:`graph.ladybug_store.LadybugStore`, and behaves the same way: writes are
-idempotent upserts keyed on ``id``; a write is all or nothing; alerts keep their
-status and first sighting across runs; an analyst's query cannot write.
+idempotent upserts keyed on ``id``; a write that fits one transaction is all or nothing;
+alerts keep their status and first sighting across runs; an analyst's query cannot write.
 
 How it talks to Neo4j
 ---------------------
@@ -11,18 +11,27 @@ How it talks to Neo4j
   write in ``session.execute_write``, so the driver retries transient failures
   (leader switch, deadlock) by running the whole unit again. That is safe because
   every write is a ``MERGE``.
-* **One write, one transaction.** ``write()`` sends its batches of
-  ``UNWIND $rows AS row MERGE ...`` inside a single transaction: if row 900 000
-  fails, nothing of the load is committed. The price is server memory: Neo4j keeps
-  the whole transaction's state until commit (bounded by
-  ``db.memory.transaction.total.max``). For loads of many millions of rows,
-  ``atomic_writes=False`` commits each batch on its own; a failure then leaves the
-  batches before it in the store, and loading the same data again completes it.
+* **Batches and transactions.** ``write()`` sends ``UNWIND $rows AS row MERGE ...``
+  batches (``batch_size`` rows, 5,000 by default) keyed on the ``id`` constraints,
+  relationships by the ids of their ends. First it checks, reading only, that every
+  relationship's ends are in the write or already in the store, so bad data is refused
+  before anything is written. A write of up to ``transaction_rows`` rows (50,000 by
+  default) is then one transaction: all or nothing, like the embedded store. A larger
+  one commits every ``transaction_rows`` rows, because Neo4j holds a transaction's changes
+  in server memory until it commits (``db.memory.transaction.total.max``: 100,000
+  contracts in one transaction overran a 4 GiB heap). If the server fails part-way
+  (it stops, the connection drops), the transactions already committed stay, and
+  :class:`graph.errors.PartialWriteError` says how many rows are in; loading the same
+  extract again completes the load, since every statement is an upsert.
+  ``transaction_rows=None`` (``SUNLIGHT_NEO4J_TRANSACTION_ROWS=0``) puts any write in one
+  transaction, for a server given the memory for it.
 * **Read-only queries.** :meth:`Neo4jStore.query` opens its session in READ access
   mode and runs in ``execute_read``; the server refuses any write in it.
-* **Types.** Dates go to the server as ``Date`` and timestamps (local time, as the
-  data contract has them) as ``LocalDateTime``; reads turn them back into pandas
-  ``datetime64`` columns, as the embedded store returns them.
+* **Types.** Dates are stored as ``DATE`` and timestamps (local time, as the data
+  contract has them) as ``LOCAL DATETIME``; they travel as ISO text that the statement
+  converts (``date(row.x)``, ``localdatetime(row.x)``), since the driver's own
+  conversion of Python datetimes costs more than the rest of the row. Reads turn them
+  back into pandas ``datetime64`` columns, as the embedded store returns them.
 * **Schema.** One uniqueness constraint on ``id`` per label of :mod:`graph.schema`
   (which also gives every ``MERGE`` its index) and a few indexes for the
   questions investigators ask most; created before the first write, idempotently.
@@ -47,13 +56,14 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from graph.cypher_lint import LOCK_PROPERTY, Statement
-from graph.cypher_store import CypherStore, RunFn
+from graph.cypher_store import CypherStore, RunFn, present_statement
 from graph.cypher_store import statements_for_linting as shared_statements_for_linting
 from graph.dataset import GraphData
-from graph.errors import StoreError, StoreQueryError, StoreUnavailable
+from graph.errors import PartialWriteError, StoreError, StoreQueryError, StoreUnavailable
 from graph.schema import NODE_TYPES, REL_TYPES, Prop, PropType, node_type, rel_type
 from graph.snapshot import SNAPSHOT_FOR_QUERIES, SNAPSHOT_QUERIES
 from graph.store import ProgressFn, WriteSummary
@@ -79,6 +89,11 @@ __all__ = [
 #: one batch's parameters stay a few megabytes.
 DEFAULT_BATCH_SIZE = 5_000
 BATCH_SIZE_ENV = "SUNLIGHT_NEO4J_BATCH_SIZE"
+#: Rows per transaction of a large write: the server holds a transaction's changes in memory
+#: until it commits (``db.memory.transaction.total.max``, by default 70 % of the heap); 50,000
+#: upserted rows take tens of megabytes there. A write no larger is one transaction.
+DEFAULT_TRANSACTION_ROWS = 50_000
+TRANSACTION_ROWS_ENV = "SUNLIGHT_NEO4J_TRANSACTION_ROWS"
 #: Sunlight speaks Bolt (direct ``bolt``, routed ``neo4j``; ``+s`` / ``+ssc`` add TLS).
 BOLT_SCHEMES: tuple[str, ...] = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
@@ -118,10 +133,22 @@ def index_statements() -> list[str]:
     ]
 
 
+def _value(prop: Prop | None, name: str) -> str:
+    """How a statement reads ``row.<name>``: timestamps travel as ISO text and become ``LOCAL
+    DATETIME`` on the server (the driver's own conversion of a Python datetime costs more than
+    the rest of a row), dates likewise become ``DATE``; ``localdatetime(null)`` is null."""
+    if prop is not None and prop.type == PropType.TIMESTAMP:
+        return f"localdatetime(row.{name})"
+    if prop is not None and prop.type == PropType.DATE:
+        return f"date(row.{name})"
+    return f"row.{name}"
+
+
 def node_merge_statement(label: str, columns: Sequence[str]) -> str:
     """Upsert a batch of ``label`` nodes; only the properties in ``columns`` are set."""
     spec = node_type(label)
-    sets = ", ".join(f"n.{c} = row.{c}" for c in columns if c != "id" and c in spec.prop_names)
+    props = {p.name: p for p in spec.props}
+    sets = ", ".join(f"n.{c} = {_value(props[c], c)}" for c in columns if c != "id" and c in props)
     return f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}})" + (f" SET {sets}" if sets else "")
 
 
@@ -129,8 +156,11 @@ def rel_merge_statement(rel: str, src: str, dst: str, columns: Sequence[str]) ->
     """Upsert a batch of relationships between existing nodes; returns how many rows found
     both ends (``matched``), so that a write refuses rows whose ends are missing."""
     spec = rel_type(rel)
-    key = ", ".join(f"{k}: row.{k}" for k in spec.key_props)
-    sets = ", ".join(f"r.{c} = row.{c}" for c in columns if c in spec.prop_names and c not in spec.key_props)
+    props = {p.name: p for p in spec.props}
+    key = ", ".join(f"{k}: {_value(props.get(k), k)}" for k in spec.key_props)
+    sets = ", ".join(
+        f"r.{c} = {_value(props[c], c)}" for c in columns if c in props and c not in spec.key_props
+    )
     return (
         f"UNWIND $rows AS row MATCH (a:{src}) WHERE a.id = row.src MATCH (b:{dst}) WHERE b.id = row.dst "
         f"MERGE (a)-[r:{rel}{' {' + key + '}' if key else ''}]->(b)"
@@ -162,7 +192,8 @@ def rel_replace_statement(rel: str, src: str, dst: str) -> str | None:
         elif field_name == "dst":
             conditions.append("b.id = row.dst")
         else:
-            conditions.append(f"r.{field_name} = row.{field_name}")
+            prop = next((p for p in spec.props if p.name == field_name), None)
+            conditions.append(f"r.{field_name} = {_value(prop, field_name)}")
     other = "b" if "src" in spec.replace_per else "a"
     return (
         f"UNWIND $rows AS row MATCH (a:{src})-[r:{rel}]->(b:{dst}) WHERE {' AND '.join(conditions)} "
@@ -171,12 +202,20 @@ def rel_replace_statement(rel: str, src: str, dst: str) -> str | None:
 
 
 def replacement_rows(rel: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per ``replace_per`` key of ``frame`` with ``keep``: the other ends it names."""
+    """One row per ``replace_per`` key of ``frame`` with ``keep``: the other ends it names,
+    sorted, keys in order (rows with a missing key name no link to replace)."""
     spec = rel_type(rel)
     other = "dst" if "src" in spec.replace_per else "src"
     per = list(spec.replace_per)
-    grouped = frame.groupby(per, sort=True)[other].agg(lambda ids: sorted({str(i) for i in ids}))
-    return grouped.rename("keep").reset_index()
+    pairs = frame[[*per, other]].dropna(subset=per).astype({other: str})
+    pairs = pairs.drop_duplicates().sort_values([*per, other], kind="stable").reset_index(drop=True)
+    # one slice of the sorted pairs per key (a contract has one supplier: tens of thousands of
+    # one-element groups, which a per-group Python function would take seconds over)
+    starts = np.flatnonzero(~pairs.duplicated(subset=per).to_numpy())
+    ends = [*starts[1:], len(pairs)] if len(starts) else []
+    names = pairs[other].tolist()
+    keys = pairs.iloc[starts][per].reset_index(drop=True)
+    return keys.assign(keep=[names[a:b] for a, b in zip(starts, ends, strict=True)])
 
 
 POLICY_STATEMENT = "MERGE (p:Policy {id: $id}) SET p.document = $document"
@@ -274,33 +313,49 @@ def _missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _to_bolt(value: Any, ptype: PropType) -> Any:
-    """One cell as the driver should send it: Date, LocalDateTime, int, float, bool, str
-    (or a list of strings, for the ids a replacement keeps)."""
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    if _missing(value):
-        return None
-    if ptype == PropType.DATE:
-        return pd.Timestamp(value).date()
-    if ptype == PropType.TIMESTAMP:
-        return pd.Timestamp(value).to_pydatetime()
+def _moments(values: pd.Series) -> np.ndarray:
+    """A column of dates or timestamps as naive local ``datetime64[us]`` (NaT where missing)."""
+    moments = pd.to_datetime(values)
+    if getattr(moments.dt, "tz", None) is not None:
+        # the data contract's timestamps are local time without a zone
+        local = [t if pd.isna(t) else t.to_pydatetime().astimezone().replace(tzinfo=None) for t in moments]
+        moments = pd.to_datetime(pd.Series(local, index=values.index, dtype=object))
+    return moments.to_numpy(dtype="datetime64[us]")
+
+
+def _column_to_bolt(values: pd.Series, ptype: PropType) -> list[Any]:
+    """One column as the driver should send it, converted as a whole: ISO text for dates and
+    timestamps (the statement turns it into ``DATE`` / ``LOCAL DATETIME``, see ``_value``),
+    int, float, bool, str, None where missing (or lists of strings, for the ids a
+    replacement keeps)."""
+    if ptype in (PropType.DATE, PropType.TIMESTAMP):
+        moments = _moments(values)
+        text = np.datetime_as_string(moments, unit="D" if ptype == PropType.DATE else "us").astype(object)
+        text[np.isnat(moments)] = None
+        return text.tolist()
+    cells = values.tolist()
     if ptype == PropType.INT:
-        return int(value)
+        return [None if _missing(v) else int(v) for v in cells]
     if ptype == PropType.FLOAT:
-        return float(value)
+        return [None if _missing(v) else float(v) for v in cells]
     if ptype == PropType.BOOL:
-        return bool(value)
-    return value if isinstance(value, str) else str(value)
+        return [None if _missing(v) else bool(v) for v in cells]
+    return [
+        [str(i) for i in v]
+        if isinstance(v, list | tuple)
+        else None
+        if _missing(v)
+        else v
+        if isinstance(v, str)
+        else str(v)
+        for v in cells
+    ]
 
 
 def _rows(frame: pd.DataFrame, props: Mapping[str, Prop]) -> list[dict[str, Any]]:
     columns = list(frame.columns)
-    types = [props[c].type if c in props else PropType.STRING for c in columns]
-    return [
-        {c: _to_bolt(v, t) for c, v, t in zip(columns, values, types, strict=True)}
-        for values in frame.itertuples(index=False, name=None)
-    ]
+    converted = [_column_to_bolt(frame[c], props[c].type if c in props else PropType.STRING) for c in columns]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*converted, strict=True)]
 
 
 def _from_bolt_column(values: pd.Series) -> pd.Series:
@@ -373,6 +428,14 @@ def translate_error(exc: Exception, uri: str, database: str | None = None, query
     return StoreError(f"{where}: {exc}")
 
 
+def _whole_number(variable: str, default: int, what: str) -> int:
+    value = os.environ.get(variable)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise StoreError(f"{variable} must be a whole number of {what}, not {value!r}") from None
+
+
 def _message(exc: Exception) -> str:
     message = getattr(exc, "message", None)
     return str(message) if message else str(exc)
@@ -396,8 +459,8 @@ class WriteStep:
 
     def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
         """The frame's rows as driver values, ``size`` at a time (converted lazily)."""
-        for start in range(0, len(self.frame), size):
-            yield _rows(self.frame.iloc[start : start + size], self.props)
+        for batch in write_batches([self], size):
+            yield batch.rows()
 
 
 def plan_write(data: GraphData) -> list[WriteStep]:
@@ -419,6 +482,47 @@ def plan_write(data: GraphData) -> list[WriteStep]:
     return steps
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Rows ``start:stop`` of a step's frame: one ``UNWIND $rows`` statement."""
+
+    step: WriteStep
+    start: int
+    stop: int
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    def rows(self) -> list[dict[str, Any]]:
+        return _rows(self.step.frame.iloc[self.start : self.stop], self.step.props)
+
+
+def write_batches(steps: Sequence[WriteStep], batch_size: int) -> list[Batch]:
+    """Every step's rows, ``batch_size`` at a time, in the order of the steps."""
+    return [
+        Batch(step, start, min(start + batch_size, len(step.frame)))
+        for step in steps
+        for start in range(0, len(step.frame), batch_size)
+    ]
+
+
+def group_transactions(batches: Sequence[Batch], transaction_rows: int | None) -> list[list[Batch]]:
+    """Consecutive batches in transactions of at most ``transaction_rows`` rows (a batch is never
+    split); all in one transaction when ``transaction_rows`` is None or the write is smaller."""
+    if transaction_rows is None or sum(b.size for b in batches) <= transaction_rows:
+        return [list(batches)]
+    groups: list[list[Batch]] = [[]]
+    rows = 0
+    for batch in batches:
+        if groups[-1] and rows + batch.size > transaction_rows:
+            groups.append([])
+            rows = 0
+        groups[-1].append(batch)
+        rows += batch.size
+    return groups
+
+
 def _run_alone(statement: str, params: Mapping[str, Any] | None, run: Callable[..., Any]) -> Any:
     return run(statement, params)
 
@@ -433,36 +537,37 @@ class BatchResult:
 
 def send_batches(
     run: Callable[..., BatchResult],
-    steps: Sequence[WriteStep],
-    batch_size: int,
+    batches: Sequence[Batch],
     progress: ProgressFn | None = None,
+    done: int = 0,
+    total: int | None = None,
 ) -> dict[str, int]:
-    """Send every batch of ``steps`` through ``run(cypher, params) -> BatchResult``; return
-    what the server reports created, per label or relationship type. ``progress(what,
-    rows_done, rows_total)`` follows each batch.
+    """Send ``batches`` through ``run(cypher, params) -> BatchResult``; return what the server
+    reports created, per label or relationship type. ``progress(what, rows_done, rows_total)``
+    follows each batch, counting from ``done`` rows of ``total`` (by default, these batches').
 
     A relationship whose source or target is not in the store is refused with a
-    :class:`StoreError` naming it (as the embedded store does); in an atomic write that
-    rolls back everything the write sent."""
-    total = sum(len(step.frame) for step in steps if not step.replaces)
-    created = {step.what: 0 for step in steps}
-    done = 0
-    for step in steps:
-        for batch in step.batches(batch_size):
-            result = run(step.statement, {"rows": batch})
-            if step.replaces:
-                continue
-            if step.ends is not None:
-                matched = int(result.rows["matched"].iloc[0]) if len(result.rows) else 0
-                if matched < len(batch):
-                    _refuse_missing_ends(run, step, batch, matched)
-            counters = result.counters
-            created[step.what] += (
-                counters.nodes_created if step.ends is None else counters.relationships_created
-            )
-            done += len(batch)
-            if progress:
-                progress(step.what, done, total)
+    :class:`StoreError` naming it (as the embedded store does); that rolls back the
+    transaction ``run`` belongs to."""
+    if total is None:
+        total = sum(b.size for b in batches if not b.step.replaces)
+    created: dict[str, int] = {}
+    for batch in batches:
+        step = batch.step
+        rows = batch.rows()
+        result = run(step.statement, {"rows": rows})
+        created.setdefault(step.what, 0)
+        if step.replaces:
+            continue
+        if step.ends is not None:
+            matched = int(result.rows["matched"].iloc[0]) if len(result.rows) else 0
+            if matched < len(rows):
+                _refuse_missing_ends(run, step, rows, matched)
+        counters = result.counters
+        created[step.what] += counters.nodes_created if step.ends is None else counters.relationships_created
+        done += len(rows)
+        if progress:
+            progress(step.what, done, total)
     return created
 
 
@@ -472,14 +577,63 @@ def _refuse_missing_ends(
     assert step.ends is not None
     src, dst = step.ends
     missing = run(missing_ends_statement(src, dst), {"rows": batch}).rows
-    examples = "; ".join(
+    raise _missing_ends_error(step, missing, len(batch) - matched, len(batch))
+
+
+def _missing_ends_error(step: WriteStep, examples: pd.DataFrame, bad: int, of: int) -> StoreError:
+    """``examples``: ``src, dst, src_missing, dst_missing`` rows (a few)."""
+    assert step.ends is not None
+    src, dst = step.ends
+    listed = "; ".join(
         f"{r.src} -> {r.dst} ({'no ' + src + ' ' + str(r.src) if r.src_missing else 'no ' + dst + ' ' + str(r.dst)})"
-        for r in missing.itertuples(index=False)
+        for r in examples.itertuples(index=False)
     )
-    raise StoreError(
-        f"{step.what} ({src} -> {dst}) cannot be written: {len(batch) - matched} of {len(batch)} "
-        f"relationships reference nodes that are not in the store, e.g. {examples}"
+    return StoreError(
+        f"{step.what} ({src} -> {dst}) cannot be written: {bad} of {of} "
+        f"relationships reference nodes that are not in the store, e.g. {listed}"
     )
+
+
+def _id_texts(values: pd.Series) -> pd.Index:
+    """Ids as the driver sends them (text), in an index that looks up by hashing."""
+    cells = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        cells = np.array([str(v) for v in cells], dtype=object)
+    return pd.Index(cells, dtype=object)
+
+
+def check_ends(
+    data: GraphData, steps: Sequence[WriteStep], present: Callable[[str, list[str]], set[str]]
+) -> None:
+    """Refuse, before anything is written, relationships whose source or target is neither
+    among the write's own nodes nor already in the store (``present(label, ids)`` says which
+    of ``ids`` the store has), with the first few as examples."""
+    have = {label: _id_texts(frame["id"]).unique() for label, frame in data.nodes.items()}
+    for step in steps:
+        if step.ends is None or step.frame.empty:
+            continue
+        gone: dict[str, np.ndarray] = {}
+        ends: dict[str, pd.Index] = {}
+        for side, label in zip(("src", "dst"), step.ends, strict=True):
+            ends[side] = ids = _id_texts(step.frame[side])
+            known = have.get(label, pd.Index([], dtype=object))
+            asked = ids[~ids.isin(known)].unique()
+            if len(asked):
+                found = present(label, sorted(asked))
+                known = have[label] = known.append(pd.Index(sorted(found), dtype=object))
+            gone[side] = ~ids.isin(known)
+        bad = np.flatnonzero(gone["src"] | gone["dst"])
+        if len(bad):
+            first = bad[:5]
+            examples = pd.DataFrame(
+                {
+                    "src": ends["src"][first],
+                    "dst": ends["dst"][first],
+                    "src_missing": gone["src"][first],
+                    "dst_missing": gone["dst"][first],
+                }
+            )
+            raise _missing_ends_error(step, examples, len(bad), len(step.frame))
 
 
 class _Current:
@@ -497,7 +651,7 @@ class Neo4jStore(CypherStore):
         auth: tuple[str, str] | None = None,
         database: str | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
-        atomic_writes: bool = True,
+        transaction_rows: int | None = DEFAULT_TRANSACTION_ROWS,
         connection_timeout: float = 15.0,
     ) -> None:
         from neo4j import GraphDatabase
@@ -511,10 +665,12 @@ class Neo4jStore(CypherStore):
             )
         if batch_size < 1:
             raise ValueError(f"batch size must be at least 1, not {batch_size}")
+        if transaction_rows is not None and transaction_rows < 1:
+            raise ValueError(f"rows per transaction must be at least 1 (or None), not {transaction_rows}")
         self.uri = uri
         self.database = database or None
         self.batch_size = batch_size
-        self.atomic_writes = atomic_writes
+        self.transaction_rows = transaction_rows
         self._schema_ready = False
         self._gds: bool | None = None
         try:
@@ -534,19 +690,25 @@ class Neo4jStore(CypherStore):
     def from_env(cls, uri: str | None = None) -> Neo4jStore:
         """Connect to ``uri`` (or ``NEO4J_URI``) as ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD``
         (no credentials if neither is set), using ``NEO4J_DATABASE`` (else the server's
-        default database) and ``SUNLIGHT_NEO4J_BATCH_SIZE`` rows per batch."""
+        default database), ``SUNLIGHT_NEO4J_BATCH_SIZE`` rows per batch and
+        ``SUNLIGHT_NEO4J_TRANSACTION_ROWS`` rows per transaction (0: every write in one)."""
         uri = uri or os.environ.get("NEO4J_URI")
         if not uri:
             raise StoreUnavailable("no Neo4j URI: pass --neo4j URI or set NEO4J_URI")
         user = os.environ.get("NEO4J_USERNAME")
         password = os.environ.get("NEO4J_PASSWORD")
         auth = (user or "neo4j", password or "") if (user or password) else None
-        batch = os.environ.get(BATCH_SIZE_ENV)
-        try:
-            batch_size = int(batch) if batch else DEFAULT_BATCH_SIZE
-        except ValueError:
-            raise StoreError(f"{BATCH_SIZE_ENV} must be a whole number of rows, not {batch!r}") from None
-        return cls(uri, auth=auth, database=os.environ.get("NEO4J_DATABASE"), batch_size=batch_size)
+        batch_size = _whole_number(BATCH_SIZE_ENV, DEFAULT_BATCH_SIZE, "rows")
+        transaction_rows = _whole_number(
+            TRANSACTION_ROWS_ENV, DEFAULT_TRANSACTION_ROWS, "rows (0: one transaction)"
+        )
+        return cls(
+            uri,
+            auth=auth,
+            database=os.environ.get("NEO4J_DATABASE"),
+            batch_size=batch_size,
+            transaction_rows=transaction_rows or None,
+        )
 
     # ---- transactions ------------------------------------------------------------------
     @contextmanager
@@ -594,9 +756,6 @@ class Neo4jStore(CypherStore):
         with self._errors(current), self._session(WRITE_ACCESS) as session:
             return session.execute_write(unit)
 
-    def _run_in_own_transaction(self, cypher: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self._write(partial(_run_alone, cypher, params))
-
     def _session(self, access_mode: str) -> Any:
         return self._driver.session(database=self.database, default_access_mode=access_mode)
 
@@ -611,28 +770,60 @@ class Neo4jStore(CypherStore):
 
     # ---- writes ------------------------------------------------------------------------
     def write(self, data: GraphData, progress: ProgressFn | None = None) -> WriteSummary:
-        """Upsert ``data``. ``progress(what, rows_done, rows_total)`` is called after
-        every batch."""
+        """Upsert ``data``. ``progress(what, rows_done, rows_total)`` is called after every batch.
+
+        Relationships whose ends are neither in ``data`` nor in the store are refused before
+        anything is written. A write of up to ``transaction_rows`` rows is one transaction, all
+        or nothing; a larger one commits every ``transaction_rows`` rows, and if the server
+        fails part-way a :class:`PartialWriteError` says how much is in: writing the same data
+        again completes it (every statement is an upsert)."""
         self.ensure_schema()
         steps = plan_write(data)
         rows: dict[str, int] = {}
         for step in steps:
             if not step.replaces:
                 rows[step.what] = rows.get(step.what, 0) + len(step.frame)
+        check_ends(data, steps, self._present)
         policy_doc = (
             json.dumps(data.policy, ensure_ascii=False, sort_keys=True) if data.policy is not None else None
         )
+        groups = group_transactions(write_batches(steps, self.batch_size), self.transaction_rows)
+        total = sum(rows.values())
+        created = {step.what: 0 for step in steps}
+        committed = 0
+        for number, group in enumerate(groups):
+            last = number == len(groups) - 1
 
-        def everything(run: Callable[..., Any]) -> dict[str, int]:
-            created = send_batches(run, steps, self.batch_size, progress)
-            if policy_doc is not None:
-                run(POLICY_STATEMENT, {"id": "policy", "document": policy_doc})
-            return created
+            def unit(
+                run: Callable[..., Any], group: list[Batch] = group, last: bool = last, done: int = committed
+            ) -> dict[str, int]:
+                got = send_batches(run, group, progress, done, total)
+                if last and policy_doc is not None:
+                    run(POLICY_STATEMENT, {"id": "policy", "document": policy_doc})
+                return got
 
-        # atomic: every batch in one managed transaction; otherwise each batch commits alone
-        run_each_alone = self._run_in_own_transaction
-        created = self._write(everything) if self.atomic_writes else everything(run_each_alone)
+            try:
+                got = self._write(unit)
+            except Exception as exc:
+                if committed == 0:
+                    raise  # nothing of the write is in the store
+                raise PartialWriteError(committed, total, str(exc)) from exc
+            for what, n in got.items():
+                created[what] += n
+            committed += sum(b.size for b in group if not b.step.replaces)
         return WriteSummary(rows=rows, created=created)
+
+    def _present(self, label: str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are nodes of ``label`` in the store (read in batches)."""
+
+        def work(read: Callable[..., pd.DataFrame]) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(ids), self.batch_size):
+                chunk = ids[start : start + self.batch_size]
+                found |= set(read(present_statement(label), {"ids": chunk})["id"].astype(str))
+            return found
+
+        return self._read(work)
 
     # ---- reads -------------------------------------------------------------------------
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:

@@ -20,9 +20,15 @@ import pytest
 from detectors.case_grouping import group_alerts
 from graph.cases import read_cases, resolve_case, set_case_state, write_cases
 from graph.dataset import GraphData
-from graph.errors import AlertStatusConflict, CaseStatusConflict, StoreError, StoreQueryError
+from graph.errors import (
+    AlertStatusConflict,
+    CaseStatusConflict,
+    PartialWriteError,
+    StoreError,
+    StoreQueryError,
+)
 from graph.ladybug_store import LadybugStore
-from graph.neo4j_store import Neo4jStore
+from graph.neo4j_store import Neo4jStore, plan_write, send_batches, write_batches
 from graph.store import AlertRecord, Store
 from sunlight.audit import AuditLog
 from sunlight.cases import update_cases
@@ -400,25 +406,133 @@ def generated_extract(tmp_path_factory: pytest.TempPathFactory) -> GraphData:
     return load_source(folder).data
 
 
+@pytest.fixture(scope="module")
+def embedded_generated(
+    generated_extract: GraphData, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """The generated extract in the embedded store: what the Neo4j store must give back."""
+    store = LadybugStore(tmp_path_factory.mktemp("embedded") / "store")
+    store.write(generated_extract)
+    yield store
+    store.close()
+
+
 def test_both_stores_return_the_same_snapshot_for_the_same_extract(
-    generated_extract: GraphData, tmp_path: Path, neo4j_server
+    generated_extract: GraphData, embedded_generated: Store, neo4j_server
 ) -> None:
     neo4j_server.clear()
-    embedded = LadybugStore(tmp_path / "store")
     server = Neo4jStore(neo4j_server.uri, auth=neo4j_server.auth)
     try:
-        for s in (embedded, server):
-            s.write(generated_extract)
-        assert embedded.counts() == server.counts()
-        ours, theirs = frames(embedded), frames(server)
+        server.write(generated_extract)
+        assert embedded_generated.counts() == server.counts()
+        ours, theirs = frames(embedded_generated), frames(server)
         assert sum(len(f) for f in ours.values()) > 1000
         for name, frame in ours.items():
             pd.testing.assert_frame_equal(theirs[name], frame, obj=name)
-        a, b = embedded.snapshot(), server.snapshot()
+        a, b = embedded_generated.snapshot(), server.snapshot()
         assert a.policy == b.policy
     finally:
-        embedded.close()
         server.close()
+
+
+# ---- writes larger than one transaction on Neo4j --------------------------------------------
+
+
+def in_parts(server) -> Neo4jStore:
+    """A Neo4j store that commits every 2,000 rows (500 a batch), as a large load does."""
+    return Neo4jStore(server.uri, auth=server.auth, batch_size=500, transaction_rows=2_000)
+
+
+def test_on_neo4j_a_write_larger_than_a_transaction_commits_in_parts_to_the_same_store(
+    generated_extract: GraphData, embedded_generated: Store, neo4j_server
+) -> None:
+    neo4j_server.clear()
+    store = in_parts(neo4j_server)
+    try:
+        # bad data is refused before the first part is committed
+        broken = GraphData(
+            dict(generated_extract.nodes), dict(generated_extract.rels), generated_extract.policy
+        )
+        works_in = broken.rels[("WORKS_IN", "Employee", "Department")]
+        broken.rels[("WORKS_IN", "Employee", "Department")] = pd.concat(
+            [works_in, pd.DataFrame({"src": ["E-nobody"], "dst": [works_in["dst"].iloc[0]]})],
+            ignore_index=True,
+        )
+        with pytest.raises(StoreError, match=r"WORKS_IN .* 1 of .*no Employee E-nobody"):
+            store.write(broken)
+        assert not any(store.counts()["nodes"].values())
+
+        progress: list[tuple[str, int, int]] = []
+        summary = store.write(generated_extract, progress=lambda *p: progress.append(p))
+        total = sum(summary.rows.values())
+        assert total > 4 * 2_000  # several transactions
+        assert [done for _, done, _ in progress] == sorted(done for _, done, _ in progress)
+        assert progress[-1][1:] == (total, total)
+        assert store.counts() == embedded_generated.counts()
+        for name, frame in frames(embedded_generated).items():
+            pd.testing.assert_frame_equal(frames(store)[name], frame, obj=name)
+        assert store.snapshot().policy == embedded_generated.snapshot().policy
+    finally:
+        store.close()
+
+
+def test_on_neo4j_a_large_write_that_fails_part_way_says_what_is_in_and_loading_again_completes_it(
+    generated_extract: GraphData, embedded_generated: Store, neo4j_server
+) -> None:
+    neo4j_server.clear()
+    store = in_parts(neo4j_server)
+    try:
+
+        def connection_drops(what: str, done: int, total: int) -> None:
+            if done > total // 2:
+                raise ConnectionResetError("the connection to the server dropped")
+
+        with pytest.raises(PartialWriteError) as failed:
+            store.write(generated_extract, progress=connection_drops)
+        error = failed.value
+        assert 0 < error.committed < error.total
+        assert "connection to the server dropped" in str(error) and "again completes it" in error.text("en")
+        assert "重新载入同一份数据即可补全" in error.text("zh")
+
+        # what is in the store is what was committed, no row of the failed part (every row of
+        # this extract is a node or relationship of its own; the policy comes with the last part)
+        def rows_in(counts: dict) -> int:
+            return (
+                sum(counts["nodes"].values())
+                - counts["nodes"]["Policy"]
+                + sum(counts["relationships"].values())
+            )
+
+        full = embedded_generated.counts()
+        assert rows_in(full) == error.total
+        assert rows_in(store.counts()) == error.committed
+        assert store.counts()["nodes"]["Policy"] == 0
+
+        store.write(generated_extract)
+        assert store.counts() == full
+        for name, frame in frames(embedded_generated).items():
+            pd.testing.assert_frame_equal(frames(store)[name], frame, obj=name)
+    finally:
+        store.close()
+
+
+def test_on_neo4j_a_relationship_whose_end_vanished_after_the_check_is_still_refused(neo4j_server) -> None:
+    """The ends are checked before writing; a node deleted meanwhile is caught in the write's own
+    transaction (each batch counts the rows that found both ends), which then rolls back."""
+    neo4j_server.clear()
+    store = Neo4jStore(neo4j_server.uri, auth=neo4j_server.auth)
+    try:
+        store.write(extract())
+        counts = store.counts()
+        late = GraphData()
+        late.add_rels("HAS_PHONE", "Employee", "Phone", pd.DataFrame({"src": ["E2"], "dst": ["13800138000"]}))
+        late.add_rels("HAS_PHONE", "Employee", "Phone", pd.DataFrame({"src": ["E2"], "dst": ["vanished"]}))
+        batches = write_batches(plan_write(late), 10)
+        with pytest.raises(StoreError, match=r"1 of 2 relationships .*no Phone vanished"):
+            store._write(lambda run: send_batches(run, batches))
+        assert store.counts() == counts
+    finally:
+        store.close()
 
 
 # ---- readers and writers --------------------------------------------------------------------
