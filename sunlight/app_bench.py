@@ -9,9 +9,9 @@ and for errors (an exception or an error message on the page, a script error in 
 detector run that failed). Page time is from the navigation until the page has settled (its
 script run finished, nothing stale or loading left on screen), per page: p50, p95 and the worst.
 
-Re-running the detectors on unchanged data finds the same alerts and cases, so what the pages must
-show does not change while the run writes; what a page shows while it is being written is exactly
-what this measures.
+Re-running the detectors on unchanged data finds the same alerts and cases (one run before the
+sessions start makes the store this version's), so what the pages must show does not change while
+the run writes; what a page shows while it is being written is exactly what this checks.
 
 Needs Chromium (``/usr/bin/chromium``) and the ``playwright`` package (the ``test`` extra).
 Benchmarks are measurements, not tests: nothing here asserts a time.
@@ -342,6 +342,17 @@ async def _all_sessions(
 
 
 # ---- the nightly run beside them ----------------------------------------------------------------
+def _detect(store: Path) -> subprocess.Popen[str]:
+    """``sunlight detect`` on ``store``, started (stderr kept)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sunlight.cli", "detect", "--store", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT},
+    )
+
+
 @dataclass
 class DetectLoop:
     """``sunlight detect`` on the store, again and again until told to stop (in a thread)."""
@@ -359,13 +370,7 @@ class DetectLoop:
     def _loop(self) -> None:
         while not self._stop.is_set():
             began = time.perf_counter()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "sunlight.cli", "detect", "--store", str(self.store)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                env={k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT},
-            )
+            process = _detect(self.store)
             self.started.set()
             _, err = process.communicate()
             self.runs.append((time.perf_counter() - began, process.returncode, (err or "")[-500:]))
@@ -399,6 +404,12 @@ def run_sessions(
 
     if not CHROMIUM.exists():
         raise RuntimeError(f"no Chromium at {CHROMIUM}")
+    if write:
+        # The detectors of this version first: a store detected by another version may hold other
+        # alerts, and what the pages must show is what this version's runs keep writing.
+        _, err = (settling := _detect(store)).communicate()
+        if settling.returncode != 0:
+            raise RuntimeError(f"sunlight detect failed:\n{(err or '')[-3000:]}")
     expect = Expectations.of_store(store, seed=seed)
     users = UserStore(store)
     known = {a.name for a in users.accounts()}

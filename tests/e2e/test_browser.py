@@ -420,3 +420,34 @@ def test_behind_a_proxy_its_header_signs_in_and_a_request_round_it_is_refused(
         ("auth.login", "zhangwei", None),
         ("auth.login_failed", "zhangwei", "not_from_proxy"),
     ]
+
+
+def test_the_queue_exports_are_built_when_pressed_and_hold_the_cases(demo: Demo, server: str, tmp_path: Path):
+    """The queue's Excel and CSV downloads are built when their button is pressed (not on every run
+    of the page): both arrive, cases first, the Excel file a workbook, the CSV with its byte-order mark."""
+    import io
+
+    import openpyxl
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(accept_downloads=True, locale="zh-CN").new_page()
+            page.goto(server + "/")
+            _sign_in(page)
+            page.get_by_text("预警总数").wait_for(timeout=60_000)
+            _open(page, server + "/queue")
+            files = {}
+            for kind, label in (("xlsx", "导出 Excel"), ("csv", "导出 CSV")):
+                with page.expect_download(timeout=60_000) as download:
+                    press(page, page.get_by_role("button", name=re.compile(label)))
+                files[kind] = Path(download.value.path()).read_bytes()
+                assert download.value.suggested_filename.endswith(f".{kind}")
+        finally:
+            browser.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(files["xlsx"])).active
+    assert [c.value for c in sheet[1]][:2] == ["线索编号", "线索风险分"] and sheet.max_row > 1
+    text = files["csv"].decode("utf-8")
+    assert text.startswith("\ufeff线索编号,线索风险分")
+    assert text.count("\n") == sheet.max_row  # the same rows in both
