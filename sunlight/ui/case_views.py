@@ -74,7 +74,12 @@ def corroboration_text(families: Mapping[str, float], lang: str) -> str:
 
 def case_frame(book: vm.AlertBook) -> pd.DataFrame:
     """One row per case that holds alerts, riskiest first (alerts a store has not grouped yet
-    stand as cases of their own, named by their alert id)."""
+    stand as cases of their own, named by their alert id). Computed once per book; read-only."""
+    frame: pd.DataFrame = book.derived("case_frame", lambda: _case_frame(book))
+    return frame
+
+
+def _case_frame(book: vm.AlertBook) -> pd.DataFrame:
     alerts = book.alerts
     if alerts.empty:
         return pd.DataFrame(columns=_CASE_COLUMNS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, lru_cache
@@ -159,6 +159,15 @@ class AlertBook:
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     read_at: datetime | None = None
     cases: pd.DataFrame = field(default_factory=pd.DataFrame)  # graph.cases.read_cases
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A table derived from the book (the cases, the risk per entity), computed once: the app
+        keeps one book per store version for every session, and each page run asks again.
+        Callers must not modify what they get."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -479,6 +488,11 @@ EVIDENCE_HEAT = 0.5
 def key_risk(book: AlertBook) -> dict[str, float]:
     """Risk per entity key: the combined risk of flagged entities (``detectors.composite``), and for
     entities only named in evidence :data:`EVIDENCE_HEAT` of the highest score of the alerts naming them."""
+    risk: dict[str, float] = book.derived("key_risk", lambda: _key_risk(book))
+    return risk
+
+
+def _key_risk(book: AlertBook) -> dict[str, float]:
     out: dict[str, float] = {}
     for alert in book.alerts.itertuples(index=False):
         for key in book.evidence.get(alert.alert_id, {}).get("subgraph") or []:
