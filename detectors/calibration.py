@@ -194,6 +194,217 @@ def curve_literal(name: str, curve: Curve) -> str:
 # Fitted curves, per kind: raw score (the detector's own 0..1 scale) -> confirmation rate
 # (probability). Written by ``python -m sunlight.calibrate --write``; do not edit by hand.
 # BEGIN FITTED
-FITTED_WITH: dict[str, Any] = {}
-CURVES: dict[str, Curve] = {}
+FITTED_WITH: dict[str, Any] = {
+    "command": "python -m sunlight.calibrate --profiles classic,energy,construction,manufacturing,random,city --seeds 4,5 --scale 20000 --holdout city",
+    "profiles": ["classic", "energy", "construction", "manufacturing", "random", "city"],
+    "seeds": [4, 5],
+    "scale": 20000,
+    "holdout": "city",
+    "date": "2026-12-07",
+}
+CURVES: dict[str, Curve] = {
+    "after_hours": Curve(
+        (
+            (0.4303, 0.0151),
+            (0.6812, 0.0999),
+            (0.7288, 0.1666),
+            (0.7436, 0.3999),
+            (0.8778, 0.9722),
+        ),
+        alerts=149,
+        real=70,
+    ),
+    "after_hours/habitual": Curve(
+        (
+            (0.3251, 0.0376),
+            (0.3427, 0.094),
+            (0.3679, 0.2351),
+            (0.378, 0.3135),
+        ),
+        alerts=34,
+        real=0,
+    ),
+    "after_hours/spate": Curve(
+        (
+            (0.5269, 0.0336),
+            (0.6794, 0.0522),
+            (0.7436, 0.3881),
+            (0.8778, 0.9714),
+        ),
+        alerts=115,
+        real=70,
+    ),
+    "approval_communities": Curve(
+        (
+            (0.3679, 0.2499),
+            (0.6029, 0.3529),
+            (0.7433, 0.3636),
+        ),
+        alerts=43,
+        real=14,
+    ),
+    "bid_rigging": Curve(
+        (
+            (0.4075, 0.0057),
+            (0.5214, 0.3331),
+            (0.6614, 0.9861),
+        ),
+        alerts=244,
+        real=70,
+    ),
+    "bid_rigging/buyer": Curve(((0.4075, 0.0033),), alerts=173, real=0),
+    "bid_rigging/ring": Curve(
+        (
+            (0.5214, 0.1924),
+            (0.6614, 0.9802),
+        ),
+        alerts=71,
+        real=70,
+    ),
+    "cobid_communities": Curve(((0.6071, 0.9792),), alerts=46, real=46),
+    "concentration": Curve(
+        (
+            (0.15, 0.0114),
+            (0.6942, 0.0555),
+            (0.7519, 0.0909),
+            (0.8245, 0.163),
+            (0.9073, 0.3331),
+            (0.9441, 0.3333),
+            (0.998, 0.5877),
+        ),
+        alerts=335,
+        real=84,
+    ),
+    "concentration/gatekeeper": Curve(
+        (
+            (0.65, 0.1681),
+            (0.9101, 0.9606),
+            (1, 0.9675),
+        ),
+        alerts=81,
+        real=80,
+    ),
+    "concentration/lookalike": Curve(((0.15, 0.0057),), alerts=86, real=0),
+    "concentration/market": Curve(
+        (
+            (0.7579, 0.0076),
+            (0.826, 0.028),
+            (0.8811, 0.0367),
+            (0.9995, 0.0687),
+        ),
+        alerts=168,
+        real=4,
+    ),
+    "conflict_paths": Curve(
+        (
+            (0.276, 0.0999),
+            (0.7253, 0.923),
+            (0.8171, 0.9848),
+            (0.95, 0.9861),
+        ),
+        alerts=153,
+        real=145,
+    ),
+    "direct_awards": Curve(
+        (
+            (0.3161, 0.0345),
+            (0.5042, 0.1538),
+            (0.5998, 0.1666),
+            (0.6652, 0.2499),
+            (0.8829, 0.973),
+        ),
+        alerts=116,
+        real=72,
+    ),
+    "direct_awards/lookalike": Curve(((0.15, 0.0952),), alerts=11, real=0),
+    "direct_awards/repeat": Curve(
+        (
+            (0.6643, 0.3093),
+            (0.8841, 0.9896),
+        ),
+        alerts=73,
+        real=71,
+    ),
+    "direct_awards/share": Curve(
+        (
+            (0.4302, 0.0687),
+            (0.5011, 0.1864),
+            (0.572, 0.2062),
+            (0.7242, 0.3093),
+        ),
+        alerts=32,
+        real=1,
+    ),
+    "price_anomalies": Curve(
+        (
+            (0.3, 0.3331),
+            (0.4402, 0.3999),
+            (0.8492, 0.9861),
+        ),
+        alerts=74,
+        real=71,
+    ),
+    "price_anomalies/drift": Curve(((0.4114, 0.9649),), alerts=1, real=1),
+    "price_anomalies/unit_price": Curve(
+        (
+            (0.3767, 0.4737),
+            (0.4557, 0.6316),
+            (0.8492, 0.9985),
+        ),
+        alerts=73,
+        real=70,
+    ),
+    "repeated_pairs": Curve(
+        (
+            (0.15, 0.0769),
+            (0.4517, 0.0999),
+            (0.4899, 0.4166),
+            (0.7303, 0.9371),
+        ),
+        alerts=186,
+        real=152,
+    ),
+    "repeated_pairs/lookalike": Curve(((0.15, 0.1252),), alerts=11, real=0),
+    "shared_identifiers": Curve(
+        (
+            (0.1, 0.0435),
+            (0.3705, 0.1428),
+            (0.5, 0.1999),
+            (0.8, 0.9762),
+        ),
+        alerts=76,
+        real=41,
+    ),
+    "split_purchase": Curve(
+        (
+            (0.2703, 0.0227),
+            (0.5378, 0.0555),
+            (0.572, 0.0689),
+            (0.6255, 0.0869),
+            (0.6702, 0.1),
+            (0.6966, 0.2499),
+            (0.7005, 0.3331),
+            (0.705, 0.3999),
+            (0.7246, 0.4999),
+            (0.7634, 0.8148),
+            (0.8419, 0.9773),
+        ),
+        alerts=249,
+        real=71,
+    ),
+    "split_purchase/department": Curve(
+        (
+            (0.4983, 0.0319),
+            (0.5951, 0.0468),
+            (0.6746, 0.1211),
+            (0.6929, 0.1434),
+            (0.6939, 0.1912),
+            (0.697, 0.2623),
+        ),
+        alerts=87,
+        real=4,
+    ),
+    "split_purchase/lookalike": Curve(((0.15, 0.0281),), alerts=54, real=1),
+    "threshold_bunching": Curve(((0.6895, 0.2499),), alerts=2, real=0),
+}
 # END FITTED
