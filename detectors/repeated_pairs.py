@@ -28,7 +28,9 @@ each other, not with the head office. Per market *m*, approver *a* and supplier 
   ``q`` — Benjamini–Hochberg adjusted over every pair tested (``n >= min_contracts``).
 
 A pair is flagged when ``n >= min_contracts``, ``q <= alpha`` and
-(``share >= min_share`` or ``lift >= min_lift``). A pair flagged in several
+(``share >= min_share`` with ``lift >= min_share_lift``, or ``lift >= min_lift``):
+a supplier that has half of the colleagues' approvals as well is the market's,
+however much of the approver's it has. A pair flagged in several
 markets is one finding, reported at its strongest.
 Score = 0.35·lift term (log10, full at 10×) + 0.25·significance term (full at
 q = 1e-8) + 0.2·count term (full at 10 contracts) + 0.2·share.
@@ -102,6 +104,9 @@ class Params:
     min_contracts: int = param(3, "count", "fewest contracts of the pair approved by the approver")
     min_share: float = param(0.5, "ratio", "share of the approver's contracts in the category")
     min_lift: float = param(3.0, "ratio", "share over the supplier's share with other approvers")
+    min_share_lift: float = param(
+        2.0, "ratio", "smallest lift of a pair flagged by its share (min_share) rather than its lift"
+    )
     alpha: float = param(0.01, "ratio", "false discovery rate for the Benjamini–Hochberg q-value")
     min_peer_contracts: int = param(
         10, "count", "fewest contracts the other approvers of the market signed, for it to have a baseline"
@@ -200,8 +205,11 @@ def _scored_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
     sig_term = (-np.log10(pairs["q_value"].clip(lower=1e-300)) / 8).clip(upper=1.0)
     count_term = (pairs["n"] / 10).clip(upper=1.0)
     pairs["score"] = 0.35 * lift_term + 0.25 * sig_term + 0.2 * count_term + 0.2 * pairs["share"]
+    # a pair flagged by its share must still stand out from the colleagues: where the supplier has half
+    # of their approvals too (the market's only inspection firm), signing it is what everybody does
     pairs["flagged"] = (pairs["q_value"] <= params.alpha) & (
-        (pairs["share"] >= params.min_share) | (pairs["lift"] >= params.min_lift)
+        ((pairs["share"] >= params.min_share) & (pairs["lift"] >= params.min_share_lift))
+        | (pairs["lift"] >= params.min_lift)
     )
     return pairs
 

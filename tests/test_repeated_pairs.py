@@ -77,3 +77,13 @@ def test_a_branch_with_one_approver_has_no_baseline_at_approver_level():
         orders("HQ", "A1", HQ_MARKET, 60), orders("HQ", "A2", HQ_MARKET, 60), orders("XJ", "B1", ["X1"], 30)
     )
     assert run(world, Params()) == []
+
+
+def test_a_supplier_with_half_of_the_colleagues_orders_too_is_the_markets():
+    """The branch's inspection firm: A3 gives it all of his orders, but it has 60 % of A1's and A2's
+    too (lift 1.6), so signing it is what everybody does. At 10 % with the colleagues it stands out."""
+    colleagues = [orders("XJ", a, ["S1", "S1", "S1", "S2", "S3"], 30) for a in ("A1", "A2")]
+    world = snap(*colleagues, orders("XJ", "A3", ["S1"], 40))
+    assert [f.subject for f in run(world, Params())] == []
+    sparse = [orders("XJ", a, ["S1", *[f"S{i}" for i in range(2, 11)]], 30) for a in ("A1", "A2")]
+    assert [f.subject for f in run(snap(*sparse, orders("XJ", "A3", ["S1"], 40)), Params())] == ["A3|S1"]
