@@ -378,3 +378,28 @@ def test_the_before_after_table_names_each_world_and_both_rankings() -> None:
         "| energy | 1 | 240 | 16 / 18 | 45 / 25 | trained | 172 (74) |"
     )
     assert "0.86 → 0.94" in table[2] and "0.90 → 0.95" in table[2]
+
+
+def test_learning_runs_the_same_on_a_neo4j_store(neo4j_server, tmp_path: Path) -> None:
+    """The same world, decisions and learning on the Neo4j server: models and scores go through the
+    shared store layer (graph.learned), so the server keeps them as the embedded store does."""
+    from graph.neo4j_store import Neo4jStore
+
+    neo4j_server.clear()
+    store = Neo4jStore(neo4j_server.uri, auth=neo4j_server.auth)
+    audit = AuditLog(tmp_path / "trail")
+    try:
+        data, alerts = _world()
+        store.write(data)
+        store.save_alerts(alerts, datetime(2024, 6, 1, 9, 0))
+        update_cases(store, None, {d.id: d.family for d in all_detectors()}, datetime(2024, 6, 1, 9, 0))
+        _decide(store, audit, RIGGED_DECIDED, CLEAN_DECIDED)
+        plan = plan_learning(store, audit)
+        apply_plan(store, audit, plan)
+        assert plan.status == "trained"
+        assert active_model(store)["version"] == plan.version
+        open_tenders, truth = _open_tenders()
+        learned = _alerts(store).loc[open_tenders, "learned_score"].astype(float)
+        assert learned.notna().all() and roc_auc(truth, learned) > 0.95
+    finally:
+        store.close()
