@@ -347,8 +347,13 @@ def test_the_cli_dry_run_writes_nothing_then_learn_writes_and_the_export_shows_i
     scored = [r for r in rows if r["learned_score"] is not None]
     assert scored and all(0 <= r["learned_score"] <= 1 for r in scored)
     assert any("with confirmed case CS-" in (r["learned_reasons"] or "") for r in scored)
-    assert main(["learn", "--list", "--store", folder, "--lang", "en"]) == 0
-    assert "True" in capsys.readouterr().out
+    assert main(["learn", "--list", "--store", folder, "--lang", "en", "--format", "json"]) == 0
+    (model,) = json.loads(capsys.readouterr().out)
+    assert model["active"] and model["positive"] == 24 and model["roc_auc"] is not None
+    assert main(["learn", "--restore", model["version"], "--store", folder, "--lang", "en"]) == 0
+    assert f"Restored model {model['version']}" in capsys.readouterr().out
+    assert main(["learn", "--restore", "LM-none", "--store", folder, "--lang", "en"]) == 1
+    assert "No model LM-none" in capsys.readouterr().err
 
 
 def test_eval_learning_refuses_a_share_outside_zero_and_one(capsys: pytest.CaptureFixture[str]) -> None:
