@@ -714,8 +714,9 @@ CASES: tuple[Case, ...] = (
     Case(
         "ten_megabyte_cell",
         "a contract item of ten megabytes (3.3 million Chinese characters)",
-        "accepted: stored whole; nothing is cut without a word",
+        "warning: stored whole (nothing is cut without a word); the warning shows its start and length",
         replaced(C, "服务器", BIG_CELL),
+        warnings=(at(C, 2, "item", "long_text", f"{len(BIG_CELL):,}"),),
         check=big_cell_loaded,
         in_store=big_cell_stored,
     ),
