@@ -1,10 +1,11 @@
 """The Neo4j store without a server: its statements, batching, value conversions and errors.
 
-No Neo4j server can run where Sunlight is built. What can be checked here is
-checked for real: the statements (rendered from the schema, and linted by Neo4j's
-own linter in ``test_cypher_lint.py``), the rows the driver would be sent, the
+What needs no server is checked here: the statements (rendered from the schema, and
+linted by Neo4j's own linter in ``test_cypher_lint.py``), the rows the driver is sent,
+how a write is cut into batches and transactions, the check of relationship ends, the
 driver's own temporal types coming back, its own exception classes, and a real
-connection attempt to a closed port.
+connection attempt to a closed port. What the server does with them is the store
+contract's business (``test_store_contract.py``, on the real test server).
 """
 
 from __future__ import annotations
