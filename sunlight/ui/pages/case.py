@@ -261,6 +261,13 @@ def main() -> None:
         st.caption(t("no_timeline", language))
     else:
         chart_events = events[events["contract"].isin(list(dict.fromkeys(events["contract"]))[:20])]
+        # a point's tooltip (and its aria-label) shows the party's name: cut as every text from the data
+        chart_events = chart_events.assign(
+            **{
+                c: chart_events[c].map(lambda v: common.shown(v) if isinstance(v, str) else v)
+                for c in ("party", "contract", "detail")
+            }
+        )
         chart = (
             alt.Chart(chart_events)
             .mark_point(filled=True, size=90)
