@@ -9,8 +9,13 @@ share of off-hours approvals stands out from their peers.
 Methodology
 -----------
 An approval is *off-hours* when ``approved_at`` falls before the start or at or
-after the end of ``policy.yaml`` ``working_hours``, on a Saturday or Sunday, or
-on a date the policy lists under ``holidays``. Rejections count too (a decision
+after the end of ``policy.yaml`` ``working_hours``, on a Saturday or Sunday that
+is not a make-up working day, or on a public holiday. The calendar is built in
+(:mod:`detectors.china_calendar`: mainland China's statutory holidays and 调休
+make-up working days 2015-2026, from the State Council's yearly notices;
+``holiday_calendar: none`` switches it off); ``policy.yaml`` ``holidays`` adds
+the organisation's own days off and ``workdays`` its own working weekend days
+(a date in ``workdays`` is never a holiday). Rejections count too (a decision
 taken off-hours is the behaviour of interest); one approver signing several
 steps of one contract counts once.
 
@@ -20,8 +25,13 @@ steps of one contract counts once.
   unlikely for this approver: with *r* = the approver's off-hours approvals
   (this spate included) per calendar day of their approving career (counted
   as at least 90 days, so a newcomer's first weeks are judged against a
-  quarter) and *s* = the season factor of those days (below), the Poisson tail
-  ``P(X ≥ n | r·d·s)`` — or the same test on the
+  quarter) and *s* = the season factor of those days (below), the expectation
+  is the larger of ``r·d·s`` and the *same weeks' organisation-wide* rate (the
+  other approvers' off-hours share of their approvals in the spate's days widened
+  to ``window_days``, times the approver's own approvals then — for the look at
+  late-night and day-off approvals, the others' late-night share; used when the
+  others signed at least 30 approvals then), and the Poisson tail
+  ``P(X ≥ n | expected)`` — or the same test on the
   spate's approvals late at night (22:00–06:00) or on days off alone, against
   the approver's usual rate of those, times *s* (an evening worker signing at midnight is
   still unusual); the smaller tail, doubled for the two looks, must be at most
@@ -56,7 +66,9 @@ Based on
 --------
 INDICATORS 4.3 (approval controls, after-hours activity); cardinal-rs
 conventions for data-driven fences (Tukey, IQR = 0 skipped, minimum samples);
-the data contract's ``policy.yaml`` (``working_hours``, ``holidays``).
+the data contract's ``policy.yaml`` (``working_hours``, ``holidays``, ``workdays``,
+``holiday_calendar``); the State Council General Office's notices on public holidays
+(国务院办公厅关于部分节假日安排的通知, 2015-2026).
 
 Output
 ------
@@ -85,7 +97,13 @@ when the whole organisation signs more off-hours in some days — December's rus
 the weeks before the Spring Festival — the season factor *s* is the other
 approvers' off-hours approvals per day then, over their average (at least 1), and
 the approver's expected count is multiplied by it; a factor of 1.5 or more is
-named in the explanation and kept in ``metrics.season_factor``.
+named in the explanation and kept in ``metrics.season_factor``. And the spate is
+judged against the same weeks' organisation-wide off-hours share
+(``metrics.others_off_hours_share``): an approver who signs until 20:00 in a
+December when most approvers do is the rush, whatever their own habit — the
+explanation then says the expectation comes from the others (按同期全公司其他审批人的
+非工作时间审批比例). Make-up working days (a Sunday worked before the Spring Festival)
+are ordinary days, not weekends.
 """
 
 from __future__ import annotations
@@ -100,7 +118,7 @@ from scipy.stats import poisson
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import tukey_fences
-from detectors.policy_rules import holidays, working_hours
+from detectors.policy_rules import holidays, workdays, working_hours
 from detectors.prepare.lookalikes import season_factor
 from detectors.records import records_by
 from detectors.windows import window_episodes
@@ -112,6 +130,8 @@ __all__ = ["DETECTOR", "Params", "off_hours_mask", "run"]
 DEEP_NIGHT = (22 * 60, 6 * 60)
 #: A season at least this much busier than usual is named in the explanation (ratio).
 SEASON_NOTE = 1.5
+#: Fewest approvals of the others in a spate's weeks before their off-hours share judges it (count).
+PERIOD_MIN_APPROVALS = 30
 #: An approver's usual off-hours rate is taken over at least this many days.
 SHORTEST_CAREER_DAYS = 90
 
@@ -131,21 +151,30 @@ class Params:
 
 
 def off_hours_mask(
-    stamps: pd.Series, start_minute: int, end_minute: int, holiday_dates: frozenset[str]
+    stamps: pd.Series,
+    start_minute: int,
+    end_minute: int,
+    holiday_dates: frozenset[str],
+    workday_dates: frozenset[str] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(off-hours, non-working day) for each timestamp.
+    """(off-hours, non-working day) for each timestamp; ``workday_dates`` are weekend days worked (调休).
 
     >>> s = pd.Series(pd.to_datetime(["2024-06-14 10:00", "2024-06-14 21:30", "2024-06-15 10:00"]))
     >>> [m.tolist() for m in off_hours_mask(s, 480, 1140, frozenset({"2024-06-14"}))]
     [[True, True, True], [True, True, True]]
     >>> [m.tolist() for m in off_hours_mask(s, 480, 1140, frozenset())]
     [[False, True, True], [False, False, True]]
+    >>> [m.tolist() for m in off_hours_mask(s, 480, 1140, frozenset(), frozenset({"2024-06-15"}))]
+    [[False, True, False], [False, False, False]]
     """
     seconds = stamps.to_numpy().astype("datetime64[s]").astype(np.int64)
     day, second_of_day = np.divmod(seconds, 86_400)
     minute = second_of_day // 60
     # 1970-01-01 was a Thursday: Monday is 0
     weekend = (day + 3) % 7 >= 5
+    if workday_dates:
+        worked = np.array(sorted(workday_dates), dtype="datetime64[D]").astype(np.int64)
+        weekend &= ~np.isin(day, worked)
     if holiday_dates:
         holiday_days = np.array(sorted(holiday_dates), dtype="datetime64[D]").astype(np.int64)
         non_working = weekend | np.isin(day, holiday_days)
@@ -161,11 +190,15 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     if approvals.empty:
         return []
     start, end, hours_source = working_hours(snapshot.policy)
-    off, non_working = off_hours_mask(approvals["approved_at"], start, end, holidays(snapshot.policy))
+    off, non_working = off_hours_mask(
+        approvals["approved_at"], start, end, holidays(snapshot.policy), workdays(snapshot.policy)
+    )
     hours = {
         "working_hours": f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}",
         "working_hours_source": hours_source,
-        "holidays_from_policy": bool(holidays(snapshot.policy)),
+        "holiday_calendar": str(snapshot.policy.get("holiday_calendar") or "mainland_china"),
+        "holidays_from_policy": bool(snapshot.policy.get("holidays")),
+        "workdays_from_policy": bool(snapshot.policy.get("workdays")),
     }
     # per approver: approvals, the span of their approving career; from integer codes, not strings
     code, names = pd.factorize(approvals["approver_id"])
@@ -174,7 +207,8 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     per.index = pd.Index(np.asarray(names, dtype=object)[per.index.to_numpy()], name="approver_id")
     career_days = (per["max"] - per["min"] + 1).clip(lower=SHORTEST_CAREER_DAYS)
     late = _late(snapshot, approvals, off, non_working)
-    findings, in_spates = _spates(snapshot, late, career_days, hours, params)
+    everyone = _everyone(approvals, off, non_working)
+    findings, in_spates = _spates(snapshot, late, everyone, career_days, hours, params)
     off_per = late[~late.set_index(["approver_id", "contract_id"]).index.isin(in_spates)]
     counts = pd.DataFrame({"n": per["size"], "off": off_per.groupby("approver_id").size()}).fillna(0)
     findings += _habitual(snapshot, counts, off_per, hours, params)
@@ -199,8 +233,70 @@ def _late(
     return late.merge(contracts, left_on="contract_id", right_on="id", how="left").drop(columns=["id"])
 
 
+def _everyone(approvals: pd.DataFrame, off: np.ndarray, non_working: np.ndarray) -> pd.DataFrame:
+    """Every approval, one per approver and contract: approver, day number, off-hours, late or on a day off."""
+    minute = (approvals["approved_at"].dt.hour * 60 + approvals["approved_at"].dt.minute).to_numpy()
+    deep = (minute >= DEEP_NIGHT[0]) | (minute < DEEP_NIGHT[1])
+    frame = pd.DataFrame(
+        {
+            "approver_id": approvals["approver_id"].to_numpy(),
+            "contract_id": approvals["contract_id"].to_numpy(),
+            "day": approvals["approved_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
+            "off": off,
+            "deep": off & deep,
+        }
+    )
+    # one approver's several steps of one contract are one decision; its off-hours one counts first
+    frame = frame.sort_values(["off", "deep"], ascending=False, kind="stable")
+    return frame.drop_duplicates(["approver_id", "contract_id"])
+
+
+def _period_expectation(
+    everyone: pd.DataFrame, per_spate: pd.DataFrame, min_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per spate: (off-hours, late-night) approvals expected at the organisation's rate then, others' share.
+
+    The window is the spate's days widened to ``min_days`` (a Saturday-night spate is
+    judged against a fortnight, not against a day when everybody's approval is
+    off-hours). The others' off-hours share of their approvals in that window, times
+    the approver's own approvals in it, is what the season alone explains; for the
+    look at late-night and day-off approvals only the others' late-night share counts
+    (where everybody works Saturdays, a day-off approval is common, a 23:00 one is not).
+    """
+    span = (per_spate["last_day"] - per_spate["first_day"] + 1).to_numpy()
+    pad = np.maximum(0, (min_days - span + 1) // 2)
+    first = per_spate["first_day"].to_numpy() - pad
+    last = per_spate["last_day"].to_numpy() + pad
+
+    def within(days: np.ndarray) -> np.ndarray:
+        days = np.sort(days)
+        return np.searchsorted(days, last, side="right") - np.searchsorted(days, first, side="left")
+
+    all_n = within(everyone["day"].to_numpy())
+    all_off = within(everyone.loc[everyone["off"], "day"].to_numpy())
+    all_deep = within(everyone.loc[everyone["deep"], "day"].to_numpy())
+    own_n, own_off, own_deep = (np.zeros(len(per_spate), dtype=np.int64) for _ in range(3))
+    mine = dict(iter(everyone.groupby("approver_id", sort=False)))
+    for i, approver in enumerate(per_spate["approver_id"].to_numpy()):
+        g = mine[approver]
+        inside = (g["day"].to_numpy() >= first[i]) & (g["day"].to_numpy() <= last[i])
+        own_n[i] = inside.sum()
+        own_off[i] = (inside & g["off"].to_numpy()).sum()
+        own_deep[i] = (inside & g["deep"].to_numpy()).sum()
+    others = all_n - own_n
+    enough = others >= PERIOD_MIN_APPROVALS
+    share = np.where(enough, (all_off - own_off) / np.maximum(others, 1), 0.0)
+    share_deep = np.where(enough, (all_deep - own_deep) / np.maximum(others, 1), 0.0)
+    return own_n * share, own_n * share_deep, share
+
+
 def _spates(
-    snapshot: GraphSnapshot, late: pd.DataFrame, career_days: pd.Series, hours: dict[str, Any], params: Params
+    snapshot: GraphSnapshot,
+    late: pd.DataFrame,
+    everyone: pd.DataFrame,
+    career_days: pd.Series,
+    hours: dict[str, Any],
+    params: Params,
 ) -> tuple[list[Finding], pd.MultiIndex]:
     none = pd.MultiIndex.from_arrays([[], []])
     if late.empty:
@@ -236,10 +332,18 @@ def _spates(
         per_spate["n"].to_numpy(),
         own_total,
     )
-    per_spate["expected"] = own_total / career * span * per_spate["season"]
-    per_spate["expected_unsocial"] = (
+    personal = own_total / career * span * per_spate["season"]
+    personal_unsocial = (
         per_spate["approver_id"].map(usual["unsocial"].sum()) / career * span * per_spate["season"]
     )
+    # the same weeks' organisation-wide rate: when many approvers sign until 20:00 in December's rush,
+    # an approver signing as late as they do is the season, whatever their own habit
+    period, period_unsocial, per_spate["others_share"] = _period_expectation(
+        everyone, per_spate, params.window_days
+    )
+    per_spate["expected"] = np.maximum(personal, period)
+    per_spate["expected_unsocial"] = np.maximum(personal_unsocial, period_unsocial)
+    per_spate["period_rules"] = period > personal
     # two looks at one spate (all off-hours approvals; those at night or on a day off), Bonferroni-corrected
     tail_all = poisson.sf(per_spate["n"] - 1, per_spate["expected"])
     tail_unsocial = np.where(
@@ -303,16 +407,22 @@ def _spate_finding(
         if season >= SEASON_NOTE
         else ""
     )
+    others_share = float(stats["others_share"])
+    if stats["period_rules"]:
+        basis_zh = f"按同期全公司其他审批人的非工作时间审批比例（{others_share:.1%}）"
+        basis_en = f"the others' off-hours share in the same weeks ({others_share:.1%})"
+    else:
+        basis_zh, basis_en = "按其本人以往习惯", "their own habit"
     zh = (
         f"审批人{emp}（{approver}）在{first:%Y-%m-%d}至{last:%Y-%m-%d}的{days}天内于工作时间{hours['working_hours']}之外"
         f"或非工作日审批了{n}份合同（其中深夜{night}份、非工作日{weekend}份），合计{wan(total)}{sup_zh}；"
-        f"{season_zh}按其本人以往习惯，同样天数内预计仅{usual:.2f}份（泊松检验p={tail:.1e}；规则：{params.window_days}天内"
+        f"{season_zh}{basis_zh}，同样天数内预计仅{usual:.2f}份（泊松检验p={tail:.1e}；规则：{params.window_days}天内"
         f"至少{params.min_spate}份且p≤{params.alpha:g}）。"
     )
     en = (
         f"Approver {emp} ({approver}) signed {n} contracts worth {yuan(total)} outside working hours "
         f"{hours['working_hours']} or on non-working days within {days} days ({first:%Y-%m-%d} to {last:%Y-%m-%d}; "
-        f"{night} late at night, {weekend} on non-working days){sup_en}, where their own habit predicts {usual:.2f} "
+        f"{night} late at night, {weekend} on non-working days){sup_en}, where {basis_en} predicts {usual:.2f} "
         f"(Poisson p = {tail:.1e}; rule: at least {params.min_spate} within {params.window_days} days and "
         f"p ≤ {params.alpha:g}).{season_en}"
     )
@@ -340,6 +450,7 @@ def _spate_finding(
                 "non_working_day": weekend,
                 "expected": round(usual, 6),
                 "season_factor": round(season, 4),
+                "others_off_hours_share": round(others_share, 4),
                 "late_or_day_off": int(stats["n_unsocial"]),
                 "expected_late_or_day_off": round(float(stats["expected_unsocial"]), 6),
                 "poisson_tail": tail,

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detectors.china_calendar import makeup_workdays, statutory_holidays
+
 __all__ = [
     "DEFAULT_APPROVAL_LIMITS",
     "DEFAULT_WORKING_HOURS",
@@ -29,6 +31,7 @@ __all__ = [
     "open_procedure_threshold",
     "require_names",
     "required_level",
+    "workdays",
     "working_hours",
 ]
 
@@ -168,12 +171,46 @@ def approval_roles(policy: Mapping[str, Any]) -> dict[str, int]:
 
 
 def holidays(policy: Mapping[str, Any]) -> frozenset[str]:
-    """Public holidays (ISO dates) named by the policy: non-working days besides weekends.
+    """Non-working days besides weekends (ISO dates): the built-in calendar's and the policy's.
 
-    >>> sorted(holidays({"holidays": ["2024-10-01", "2024-10-02"]}))
+    ``holiday_calendar`` (default ``mainland_china``: the State Council's statutory
+    holidays, :mod:`detectors.china_calendar`; ``none``: no built-in calendar) gives the
+    public holidays; ``holidays`` adds the organisation's own. A day listed under
+    ``workdays`` is never a holiday.
+
+    >>> sorted(holidays({"holiday_calendar": "none", "holidays": ["2024-10-01", "2024-10-02"]}))
     ['2024-10-01', '2024-10-02']
+    >>> "2024-10-03" in holidays({}), "2024-10-03" in holidays({"workdays": ["2024-10-03"]})
+    (True, False)
     """
-    return frozenset(str(day)[:10] for day in policy.get("holidays") or ())
+    own = frozenset(str(day)[:10] for day in policy.get("holidays") or ())
+    return (_calendar(policy)[0] | own) - workdays(policy)
+
+
+def workdays(policy: Mapping[str, Any]) -> frozenset[str]:
+    """Saturdays and Sundays worked as ordinary days (调休 make-up days; ISO dates).
+
+    The built-in calendar's make-up days and the policy's ``workdays`` list, less
+    any day the policy names a holiday.
+
+    >>> "2024-02-04" in workdays({}), "2024-02-04" in workdays({"holiday_calendar": "none"})
+    (True, False)
+    >>> sorted(workdays({"holiday_calendar": "none", "workdays": ["2031-02-08"]}))
+    ['2031-02-08']
+    """
+    own = frozenset(str(day)[:10] for day in policy.get("workdays") or ())
+    named_off = frozenset(str(day)[:10] for day in policy.get("holidays") or ())
+    return (_calendar(policy)[1] - named_off) | own
+
+
+def _calendar(policy: Mapping[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """(holidays, make-up working days) of the built-in calendar the policy names."""
+    name = str(policy.get("holiday_calendar") or "mainland_china")
+    if name == "none":
+        return frozenset(), frozenset()
+    if name != "mainland_china":
+        raise PolicyError(f"policy.yaml holiday_calendar: expected mainland_china or none, got {name!r}")
+    return statutory_holidays(), makeup_workdays()
 
 
 def exempt_categories(policy: Mapping[str, Any]) -> frozenset[str]:

@@ -11,7 +11,12 @@ from detector_snapshots import snapshot_of
 from detectors.after_hours import Params, run
 from detectors.base import level_of
 
-POLICY = {"working_hours": {"start": "08:00", "end": "19:00"}, "holidays": ["2024-10-01"]}
+# the built-in calendar is switched off here so that the office history's weekdays are all working days
+POLICY = {
+    "working_hours": {"start": "08:00", "end": "19:00"},
+    "holidays": ["2024-10-01"],
+    "holiday_calendar": "none",
+}
 
 
 def contract(cid, supplier="S1", amount=100000):
@@ -22,7 +27,7 @@ def approval(cid, approver, when):
     return {"contract_id": cid, "step": 1, "approver_id": approver, "approved_at": when}
 
 
-def findings_of(contracts, approvals, params=None):
+def findings_of(contracts, approvals, params=None, policy=POLICY):
     snapshot = snapshot_of(
         contracts=contracts,
         approvals=approvals,
@@ -31,7 +36,7 @@ def findings_of(contracts, approvals, params=None):
             {"supplier_id": "S1", "name": "鼎盛建设有限公司"},
             {"supplier_id": "S2", "name": "远景数码有限公司"},
         ],
-        policy=POLICY,
+        policy=policy,
     )
     return run(snapshot, params or Params())
 
@@ -161,3 +166,52 @@ def test_a_year_end_rush_that_everybody_works_late_in_is_the_season_not_a_spate(
     in_june = [f for f in findings_of(contracts, approvals + june) if f.subject.startswith("spate|E1")]
     assert in_june and not in_rush
     assert in_june[0].evidence["metrics"]["season_factor"] == pytest.approx(1.0)
+
+
+def test_the_built_in_calendar_knows_spring_festival_and_its_make_up_sundays():
+    """2024-02-04 and 2024-02-18 were Sundays worked instead of the Spring Festival days (调休)."""
+    calendar = {"working_hours": {"start": "08:00", "end": "19:00"}}
+    contracts = [contract(f"C{i}") for i in range(3)]
+    for day in ("2024-02-04", "2024-02-18"):  # a make-up Sunday: an ordinary office day
+        approvals = [approval(f"C{i}", "E1", f"{day}T10:{i}0:00") for i in range(3)]
+        assert findings_of(contracts, approvals, policy=calendar) == []
+        assert findings_of(contracts, approvals) != []  # without the calendar a Sunday is a day off
+    festival = [approval(f"C{i}", "E1", f"2024-02-14T10:{i}0:00") for i in range(3)]  # a Wednesday off
+    found = findings_of(contracts, festival, policy=calendar)
+    assert len(found) == 1 and found[0].evidence["metrics"]["non_working_day"] == 3
+    assert found[0].evidence["thresholds"]["holiday_calendar"] == "mainland_china"
+    # the policy's own lists win: a workday named in policy.yaml, a holiday of its own
+    worked = {**calendar, "workdays": ["2024-02-14"]}
+    assert findings_of(contracts, festival, policy=worked) == []
+    own = [approval(f"C{i}", "E1", f"2024-02-04T10:{i}0:00") for i in range(3)]
+    assert findings_of(contracts, own, policy={**calendar, "holidays": ["2024-02-04"]}) != []
+
+
+def test_an_unknown_holiday_calendar_is_refused():
+    from detectors.policy_rules import PolicyError
+
+    with pytest.raises(PolicyError, match="holiday_calendar"):
+        findings_of(
+            [contract("C0")], [approval("C0", "E1", "2024-06-18T10:00:00")], policy={"holiday_calendar": "uk"}
+        )
+
+
+def test_evenings_signed_when_the_whole_organisation_signs_evenings_are_the_season():
+    """Against the same weeks' organisation-wide share: a December of evenings for most approvers."""
+    colleagues = [f"K{i}" for i in range(12)]
+    contracts, approvals = [], []
+    for who in ["E1", *colleagues]:
+        approvals += office_history(who)
+    december = pd.bdate_range("2024-12-02", "2024-12-27")
+    for who in ["E1", *colleagues]:  # everybody signs every December working day, half of them at 20:00
+        for i, day in enumerate(december):
+            cid = f"D{who}{i}"
+            contracts.append(contract(cid))
+            approvals.append(approval(cid, who, f"{day:%Y-%m-%d}T{20 if i % 2 else 10}:00:00"))
+    found = [f for f in findings_of(contracts, approvals) if f.subject.startswith("spate|E1")]
+    assert found == []
+    # the same December evenings by E1 alone are a spate, judged against E1's own habit
+    alone = [a for a in approvals if not (a["approver_id"] != "E1" and a["contract_id"].startswith("D"))]
+    spates = [f for f in findings_of(contracts, alone) if f.subject.startswith("spate|E1")]
+    assert spates and spates[0].evidence["metrics"]["others_off_hours_share"] == 0.0
+    assert "按其本人以往习惯" in spates[0].explanation_zh
