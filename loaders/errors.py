@@ -160,6 +160,11 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "duplicate {what} (first at row {other})",
         "{what_zh}重复（首次出现在第 {other} 行）",
     ),
+    "duplicate_row": (
+        W,
+        "exact duplicate of row {other} (every field the same, an export artefact); dropped",
+        "与第 {other} 行完全相同（所有字段一致，导出时重复）；已去除",
+    ),
     "dangling": (
         E,
         "unknown {what} (not in {target})",

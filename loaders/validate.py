@@ -174,6 +174,7 @@ class _Checker:
 
     def check_table(self, text: TextTable) -> None:
         spec = TABLES[text.table]
+        self.drop_exact_duplicates(text)
         frame = text.frame
         present = [c for c in spec.columns if c.name in frame.columns]
         for column in spec.columns:
@@ -196,6 +197,39 @@ class _Checker:
         if text.table in rules:
             rules[text.table](text, checked)
         self.check_key(text, checked)
+
+    def drop_exact_duplicates(self, text: TextTable) -> None:
+        """A row equal in every field to an earlier one is a warning and is dropped.
+
+        ERP exports repeat a row now and then; the copy says nothing new. A row that
+        differs in any field (another time, another decision) is not dropped: if it
+        repeats a key, :meth:`check_key` refuses it.
+        """
+        frame = text.frame
+        if frame.empty or frame.shape[1] == 0:
+            return
+        repeated = frame.duplicated(keep="first").to_numpy()
+        if not repeated.any():
+            return
+        # the first row of each group of identical rows, for the message
+        codes = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
+        first_row = pd.Series(frame.index.to_numpy()).groupby(codes).transform("first").to_numpy()
+        spec = TABLES[text.table]
+        key = [k for k in spec.key if k in frame.columns]
+        if key:
+            shown = frame[key].astype(str).agg(" / ".join, axis=1).to_numpy(dtype=object)
+            column = "+".join(text.label(k) for k in key)
+        else:
+            shown, column = np.full(len(frame), None, dtype=object), None
+        self.report.add(
+            "duplicate_row",
+            text.file,
+            column=column,
+            rows=frame.index.to_numpy()[repeated],
+            values=shown[repeated],
+            others=first_row[repeated],
+        )
+        text.frame = frame[~repeated]
 
     def parse_column(self, text: TextTable, column: Column) -> pd.Series:
         values = text.frame[column.name]

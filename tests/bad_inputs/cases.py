@@ -661,6 +661,23 @@ CASES: tuple[Case, ...] = (
         errors=(at("bids.csv", 3, "is_winner", "bad_bool", "maybe"),),
     ),
     Case(
+        "exact_duplicate_approval_row",
+        "an approval row repeated word for word (an ERP export artefact)",
+        "warning: the copy is dropped, the row of the first named; the rest loads as if it were not there",
+        with_bytes(A, lambda text: (text + "C002,1,E002,2024-01-19T21:30:00,approve\n").encode()),
+        warnings=(
+            at(A, 9, "contract_id+step+approver_id", "duplicate_row", "row 4", "C002 / 1 / E002", "dropped"),
+        ),
+        check=same_as_valid,
+    ),
+    Case(
+        "approval_row_repeated_with_another_time",
+        "an approval step repeated with another time",
+        "error: the rows differ, so which one is true is not the loader's to choose",
+        with_bytes(A, lambda text: (text + "C002,1,E002,2024-01-20T09:30:00,approve\n").encode()),
+        errors=(at(A, 9, "contract_id+step+approver_id", "duplicate_key", "first at row 4"),),
+    ),
+    Case(
         "duplicate_id",
         "a second supplier S002 at the end of suppliers.csv",
         "error: the duplicate and the row of the first",
