@@ -15,7 +15,10 @@ is not a make-up working day, or on a public holiday. The calendar is built in
 make-up working days 2015-2026, from the State Council's yearly notices;
 ``holiday_calendar: none`` switches it off); ``policy.yaml`` ``holidays`` adds
 the organisation's own days off and ``workdays`` its own working weekend days
-(a date in ``workdays`` is never a holiday). Rejections count too (a decision
+(a date in ``workdays`` is never a holiday). A weekday holiday of the built-in
+calendar on which the organisation signed at least half of an ordinary working
+day's approvals (the median over weekdays) was worked there and counts as a
+working day (``thresholds.calendar_holidays_worked``). Rejections count too (a decision
 taken off-hours is the behaviour of interest); one approver signing several
 steps of one contract counts once.
 
@@ -118,7 +121,7 @@ from scipy.stats import poisson
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import tukey_fences
-from detectors.policy_rules import holidays, workdays, working_hours
+from detectors.policy_rules import built_in_holidays, holidays, workdays, working_hours
 from detectors.prepare.lookalikes import season_factor
 from detectors.records import records_by
 from detectors.windows import window_episodes
@@ -130,6 +133,8 @@ __all__ = ["DETECTOR", "Params", "off_hours_mask", "run"]
 DEEP_NIGHT = (22 * 60, 6 * 60)
 #: A season at least this much busier than usual is named in the explanation (ratio).
 SEASON_NOTE = 1.5
+#: A calendar holiday with at least this share of an ordinary working day's approvals was worked (ratio).
+WORKED_HOLIDAY_SHARE = 0.5
 #: Fewest approvals of the others in a spate's weeks before their off-hours share judges it (count).
 PERIOD_MIN_APPROVALS = 30
 #: An approver's usual off-hours rate is taken over at least this many days.
@@ -185,13 +190,41 @@ def off_hours_mask(
     return (outside | non_working) & ~midnight, non_working
 
 
+def worked_holidays(stamps: pd.Series, calendar_days: frozenset[str]) -> frozenset[str]:
+    """Weekday holidays of the built-in calendar that the organisation evidently worked.
+
+    A day on which at least :data:`WORKED_HOLIDAY_SHARE` of an ordinary working day's
+    approvals (the median over weekdays outside the calendar) were signed was a
+    working day for this organisation, whatever the State Council's notice says; a
+    holiday the policy names itself is always kept.
+
+    >>> days = pd.Series(pd.to_datetime(["2024-06-10 10:00"] * 5 + ["2024-06-11 10:00"] * 5 + ["2024-06-12 10:00"] * 5))
+    >>> sorted(worked_holidays(days, frozenset({"2024-06-10", "2024-06-12"})))
+    ['2024-06-10', '2024-06-12']
+    >>> sorted(worked_holidays(days[5:], frozenset({"2024-06-10"})))
+    []
+    """
+    if not calendar_days or stamps.empty:
+        return frozenset()
+    day = stamps.dt.strftime("%Y-%m-%d")
+    per_day = day.value_counts()
+    weekday = pd.to_datetime(per_day.index).dayofweek < 5
+    ordinary = per_day[weekday & ~per_day.index.isin(calendar_days)]
+    if ordinary.empty:
+        return frozenset()
+    floor = WORKED_HOLIDAY_SHARE * float(ordinary.median())
+    worked = per_day[weekday & per_day.index.isin(calendar_days) & (per_day >= floor)]
+    return frozenset(str(d) for d in worked.index)
+
+
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     approvals = snapshot.approvals.dropna(subset=["approved_at", "approver_id"])
     if approvals.empty:
         return []
     start, end, hours_source = working_hours(snapshot.policy)
+    worked = worked_holidays(approvals["approved_at"], built_in_holidays(snapshot.policy))
     off, non_working = off_hours_mask(
-        approvals["approved_at"], start, end, holidays(snapshot.policy), workdays(snapshot.policy)
+        approvals["approved_at"], start, end, holidays(snapshot.policy) - worked, workdays(snapshot.policy)
     )
     hours = {
         "working_hours": f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}",
@@ -199,6 +232,7 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         "holiday_calendar": str(snapshot.policy.get("holiday_calendar") or "mainland_china"),
         "holidays_from_policy": bool(snapshot.policy.get("holidays")),
         "workdays_from_policy": bool(snapshot.policy.get("workdays")),
+        "calendar_holidays_worked": sorted(worked)[:20],
     }
     # per approver: approvals, the span of their approving career; from integer codes, not strings
     code, names = pd.factorize(approvals["approver_id"])

@@ -25,6 +25,7 @@ __all__ = [
     "PolicyError",
     "approval_limits",
     "approval_roles",
+    "built_in_holidays",
     "exempt_categories",
     "exempt_contracts",
     "holidays",
@@ -185,6 +186,16 @@ def holidays(policy: Mapping[str, Any]) -> frozenset[str]:
     """
     own = frozenset(str(day)[:10] for day in policy.get("holidays") or ())
     return (_calendar(policy)[0] | own) - workdays(policy)
+
+
+def built_in_holidays(policy: Mapping[str, Any]) -> frozenset[str]:
+    """The holidays that come from the built-in calendar alone (not named by the policy).
+
+    >>> sorted(built_in_holidays({"holidays": ["2024-10-01"]}) & {"2024-10-01", "2024-10-02"})
+    ['2024-10-02']
+    """
+    own = frozenset(str(day)[:10] for day in policy.get("holidays") or ())
+    return holidays(policy) - own
 
 
 def workdays(policy: Mapping[str, Any]) -> frozenset[str]:
