@@ -370,6 +370,13 @@ class LadybugStore(CypherStore):
         extra = sorted(p.name for p in staged.parent.iterdir() if p != staged)
         if extra:  # a write-ahead log left beside it would mean the copy is not whole
             raise StoreError(f"the staged write left {', '.join(extra)} behind; the store is unchanged")
+        live_log = self.folder / f"{DB_FILENAME}.wal"
+        if live_log.exists():
+            # the database was written after it was copied (the log would also be replayed into
+            # the new file): keep it, drop the copy
+            raise StoreError(
+                f"{self.folder} was written while the staged write ran; the write was discarded, run it again"
+            )
         _fsync(staged)
         # Renamed while this process still holds the old file (and the writer's lock on it), so no
         # other writer can slip in between. Readers that have the old file open keep reading it
