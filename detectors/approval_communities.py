@@ -109,12 +109,20 @@ Contracts whose supplier was not the approver's choice — call-offs of a compet
 framework agreement, a natural monopoly's bills, a sole source's items
 (:mod:`detectors.prepare.lookalikes`) — are left out of the graph and of every share: they
 say nothing about who captured whom.
+A branch's own market (:func:`branch_market`): where local services can only be bought
+locally, a branch's approvers and its city's firms form a community with a huge lift.
+When 90 % of a community's approvals are one department's contracts, its suppliers sell
+90 % of their contracts in those categories to that department, the community carries
+80 % of the department's approvals there and its contracts carry no more red flags than
+the rest, the finding says first that it is the department's market (本部门市场 / the
+department's own market) and carries ``evidence["ceiling"]``: its calibrated score is
+held at 0.4, low.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -129,10 +137,16 @@ from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
-__all__ = ["DETECTOR", "Params", "approval_community_table", "run"]
+__all__ = ["DETECTOR", "Params", "approval_community_table", "branch_market", "run"]
 
 #: the members an alert names: the heaviest ones that carry this share of its internal approvals (ratio)
 CORE_COVER = 0.8
+#: a community this much one department's (its approvals, its suppliers' sales) is that department's (ratio)
+BRANCH_SHARE = 0.9
+#: ... when it also carries this share of the department's approvals in its categories (ratio)
+BRANCH_COVER = 0.8
+#: the calibrated score a branch's own market may reach: low (ratio)
+BRANCH_CEILING = 0.4
 #: and at most this many approvers and as many suppliers (count)
 CORE_MEMBERS = 5
 
@@ -388,17 +402,85 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     internal_rows = rows[rows["internal"] & rows["approver_community"].isin(flagged.index)]
     by_community = dict(tuple(internal_rows.groupby("approver_community")))
     findings = []
+    department_of = snapshot.contracts.drop_duplicates("id").set_index("id")["department_id"]
     for community, row in flagged.iterrows():
         # the finding names the members that made the flagged categories, not every member
         flagged_in = row["categories"] if isinstance(row["categories"], list) else [row["category"]]
         inside = by_community[community]
         internal = inside[inside["category"].isin(flagged_in)]
-        findings.append(
-            _finding(
-                snapshot, int(community), row, internal, partition, params, float(table.attrs["null_lift"])
-            )
+        finding = _finding(
+            snapshot, int(community), row, internal, partition, params, float(table.attrs["null_lift"])
         )
+        market = branch_market(snapshot, internal, rows, department_of, float(row["flag_ratio"]))
+        findings.append(_as_branch_market(snapshot, finding, market) if market else finding)
     return findings
+
+
+def branch_market(
+    snapshot: GraphSnapshot,
+    internal: pd.DataFrame,
+    rows: pd.DataFrame,
+    department_of: pd.Series,
+    flag_ratio: float,
+) -> dict[str, Any] | None:
+    """The facts that make a community one branch's own market, or None.
+
+    A community is a branch's market when at least ``BRANCH_SHARE`` of its internal
+    approvals are of one department's contracts, its suppliers sell that department at
+    least ``BRANCH_SHARE`` of their contracts in those categories (local firms), the
+    community carries at least ``BRANCH_COVER`` of that department's approvals in the
+    categories (it *is* the department's buying, not a circle within it) and its
+    contracts carry no more red flags than the rest (``flag_ratio`` ≤ 1).
+    """
+    if internal.empty or flag_ratio > 1:
+        return None
+    departments = internal["contract_id"].map(department_of)
+    counts = departments.value_counts()
+    if counts.empty:
+        return None
+    department = str(counts.index[0])
+    own_share = float(counts.iloc[0] / len(internal))
+    categories = set(internal["category"])
+    suppliers = set(internal["supplier_id"])
+    c = snapshot.contracts
+    sold = c[c["supplier_id"].isin(suppliers) & c["category"].isin(categories)]
+    local_share = float((sold["department_id"] == department).mean()) if len(sold) else 0.0
+    of_department = rows[
+        rows["category"].isin(categories) & (rows["contract_id"].map(department_of) == department)
+    ]
+    cover = float(len(internal[departments == department]) / max(1, len(of_department)))
+    if own_share < BRANCH_SHARE or local_share < BRANCH_SHARE or cover < BRANCH_COVER:
+        return None
+    return {
+        "department": department,
+        "department_share": round(own_share, 4),
+        "suppliers_local_share": round(local_share, 4),
+        "department_cover": round(cover, 4),
+    }
+
+
+def _as_branch_market(snapshot: GraphSnapshot, finding: Finding, market: dict[str, Any]) -> Finding:
+    """``finding`` said to be the branch's market first, in both languages, and held below high."""
+    dept = snapshot.name("Department", market["department"])
+    zh = (
+        f"本部门市场：该社区就是{dept}（{market['department']}）的采购——组内{market['department_share']:.0%}的审批是该部门的合同，"
+        f"这些供应商在这些类别中{market['suppliers_local_share']:.0%}的合同卖给该部门（本地企业），社区覆盖该部门此类审批的"
+        f"{market['department_cover']:.0%}，且没有多于平均的单一来源或围标嫌疑；本地服务只能在本地买，这是该部门的市场，不是小圈子。"
+    )
+    en = (
+        f"The department's own market: this community is the buying of {dept} ({market['department']}) — "
+        f"{market['department_share']:.0%} of its approvals are that department's contracts, its suppliers sell "
+        f"{market['suppliers_local_share']:.0%} of their contracts in these categories to it (local firms), it carries "
+        f"{market['department_cover']:.0%} of the department's approvals there, and no more non-competitive or flagged "
+        f"tenders than elsewhere; local services can only be bought locally, so this is the branch's market, not a circle."
+    )
+    evidence = {**finding.evidence, "ceiling": {"score": BRANCH_CEILING, "reason": "branch_market", **market}}
+    return replace(
+        finding,
+        explanation_zh=f"{zh}{finding.explanation_zh}",
+        explanation_en=f"{en} {finding.explanation_en}",
+        evidence=evidence,
+    )
 
 
 def _core(weight: pd.Series, cover: float = CORE_COVER, most: int = CORE_MEMBERS) -> list[str]:

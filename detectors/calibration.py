@@ -130,9 +130,21 @@ def calibrated_score(
 
 
 def calibrate(finding: Finding, curves: Mapping[str, Curve] | None = None) -> Finding:
-    """``finding`` with its calibrated score; its raw score and kind kept in the evidence."""
+    """``finding`` with its calibrated score; its raw score and kind kept in the evidence.
+
+    A detector that recognises a finding as ordinary in its own terms (``concentration``'s
+    routine local buying) sets ``evidence["ceiling"]["score"]``: the calibrated score is
+    held at or below it, whatever the curve says.
+
+    >>> f = Finding("x", "s", 0.9, ("supplier:S1",), "zh", "en", {"ceiling": {"score": 0.6}})
+    >>> calibrate(f, curves={"x": Curve(((0.0, 0.9),))}).score
+    0.6
+    """
     kind = kind_of(finding)
     score = calibrated_score(finding.detector, kind, finding.score, finding.hard, curves)
+    ceiling = (finding.evidence.get("ceiling") or {}).get("score")
+    if ceiling is not None and not finding.hard:
+        score = min(score, float(ceiling))
     evidence = {**finding.evidence, "raw_score": round(finding.score, 4), "calibration": kind}
     return replace(finding, score=score, evidence=evidence)
 

@@ -107,6 +107,17 @@ department buys the category from (almost) nobody else — fewer than ``min_cont
 of its orders in it left without this supplier — there is no usual split to compare
 with, and the approver's share counts as expected (the local inspection firm that a
 branch's manager signs every order of).
+Routine local buying (:func:`routine_buying`): a branch that gives most of its few
+small orders of a category to the local firm it always uses. When every contract of
+a market cell's top supplier, or of a gatekeeper, is within the first approval limit,
+none was awarded without competition (``single_source``, ``direct``), at least 80 % were
+bought by the category's usual method across the organisation (``inquiry``,
+``invited`` or ``open``) and the unit prices are at most 1.1 × the other departments'
+median for the same items (at least three comparisons), the finding says so first
+(日常本地采购 / Routine local buying) and carries ``evidence["ceiling"]``: its
+calibrated score is held at 0.6, medium at most. Alone, such a concentration is the
+branch's habit; with a price premium, a non-competitive award or another family's
+alert on the same parties (the case) it is not.
 Regional markets, where every branch buys a category from its own region's few
 suppliers (whom the other branches never use), are recognised by the peer fence:
 each branch's concentration is compared with the other branches', not only the
@@ -117,7 +128,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -125,14 +136,25 @@ import pandas as pd
 from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.policy_rules import exempt_categories, require_names
+from detectors.policy_rules import approval_limits, exempt_categories, require_names
 from detectors.prepare.lookalikes import merge_explained, soften
 from detectors.records import records_by
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
 
-__all__ = ["DETECTOR", "Params", "run"]
+__all__ = ["DETECTOR", "ROUTINE_CEILING", "Params", "routine_buying", "run"]
+
+#: Methods by which a small order is routinely bought with quotes from several firms.
+ROUTINE_METHODS = frozenset({"inquiry", "invited", "open"})
+#: Awards made without competition: a concentration in them is never routine.
+NON_COMPETITIVE_METHODS = frozenset({"single_source", "direct"})
+#: The calibrated score a routine concentration may reach: medium at most, never high.
+ROUTINE_CEILING = 0.6
+#: Unit price over the other departments' median for the same item from which a premium is paid.
+ROUTINE_PREMIUM = 1.1
+#: Share of the contracts that must be bought by the category's usual method (ratio).
+ROUTINE_METHOD_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -181,8 +203,138 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     findings = merge_explained(
         _market(snapshot, contracts, params) + _gatekeeper(snapshot, contracts, params)
     )
+    findings = [_mark_routine(snapshot, f) for f in findings]
     findings.sort(key=lambda f: -f.score)
     return findings
+
+
+# ---- routine local buying -------------------------------------------------------------
+def routine_buying(snapshot: GraphSnapshot, contract_ids: list[str]) -> dict[str, Any] | None:
+    """The facts that make these contracts routine local buying, or None.
+
+    Routine when every contract is small (within the first approval limit: one
+    signature suffices), none was awarded without competition (``single_source``,
+    ``direct``), at least ``ROUTINE_METHOD_SHARE`` were bought by the category's usual
+    method across the organisation (``inquiry``, ``invited`` or ``open``), and the
+    unit prices, where the other departments bought the same item, are at most
+    ``ROUTINE_PREMIUM`` × their median (at least three such comparisons needed).
+    """
+    all_contracts = snapshot.contracts
+    mine = all_contracts[all_contracts["id"].isin(contract_ids)]
+    if mine.empty or mine["amount"].isna().any():
+        return None
+    limit = approval_limits(snapshot.policy)[0][0].max_amount
+    if float(mine["amount"].max()) > limit:
+        return None
+    methods = mine["method"].fillna("").str.lower()
+    if methods.isin(NON_COMPETITIVE_METHODS).any():
+        return None
+    usual = _usual_methods(snapshot)
+    usual_here = mine["category"].map(usual)
+    by_usual = (methods == usual_here) & methods.isin(ROUTINE_METHODS)
+    if by_usual.mean() < ROUTINE_METHOD_SHARE:
+        return None
+    ratios = _price_ratios(all_contracts, mine)
+    if len(ratios) < 3 or float(np.median(ratios)) > ROUTINE_PREMIUM:
+        return None
+    return {
+        "contracts": len(mine),
+        "largest_amount": float(mine["amount"].max()),
+        "first_approval_limit": float(limit),
+        "usual_method_share": round(float(by_usual.mean()), 4),
+        "median_price_ratio": round(float(np.median(ratios)), 4),
+        "priced_comparisons": len(ratios),
+    }
+
+
+def _usual_methods(snapshot: GraphSnapshot) -> pd.Series:
+    """The most frequent procurement method of each category across the organisation."""
+    contracts = snapshot.contracts.dropna(subset=["category", "method"])
+    counts = contracts.groupby(["category", contracts["method"].str.lower()]).size()
+    if counts.empty:
+        return pd.Series(dtype=object)
+    return (
+        counts.sort_values(ascending=False)
+        .reset_index()
+        .drop_duplicates("category")
+        .set_index("category")["method"]
+    )
+
+
+def _price_ratios(all_contracts: pd.DataFrame, mine: pd.DataFrame) -> list[float]:
+    """Each priced contract's unit price over the other departments' median for the same item."""
+    priced = mine.dropna(subset=["item", "unit_price", "department_id"])
+    priced = priced[priced["unit_price"] > 0]
+    if priced.empty:
+        return []
+    same_items = all_contracts[
+        all_contracts["item"].isin(priced["item"]) & (all_contracts["unit_price"] > 0)
+    ].dropna(subset=["department_id"])
+    ratios = []
+    for row in priced.itertuples(index=False):
+        others = same_items[
+            (same_items["item"] == row.item) & (same_items["department_id"] != row.department_id)
+        ]
+        if len(others) >= 3:
+            ratios.append(float(row.unit_price) / float(others["unit_price"].median()))
+    return ratios
+
+
+def _mark_routine(snapshot: GraphSnapshot, finding: Finding) -> Finding:
+    """``finding`` with a ceiling below high when its contracts are routine local buying."""
+    if finding.evidence.get("lookalike") is not None:
+        return finding
+    contract_ids = _finding_contracts(snapshot, finding)
+    facts = routine_buying(snapshot, contract_ids) if contract_ids else None
+    if facts is None:
+        return finding
+    department = finding.evidence["metrics"].get("department") or next(
+        (e.split(":", 1)[1] for e in finding.entities if e.startswith("department:")), ""
+    )
+    dept = snapshot.name("Department", department) if department else ""
+    zh = (
+        f"日常本地采购：这{facts['contracts']}份合同均为小额（最高{wan(facts['largest_amount'])}，不超过第一级审批限额"
+        f"{wan(facts['first_approval_limit'])}），{facts['usual_method_share']:.0%}按该类的常用方式询价或招标、无单一来源或直接授予，"
+        f"单价为其他部门同一物品中位数的{facts['median_price_ratio']:.2f}倍（{facts['priced_comparisons']}次比较），没有溢价；"
+        f"{dept}习惯向同一家本地供应商购买，单凭集中度不足以列为高风险。"
+    )
+    en = (
+        f"Routine local buying: the {facts['contracts']} contracts are all small (largest {yuan(facts['largest_amount'])}, "
+        f"within the first approval limit of {yuan(facts['first_approval_limit'])}), {facts['usual_method_share']:.0%} bought by "
+        f"the category's usual method with quotes, none single-source or direct, at {facts['median_price_ratio']:.2f}× the "
+        f"other departments' median unit price for the same items ({facts['priced_comparisons']} comparisons): no premium. "
+        f"{dept + ' ' if dept else ''}habitually buys from one local firm; concentration alone does not make this high."
+    )
+    evidence = {
+        **finding.evidence,
+        "ceiling": {"score": ROUTINE_CEILING, "reason": "routine_buying", **facts},
+    }
+    return replace(
+        finding,
+        explanation_zh=f"{zh}{finding.explanation_zh}",
+        explanation_en=f"{en} {finding.explanation_en}",
+        evidence=evidence,
+    )
+
+
+def _finding_contracts(snapshot: GraphSnapshot, finding: Finding) -> list[str]:
+    """The contracts a market or gatekeeper finding is about: the top supplier's in the cell, or those signed."""
+    rule = finding.evidence.get("rule")
+    if rule == "gatekeeper":
+        return [str(r["contract_id"]) for r in finding.evidence.get("rows", [])]
+    if rule != "market":
+        return []
+    metrics = finding.evidence["metrics"]
+    department = next((e.split(":", 1)[1] for e in finding.entities if e.startswith("department:")), None)
+    supplier = next((e.split(":", 1)[1] for e in finding.entities if e.startswith("supplier:")), None)
+    c = snapshot.contracts
+    here = c[
+        (c["department_id"] == department)
+        & (c["supplier_id"] == supplier)
+        & (c["category"] == metrics["category"])
+        & (c["signed_date"].dt.year == int(metrics["year"]))
+    ]
+    return here["id"].astype(str).tolist()
 
 
 # ---- market ---------------------------------------------------------------------------

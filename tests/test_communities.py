@@ -311,3 +311,66 @@ def test_generated_bid_rotations_are_found_and_competitive_cobidders_are_not_fla
         for finding in module.run(snapshot, module.Params()):
             if decoys & set(finding.entities):
                 assert level_of(finding.score) != "high", finding.explanation_en
+
+
+def _branches(seed: int = 3):
+    """Four branches; each buys its vehicle repairs from its own city's two garages, the rest from everybody."""
+    rng = np.random.default_rng(seed)
+    employees = [
+        {"employee_id": f"E{i:02d}", "name": f"员工{i}", "department_id": f"B{i % 4}"} for i in range(12)
+    ]
+    departments = [{"department_id": f"B{b}", "name": f"第{b}分公司"} for b in range(4)]
+    suppliers = [{"supplier_id": f"V{i:02d}", "name": f"供应商{i}"} for i in range(28)]
+    contracts, approvals = [], []
+    for e in range(12):
+        branch = e % 4
+        for k in range(60):
+            category = ("车辆维修", "办公用品", "IT设备")[k % 3]
+            local = category == "车辆维修"
+            supplier = 20 + 2 * branch + int(rng.integers(0, 2)) if local else int(rng.integers(0, 20))
+            cid = f"C{e:02d}{k:03d}"
+            contracts.append(
+                {
+                    "contract_id": cid,
+                    "supplier_id": f"V{supplier:02d}",
+                    "amount": float(rng.integers(2_000, 30_000)),
+                    "signed_date": "2024-03-01",
+                    "category": category,
+                    "department_id": f"B{branch}",
+                    "method": "inquiry",
+                }
+            )
+            approvals.append(
+                {
+                    "contract_id": cid,
+                    "step": 1,
+                    "approver_id": f"E{e:02d}",
+                    "approved_at": "2024-03-01T10:00:00",
+                }
+            )
+    return snapshot_of(
+        contracts=contracts,
+        approvals=approvals,
+        employees=employees,
+        suppliers=suppliers,
+        departments=departments,
+    )
+
+
+def test_a_community_that_is_one_branchs_own_local_market_says_so_and_stays_low():
+    from detectors.calibration import calibrate
+
+    findings = approval_communities.run(_branches(), approval_communities.Params(engine="python-louvain"))
+    markets = [f for f in findings if (f.evidence.get("ceiling") or {}).get("reason") == "branch_market"]
+    assert markets, [f.subject for f in findings]
+    for finding in markets:
+        ceiling = finding.evidence["ceiling"]
+        assert ceiling["department_share"] >= 0.9 and ceiling["suppliers_local_share"] >= 0.9
+        assert finding.explanation_zh.startswith("本部门市场") and "分公司" in finding.explanation_zh
+        assert finding.explanation_en.startswith("The department's own market")
+        assert level_of(calibrate(finding).score) == "low"
+    # the captured pair (single-source awards, approvers of no one branch's market) is not a market
+    captured = approval_communities.run(
+        _approvals(capture=True), approval_communities.Params(engine="python-louvain")
+    )
+    assert all("ceiling" not in f.evidence for f in captured)

@@ -157,3 +157,49 @@ def test_branches_that_each_buy_from_their_own_regions_few_suppliers_are_their_m
     assert [k for k in findings_of(captured + spread, []) if k.startswith("market|")] == [
         "market|D9|物资材料|2024"
     ]
+
+
+def priced(row, method="inquiry", unit_price=100.0):
+    category = row["category"]
+    return {
+        **row,
+        "method": method,
+        "item": f"{category}用品",
+        "quantity": row["amount"] / unit_price,
+        "unit_price": unit_price,
+    }
+
+
+def test_a_branch_buying_small_routine_orders_from_its_local_firm_stays_below_high():
+    """Habitual local buying: small orders, the category's usual inquiry, the other departments' price."""
+    from detectors.calibration import calibrate
+
+    others = [
+        priced(contract(f"O{i}", "D1", f"S{2 + i % 5}", category=f"类{(i // 2) % 4}")) for i in range(40)
+    ]
+    others = [{**c, "amount": 20000.0, "quantity": 200.0} for c in others]
+    elsewhere = [
+        priced(contract(f"E{i}", "D2", f"S{2 + i % 5}", 20000, category=f"类{i % 4}")) for i in range(16)
+    ]
+    approvals = [step(c["contract_id"], "A" if i % 2 else "B") for i, c in enumerate(others)]
+
+    def gatekeeper(favoured):
+        found = findings_of(
+            others + elsewhere + favoured, approvals + [step(c["contract_id"], "A") for c in favoured]
+        )
+        return calibrate(found["gatekeeper|S1|A"])
+
+    routine = [priced(contract(f"F{i}", "D1", "S1", 20000, category=f"类{i % 4}")) for i in range(12)]
+    lowered = gatekeeper(routine)
+    ceiling = lowered.evidence["ceiling"]
+    assert ceiling["reason"] == "routine_buying" and ceiling["median_price_ratio"] == pytest.approx(1.0)
+    assert lowered.score <= 0.6 and level_of(lowered.score) != "high"
+    assert lowered.explanation_zh.startswith("日常本地采购") and "没有溢价" in lowered.explanation_zh
+    assert lowered.explanation_en.startswith("Routine local buying")
+    # a premium over the other departments' price, or one award without competition: not routine
+    dearer = [{**c, "unit_price": 130.0} for c in routine]
+    assert "ceiling" not in gatekeeper(dearer).evidence
+    single = [{**c, "method": "single_source"} if i == 0 else c for i, c in enumerate(routine)]
+    assert "ceiling" not in gatekeeper(single).evidence
+    large = [{**c, "amount": 80000.0} if i == 0 else c for i, c in enumerate(routine)]
+    assert "ceiling" not in gatekeeper(large).evidence
