@@ -112,8 +112,8 @@ small orders of a category to the local firm it always uses. When every contract
 a market cell's top supplier, or of a gatekeeper, is within the first approval limit,
 none was awarded without competition (``single_source``, ``direct``), at least 80 % were
 bought by the category's usual method across the organisation (``inquiry``,
-``invited`` or ``open``) and the unit prices are at most 1.1 × the other departments'
-median for the same items (at least three comparisons), the finding says so first
+``invited`` or ``open``) and the unit prices are the other departments' price for the
+same items (median ratio 0.8-1.1, at least three comparisons), the finding says so first
 (日常本地采购 / Routine local buying) and carries ``evidence["ceiling"]``: its
 calibrated score is held at 0.6, medium at most. Alone, such a concentration is the
 branch's habit; with a price premium, a non-competitive award or another family's
@@ -151,8 +151,9 @@ ROUTINE_METHODS = frozenset({"inquiry", "invited", "open"})
 NON_COMPETITIVE_METHODS = frozenset({"single_source", "direct"})
 #: The calibrated score a routine concentration may reach: medium at most, never high.
 ROUTINE_CEILING = 0.6
-#: Unit price over the other departments' median for the same item from which a premium is paid.
-ROUTINE_PREMIUM = 1.1
+#: The band of unit price over the other departments' median for the same item that is their price:
+#: above it a premium is paid; far below it the "same item" is not the same (another unit, another grade).
+ROUTINE_PRICE_BAND = (0.8, 1.1)
 #: Share of the contracts that must be bought by the category's usual method (ratio).
 ROUTINE_METHOD_SHARE = 0.8
 
@@ -216,8 +217,9 @@ def routine_buying(snapshot: GraphSnapshot, contract_ids: list[str]) -> dict[str
     signature suffices), none was awarded without competition (``single_source``,
     ``direct``), at least ``ROUTINE_METHOD_SHARE`` were bought by the category's usual
     method across the organisation (``inquiry``, ``invited`` or ``open``), and the
-    unit prices, where the other departments bought the same item, are at most
-    ``ROUTINE_PREMIUM`` × their median (at least three such comparisons needed).
+    unit prices, where the other departments bought the same item, are their price:
+    the median ratio to their median within ``ROUTINE_PRICE_BAND`` (at least three
+    such comparisons needed).
     """
     all_contracts = snapshot.contracts
     mine = all_contracts[all_contracts["id"].isin(contract_ids)]
@@ -235,7 +237,8 @@ def routine_buying(snapshot: GraphSnapshot, contract_ids: list[str]) -> dict[str
     if by_usual.mean() < ROUTINE_METHOD_SHARE:
         return None
     ratios = _price_ratios(all_contracts, mine)
-    if len(ratios) < 3 or float(np.median(ratios)) > ROUTINE_PREMIUM:
+    low, high = ROUTINE_PRICE_BAND
+    if len(ratios) < 3 or not low <= float(np.median(ratios)) <= high:
         return None
     return {
         "contracts": len(mine),

@@ -199,6 +199,9 @@ def test_a_branch_buying_small_routine_orders_from_its_local_firm_stays_below_hi
     # a premium over the other departments' price, or one award without competition: not routine
     dearer = [{**c, "unit_price": 130.0} for c in routine]
     assert "ceiling" not in gatekeeper(dearer).evidence
+    # a tenth of everybody's price is not the same item bought at the same price
+    other_item = [{**c, "unit_price": 10.0} for c in routine]
+    assert "ceiling" not in gatekeeper(other_item).evidence
     single = [{**c, "method": "single_source"} if i == 0 else c for i, c in enumerate(routine)]
     assert "ceiling" not in gatekeeper(single).evidence
     large = [{**c, "amount": 80000.0} if i == 0 else c for i, c in enumerate(routine)]
