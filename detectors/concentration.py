@@ -108,8 +108,10 @@ of its orders in it left without this supplier — there is no usual split to co
 with, and the approver's share counts as expected (the local inspection firm that a
 branch's manager signs every order of).
 Routine local buying (:func:`routine_buying`): a branch that gives most of its few
-small orders of a category to the local firm it always uses. When every contract of
-a market cell's top supplier, or of a gatekeeper, is within the first approval limit,
+small orders of a category to the local firm it always uses. When the firm of a
+market cell or a gatekeeper has sold the department the category since the start of
+its record (its first order within 120 days of the department's first), its orders are few (at most 6 a year per category
+on average), each within the first approval limit,
 none was awarded without competition (``single_source``, ``direct``), at least 80 % were
 bought by the category's usual method across the organisation (``inquiry``,
 ``invited`` or ``open``) and the unit prices are the other departments' price for the
@@ -154,6 +156,10 @@ ROUTINE_CEILING = 0.6
 #: The band of unit price over the other departments' median for the same item that is their price:
 #: above it a premium is paid; far below it the "same item" is not the same (another unit, another grade).
 ROUTINE_PRICE_BAND = (0.8, 1.1)
+#: Most orders a year, per category, of routine buying from one firm: a branch's few small needs (count).
+ROUTINE_PER_YEAR = 6
+#: The firm a branch "always uses" sold it the category from at most this long after the branch's first such order (days).
+ROUTINE_FROM_START_DAYS = 120
 #: Share of the contracts that must be bought by the category's usual method (ratio).
 ROUTINE_METHOD_SHARE = 0.8
 
@@ -213,8 +219,12 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
 def routine_buying(snapshot: GraphSnapshot, contract_ids: list[str]) -> dict[str, Any] | None:
     """The facts that make these contracts routine local buying, or None.
 
-    Routine when every contract is small (within the first approval limit: one
-    signature suffices), none was awarded without competition (``single_source``,
+    Routine when the firm has served the department in the category from the start of
+    its record (its first order at most ``ROUTINE_FROM_START_DAYS`` after the
+    department's first in the category: the firm it always uses, not a newcomer), the
+    orders are few (at most ``ROUTINE_PER_YEAR`` a year per category on average: a
+    branch's small needs, not a stream), every contract is small (within
+    the first approval limit: one signature suffices), none was awarded without competition (``single_source``,
     ``direct``), at least ``ROUTINE_METHOD_SHARE`` were bought by the category's usual
     method across the organisation (``inquiry``, ``invited`` or ``open``), and the
     unit prices, where the other departments bought the same item, are their price:
@@ -227,6 +237,22 @@ def routine_buying(snapshot: GraphSnapshot, contract_ids: list[str]) -> dict[str
         return None
     limit = approval_limits(snapshot.policy)[0][0].max_amount
     if float(mine["amount"].max()) > limit:
+        return None
+    per_year = mine.groupby([mine["category"], mine["signed_date"].dt.year]).size()
+    if per_year.empty or float(per_year.mean()) > ROUTINE_PER_YEAR:
+        return None
+    # habitual: the firm has served the department in the category from the start of its record
+    groups = mine.dropna(subset=["department_id", "category"])
+    if groups.empty:
+        return None
+    cells = all_contracts[
+        all_contracts["department_id"].isin(groups["department_id"])
+        & all_contracts["category"].isin(groups["category"])
+    ]
+    first_order = cells.groupby(["department_id", "category"])["signed_date"].min()
+    firm_first = groups.groupby(["department_id", "category"])["signed_date"].min()
+    late_start = (firm_first - first_order.reindex(firm_first.index)).dt.days
+    if (late_start > ROUTINE_FROM_START_DAYS).any():
         return None
     methods = mine["method"].fillna("").str.lower()
     if methods.isin(NON_COMPETITIVE_METHODS).any():
@@ -242,6 +268,7 @@ def routine_buying(snapshot: GraphSnapshot, contract_ids: list[str]) -> dict[str
         return None
     return {
         "contracts": len(mine),
+        "orders_per_year": round(float(per_year.mean()), 2),
         "largest_amount": float(mine["amount"].max()),
         "first_approval_limit": float(limit),
         "usual_method_share": round(float(by_usual.mean()), 4),
