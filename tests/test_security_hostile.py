@@ -26,7 +26,17 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-from e2e.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, press, running_app, settled, sign_in
+from e2e.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    SIGN_IN_NAME,
+    press,
+    running_app,
+    session_cookie,
+    settled,
+    sign_in,
+)
 from e2e.fixture_store import PASSWORD
 from e2e.hostile_extract import NOTE_PAYLOADS, PWNED, write_hostile_extract
 
@@ -221,12 +231,15 @@ def test_hostile_names_run_no_script_and_break_no_page(
             def visit(url: str, name: str) -> None:
                 page.goto(server + url)
                 settled(page)
+                # a page walked signed out would show nothing from the data and prove nothing
+                assert page.get_by_label(SIGN_IN_NAME).count() == 0, f"{name}: signed out"
                 watch.check(page, name)
                 shoot(name)
 
             page.goto(server + "/")
             sign_in(page, ADMIN, PASSWORD)
             page.get_by_text("预警总数").wait_for(timeout=180_000)  # the first run after the start
+            session_cookie(context, page)  # later visits are new page loads: they need the cookie
             visit("/", "overview")
             tooltips += _hover_graph(page)
             watch.check(page, "overview graph hovered")
