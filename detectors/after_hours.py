@@ -49,6 +49,23 @@ steps of one contract counts once.
   Tukey fence Q3 + 1.5·IQR of that share over all such approvers (no fence when
   IQR = 0 or fewer than 5 approvers) or above ``max_off_hours_share`` when that
   is set. Score = 0.3 + 0.4·share, at most 0.7 (a habit is a lead, not proof).
+* **Night tie** — a handful of approvals in the small hours (01:00–05:00, off-hours)
+  spread over months, nearly all for one supplier, by an approver whose work is
+  otherwise done by day: too few in any fortnight for a spate, too few in the year
+  for the habitual share. Per approver, the *m* small-hours approvals outside
+  reported spates; a supplier with *k* ≥ ``min_night_tie`` of them and at least
+  80 % of the *m* is tied when two looks are both at most ``alpha``: the
+  **binomial** tail ``P(X ≥ k | m, p)``, *p* = the supplier's share of the
+  approver's other approvals (at least ``min_approvals`` of them; a supplier that
+  is most of their day's work is most of their nights too), and the **Poisson**
+  tail of *k* against the supplier's approvals by this approver times the others'
+  small-hours share — of this supplier's approvals when the others signed it at
+  least 10 times, else of all their approvals (a repair contractor that everybody
+  signs at night works at night). Score = 0.6 + 0.1·min(1, (k − ``min_night_tie``
+  + 1)/4) + 0.15·min(1, −log10(larger tail)/8) + 0.1·k/m. The generated
+  organisations plant no night tie, so its kind (``after_hours/night_tie``) has no
+  fitted curve of its own and is calibrated on the detector's (six small-hours
+  approvals of one firm at a tail of 1e-6 are high, four at 1e-4 medium).
 
 Example
 -------
@@ -58,6 +75,10 @@ years before: a spate, tail ≈ 1e-15, lateness (5 + 3·0.5)/8 ≈ 0.81, score �
 0.35 + 0.2 + 0.16 + 0.15 = 0.86, high.
 An approver who signs 2 % of their approvals after 19:00 when peers sign 0–1 %
 is habitual only if 2 % lies above the peers' fence.
+科长 孙立 signs at 10:00 all year, ten suppliers in turn, and six times between
+01:00 and 04:00 (February, April, June, July, September, November), each time for
+the same firm, one tenth of his days: a night tie, binomial tail 0.1⁶ = 1e-6, no
+colleague signs that firm at night, score ≈ 0.6 + 0.075 + 0.11 + 0.1 = 0.89, high.
 
 Why is this a red flag?
 -----------------------
@@ -77,7 +98,8 @@ Output
 ------
 Entities: the approver and the contracts of the spate (suppliers are named in
 the explanation and the rows, not flagged: a utility bill signed late is not
-the utility's doing). Evidence: ``rule`` (``spate`` or ``habitual``),
+the utility's doing); for a night tie the approver, the supplier (the tie is the
+finding) and the night's contracts. Evidence: ``rule`` (``spate``, ``habitual`` or ``night_tie``),
 ``metrics`` (approvals, days, usual rate, Poisson tail, off-hours share),
 ``thresholds`` (working hours and their source; for habitual, the fence from
 the data with q1, q3 and n), ``rows`` and ``subgraph``.
@@ -86,7 +108,7 @@ Configuration
 -------------
 ``min_spate`` (count), ``window_days`` (days), ``alpha`` (probability),
 ``min_approvals`` (count), ``max_off_hours_share`` (ratio; 0 = the fence from
-the data), ``max_rows`` (count).
+the data), ``min_night_tie`` (count), ``max_rows`` (count).
 
 Exclusions
 ----------
@@ -117,7 +139,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import poisson
+from scipy.stats import binom, poisson
 
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import tukey_fences
@@ -131,6 +153,12 @@ from graph.snapshot import GraphSnapshot
 __all__ = ["DETECTOR", "Params", "off_hours_mask", "run"]
 
 DEEP_NIGHT = (22 * 60, 6 * 60)
+#: The small hours (minutes of the day, start inclusive, end exclusive): nobody's evening runs this late.
+SMALL_HOURS = (1 * 60, 5 * 60)
+#: A supplier must take at least this share of an approver's small-hours approvals to be tied to them (ratio).
+NIGHT_TIE_SHARE = 0.8
+#: Fewest approvals of a supplier by the others before their small-hours share of it is judged (count).
+NIGHT_TRADE_MIN_APPROVALS = 10
 #: A season at least this much busier than usual is named in the explanation (ratio).
 SEASON_NOTE = 1.5
 #: A calendar holiday with at least this share of an ordinary working day's approvals was worked (ratio).
@@ -151,6 +179,11 @@ class Params:
     min_approvals: int = param(30, "count", "fewest approvals before an approver's off-hours share is judged")
     max_off_hours_share: float = param(
         0.0, "ratio", "fixed limit on an approver's off-hours share; 0 = Tukey fence from the data"
+    )
+    min_night_tie: int = param(
+        4,
+        "count",
+        "fewest small-hours (01:00-05:00) approvals of one approver for one supplier for a night tie",
     )
     max_rows: int = param(30, "count", "approvals listed in the evidence")
 
@@ -246,6 +279,7 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     off_per = late[~late.set_index(["approver_id", "contract_id"]).index.isin(in_spates)]
     counts = pd.DataFrame({"n": per["size"], "off": off_per.groupby("approver_id").size()}).fillna(0)
     findings += _habitual(snapshot, counts, off_per, hours, params)
+    findings += _night_ties(snapshot, everyone, in_spates, hours, params)
     findings.sort(key=lambda f: -f.score)
     return findings
 
@@ -271,17 +305,20 @@ def _everyone(approvals: pd.DataFrame, off: np.ndarray, non_working: np.ndarray)
     """Every approval, one per approver and contract: approver, day number, off-hours, late or on a day off."""
     minute = (approvals["approved_at"].dt.hour * 60 + approvals["approved_at"].dt.minute).to_numpy()
     deep = (minute >= DEEP_NIGHT[0]) | (minute < DEEP_NIGHT[1])
+    small = (minute >= SMALL_HOURS[0]) & (minute < SMALL_HOURS[1])
     frame = pd.DataFrame(
         {
             "approver_id": approvals["approver_id"].to_numpy(),
             "contract_id": approvals["contract_id"].to_numpy(),
+            "approved_at": approvals["approved_at"].to_numpy(),
             "day": approvals["approved_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
             "off": off,
             "deep": off & deep,
+            "small": off & small,
         }
     )
     # one approver's several steps of one contract are one decision; its off-hours one counts first
-    frame = frame.sort_values(["off", "deep"], ascending=False, kind="stable")
+    frame = frame.sort_values(["off", "deep", "small"], ascending=False, kind="stable")
     return frame.drop_duplicates(["approver_id", "contract_id"])
 
 
@@ -588,6 +625,175 @@ def _habitual(
             )
         )
     return out
+
+
+def _night_ties(
+    snapshot: GraphSnapshot,
+    everyone: pd.DataFrame,
+    in_spates: pd.MultiIndex,
+    hours: dict[str, Any],
+    params: Params,
+) -> list[Finding]:
+    """Approvers whose few small-hours approvals (outside spates) nearly all go to one supplier.
+
+    Two looks, both must be unlikely (at most ``alpha``): the night's supplier mix against the
+    approver's day (binomial: *k* of the *m* small-hours approvals for a supplier that takes a
+    share *p* of their other approvals), and the count against the others' small-hours rate for
+    that supplier or for anybody (Poisson: a contractor everybody signs at night works at night).
+    """
+    supplier_of = snapshot.contracts.drop_duplicates("id").set_index("id")["supplier_id"]
+    frame = everyone.assign(supplier_id=everyone["contract_id"].map(supplier_of)).dropna(
+        subset=["supplier_id"]
+    )
+    if frame.empty or not frame["small"].any():
+        return []
+    pair = frame.groupby(["approver_id", "supplier_id"])["small"].agg(["size", "sum"])
+    in_spate = frame.set_index(["approver_id", "contract_id"]).index.isin(in_spates)
+    night = frame[frame["small"].to_numpy() & ~in_spate]
+    night_per_approver = night.groupby("approver_id").size()
+    night_pair = night.groupby(["approver_id", "supplier_id"]).size()
+    candidates = night_pair[night_pair >= params.min_night_tie]
+    if candidates.empty:
+        return []
+    per_approver = frame.groupby("approver_id")["small"].agg(["size", "sum"])
+    per_supplier = frame.groupby("supplier_id")["small"].agg(["size", "sum"])
+    total, total_small = len(frame), int(frame["small"].sum())
+    by_pair = records_by(
+        night[night.set_index(["approver_id", "supplier_id"]).index.isin(candidates.index)],
+        ["approver_id", "supplier_id"],
+    )
+    out = []
+    for (approver, supplier), k in candidates.items():
+        m = int(night_per_approver[approver])
+        n_all, small_all = (int(v) for v in per_approver.loc[approver])
+        n_pair, small_pair = (int(v) for v in pair.loc[(approver, supplier)])
+        day_n = n_all - small_all
+        if k / m < NIGHT_TIE_SHARE or day_n < params.min_approvals:
+            continue
+        day_share = (n_pair - small_pair) / day_n
+        binomial_tail = float(binom.sf(k - 1, m, day_share))
+        others_n, others_small = total - n_all, total_small - small_all
+        others_rate = others_small / others_n if others_n else 0.0
+        sup_n, sup_small = (int(v) for v in per_supplier.loc[supplier])
+        trade_n, trade_small = sup_n - n_pair, sup_small - small_pair
+        trade_rate = trade_small / trade_n if trade_n >= NIGHT_TRADE_MIN_APPROVALS else 0.0
+        expected = n_pair * max(others_rate, trade_rate)
+        poisson_tail = float(poisson.sf(k - 1, expected))
+        tail = max(binomial_tail, poisson_tail)
+        if tail > params.alpha:
+            continue
+        out.append(
+            _night_tie_finding(
+                snapshot,
+                by_pair[(approver, supplier)],
+                {
+                    "small_hours_approvals": m,
+                    "for_supplier": int(k),
+                    "supplier_approvals": n_pair,
+                    "day_share": round(day_share, 6),
+                    "binomial_tail": binomial_tail,
+                    "others_small_hours_share": round(others_rate, 6),
+                    "supplier_small_hours_share_by_others": round(trade_rate, 6),
+                    "expected_by_others": round(expected, 6),
+                    "poisson_tail": poisson_tail,
+                },
+                hours,
+                params,
+            )
+        )
+    return out
+
+
+def _night_tie_finding(
+    snapshot: GraphSnapshot,
+    nights: list[dict[str, Any]],
+    metrics: dict[str, Any],
+    hours: dict[str, Any],
+    params: Params,
+) -> Finding:
+    approver, supplier = str(nights[0]["approver_id"]), str(nights[0]["supplier_id"])
+    nights = sorted(nights, key=lambda r: r["approved_at"])
+    k, m = metrics["for_supplier"], metrics["small_hours_approvals"]
+    tail = max(metrics["binomial_tail"], metrics["poisson_tail"])
+    score = (
+        0.6
+        + 0.1 * min(1.0, (k - params.min_night_tie + 1) / 4)
+        + 0.15 * min(1.0, -np.log10(max(tail, 1e-300)) / 8)
+        + 0.1 * k / m
+    )
+    first, last = pd.Timestamp(nights[0]["approved_at"]), pd.Timestamp(nights[-1]["approved_at"])
+    amounts = snapshot.contracts.drop_duplicates("id").set_index("id")["amount"]
+    total = float(
+        sum(0.0 if pd.isna(amounts.get(r["contract_id"])) else amounts[r["contract_id"]] for r in nights)
+    )
+    window = f"{SMALL_HOURS[0] // 60:02d}:00-{SMALL_HOURS[1] // 60:02d}:00"
+    emp, firm = snapshot.name("Employee", approver), snapshot.name("Supplier", supplier)
+    how_many_zh = "全部" if k == m else f"{m}份中的{k}份"
+    how_many_en = f"all {k}" if k == m else f"{k} of the {m}"
+    zh = (
+        f"审批人{emp}（{approver}）在{first:%Y-%m-%d}至{last:%Y-%m-%d}间于凌晨{window}审批了{m}份合同，"
+        f"{how_many_zh}属供应商{firm}（{supplier}），合计{wan(total)}；该供应商仅占其其他审批的"
+        f"{metrics['day_share']:.1%}，凌晨审批偶然集中于它的概率为{metrics['binomial_tail']:.1e}；"
+        f"其他审批人的凌晨审批比例为{metrics['others_small_hours_share']:.2%}"
+        f"（该供应商{metrics['supplier_small_hours_share_by_others']:.2%}），预计仅"
+        f"{metrics['expected_by_others']:.2f}份（泊松检验p={metrics['poisson_tail']:.1e}）。零星的凌晨审批集中于"
+        f"同一供应商，避开了同事和合规的审核（规则：至少{params.min_night_tie}份、占凌晨审批的"
+        f"{NIGHT_TIE_SHARE:.0%}以上且两项检验p≤{params.alpha:g}）。"
+    )
+    en = (
+        f"Approver {emp} ({approver}) signed {m} contracts between {window} from {first:%Y-%m-%d} to "
+        f"{last:%Y-%m-%d}, {how_many_en} of them for supplier {firm} ({supplier}), worth {yuan(total)}; the "
+        f"supplier takes only {metrics['day_share']:.1%} of their other approvals, so a night mix like this by "
+        f"chance has p = {metrics['binomial_tail']:.1e}; the others sign {metrics['others_small_hours_share']:.2%} "
+        f"of their approvals in the small hours ({metrics['supplier_small_hours_share_by_others']:.2%} of this "
+        f"supplier's), which predicts {metrics['expected_by_others']:.2f} (Poisson p = "
+        f"{metrics['poisson_tail']:.1e}). A few small-hours sign-offs, all for one firm, avoid colleagues' and "
+        f"compliance review (rule: at least {params.min_night_tie}, {NIGHT_TIE_SHARE:.0%} or more of the approver's "
+        f"small-hours approvals, both p ≤ {params.alpha:g})."
+    )
+    contract_ids = [str(r["contract_id"]) for r in nights]
+    entities = (
+        entity_key("Employee", approver),
+        entity_key("Supplier", supplier),
+        *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
+    )
+    rows = [
+        {
+            "contract_id": r["contract_id"],
+            "approved_at": f"{pd.Timestamp(r['approved_at']):%Y-%m-%dT%H:%M:%S}",
+            "supplier_id": supplier,
+            "amount": None if pd.isna(amounts.get(r["contract_id"])) else float(amounts[r["contract_id"]]),
+        }
+        for r in nights[: params.max_rows]
+    ]
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"night_tie|{approver}|{supplier}",
+        score=float(min(1.0, score)),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "night_tie",
+            "metrics": {
+                **metrics,
+                "value": total,
+                "first": f"{first:%Y-%m-%dT%H:%M:%S}",
+                "last": f"{last:%Y-%m-%dT%H:%M:%S}",
+            },
+            "thresholds": {
+                **hours,
+                "small_hours": window,
+                "min_night_tie": params.min_night_tie,
+                "night_tie_share": NIGHT_TIE_SHARE,
+                "min_approvals": params.min_approvals,
+                "night_trade_min_approvals": NIGHT_TRADE_MIN_APPROVALS,
+                "alpha": params.alpha,
+            },
+            "rows": rows,
+            "subgraph": list(entities[:40]),
+        },
+    )
 
 
 DETECTOR = Detector(

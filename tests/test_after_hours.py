@@ -10,6 +10,7 @@ from detector_snapshots import snapshot_of
 
 from detectors.after_hours import Params, run
 from detectors.base import level_of
+from detectors.calibration import calibrate
 
 # the built-in calendar is switched off here so that the office history's weekdays are all working days
 POLICY = {
@@ -215,3 +216,82 @@ def test_evenings_signed_when_the_whole_organisation_signs_evenings_are_the_seas
     spates = [f for f in findings_of(contracts, alone) if f.subject.startswith("spate|E1")]
     assert spates and spates[0].evidence["metrics"]["others_off_hours_share"] == 0.0
     assert "按其本人以往习惯" in spates[0].explanation_zh
+
+
+def a_year_of_office_work(approver, suppliers, start="2024-01-02", days=240):
+    """One approval at 10:00 on each of ``days`` working days, the suppliers taken in turn."""
+    approvals, contracts = [], []
+    for i, day in enumerate(pd.bdate_range(start, periods=days)):
+        cid = f"O{approver}{i}"
+        approvals.append(approval(cid, approver, f"{day:%Y-%m-%d}T10:00:00"))
+        contracts.append(contract(cid, supplier=suppliers[i % len(suppliers)]))
+    return contracts, approvals
+
+
+# six approvals in the small hours over a year, weeks apart: no fortnight holds a spate
+SMALL_HOURS_NIGHTS = [
+    "2024-02-06T02:10:00",
+    "2024-04-17T01:40:00",
+    "2024-06-04T03:20:00",
+    "2024-07-23T02:50:00",
+    "2024-09-10T01:15:00",
+    "2024-11-26T03:45:00",
+]
+
+
+def test_sparse_small_hours_approvals_all_for_one_supplier_are_a_night_tie():
+    """A handful of 01:00-05:00 sign-offs over a year, every one for the same supplier, is high."""
+    day_suppliers = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10"]
+    contracts, approvals = a_year_of_office_work("E1", day_suppliers)
+    for i, when in enumerate(SMALL_HOURS_NIGHTS):
+        contracts.append(contract(f"N{i}", supplier="S1"))
+        approvals.append(approval(f"N{i}", "E1", when))
+    findings = findings_of(contracts, approvals)
+    assert [f.subject for f in findings] == ["night_tie|E1|S1"]
+    tie = findings[0]
+    assert tie.evidence["rule"] == "night_tie"
+    metrics = tie.evidence["metrics"]
+    assert metrics["small_hours_approvals"] == 6 and metrics["for_supplier"] == 6
+    # S1 is one in ten of E1's daytime approvals (24 of 240): six of six by chance is 0.1^6
+    assert metrics["day_share"] == pytest.approx(24 / 240)
+    assert metrics["binomial_tail"] == pytest.approx(0.1**6)
+    assert tie.score > 0.85
+    # no generated world plants a night tie: the kind is calibrated on the detector's curve, and is high
+    assert level_of(calibrate(tie).score) == "high"
+    assert tie.entities[:2] == ("employee:E1", "supplier:S1")
+    assert "鼎盛建设有限公司" in tie.explanation_zh and "01:00" in tie.explanation_zh
+    assert "all 6" in tie.explanation_en
+
+
+def test_small_hours_approvals_spread_over_the_day_suppliers_are_no_tie():
+    """A duty manager's night repairs go to the trade's contractors in turn: no one supplier."""
+    contracts, approvals = a_year_of_office_work("E1", ["S1", "S2", "S3", "S4", "S5", "S6"])
+    for i, when in enumerate(SMALL_HOURS_NIGHTS):
+        contracts.append(contract(f"N{i}", supplier=f"S{i % 3 + 1}"))
+        approvals.append(approval(f"N{i}", "E1", when))
+    assert [f for f in findings_of(contracts, approvals) if f.evidence["rule"] == "night_tie"] == []
+
+
+def test_a_supplier_the_whole_organisation_signs_at_night_is_its_trade_not_a_tie():
+    """When the colleagues also sign this supplier in the small hours, its work is done at night."""
+    contracts, approvals = a_year_of_office_work("E1", ["S1", "S2", "S3", "S4", "S5", "S6"])
+    for i, when in enumerate(SMALL_HOURS_NIGHTS):
+        contracts.append(contract(f"N{i}", supplier="S1"))
+        approvals.append(approval(f"N{i}", "E1", when))
+    more, colleague = a_year_of_office_work("E2", ["S1", "S2"], days=60)
+    contracts += more
+    approvals += colleague
+    for i, day in enumerate(pd.bdate_range("2024-03-04", periods=12, freq="14D")):
+        contracts.append(contract(f"M{i}", supplier="S1"))
+        approvals.append(approval(f"M{i}", "E2", f"{day:%Y-%m-%d}T02:30:00"))
+    ties = [f for f in findings_of(contracts, approvals) if f.subject == "night_tie|E1|S1"]
+    assert ties == []
+
+
+def test_a_supplier_that_is_most_of_the_approvers_day_work_is_no_night_tie():
+    """Six small-hours approvals for the supplier of four fifths of the approver's days are their job."""
+    contracts, approvals = a_year_of_office_work("E1", ["S1", "S1", "S1", "S1", "S2"])
+    for i, when in enumerate(SMALL_HOURS_NIGHTS):
+        contracts.append(contract(f"N{i}", supplier="S1"))
+        approvals.append(approval(f"N{i}", "E1", when))
+    assert [f for f in findings_of(contracts, approvals) if f.evidence["rule"] == "night_tie"] == []
