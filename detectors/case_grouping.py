@@ -14,12 +14,24 @@ supplier, a person, a tender, a contract or a payment. Departments do not link (
 alert of a department would become one case), nor do pivots (phones, addresses), which
 are not flagged entities. Two caps keep hubs from gluing unrelated alerts together:
 
-* an entity named by more than ``max_alerts_per_entity`` alerts (a department head who
-  signs everything, a utility every department buys from) links nothing;
+* an entity named in more than ``max_findings_per_entity`` findings (a department head who
+  signs everything, a utility every department buys from) links nothing; alerts of one
+  detector about the same parties are one finding (ten payments of one supplier into one
+  approver's account are one story, not a hub);
 * a merge that would make a case larger than ``max_case_alerts`` alerts is not made.
 
 Entities are taken in order of how few alerts name them (the most specific tie first),
 so the caps cut the loosest ties and the result does not depend on the input order.
+
+A *broad* alert — one naming more than ``max_bridge_parties`` parties (an approval
+community of ten approvers and suppliers, a ring of nine bidders, a department's direct
+awards to thirty firms) — says something about each of them but is not one story about
+all of them. It joins the one case whose own alerts share most of its entities (at least
+``broad_min_shared``, 2) and never joins two cases together: otherwise a community holding one approver who approved her own
+request and another supplier in a bid ring makes the self-approval and the ring one case,
+and the investigator opens a case of unrelated stories. A broad alert that shares nothing
+with a narrow case joins an earlier broad one naming mostly the same parties (the same
+ring seen by two screens), or stands alone.
 
 The case score
 --------------
@@ -93,10 +105,24 @@ _REOPENED_BY_NEW_EVIDENCE = ("dismissed", "remediated")
 class GroupingParams:
     """How alerts merge into cases."""
 
-    max_alerts_per_entity: int = param(
-        12, "count", "an entity named by more alerts than this is a hub and links none of them"
+    max_findings_per_entity: int = param(
+        12,
+        "count",
+        "an entity named in more findings than this (alerts of one detector about the same parties count once) "
+        "is a hub and links none of them",
     )
     max_case_alerts: int = param(40, "count", "a merge that would make a case larger than this is not made")
+    max_bridge_parties: int = param(
+        6, "count", "an alert naming more parties than this joins one case and never links two"
+    )
+    broad_min_shared: int = param(
+        2,
+        "count",
+        "a broad alert joins a case only when that case's alerts name at least this many of its entities",
+    )
+    broad_overlap: float = param(
+        0.5, "share", "two broad alerts sharing at least this share of their parties (Jaccard) are one case"
+    )
 
 
 @dataclass(frozen=True)
@@ -190,6 +216,7 @@ def derived_case_id(alert_ids: Iterable[str], taken: Iterable[str] = ()) -> str:
 @dataclass(frozen=True)
 class _Alert:
     id: str
+    detector: str
     family: str
     score: float  # effective: a hard flag counts at least at the high cut-off
     hard: bool
@@ -225,6 +252,7 @@ def _alerts(rows: pd.DataFrame, family_of: Mapping[str, str]) -> list[_Alert]:
         out.append(
             _Alert(
                 id=str(record["alert_id"]),
+                detector=str(record["detector"]),
                 family=family_of.get(str(record["detector"]), "other"),
                 # a hard flag is stored at level high whatever its score
                 score=max(score, HIGH + 1e-6) if level == "high" else score,
@@ -240,8 +268,13 @@ def _alerts(rows: pd.DataFrame, family_of: Mapping[str, str]) -> list[_Alert]:
     return out
 
 
+def _parties(alert: _Alert) -> set[str]:
+    return {k for k in alert.entities if k.partition(":")[0] in _PARTIES}
+
+
 def _components(alerts: Sequence[_Alert], params: GroupingParams) -> list[list[int]]:
-    """Indices of alerts, one list per case, by shared linking entities under the two caps."""
+    """Indices of alerts, one list per case: narrow alerts by shared linking entities under the
+    two caps, then each broad alert into the one case it shares most with (module docstring)."""
     parent = list(range(len(alerts)))
     size = [1] * len(alerts)
 
@@ -251,26 +284,72 @@ def _components(alerts: Sequence[_Alert], params: GroupingParams) -> list[list[i
             i = parent[i]
         return i
 
+    def join(a: int, b: int) -> None:
+        a, b = root(a), root(b)
+        if a > b:
+            a, b = b, a
+        parent[b] = a
+        size[a] += size[b]
+
+    broad = {i for i, alert in enumerate(alerts) if len(_parties(alert)) > params.max_bridge_parties}
     named_by: dict[str, list[int]] = {}
     for index, alert in enumerate(alerts):
         for key in alert.entities:
             if key.partition(":")[0] in LINKING_ENTITY_TYPES:
                 named_by.setdefault(key, []).append(index)
+    findings = [(alerts[i].detector, frozenset(_parties(alerts[i]))) for i in range(len(alerts))]
+    hubs = {
+        key
+        for key, members in named_by.items()
+        if len({findings[i] for i in members}) > params.max_findings_per_entity
+    }
     ties = sorted(
-        ((key, members) for key, members in named_by.items() if len(members) > 1),
+        (
+            (key, [i for i in members if i not in broad])
+            for key, members in named_by.items()
+            if key not in hubs
+        ),
         key=lambda item: (len(item[1]), item[0]),
     )
     for _key, members in ties:
-        if len(members) > params.max_alerts_per_entity:
-            continue
         for other in members[1:]:
             a, b = root(members[0]), root(other)
-            if a == b or size[a] + size[b] > params.max_case_alerts:
-                continue
-            if a > b:
-                a, b = b, a
-            parent[b] = a
-            size[a] += size[b]
+            if a != b and size[a] + size[b] <= params.max_case_alerts:
+                join(a, b)
+
+    # the entities each narrow case names, for the broad alerts to find their case
+    narrow_of: dict[str, set[int]] = {}
+    for index, alert in enumerate(alerts):
+        if index in broad:
+            continue
+        for key in alert.entities:
+            if key.partition(":")[0] in LINKING_ENTITY_TYPES and key not in hubs:
+                narrow_of.setdefault(key, set()).add(index)
+    broad_cases: list[tuple[int, set[str]]] = []  # (a member, the parties of its first broad alert)
+    for index in sorted(broad, key=lambda i: alerts[i].id):
+        alert = alerts[index]
+        shared: dict[int, int] = {}
+        for key in alert.entities:
+            for member in {root(m) for m in narrow_of.get(key, ())}:
+                shared[member] = shared.get(member, 0) + 1
+        fitting = [
+            r
+            for r in shared
+            if shared[r] >= params.broad_min_shared and size[r] + size[root(index)] <= params.max_case_alerts
+        ]
+        if fitting:
+            best = min(fitting, key=lambda r: (-shared[r], alerts[r].id))
+            join(best, index)
+            continue
+        parties = _parties(alert)
+        for member, first_parties in broad_cases:
+            overlap = len(parties & first_parties) / len(parties | first_parties)
+            if overlap >= params.broad_overlap and size[root(member)] < params.max_case_alerts:
+                join(member, index)
+                break
+        else:
+            broad_cases.append((index, parties))
+
     groups: dict[int, list[int]] = {}
     for index in range(len(alerts)):
         groups.setdefault(root(index), []).append(index)

@@ -93,12 +93,58 @@ def test_a_hard_flag_makes_its_case_high_whatever_the_score():
 
 
 def test_a_hub_entity_links_none_of_its_alerts():
-    # one supplier named by many alerts (a utility every department buys from)
-    hub = [(f"U{i}", "price_anomalies", 0.5, "medium", ["supplier:UTIL", f"contract:C{i}"]) for i in range(5)]
-    plan = group_alerts(rows(*hub), FAMILY, params=GroupingParams(max_alerts_per_entity=4))
+    # one supplier named by the findings of many approvers (a utility every department buys from)
+    hub = [
+        (f"U{i}", "price_anomalies", 0.5, "medium", ["supplier:UTIL", f"employee:E{i}", f"contract:C{i}"])
+        for i in range(5)
+    ]
+    plan = group_alerts(rows(*hub), FAMILY, params=GroupingParams(max_findings_per_entity=4))
     assert len(plan.cases) == 5
-    plan = group_alerts(rows(*hub), FAMILY, params=GroupingParams(max_alerts_per_entity=5))
+    plan = group_alerts(rows(*hub), FAMILY, params=GroupingParams(max_findings_per_entity=5))
     assert len(plan.cases) == 1
+
+
+def test_many_alerts_of_one_finding_about_the_same_parties_are_not_a_hub():
+    # ten payments of one supplier into one approver's account, and the path that explains them
+    payments = [
+        (f"P{i:02d}", "approval_controls", 1.0, "high", ["employee:E1", "supplier:S1", f"contract:C{i}"])
+        for i in range(10)
+    ]
+    path = ("R1", "conflict_paths", 0.95, "high", ["employee:E1", "supplier:S1", "person:P1"])
+    plan = group_alerts(rows(*payments, path), FAMILY, params=GroupingParams(max_findings_per_entity=4))
+    assert len(plan.cases) == 1 and len(plan.cases[0].alert_ids) == 11
+
+
+def test_a_broad_alert_joins_one_case_and_never_links_two():
+    community = [f"employee:E{i}" for i in range(1, 6)] + [f"supplier:S{i}" for i in range(1, 6)]
+    plan = group_alerts(
+        rows(
+            # a self-approval by E1, and (elsewhere) a ring in which S5 bids
+            ("A1", "approval_controls", 1.0, "high", ["employee:E1", "contract:C1"]),
+            ("A2", "approval_controls", 1.0, "high", ["employee:E1", "contract:C2"]),
+            ("B1", "bid_rigging", 0.9, "high", ["supplier:S5", "supplier:S9", "tender:T1"]),
+            # an approval community naming both, and ten parties in all
+            ("C1", "approval_communities", 0.4, "medium", community),
+            # E2 favours S2: the community's story
+            ("R1", "repeated_pairs", 0.6, "medium", ["employee:E2", "supplier:S2"]),
+        ),
+        {**FAMILY, "approval_communities": "network"},
+    )
+    # one approver in common is not enough to join: the community joins the pair inside it
+    assert set(cases_by_alerts(plan)) == {("A1", "A2"), ("B1",), ("C1", "R1")}
+
+
+def test_two_broad_alerts_about_mostly_the_same_parties_are_one_case():
+    ring = [f"supplier:S{i}" for i in range(1, 10)]
+    plan = group_alerts(
+        rows(
+            ("B1", "bid_rigging", 0.9, "high", ring),
+            ("B2", "bid_rigging", 0.8, "high", [*ring[1:], "supplier:S10"]),
+            ("B3", "bid_rigging", 0.8, "high", [*(f"supplier:X{i}" for i in range(1, 10)), *ring[:1]]),
+        ),
+        FAMILY,
+    )
+    assert set(cases_by_alerts(plan)) == {("B1", "B2"), ("B3",)}
 
 
 def test_no_case_grows_past_the_size_cap_and_the_tightest_ties_merge_first():
