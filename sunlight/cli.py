@@ -742,6 +742,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 # ---- parser ---------------------------------------------------------------------------
+def _count(text: str) -> int:
+    """A count an option asks for (rows, runs, sessions): a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 def _scale_list(text: str) -> list[int]:
     """``"10000,100000"`` -> ``[10000, 100000]``; anything else is a usage error."""
     try:
@@ -843,7 +854,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
     p = verbs.add_parser("risk", parents=[common], help="composite risk per entity or department")
     p.add_argument("--by", choices=("entity", "department"), default="entity")
-    p.add_argument("--top", type=int, default=30, help="rows to show (default 30)")
+    p.add_argument("--top", type=_count, default=30, help="rows to show (default 30)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_risk)
 
@@ -862,7 +873,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--scale", type=int, default=20000, help="contracts per world (default 20000)")
     p.add_argument("--holdout", help="a profile reported separately and left out of the union")
-    p.add_argument("--jobs", type=int, default=2, help="runs at a time, each in its own process (default 2)")
+    p.add_argument(
+        "--jobs", type=_count, default=2, help="runs at a time, each in its own process (default 2)"
+    )
     p.add_argument("--settings", help="YAML detector settings for every run (default: the defaults)")
     p.add_argument("--cache", help="where generated worlds are kept (default ~/.cache/sunlight/profiles)")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -895,7 +908,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--restore", metavar="VERSION", help="make an earlier model active again and re-score with it"
     )
     p.add_argument("--list", action="store_true", help="list the store's models")
-    p.add_argument("--top", type=int, default=15, help="alerts to show that move most (default 15)")
+    p.add_argument("--top", type=_count, default=15, help="alerts to show that move most (default 15)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_learn)
     p = verbs.add_parser(
@@ -934,12 +947,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the JSON results here")
     p.add_argument(
         "--sessions",
-        type=int,
-        default=0,
+        type=_count,
         help="instead: N investigators at once in headless Chromium on a fresh app while sunlight detect "
         "writes (the store of --store, else the first of --scales generated); p95 page time, errors",
     )
-    p.add_argument("--rounds", type=int, default=3, help="with --sessions: queue, case, search rounds each")
+    p.add_argument(
+        "--rounds", type=_count, default=3, help="with --sessions: queue, case, search rounds each"
+    )
     p.set_defaults(func=cmd_bench)
 
     from sunlight.auth import add_user_verb
@@ -960,7 +974,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("audit", parents=[common], help="the hash-chained trail: verify it or show it")
     p.add_argument("action", choices=("verify", "show"))
-    p.add_argument("--tail", type=int, default=50, help="entries to show (default 50)")
+    p.add_argument("--tail", type=_count, default=50, help="entries to show (default 50)")
     p.set_defaults(func=cmd_audit)
     return parser
 

@@ -198,6 +198,17 @@ def test_bad_arguments_to_other_verbs_fail_clearly_without_a_traceback(store, ca
     with pytest.raises(SystemExit) as usage:
         main(["bench", "--scales", "ten"])
     assert usage.value.code == 2 and "whole numbers" in capsys.readouterr().err
+    # a count of sessions, rounds, rows or runs below 1 is refused before anything runs
+    for verb in (
+        ["bench", "--sessions", "-3"],
+        ["bench", "--sessions", "2", "--rounds", "0"],
+        ["eval-profiles", "--jobs", "0"],
+        ["audit", "show", "--tail", "x"],
+    ):
+        with pytest.raises(SystemExit) as usage:
+            main(verb)
+        err = capsys.readouterr().err
+        assert usage.value.code == 2 and ("at least 1" in err or "whole number" in err), verb
     code, _, err = run(capsys, "generate", "--out", "/proc/no/such/place", "--scale", "500")
     assert code == 1 and "/proc/no/such/place" in err and "cannot write" in err
     run(capsys, "load", str(FIXTURE))
