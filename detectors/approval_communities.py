@@ -89,7 +89,8 @@ peripheral members joining or leaving.
 
 Configuration
 -------------
-See the parameter table: ``engine`` (igraph, python-louvain, networkx or auto),
+See the parameter table: ``engine`` (igraph, python-louvain, networkx, gds on a Neo4j
+server with GDS, or auto),
 ``seed``, ``resolution`` (ratio), ``min_edge_weight`` and ``min_contracts`` (count),
 ``min_lift`` (ratio),
 ``alpha`` (false discovery rate), ``null_rounds`` (count), ``null_engine``,
@@ -154,7 +155,9 @@ CORE_MEMBERS = 5
 @dataclass(frozen=True)
 class Params:
     engine: str = param(
-        DEFAULT_ENGINE, "name", "Louvain engine: igraph, python-louvain (the reference), networkx or auto"
+        DEFAULT_ENGINE,
+        "name",
+        "Louvain engine: igraph, python-louvain (the reference), networkx, gds or auto",
     )
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")

@@ -92,7 +92,8 @@ or leaving.
 
 Configuration
 -------------
-See the parameter table: ``engine`` (igraph, python-louvain, networkx or auto),
+See the parameter table: ``engine`` (igraph, python-louvain, networkx, gds on a Neo4j
+server with GDS, or auto),
 ``seed``, ``resolution`` and ``refine_below`` (ratio), ``min_edge_weight``, ``max_bidders``,
 ``min_members``, ``min_tenders``, ``recurrent_min_cobids`` (count),
 ``rotation_max_gini``, ``recurrent_min_share``, ``min_score`` (ratio), ``max_rows`` (count).
@@ -143,7 +144,9 @@ __all__ = [
 @dataclass(frozen=True)
 class Params:
     engine: str = param(
-        DEFAULT_ENGINE, "name", "Louvain engine: igraph, python-louvain (the reference), networkx or auto"
+        DEFAULT_ENGINE,
+        "name",
+        "Louvain engine: igraph, python-louvain (the reference), networkx, gds or auto",
     )
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")

@@ -9,14 +9,29 @@ differ in speed:
 * ``python-louvain`` (``import community``) — the reference implementation the
   design names; pure Python, about 18 s on the same graph;
 * ``networkx`` (``nx.community.louvain_communities``) — pure Python, about 15 s;
-* ``gds`` (``gds.louvain.stream``) — on a Neo4j server with the Graph Data Science
-  plugin, for graphs that outgrow one machine's Python: the graph is projected on the
-  server (``gds.graph.project``), partitioned there with concurrency 1 (GDS's Louvain
-  takes no random seed; one thread makes it deterministic) and dropped. It is available
-  only inside :func:`on_server`, which the pipeline opens when the store offers GDS.
+* ``gds`` — on a Neo4j server with the Graph Data Science plugin, for graphs that
+  outgrow one machine's Python: the graph is projected on the server
+  (``gds.graph.project``), partitioned there by GDS's Leiden (``gds.leiden.mutate``,
+  seeded with ``randomSeed``), whose partition then seeds GDS's Louvain
+  (``gds.louvain.stream`` with ``seedProperty``); the better of the two by
+  :func:`modularity` is kept and the projection dropped. Both run with concurrency 1, so a
+  run is reproducible. It is available only inside :func:`on_server`, which the pipeline
+  opens when the store offers GDS.
 
-``engine="auto"`` takes the fastest installed engine. Each engine is seeded, so a
-run is reproducible: the same graph, engine and seed give the same partition.
+  Why not GDS's Louvain alone: it moves, in parallel, all nodes of one colour of a
+  greedy colouring at once, each against the community totals as they were before any of
+  them moved (Lu, Halappanavar and Kalyanaraman 2015). A bipartite graph — the
+  approver–supplier graph is one — has two colours, so every supplier moves at once, then
+  every approver; the moves overshoot, the second sweep lowers modularity, and GDS takes
+  the fall for convergence (docs/benchmarks.md has the figures). GDS's Leiden moves one
+  node at a time against live totals; seeded from its partition, Louvain's colour sweeps
+  start where few nodes still move.
+
+``engine="auto"`` takes the fastest engine installed in this process (igraph where it is):
+``gds`` is never faster than igraph where both fit (it pays for the projection and two
+algorithms) and runs only when named, so ``auto`` gives the same partition on every store.
+Each engine is seeded, so a run is reproducible: the same graph, engine and seed give the
+same partition.
 Communities are numbered by decreasing size, ties broken by their smallest
 member's label, so the numbering does not depend on the engine's internal order.
 
@@ -57,8 +72,10 @@ __all__ = [
 ]
 
 DEFAULT_ENGINE = "igraph"
-#: Engines from the slowest to the fastest; ``auto`` takes the last one installed.
+#: Every engine: the in-process ones from the slowest to the fastest, then the server's.
 ENGINES: tuple[str, ...] = ("python-louvain", "networkx", "igraph", "gds")
+#: ``auto`` takes the last of these that is installed.
+_IN_PROCESS = ENGINES[:3]
 _MODULE_OF = {"python-louvain": "community", "networkx": "networkx", "igraph": "igraph"}
 
 #: ``run(cypher, params) -> rows``: runs a statement on a Neo4j server that has GDS.
@@ -161,7 +178,8 @@ def available_engines() -> list[str]:
 
 
 def resolve_engine(requested: str | None) -> str:
-    """The engine a run will use: the one requested, the default when ``None``, the fastest for ``auto``.
+    """The engine a run will use: the one requested, the default when ``None``, the fastest
+    in-process engine for ``auto``.
 
     >>> resolve_engine(None)
     'igraph'
@@ -173,7 +191,7 @@ def resolve_engine(requested: str | None) -> str:
     name = DEFAULT_ENGINE if requested is None else requested.strip().lower()
     installed = available_engines()
     if name == "auto":
-        return installed[-1]
+        return [e for e in installed if e in _IN_PROCESS][-1]
     if name not in ENGINES:
         raise EngineUnavailable(
             f"unknown community engine {requested!r}; choose one of {', '.join(ENGINES)}, auto"
@@ -268,11 +286,32 @@ _GDS_PROJECT = (
     "RETURN gds.graph.project($name, e[0], e[1], {relationshipProperties: {weight: e[2]}}, "
     "{undirectedRelationshipTypes: ['*']}) AS projected"
 )
+#: the projection's property that holds Leiden's partition, the seed of Louvain's
+_GDS_SEED_PROPERTY = "leiden"
+_GDS_LEIDEN = (
+    "CALL gds.leiden.mutate($name, {relationshipWeightProperty: 'weight', concurrency: 1, "
+    "randomSeed: $seed, consecutiveIds: true, mutateProperty: $property}) "
+    "YIELD communityCount RETURN communityCount"
+)
+_GDS_LEIDEN_STREAM = (
+    "CALL gds.graph.nodeProperty.stream($name, $property) YIELD nodeId, propertyValue "
+    "RETURN nodeId, propertyValue AS communityId"
+)
 _GDS_LOUVAIN = (
-    "CALL gds.louvain.stream($name, {relationshipWeightProperty: 'weight', concurrency: 1}) "
-    "YIELD nodeId, communityId RETURN nodeId, communityId"
+    "CALL gds.louvain.stream($name, {relationshipWeightProperty: 'weight', concurrency: 1, "
+    "seedProperty: $property}) YIELD nodeId, communityId RETURN nodeId, communityId"
 )
 _GDS_DROP = "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName"
+
+
+def _gds_membership(rows: list[dict[str, Any]], n_nodes: int) -> np.ndarray:
+    """Streamed (nodeId, communityId) rows as a dense membership (GDS picks the ids)."""
+    membership = np.full(n_nodes, -1, dtype=np.int64)
+    for row in rows:
+        membership[int(row["nodeId"])] = int(row["communityId"])
+    if np.any(membership < 0):
+        raise RuntimeError(f"GDS returned communities for {int(np.sum(membership >= 0))} of {n_nodes} nodes")
+    return np.unique(membership, return_inverse=True)[1].astype(np.int64)
 
 
 def _gds(graph: WeightedGraph, seed: int, resolution: float) -> np.ndarray:
@@ -290,16 +329,16 @@ def _gds(graph: WeightedGraph, seed: int, resolution: float) -> np.ndarray:
         [int(a), int(b), float(w)] for a, b, w in zip(graph.src, graph.dst, graph.weight, strict=True)
     ]
     rows += [[int(i), None, None] for i in np.flatnonzero(~touched)]
+    on = {"name": name, "property": _GDS_SEED_PROPERTY}
     try:
         run(_GDS_PROJECT, {"edges": rows, "name": name})
-        found = run(_GDS_LOUVAIN, {"name": name})
+        run(_GDS_LEIDEN, {**on, "seed": seed})
+        leiden = _gds_membership(run(_GDS_LEIDEN_STREAM, on), graph.n_nodes)
+        seeded = _gds_membership(run(_GDS_LOUVAIN, on), graph.n_nodes)
     finally:
         run(_GDS_DROP, {"name": name})
-    membership = np.empty(graph.n_nodes, dtype=np.int64)
-    for row in found:
-        membership[int(row["nodeId"])] = int(row["communityId"])
-    # communityId is a node id of GDS's choosing: number them densely
-    return np.unique(membership, return_inverse=True)[1].astype(np.int64)
+    # Louvain's first colour sweep is kept even when it lowers modularity: keep Leiden's then
+    return seeded if modularity(graph, seeded) >= modularity(graph, leiden) else leiden
 
 
 def gds_statements_for_linting() -> list[Any]:
@@ -309,7 +348,9 @@ def gds_statements_for_linting() -> list[Any]:
     name = "sunlight-louvain-sample"
     return [
         Statement("gds:project", _GDS_PROJECT, {"edges": [[0, 1, 1.0]], "name": name}),
-        Statement("gds:louvain", _GDS_LOUVAIN, {"name": name}),
+        Statement("gds:leiden", _GDS_LEIDEN, {"name": name, "property": _GDS_SEED_PROPERTY, "seed": 42}),
+        Statement("gds:leiden-stream", _GDS_LEIDEN_STREAM, {"name": name, "property": _GDS_SEED_PROPERTY}),
+        Statement("gds:louvain", _GDS_LOUVAIN, {"name": name, "property": _GDS_SEED_PROPERTY}),
         Statement("gds:drop", _GDS_DROP, {"name": name}),
     ]
 

@@ -227,9 +227,18 @@ ALERT_LOCK_STATEMENT = f"MATCH (a:Alert {{id: $id}}) SET a.{LOCK_PROPERTY} = tru
 #: Batched in auto-commit transactions: a whole database would not fit one.
 REMOVE_EVERYTHING_STATEMENT = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
-#: GDS is a server plugin; its presence is asked of the server, never assumed.
+#: The procedures the ``gds`` community engine calls (GDS is a server plugin: its presence is
+#: asked of the server, never assumed).
+GDS_PROCEDURES = (
+    "gds.leiden.mutate",
+    "gds.louvain.stream",
+    "gds.graph.nodeProperty.stream",
+    "gds.graph.drop",
+)
 GDS_PROBE_STATEMENT = (
-    "SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gds.louvain' RETURN count(name) AS n"
+    "SHOW PROCEDURES YIELD name WHERE name IN ["
+    + ", ".join(f"'{name}'" for name in GDS_PROCEDURES)
+    + "] RETURN count(name) AS n"
 )
 
 
@@ -852,7 +861,7 @@ class Neo4jStore(CypherStore):
 
     # ---- plugins -----------------------------------------------------------------------
     def gds_available(self) -> bool:
-        """True when the Graph Data Science plugin's Louvain procedures are installed
+        """True when the Graph Data Science procedures the ``gds`` engine calls are installed
         (a community detector may then run on the server instead of in Python)."""
         if self._gds is None:
             from neo4j import READ_ACCESS
@@ -861,7 +870,7 @@ class Neo4jStore(CypherStore):
             try:
                 with self._session(READ_ACCESS) as session:
                     record = session.run(GDS_PROBE_STATEMENT).single()
-                self._gds = bool(record and record["n"])
+                self._gds = bool(record and record["n"] == len(GDS_PROCEDURES))
             except ClientError:
                 # a user without the right to list procedures: treat the plugin as absent
                 self._gds = False

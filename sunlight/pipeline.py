@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from detectors.community_engines import on_server
 from detectors.registry import all_detectors
 from detectors.runner import RunResult, run_detectors
 from detectors.settings import load_settings
@@ -84,7 +85,11 @@ def detect_and_save(
     chosen_params = params if params is not None else load_settings(settings_path, detectors)
     snapshot = store.snapshot()
     apply_requests()
-    result = run_detectors(snapshot, chosen_params, only=only, detectors=detectors, between=apply_requests)
+    # a community detector set to `engine: gds` (or `auto`) partitions on the store's server
+    with on_server(store.gds_runner()):
+        result = run_detectors(
+            snapshot, chosen_params, only=only, detectors=detectors, between=apply_requests
+        )
     alerts = result.alerts
     before = previous_state(store.alerts())
     changes = plan_changes(before, alerts)
