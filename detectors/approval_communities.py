@@ -15,8 +15,9 @@ the approver signed (rejections left out, several steps of one contract counted
 once). Pairs with fewer than ``min_edge_weight`` approvals are left out of the
 graph (they still count in every share below): a pair that met once says little
 about who belongs with whom, and such pairs are most of a large graph. Louvain
-(:mod:`detectors.community_engines`; ``engine``, ``seed``, ``resolution``) splits
-it into communities of approvers *A* and suppliers *S*.
+(:mod:`detectors.community_engines`; ``engine``, ``seed``, ``resolution``; by default
+its Leiden refinement, which keeps every community connected) splits it into
+communities of approvers *A* and suppliers *S*.
 
 **Per community** (at least one approver, one supplier and three members):
 
@@ -89,8 +90,8 @@ peripheral members joining or leaving.
 
 Configuration
 -------------
-See the parameter table: ``engine`` (igraph, python-louvain, networkx, gds on a Neo4j
-server with GDS, or auto),
+See the parameter table: ``engine`` (leiden, igraph, python-louvain, networkx, gds on a
+Neo4j server with GDS, or auto),
 ``seed``, ``resolution`` (ratio), ``min_edge_weight`` and ``min_contracts`` (count),
 ``min_lift`` (ratio),
 ``alpha`` (false discovery rate), ``null_rounds`` (count), ``null_engine``,
@@ -157,7 +158,7 @@ class Params:
     engine: str = param(
         DEFAULT_ENGINE,
         "name",
-        "Louvain engine: igraph, python-louvain (the reference), networkx, gds or auto",
+        "community engine: leiden, igraph, python-louvain (the reference), networkx, gds or auto",
     )
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")
@@ -548,15 +549,15 @@ def _finding(
         f"{'等' if len(sup) > 5 else ''}构成审批社区：在“{cat_text}”类中，这些审批人{share:.0%}的审批"
         f"（{n}/{big_n}）给了这些供应商，合计{value_zh}；其他审批人仅{baseline:.1%}，提升度{lift:.1f}倍"
         f"（单侧二项检验，校正后q={q:.1e}）；排他性{row['exclusivity']:.2f}{risk_zh}（{rule_zh}；"
-        f"Louvain社区，{partition.engine}，种子{partition.seed}）。"
+        f"{partition.method}社区，{partition.engine}，种子{partition.seed}）。"
     )
     en = (
         f"Approvers {', '.join(emp[:5])}{' and others' if len(emp) > 5 else ''} and suppliers "
         f"{', '.join(sup[:5])}{' and others' if len(sup) > 5 else ''} form an approval community: in {cat_en}, "
         f"{share:.0%} of these approvers' approvals ({n} of {big_n}) went to these suppliers, worth {value_en}, "
         f"against {baseline:.1%} for the other approvers, a lift of {lift:.1f}× (one-sided binomial test, "
-        f"BH-adjusted q = {q:.1e}); exclusivity {row['exclusivity']:.2f}{risk_en} ({rule_en}; Louvain "
-        f"community, {partition.engine}, seed {partition.seed})."
+        f"BH-adjusted q = {q:.1e}); exclusivity {row['exclusivity']:.2f}{risk_en} ({rule_en}; "
+        f"{partition.method} community, {partition.engine}, seed {partition.seed})."
     )
     pairs = (
         internal.groupby(["approver_id", "supplier_id"])

@@ -13,7 +13,8 @@ Methodology
 tenders both bid in. Pairs that met fewer than ``min_edge_weight`` times and
 tenders with more than ``max_bidders`` bidders (whose pairs say little and grow
 quadratically) are left out. Louvain (see :mod:`detectors.community_engines`;
-``engine``, ``seed``, ``resolution``) splits the graph into communities. Louvain
+``engine``, ``seed``, ``resolution``; by default its Leiden refinement, which keeps
+every community connected) splits the graph into communities. Louvain
 cannot resolve a small tight group inside a larger trade (its resolution limit),
 so every community whose density is below ``refine_below`` (by default every one
 that is not a clique) is split again by Louvain on its own edges, up to three
@@ -92,8 +93,8 @@ or leaving.
 
 Configuration
 -------------
-See the parameter table: ``engine`` (igraph, python-louvain, networkx, gds on a Neo4j
-server with GDS, or auto),
+See the parameter table: ``engine`` (leiden, igraph, python-louvain, networkx, gds on a
+Neo4j server with GDS, or auto),
 ``seed``, ``resolution`` and ``refine_below`` (ratio), ``min_edge_weight``, ``max_bidders``,
 ``min_members``, ``min_tenders``, ``recurrent_min_cobids`` (count),
 ``rotation_max_gini``, ``recurrent_min_share``, ``min_score`` (ratio), ``max_rows`` (count).
@@ -146,7 +147,7 @@ class Params:
     engine: str = param(
         DEFAULT_ENGINE,
         "name",
-        "Louvain engine: igraph, python-louvain (the reference), networkx, gds or auto",
+        "community engine: leiden, igraph, python-louvain (the reference), networkx, gds or auto",
     )
     seed: int = param(42, "seed", "random seed of the Louvain run")
     resolution: float = param(1.0, "ratio", "Louvain resolution (above 1: smaller communities)")
@@ -596,13 +597,13 @@ def _finding(
     zh = (
         f"供应商{shown_zh}构成共同投标群体（第{int(row['rank'])}名）：在{n_t}次招标中至少两家同时投标，"
         f"内聚度{row['cohesion']:.2f}、排他性{row['exclusivity']:.2f}；{'；'.join(conduct_zh)}；"
-        f"成员在这些招标中中标合计{value_zh}（Louvain社区，{partition.engine}，种子{partition.seed}）。"
+        f"成员在这些招标中中标合计{value_zh}（{partition.method}社区，{partition.engine}，种子{partition.seed}）。"
     )
     en = (
         f"Suppliers {shown_en} form a co-bidding group (rank {int(row['rank'])}): at least two of them bid in "
         f"{n_t} tenders, cohesion {row['cohesion']:.2f}, exclusivity {row['exclusivity']:.2f}; "
         f"{'; '.join(conduct_en)}; members won {value_en} in these tenders "
-        f"(Louvain community, {partition.engine}, seed {partition.seed})."
+        f"({partition.method} community, {partition.engine}, seed {partition.seed})."
     )
     core = sorted(ids[:3])
     listed_tenders = tenders.sort_values("value", ascending=False).head(20) if not tenders.empty else tenders

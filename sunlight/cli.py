@@ -889,7 +889,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="folder holding garcia-collusion/ and ohio-school-milk/")
     p.add_argument("--out", help="JSON file to write (default: standard output)")
     p.add_argument("--markets", help="comma-separated market keys (default: all found)")
-    p.add_argument("--engine", help="Louvain engine: igraph (default), python-louvain, networkx or auto")
+    p.add_argument(
+        "--engine", help="community engine: leiden (default), igraph, python-louvain, networkx or auto"
+    )
     p.add_argument(
         "--no-learned",
         action="store_true",
@@ -942,7 +944,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--scales", type=_scale_list, default=[10000], help="comma-separated contract counts (default 10000)"
     )
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--engines", default="python-louvain,networkx,igraph", help="community engines to compare")
+    p.add_argument(
+        "--engines",
+        default="python-louvain,networkx,igraph,leiden",
+        help="community engines to compare (python-louvain, the reference, first)",
+    )
     p.add_argument("--cache", help="where generated datasets are kept (default ~/.cache/sunlight/bench)")
     p.add_argument("--out", help="write the JSON results here")
     p.add_argument(

@@ -229,11 +229,15 @@ def test_bench_measures_a_tiny_scale_with_the_keys_cli_md_names(tmp_path: Path):
     from loaders.generator import MIN_SCALE
     from sunlight.bench import format_table, run_bench
 
-    (result,) = run_bench([MIN_SCALE], seed=3, cache=tmp_path / "cache", engines=["igraph"])
+    (result,) = run_bench([MIN_SCALE], seed=3, cache=tmp_path / "cache", engines=["python-louvain", "leiden"])
     for key in ("scale", "load_seconds", "detect_seconds", "detectors", "peak_rss_bytes", "store_bytes"):
         assert key in result
     assert set(result["drilldown_ms"]) >= {"p50", "p95"}
-    assert set(result["community"]["igraph"]) >= {"seconds", "modularity"}
+    assert set(result["community"]["leiden"]) >= {"seconds", "cpu_seconds", "modularity"}
+    # the default engine is quoted against the reference: how much faster, how far its modularity is
+    leiden = result["community"]["leiden"]
+    assert leiden["speedup"] > 0 and -1 < leiden["modularity_gap"] < 1
+    assert "speedup" not in result["community"]["python-louvain"]
     # detect runs in a process of its own; the app's reads are measured from a fresh one
     assert 0 < result["detect_peak_rss_bytes"] <= result["peak_rss_bytes"]
     assert result["app_reads"]["overview_from_summary"] is True
@@ -242,4 +246,5 @@ def test_bench_measures_a_tiny_scale_with_the_keys_cli_md_names(tmp_path: Path):
     assert 0 < result["app_reads"]["queue_contracts_read"] < result["app_reads"]["store_contracts"]
     assert not result["failed_detectors"]
     assert set(result["detectors_cpu"]) == set(result["detectors"])
-    assert f"{MIN_SCALE:,}" in format_table([result])
+    table = format_table([result])
+    assert f"{MIN_SCALE:,}" in table and f"{leiden['speedup']}× python-louvain, modularity" in table

@@ -79,12 +79,33 @@ def test_modularity_is_newmans_on_any_partition():
 
 
 def test_one_function_chooses_the_engine():
-    assert resolve_engine(None) == DEFAULT_ENGINE == "igraph"
+    assert resolve_engine(None) == DEFAULT_ENGINE == "leiden"
     assert resolve_engine("auto") == INSTALLED[-1]
     assert resolve_engine(" NetworkX ") == "networkx"
-    with pytest.raises(EngineUnavailable, match="leiden"):
-        resolve_engine("leiden")
+    with pytest.raises(EngineUnavailable, match="infomap"):
+        resolve_engine("infomap")
     assert [e for e in ENGINES if e in INSTALLED] == INSTALLED
+
+
+@pytest.mark.parametrize("resolution", [0.5, 1.0, 2.0, 4.0])
+def test_the_default_engine_reaches_the_references_modularity_at_every_resolution(resolution: float):
+    graph = _planted_graph(seed=5)
+    reference = louvain(graph, "python-louvain", seed=3, resolution=resolution)
+    default = louvain(graph, DEFAULT_ENGINE, seed=3, resolution=resolution)
+    assert default.modularity == pytest.approx(modularity(graph, default.membership, resolution))
+    assert default.modularity >= reference.modularity - 0.01 * abs(reference.modularity)
+
+
+def test_a_higher_resolution_gives_the_default_engine_smaller_communities():
+    graph = _planted_graph(seed=5)  # twelve planted groups
+    counts = [louvain(graph, DEFAULT_ENGINE, seed=3, resolution=r).n_communities for r in (0.3, 1.0, 6.0)]
+    assert counts[0] < counts[1] == 12 < counts[2]
+
+
+def test_explanations_name_the_method_the_engine_runs():
+    graph = _planted_graph()
+    assert louvain(graph, "leiden").method == "Leiden"
+    assert {louvain(graph, e).method for e in INSTALLED if e != "leiden"} == {"Louvain"}
 
 
 def test_an_empty_graph_has_no_communities():
@@ -174,7 +195,9 @@ def test_the_rotating_cartel_is_the_top_community_and_the_decoy_stays_below_the_
     assert level_of(finding.score) == "high"
     assert set(finding.entities) == {f"supplier:{c}" for c in CARTEL}
     assert "卡特尔K1" in finding.explanation_zh and "take turns winning" in finding.explanation_en
-    assert finding.evidence["metrics"]["engine"] == partition.engine == "igraph"
+    assert finding.evidence["metrics"]["engine"] == partition.engine == "leiden"
+    assert "Leiden社区，leiden，种子42" in finding.explanation_zh
+    assert "(Leiden community, leiden, seed 42)" in finding.explanation_en
     json.dumps(finding.evidence)
 
 

@@ -74,7 +74,7 @@ def test_gds_finds_communities_as_good_as_igraphs_and_the_same_every_time(server
     reference = louvain(graph, "igraph", seed=0)
     with on_server(server_store.gds_runner()):
         # offered, but taken only when named: auto stays in-process, the same on every store
-        assert available_engines()[-1] == "gds" and resolve_engine("auto") == "igraph"
+        assert available_engines()[-1] == "gds" and resolve_engine("auto") == "leiden"
         first = louvain(graph, "gds")
         again = louvain(graph, "gds")
     assert first.engine == "gds"
