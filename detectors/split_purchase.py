@@ -94,6 +94,14 @@ is off.
 
 Legitimate look-alikes
 ----------------------
+**Regular replenishment** (weekly consumables under a low level-1 limit): splitting is a
+burst around one need, replenishment a cadence over months. An episode that would be high
+is lowered to a low note that says so when, outside it, the requester (or department)
+ordered from the supplier at least 8 times over at least 90 days at a steady interval (a
+quarter of the intervals at least half the median one) and the episode's pieces are no
+closer together than half that median interval (``evidence["lookalike"]``, pattern
+``replenishment``, with the cadence's facts). A burst inside the cadence — three orders in
+three days in a weekly rhythm — stays a split.
 Pieces that are call-offs under one competed framework agreement (the tender fixed
 the supplier for the whole agreement, so ordering in small lots splits nothing), a
 natural monopoly's bills or a sole source's items (:mod:`detectors.prepare.lookalikes`) are
@@ -117,7 +125,7 @@ from detectors.policy_rules import (
     open_procedure_threshold,
     required_level,
 )
-from detectors.prepare.lookalikes import merge_explained, soften
+from detectors.prepare.lookalikes import Recognition, lower, merge_explained, soften
 from detectors.records import records_by
 from detectors.windows import window_episodes
 from graph.schema import entity_key
@@ -131,6 +139,12 @@ TIGHT_DAYS = 3
 #: Several requesters of one department are weaker evidence than one requester: at most medium.
 DEPARTMENT_SCORE_CAP = 0.65
 UNKNOWN_DEPARTMENT = "?"
+#: Fewest orders of one requester (or department) to one supplier, outside an episode, that show a cadence.
+REPLENISHMENT_MIN_ORDERS = 8
+#: The shortest stretch of days those orders must cover: replenishment runs for months.
+REPLENISHMENT_MIN_DAYS = 90
+#: Orders at least this share of the usual interval apart keep the cadence (ratio); a split comes closer.
+CADENCE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -217,6 +231,11 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         return []
     window, window_source = _window_days(snapshot, params)
     claimed: set[str] = set()
+    # every order of a (requester or department, supplier), whatever its amount: the pair's cadence
+    history = {}
+    for grouping in ("requester_id", "department_id"):
+        known = contracts.dropna(subset=[grouping])
+        history[grouping] = (known["day"].to_numpy(), known.groupby([grouping, "supplier_id"]).indices)
     findings: list[Finding] = []
     for threshold in _thresholds(snapshot, params):
         t = threshold["amount"]
@@ -252,10 +271,79 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
                 finding = _finding(
                     snapshot, members, grouping, threshold, window, window_source, span, params
                 )
-                findings.append(soften(snapshot, finding, [r["id"] for r in members]))
+                key = (members[0][grouping], members[0]["supplier_id"])
+                known_days, pairs = history[grouping]
+                pair_days = known_days[pairs.get(key, np.array([], dtype=np.int64))]
+                # only an episode that would be high on its own needs the explanation: those below high
+                # are gathered per department, low, as any large buyer's chance pairs are
+                replenishment = (
+                    _replenishment(snapshot, members, grouping, pair_days) if finding.score > HIGH else None
+                )
+                if replenishment is not None:
+                    findings.append(lower(finding, replenishment, len(members), len(members)))
+                else:
+                    findings.append(soften(snapshot, finding, [r["id"] for r in members]))
     findings = _per_department(snapshot, merge_explained(findings), params)
     findings.sort(key=lambda f: -f.score)
     return findings
+
+
+def _replenishment(
+    snapshot: GraphSnapshot, members: list[dict[str, Any]], grouping: str, pair_days: np.ndarray
+) -> Recognition | None:
+    """The episode as the pair's regular replenishment, or None when it is a burst around one need.
+
+    Outside the episode the requester (or department) ordered from this supplier at least
+    :data:`REPLENISHMENT_MIN_ORDERS` times over at least :data:`REPLENISHMENT_MIN_DAYS` days at a
+    steady interval (a quarter of the intervals at least :data:`CADENCE_SHARE` of the median one),
+    and the episode's pieces are no closer together than that share of the median interval.
+    """
+    days = np.array([int(r["day"]) for r in members])
+    first, last = int(days.min()), int(days.max())
+    outside = np.sort(pair_days[(pair_days < first) | (pair_days > last)])
+    if len(outside) < REPLENISHMENT_MIN_ORDERS or outside[-1] - outside[0] < REPLENISHMENT_MIN_DAYS:
+        return None
+    gaps = np.diff(outside)
+    usual = float(np.median(gaps))
+    steady = float(np.percentile(gaps, 25))
+    closest = int(np.diff(np.sort(days)).min()) if len(days) > 1 else 0
+    if usual < 1 or steady < CADENCE_SHARE * usual or closest < CADENCE_SHARE * usual:
+        return None
+    supplier = str(members[0]["supplier_id"])
+    who = str(members[0][grouping])
+    kind = "Employee" if grouping == "requester_id" else "Department"
+    who_name = snapshot.name(kind, who)
+    months = (outside[-1] - outside[0]) / 30.44
+    name = snapshot.name("Supplier", supplier)
+    who_zh = "申请人" if grouping == "requester_id" else "部门"
+    who_en = "requester" if grouping == "requester_id" else "department"
+    facts = {
+        "supplier_id": supplier,
+        who_en: who,
+        "orders_outside": len(outside),
+        "months": round(months, 1),
+        "usual_interval_days": usual,
+        "quartile_interval_days": steady,
+        "closest_pieces_days": closest,
+    }
+    rule = {
+        "replenishment_min_orders": REPLENISHMENT_MIN_ORDERS,
+        "replenishment_min_days": REPLENISHMENT_MIN_DAYS,
+        "cadence_share": CADENCE_SHARE,
+    }
+    return Recognition(
+        "replenishment",
+        f"{supplier}|{who}",
+        facts,
+        f"定期补货：{who_zh}{who_name}（{who}）在其余{months:.0f}个月内向供应商{name}（{supplier}）下单{len(outside)}次，"
+        f"约每{usual:.0f}天一次、节奏稳定（四分之三的间隔不短于{steady:.0f}天）；这几笔相隔至少{closest}天，"
+        f"与平时节奏一致，是按周期补货，不是围绕一次需求集中拆分。",
+        f"Regular replenishment: in the other {months:.0f} months {who_en} {who_name} ({who}) ordered from "
+        f"supplier {name} ({supplier}) {len(outside)} times, about every {usual:.0f} days at a steady pace "
+        f"(three quarters of the intervals {steady:.0f} days or longer); these pieces are at least {closest} days "
+        f"apart, the usual pace: replenishment, not a burst of orders around one need.",
+        rule,
+    )
 
 
 def _per_department(snapshot: GraphSnapshot, findings: list[Finding], params: Params) -> list[Finding]:

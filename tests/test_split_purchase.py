@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from detector_snapshots import snapshot_of
 
@@ -169,3 +170,52 @@ def test_a_departments_episodes_below_high_are_one_note_and_a_high_one_stays_apa
     # one episode below high is its own alert, as before
     assert [f.subject for f in findings_of(medium[:2])] == ["requester|E1|S1|C1"]
     assert findings_of(medium, params=Params(min_department_episodes=3))[0].subject.startswith("requester|")
+
+
+def weekly(amounts, start="2024-01-08", requester="E1", prefix="W"):
+    """One order a week to S1 from ``start``, the amounts in turn (a replenishment cadence)."""
+    days = pd.date_range(start, periods=len(amounts), freq="7D")
+    return [
+        {**contract(f"{prefix}{i}", amount, 1, requester=requester), "signed_date": f"{day:%Y-%m-%d}"}
+        for i, (amount, day) in enumerate(zip(amounts, days, strict=True))
+    ]
+
+
+# 30 weeks: three orders near the 5万 limit, then two small ones, over and over
+WEEKLY_AMOUNTS = [46000, 47000, 45000, 15000, 16000] * 6
+
+
+def test_weekly_replenishment_just_under_the_limit_is_a_low_note_not_a_split():
+    """A regular cadence for months is replenishment: each run of three near-limit weeks stays low."""
+    findings = findings_of(weekly(WEEKLY_AMOUNTS))
+    assert findings, "the weeks near the limit are still shown, as a low note"
+    assert all(level_of(f.score) == "low" for f in findings)
+    note = findings[0]
+    assert note.evidence["lookalike"]["pattern"] == "replenishment"
+    facts = note.evidence["lookalike"]["facts"]
+    assert facts["usual_interval_days"] == 7 and facts["orders_outside"] >= 8
+    assert note.explanation_zh.startswith("定期补货") and "约每7天一次" in note.explanation_zh
+    assert "Regular replenishment" in note.explanation_en
+    assert note.entities[0] == "supplier:S1"
+
+
+def test_a_burst_inside_a_weekly_cadence_is_still_a_split():
+    """Three more orders near the limit within three days, in a week of the cadence: a burst around one need."""
+    orders = weekly(WEEKLY_AMOUNTS)
+    burst = [
+        {**contract(f"B{i}", amount, 1), "signed_date": day}
+        for i, (amount, day) in enumerate(
+            zip([48000, 49000, 47500], ["2024-04-02", "2024-04-03", "2024-04-04"], strict=True)
+        )
+    ]
+    findings = findings_of(orders + burst)
+    splits = [f for f in findings if f.evidence.get("lookalike") is None]
+    assert len(splits) == 1 and level_of(splits[0].score) == "high"
+    assert {"contract:B0", "contract:B1", "contract:B2"} <= set(splits[0].entities)
+
+
+def test_a_few_orders_are_no_cadence():
+    """Three near-limit weeks with nothing else from the pair stay a split (no months of orders to compare)."""
+    findings = findings_of(weekly([46000, 47000, 45000]))
+    assert len(findings) == 1 and findings[0].evidence.get("lookalike") is None
+    assert level_of(findings[0].score) == "high"

@@ -86,6 +86,7 @@ __all__ = [
     "competed_contracts",
     "contract_patterns",
     "frameworks",
+    "lower",
     "merge_explained",
     "natural_monopolies",
     "recognise",
@@ -473,6 +474,11 @@ def soften(
     recognition, covered, of = recognise(snapshot, contract_ids, params)
     if recognition is None:
         return finding
+    return lower(finding, recognition, covered, of)
+
+
+def lower(finding: Finding, recognition: Recognition, covered: int, of: int) -> Finding:
+    """``finding`` lowered to :data:`LOOKALIKE_SCORE` because ``recognition`` explains ``covered`` of its ``of`` contracts."""
     return replace(
         finding,
         score=min(finding.score, LOOKALIKE_SCORE),
