@@ -28,7 +28,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from graph.cypher_store import CypherStore, RunFn
 from graph.dataset import GraphData
@@ -59,6 +61,15 @@ _DEFAULT_BUFFER_POOL_MB = 2048
 #: scheduler beside it) open a hundred.
 _DEFAULT_MAX_DB_GIB = 1024
 _READER_WAIT_SECONDS = 30.0
+#: How each property type travels to a ``COPY`` (see :func:`_arrow_table`).
+_ARROW_TYPES: dict[PropType, pa.DataType] = {
+    PropType.STRING: pa.string(),
+    PropType.INT: pa.int64(),
+    PropType.FLOAT: pa.float64(),
+    PropType.BOOL: pa.bool_(),
+    PropType.DATE: pa.date32(),
+    PropType.TIMESTAMP: pa.timestamp("us"),
+}
 #: A staged write that stalls is thrown away and done again this many times in all.
 _DEFAULT_WRITE_ATTEMPTS = 2
 #: Fewer new rows than this are inserted with CREATE rather than COPY: each COPY holds a
@@ -188,6 +199,43 @@ def _for_ladybug(frame: pd.DataFrame, props: Mapping[str, Prop]) -> pd.DataFrame
         else:
             out[col] = values.astype(object).where(values.notna(), None)
     return out.reset_index(drop=True)
+
+
+def _arrow_table(frame: pd.DataFrame, props: Sequence[Prop], names: Mapping[str, str] | None = None) -> Any:
+    """``frame`` as the Arrow table a ``COPY`` reads: one column per property of ``props`` in
+    that order, typed as the table is (a property the frame does not carry is all null),
+    ``names`` renaming frame columns first (``src`` -> ``from``).
+
+    Arrow rather than pandas: text columns go over without a Python object per value (the
+    frames' text is Arrow already), and nulls are nulls in every type, so integers and booleans
+    need no object columns.
+    """
+    names = dict(names or {})
+    given = {names.get(c, c): c for c in frame.columns}
+    columns = []
+    for prop in props:
+        kind = _ARROW_TYPES[prop.type]
+        source = given.get(prop.name)
+        if source is None:
+            columns.append(pa.nulls(len(frame), kind))
+            continue
+        values = frame[source]
+        if prop.type in (PropType.DATE, PropType.TIMESTAMP):
+            moments = pd.to_datetime(values, errors="coerce").astype("datetime64[us]")
+            column = pa.array(moments, type=pa.timestamp("us"), from_pandas=True).cast(kind)
+        elif prop.type == PropType.INT and pd.api.types.is_integer_dtype(values.dtype):
+            column = pa.array(values, type=kind, from_pandas=True)
+        elif prop.type in (PropType.INT, PropType.FLOAT):
+            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+            column = pa.array(numbers, type=pa.float64(), from_pandas=True).cast(kind)
+        elif prop.type == PropType.BOOL:
+            column = pa.array(values.astype("boolean"), type=kind)
+        elif pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(values.dtype):
+            column = pa.array(values, type=kind)
+        else:
+            column = pa.array(values.astype("str"), type=kind)
+        columns.append(column)
+    return pa.table(columns, names=[p.name for p in props])
 
 
 class LadybugStore(CypherStore):
@@ -389,18 +437,18 @@ class LadybugStore(CypherStore):
 
     # Upserts split the input in pandas: rows whose key is new are bulk-inserted with
     # COPY (fast, and light on the buffer pool), rows that exist are updated only where a
-    # value differs, so re-loading the same extract writes nothing at all.
+    # value differs, so re-loading the same extract writes nothing at all. Frames come from
+    # GraphData, which keeps one row per node id and per relationship identity. A table with
+    # nothing in it yet (every first load) is copied into as it is: nothing to compare.
     def _upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
         spec = node_type(label)
         props = {p.name: p for p in spec.props}
-        frame = _for_ladybug(frame.drop_duplicates("id", keep="last"), props)
         columns = list(frame.columns)
         existing = self._read(f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{c} AS {c}" for c in columns))
-        is_new = ~frame["id"].isin(existing["id"])
-        fresh = frame[is_new]
+        is_new = ~frame["id"].isin(existing["id"]).to_numpy() if len(existing) else np.ones(len(frame), bool)
+        fresh = frame[is_new] if len(existing) else frame
         if len(fresh) >= _COPY_MIN_ROWS:
-            full = _for_ladybug(fresh.reindex(columns=spec.prop_names), props)
-            self._copy_nodes(label, full)
+            self._copy_nodes(label, _arrow_table(fresh, spec.props))
         elif len(fresh):
             self._for_each_row(
                 lambda ref: (
@@ -408,10 +456,12 @@ class LadybugStore(CypherStore):
                     + ", ".join(f"{c}: {_cast(props[c], ref(c))}" for c in columns)
                     + "})"
                 ),
-                fresh,
+                _for_ladybug(fresh, props),
             )
-        changed = _changed_rows(frame[~is_new], _for_ladybug(existing, props), ["id"])
-        if len(changed) and len(columns) > 1:
+        if not len(existing) or len(columns) < 2:
+            return int(is_new.sum())
+        changed = _changed_rows(_for_ladybug(frame[~is_new], props), _for_ladybug(existing, props), ["id"])
+        if len(changed):
             self._for_each_row(
                 lambda ref: (
                     f"MATCH (n:{label} {{id: {ref('id')}}}) SET "
@@ -436,29 +486,31 @@ class LadybugStore(CypherStore):
         spec = rel_type(rel)
         props = {p.name: p for p in spec.props}
         identity = ["src", "dst", *spec.key_props]
-        frame = _for_ladybug(frame.drop_duplicates(identity, keep="last"), props)
         value_cols = [c for c in frame.columns if c not in identity]
         returned = ", ".join(
             ["a.id AS src", "b.id AS dst", *(f"r.{c} AS {c}" for c in [*spec.key_props, *value_cols])]
         )
-        existing = _for_ladybug(self._read(f"MATCH (a:{src})-[r:{rel}]->(b:{dst}) RETURN {returned}"), props)
-        marked = frame.merge(existing[identity].assign(_known=True), on=identity, how="left")
-        is_new = marked["_known"].isna().to_numpy()
-        fresh = frame[is_new]
+        existing = self._read(f"MATCH (a:{src})-[r:{rel}]->(b:{dst}) RETURN {returned}")
+        if len(existing):
+            frame = _for_ladybug(frame, props)
+            existing = _for_ladybug(existing, props)
+            marked = frame.merge(existing[identity].assign(_known=True), on=identity, how="left")
+            is_new = marked["_known"].isna().to_numpy()
+            fresh = frame[is_new]
+        else:
+            is_new = np.ones(len(frame), bool)
+            fresh = frame
         if len(fresh) >= _COPY_MIN_ROWS:
-            full = fresh.rename(columns={"src": "from", "dst": "to"}).reindex(
-                columns=["from", "to", *spec.prop_names]
-            )
+            table = _arrow_table(fresh, [Prop("from"), Prop("to"), *spec.props], {"src": "from", "dst": "to"})
             try:
-                self._execute(
-                    f"COPY {rel} FROM $frame (from='{src}', to='{dst}')", {"frame": _for_ladybug(full, props)}
-                )
+                self._execute(f"COPY {rel} FROM $frame (from='{src}', to='{dst}')", {"frame": table})
             except StoreQueryError as exc:
                 # a relationship whose end is missing would otherwise be lost silently
                 raise StoreError(
                     f"{rel} ({src} -> {dst}) cannot be written: {str(exc).splitlines()[0]}"
                 ) from exc
         elif len(fresh):
+            fresh = _for_ladybug(fresh, props)
             created = self._for_each_row(
                 lambda ref: (
                     f"MATCH (a:{src} {{id: {ref('src')}}}), (b:{dst} {{id: {ref('dst')}}}) "
@@ -473,6 +525,8 @@ class LadybugStore(CypherStore):
                     f"{rel} ({src} -> {dst}) cannot be written: {missing} of {len(fresh)} relationships "
                     "reference nodes that are not in the store"
                 )
+        if not len(existing):
+            return len(frame)
         self._delete_replaced(rel, src, dst, frame, existing)
         changed = _changed_rows(frame[~is_new], existing, identity)
         if len(changed) and value_cols:

@@ -208,25 +208,33 @@ class _Checker:
         frame = text.frame
         if frame.empty or frame.shape[1] == 0:
             return
-        repeated = frame.duplicated(keep="first").to_numpy()
+        spec = TABLES[text.table]
+        key = [k for k in spec.key if k in frame.columns]
+        # Rows equal in every field are equal in the key: only rows whose key repeats are compared
+        # whole (in a clean extract none), so the whole rows of millions are never hashed.
+        candidates = frame.duplicated(subset=key, keep=False).to_numpy() if key else np.ones(len(frame), bool)
+        if not candidates.any():
+            return
+        alike = frame[candidates]
+        repeated = np.zeros(len(frame), dtype=bool)
+        repeated[candidates] = alike.duplicated(keep="first").to_numpy()
         if not repeated.any():
             return
         # the first row of each group of identical rows, for the message
-        codes = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
-        first_row = pd.Series(frame.index.to_numpy()).groupby(codes).transform("first").to_numpy()
-        spec = TABLES[text.table]
-        key = [k for k in spec.key if k in frame.columns]
+        codes = alike.groupby(list(alike.columns), dropna=False, sort=False).ngroup().to_numpy()
+        first_row = np.zeros(len(frame), dtype=np.int64)
+        first_row[candidates] = pd.Series(alike.index.to_numpy()).groupby(codes).transform("first").to_numpy()
         if key:
-            shown = frame[key].astype(str).agg(" / ".join, axis=1).to_numpy(dtype=object)
+            shown = frame.loc[repeated, key].astype(str).agg(" / ".join, axis=1).to_numpy(dtype=object)
             column = "+".join(text.label(k) for k in key)
         else:
-            shown, column = np.full(len(frame), None, dtype=object), None
+            shown, column = np.full(int(repeated.sum()), None, dtype=object), None
         self.report.add(
             "duplicate_row",
             text.file,
             column=column,
             rows=frame.index.to_numpy()[repeated],
-            values=shown[repeated],
+            values=shown,
             others=first_row[repeated],
         )
         text.frame = frame[~repeated]

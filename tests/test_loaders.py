@@ -137,13 +137,18 @@ def refused(source: Path, **kwargs: object) -> LoadReport:
     return caught.value.report
 
 
+def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as ``None`` whatever the column's type (Arrow text keeps them as NaN)."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
 def node(data: GraphData, label: str, node_id: str) -> dict[str, object]:
     frame = data.nodes[label]
-    return frame[frame["id"] == node_id].iloc[0].to_dict()
+    return _missing_as_none(frame[frame["id"] == node_id]).iloc[0].to_dict()
 
 
 def rel_rows(data: GraphData, rel: str, src: str, dst: str) -> list[dict[str, object]]:
-    return sorted_frame(data.rels[(rel, src, dst)]).to_dict("records")
+    return _missing_as_none(sorted_frame(data.rels[(rel, src, dst)])).to_dict("records")
 
 
 # ---- a valid folder ---------------------------------------------------------------------------
