@@ -190,9 +190,18 @@ def _first_approvers(snapshot: Any) -> pd.Series:
 
 
 def _contracts(snapshot: Any) -> pd.DataFrame:
-    cols = ["id", "supplier_id", "department_id", "category", "item", "amount", "method", "tender_id"]
-    contracts = snapshot.contracts[cols].dropna(subset=["supplier_id"])
-    return contracts.assign(approver_id=contracts["id"].map(_first_approvers(snapshot)))
+    """Contracts with a supplier and the approver of each one's first approving step.
+
+    Built once per snapshot and shared by every look-alike fact (callers must not modify it):
+    four facts built it each on their own, a tenth of a 1 M detector run.
+    """
+
+    def compute() -> pd.DataFrame:
+        cols = ["id", "supplier_id", "department_id", "category", "item", "amount", "method", "tender_id"]
+        contracts = snapshot.contracts[cols].dropna(subset=["supplier_id"])
+        return contracts.assign(approver_id=contracts["id"].map(_first_approvers(snapshot)))
+
+    return snapshot.derived(("lookalike:contracts_with_first_approver",), compute)
 
 
 def _sources(contracts: pd.DataFrame, by: str) -> pd.DataFrame:
