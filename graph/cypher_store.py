@@ -36,11 +36,13 @@ from graph.store import ALERT_STATUSES, AlertRecord, AlertSaveSummary, Subgraph
 __all__ = [
     "ALERT_FIELDS",
     "APPROVAL_PAIRS_STATEMENT",
+    "MARKET_SHARE_KEYS",
     "NEIGHBOUR_UNION",
     "CypherStore",
     "Hop",
     "RunFn",
     "alert_rows",
+    "market_shares_statement",
     "neighbour_branches",
     "neighbour_hops",
     "neighbour_statement",
@@ -198,6 +200,33 @@ APPROVAL_PAIRS_STATEMENT = (
 )
 
 
+#: One market cell of the concentration detector: a department's buying of a category in a year.
+MARKET_SHARE_KEYS = ("department_id", "category", "year", "supplier_id")
+
+
+def market_shares_statement(year_of: str) -> str:
+    """Contracts ``k`` and value of each supplier in each market cell, with the cell's contracts
+    ``n``, value ``total`` and the supplier's value ``share``, counted as the concentration
+    detector counts them (contracts with a positive amount, a department, a category and a
+    date, outside ``$excluded`` categories). ``year_of`` is the engine's year of
+    ``signed_date`` (the only dialect in it). Per supplier and cell, not per contract, is what
+    leaves the engine."""
+    return (
+        "MATCH (c:Contract)-[:AWARDED_TO]->(s:Supplier) "
+        "MATCH (c)-[:ORDERED_BY]->(d:Department) "
+        "WHERE c.amount > 0 AND c.category IS NOT NULL AND c.signed_date IS NOT NULL "
+        "AND NOT c.category IN $excluded "
+        "WITH d.id AS department_id, c.category AS category, c.signed_date AS signed_date, "
+        "s.id AS supplier_id, c.amount AS amount "
+        f"WITH department_id, category, {year_of} AS year, supplier_id, count(*) AS k, sum(amount) AS value "
+        "WITH department_id, category, year, sum(k) AS n, sum(value) AS total, "
+        "collect({supplier_id: supplier_id, k: k, value: value}) AS suppliers "
+        "UNWIND suppliers AS x "
+        "RETURN department_id, category, year, x.supplier_id AS supplier_id, x.k AS k, "
+        "x.value AS value, n, total, x.value / total AS share"
+    )
+
+
 def _node_count_statement(label: str) -> str:
     return f"MATCH (n:{label}) RETURN count(n) AS n"
 
@@ -284,6 +313,10 @@ class CypherStore(ABC):
         has one writer at a time)."""
 
     @abstractmethod
+    def _year_of(self, expression: str) -> str:
+        """The engine's expression for the calendar year of the date ``expression``."""
+
+    @abstractmethod
     def cypher_variant(self, texts: Mapping[str, str]) -> str:
         """The text of a library entry (``{dialect: cypher}``, ``neo4j`` always present) this store runs."""
 
@@ -334,6 +367,21 @@ class CypherStore(ABC):
         frame["value"] = frame["value"].astype("float64")
         keys = ["department_id", "category", "approver_id", "supplier_id"]
         return frame.sort_values(keys).reset_index(drop=True)
+
+    @final
+    def market_shares(self, excluded_categories: Sequence[str]) -> pd.DataFrame:
+        """Each supplier's contracts and value share of each market cell (department, category,
+        year) outside ``excluded_categories``, counted by the store's engine (on Neo4j, on the
+        server; :func:`market_shares_statement`): ``department_id, category, year,
+        supplier_id, k, value, n, total, share``, in key order."""
+        statement = market_shares_statement(self._year_of("signed_date"))
+        frame = self._read_all(lambda read: read(statement, {"excluded": list(excluded_categories)}))
+        columns = [*MARKET_SHARE_KEYS, "k", "value", "n", "total", "share"]
+        if frame.empty:
+            frame = pd.DataFrame(columns=columns)
+        types = {"year": "int64", "k": "int64", "n": "int64", "value": "float64", "total": "float64"}
+        frame = frame[columns].astype(types | {"share": "float64"})
+        return frame.sort_values(list(MARKET_SHARE_KEYS)).reset_index(drop=True)
 
     # ---- alerts ----------------------------------------------------------------------------
     @final

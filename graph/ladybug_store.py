@@ -625,6 +625,9 @@ class LadybugStore(CypherStore):
         """No Graph Data Science here: community engines run in Python."""
         return
 
+    def _year_of(self, expression: str) -> str:
+        return f"date_part('year', {expression})"
+
     def cypher_variant(self, texts: Mapping[str, str]) -> str:
         return texts.get("ladybug") or texts["neo4j"]
 

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from graph.cypher_lint import LOCK_PROPERTY, Statement
-from graph.cypher_store import CypherStore, RunFn, present_statement
+from graph.cypher_store import CypherStore, RunFn, market_shares_statement, present_statement
 from graph.cypher_store import statements_for_linting as shared_statements_for_linting
 from graph.dataset import GraphData
 from graph.errors import PartialWriteError, StoreError, StoreQueryError, StoreUnavailable
@@ -242,6 +242,11 @@ GDS_PROBE_STATEMENT = (
 )
 
 
+def _year_of(expression: str) -> str:
+    """The calendar year of a ``DATE`` in Neo4j's Cypher."""
+    return f"{expression}.year"
+
+
 _SAMPLES: dict[PropType, Any] = {
     PropType.STRING: "S001",
     PropType.INT: 1,
@@ -301,6 +306,13 @@ def statements_for_linting() -> list[Statement]:
     out += [Statement(f"missing:{a}:{b}", missing_ends_statement(a, b), sample) for a, b in pairs]
     out.append(Statement("policy", POLICY_STATEMENT, {"id": "policy", "document": "{}"}))
     out.append(Statement("gds:probe", GDS_PROBE_STATEMENT))
+    out.append(
+        Statement(
+            "aggregate:market-shares",
+            market_shares_statement(_year_of("signed_date")),
+            {"excluded": ["电力"]},
+        )
+    )
     out.append(Statement("alerts:lock", ALERT_LOCK_STATEMENT, {"id": "A1"}))
     out.append(Statement("remove-everything", REMOVE_EVERYTHING_STATEMENT))
     out += [Statement(f"snapshot:{name}", text) for name, text in SNAPSHOT_QUERIES.items()]
@@ -849,6 +861,9 @@ class Neo4jStore(CypherStore):
 
     def _lock_alert(self, run: RunFn, alert_id: str) -> None:
         run(ALERT_LOCK_STATEMENT, {"id": alert_id})
+
+    def _year_of(self, expression: str) -> str:
+        return _year_of(expression)
 
     def cypher_variant(self, texts: Mapping[str, str]) -> str:
         return texts["neo4j"]

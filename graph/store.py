@@ -131,6 +131,16 @@ class Store(Protocol):
         in that status when the change is made (else ``graph.errors.AlertStatusConflict``)."""
         ...
 
+    def approval_pair_counts(self, uncategorised: str) -> pd.DataFrame:
+        """Approvals per market, approver and supplier, counted by the store's engine (on Neo4j,
+        on the server): only the pairs leave it."""
+        ...
+
+    def market_shares(self, excluded_categories: Sequence[str]) -> pd.DataFrame:
+        """Each supplier's value share of each market cell (department, category, year), counted
+        by the store's engine (on Neo4j, on the server)."""
+        ...
+
     def gds_runner(self) -> Callable[[str, Mapping[str, Any]], list[dict[str, Any]]] | None:
         """``run(cypher, params) -> rows`` on a server with the Graph Data Science plugin (the
         ``gds`` community engine uses it), or None where there is none."""

@@ -641,6 +641,28 @@ def test_the_engine_counts_approval_pairs_as_the_repeated_pairs_detector_does(
     pd.testing.assert_frame_equal(on_engine, in_python, check_exact=False, rtol=1e-9)
 
 
+def test_the_engine_counts_market_shares_as_the_concentration_detector_does(
+    store: Store, generated_extract: GraphData
+) -> None:
+    from detectors import concentration
+    from detectors.policy_rules import exempt_categories
+
+    store.write(generated_extract)
+    snapshot = store.snapshot()
+    params = concentration.Params()
+    excluded = sorted(exempt_categories(snapshot.policy) | set(params.natural_monopoly_categories))
+    assert excluded
+    on_engine = store.market_shares(excluded)
+    keys = ["department_id", "category", "year", "supplier_id"]
+    columns = [*keys, "k", "value", "n", "total", "share"]
+    per_supplier = concentration._market_cells(concentration._contracts(snapshot, params), params)[1]
+    in_python = per_supplier[columns].astype({"year": "int64", "k": "int64", "n": "int64"})
+    in_python = in_python.sort_values(keys).reset_index(drop=True)
+    assert len(on_engine) > 100 and on_engine["share"].between(0, 1).all()
+    assert not set(on_engine["category"]) & set(excluded)
+    pd.testing.assert_frame_equal(on_engine, in_python, check_exact=False, rtol=1e-9)
+
+
 # ---- cases -------------------------------------------------------------------------------------
 CASE_FAMILY = {
     "repeated_pairs": "concentration",
