@@ -331,19 +331,28 @@ class LadybugStore(CypherStore):
         data: GraphData,
         starting: ProgressFn | None = None,
         finished: ProgressFn | None = None,
+        release: bool = False,
     ) -> WriteSummary:
         """The upserts of one write, in the caller's transaction; ``starting`` and ``finished``
-        are told of each step."""
+        are told of each step. With ``release`` each frame is dropped from ``data`` once written
+        (the write process's copy: its memory goes back while the engine's buffer pool grows)."""
         rows: dict[str, int] = {}
         created: dict[str, int] = {}
         steps: list[tuple[str, Callable[[], int]]] = []
+
+        def frame_of(table: dict[Any, pd.DataFrame], key: Any) -> pd.DataFrame:
+            return table.pop(key) if release else table[key]
+
         for label, frame in data.nodes.items():
             rows[label] = len(frame)
-            steps.append((label, lambda label=label, frame=frame: self._upsert_nodes(label, frame)))
+            steps.append((label, lambda label=label: self._upsert_nodes(label, frame_of(data.nodes, label))))
         for (rel, src, dst), frame in data.rels.items():
             rows[rel] = rows.get(rel, 0) + len(frame)
             steps.append(
-                (rel, lambda rel=rel, src=src, dst=dst, frame=frame: self._upsert_rels(rel, src, dst, frame))
+                (
+                    rel,
+                    lambda key=(rel, src, dst): self._upsert_rels(*key, frame_of(data.rels, key)),
+                )
             )
         if data.policy is not None:
             document = json.dumps(data.policy, ensure_ascii=False, sort_keys=True)
@@ -357,6 +366,8 @@ class LadybugStore(CypherStore):
                 if "buffer pool is full" in str(exc):
                     raise StoreBufferPoolFull(name, _buffer_pool_mb()) from exc
                 raise
+            if release:
+                pa.default_memory_pool().release_unused()
             if name != "Policy":
                 created[name] = created.get(name, 0) + n
             if finished:
@@ -647,7 +658,7 @@ def _write_into(folder: Path, data: GraphData, report: StepReport) -> WriteSumma
     store = LadybugStore(folder)
     try:
         with store._transaction():
-            return store._write_steps(data, starting=report.starting, finished=report.finished)
+            return store._write_steps(data, starting=report.starting, finished=report.finished, release=True)
     finally:
         store.close()
 

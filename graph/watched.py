@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,6 +97,7 @@ def run_watched(
     ``on_finished(step, done, total)`` is called in this process for each step the child
     finishes. Raises :class:`WorkStalled` after ``stall_after`` seconds without progress, the
     child's own exception if it raised one, :class:`WorkDied` if it ended without answering."""
+    _return_free_memory()
     ours, theirs = Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -107,6 +110,17 @@ def run_watched(
     finally:
         ours.close()
         child.stop()
+
+
+def _return_free_memory() -> None:
+    """Give memory that is free but still held (garbage, Arrow's and the C library's free lists)
+    back to the system: the child starts out holding every page the parent holds."""
+    gc.collect()
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).malloc_trim(0)  # glibc
 
 
 def _child(work: Callable[[StepReport], Any], pipe: Connection) -> None:

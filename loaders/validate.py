@@ -127,6 +127,8 @@ class _Checker:
         self.file_for = file_for
         self.checked: dict[str, CheckedTable] = {}
         self._store_ids: dict[str, set[str]] = {}
+        #: tables whose key, as text, repeats in no two rows (see drop_exact_duplicates)
+        self._text_keys_unique: set[str] = set()
         #: the first moment after the day of the load: a record dated from then on is in the future
         self.tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
 
@@ -214,6 +216,8 @@ class _Checker:
         # whole (in a clean extract none), so the whole rows of millions are never hashed.
         candidates = frame.duplicated(subset=key, keep=False).to_numpy() if key else np.ones(len(frame), bool)
         if not candidates.any():
+            if key == list(spec.key):
+                self._text_keys_unique.add(text.table)
             return
         alike = frame[candidates]
         repeated = np.zeros(len(frame), dtype=bool)
@@ -289,6 +293,8 @@ class _Checker:
         spec = TABLES[text.table]
         if not all(k in checked.frame.columns for k in spec.key):
             return
+        if text.table in self._text_keys_unique and all(spec.column(k).kind == Kind.ID for k in spec.key):
+            return  # ids are kept as written: keys unique as text are unique
         columns = [checked.frame[k] for k in spec.key]
         complete = np.logical_and.reduce([c.notna().to_numpy() for c in columns])
         # One integer per distinct key: the columns' codes folded together, re-coded after
