@@ -21,7 +21,15 @@ from graph.dataset import GraphData
 from graph.errors import StoreQueryError
 from graph.store import Store
 
-__all__ = ["CASE_COLUMNS", "read_cases", "resolve_case", "set_case_state", "write_cases"]
+__all__ = [
+    "CASE_COLUMNS",
+    "case_alert_ids",
+    "read_case",
+    "read_cases",
+    "resolve_case",
+    "set_case_state",
+    "write_cases",
+]
 
 #: The columns of :func:`read_cases`, one row per case.
 CASE_COLUMNS = [
@@ -49,6 +57,13 @@ _READ_CASES = (
     "c.merged_into AS merged_into, c.learned_score AS learned_score, c.learned_level AS learned_level, "
     "c.learned_reasons AS learned_reasons"
 )
+
+
+_READ_CASE = (
+    "MATCH (c:CaseFile) WHERE c.id = $id RETURN c.id AS case_id, c.status AS status, "
+    "c.assignee AS assignee, c.merged_into AS merged_into"
+)
+_CASE_ALERT_IDS = "MATCH (a:Alert) WHERE a.case_id = $id RETURN a.id AS alert_id ORDER BY alert_id"
 
 
 def _text(value: Any) -> str | None:
@@ -91,6 +106,33 @@ def read_cases(store: Store) -> pd.DataFrame:
         .sort_values(["score", "case_id"], ascending=[False, True], kind="stable")
         .reset_index(drop=True)
     )
+
+
+def read_case(store: Store, case_id: str) -> dict[str, Any] | None:
+    """One case's status, assignee and ``merged_into`` (None when the store has no such case):
+    what a case action checks, read without reading every case."""
+    try:
+        frame = store.query(_READ_CASE, {"id": case_id})
+    except StoreQueryError:
+        return None  # an embedded store made before cases existed has no CaseFile table
+    if frame.empty:
+        return None
+    row = frame.iloc[0]
+    return {
+        "case_id": str(row["case_id"]),
+        "status": str(row["status"]),
+        "assignee": _text(row["assignee"]),
+        "merged_into": _text(row["merged_into"]),
+    }
+
+
+def case_alert_ids(store: Store, case_id: str) -> list[str]:
+    """The ids of the alerts in ``case_id``."""
+    try:
+        frame = store.query(_CASE_ALERT_IDS, {"id": case_id})
+    except StoreQueryError:
+        return []
+    return [str(a) for a in frame["alert_id"]] if not frame.empty else []
 
 
 def resolve_case(cases: pd.DataFrame, case_id: str) -> str:

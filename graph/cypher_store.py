@@ -184,6 +184,10 @@ _CASE_SET_STATUS = "MATCH (c:CaseFile {id: $id}) SET c.status = $status"
 _CASE_SET_ASSIGNEE = "MATCH (c:CaseFile {id: $id}) SET c.assignee = $assignee"
 _CASE_ALERTS_SET_STATUS = "MATCH (a:Alert) WHERE a.case_id = $id SET a.status = $status"
 _CASE_ALERTS_SET_ASSIGNEE = "MATCH (a:Alert) WHERE a.case_id = $id SET a.assignee = $assignee"
+#: Many cases moved at once (:meth:`CypherStore.set_case_states`): the same steps over a list of ids.
+_CASES_STATUS_LOCKED = "UNWIND $ids AS i MATCH (c:CaseFile {id: i}) SET c.status = c.status RETURN c.id AS id, c.status AS status"
+_CASES_SET_STATUS = "UNWIND $ids AS i MATCH (c:CaseFile {id: i}) SET c.status = $status"
+_CASES_ALERTS_SET_STATUS = "MATCH (a:Alert) WHERE a.case_id IN $ids SET a.status = $status"
 
 
 #: Contracts and value per (category, approver, supplier), counted as the repeated-pairs
@@ -259,6 +263,11 @@ def statements_for_linting() -> list[Statement]:
         Statement("cases:set-assignee", _CASE_SET_ASSIGNEE, {"id": "CS-1", "assignee": "张三"}),
         Statement("cases:alerts-status", _CASE_ALERTS_SET_STATUS, {"id": "CS-1", "status": "reviewing"}),
         Statement("cases:alerts-assignee", _CASE_ALERTS_SET_ASSIGNEE, {"id": "CS-1", "assignee": "张三"}),
+        Statement("cases:many-status-locked", _CASES_STATUS_LOCKED, {"ids": ["CS-1"]}),
+        Statement("cases:many-set-status", _CASES_SET_STATUS, {"ids": ["CS-1"], "status": "dismissed"}),
+        Statement(
+            "cases:many-alerts-status", _CASES_ALERTS_SET_STATUS, {"ids": ["CS-1"], "status": "dismissed"}
+        ),
     ]
     for label in ENTITY_LABELS:
         rows = {"rows": [{"alert_id": "A1", "entity_id": "S1"}]}
@@ -503,6 +512,30 @@ class CypherStore(ABC):
             if assignee is not None:
                 run(_CASE_SET_ASSIGNEE, {"id": case_id, "assignee": assignee})
                 run(_CASE_ALERTS_SET_ASSIGNEE, {"id": case_id, "assignee": assignee})
+
+        self._write_all(change)
+
+    @final
+    def set_case_states(self, expected: Mapping[str, str], status: str) -> None:
+        """Move every case of ``expected`` (case id -> the status it must be in) and its alerts to
+        ``status``, in one transaction: all of them or, when one is missing or has moved on
+        (:class:`graph.errors.CaseStatusConflict`), none."""
+        if status not in ALERT_STATUSES:
+            raise StoreError(f"unknown case status {status!r}; expected one of {', '.join(ALERT_STATUSES)}")
+        ids = sorted(expected)
+        if not ids:
+            return
+
+        def change(run: RunFn) -> None:
+            found = run(_CASES_STATUS_LOCKED, {"ids": ids})
+            current = dict(zip(found["id"], found["status"], strict=True)) if not found.empty else {}
+            for case_id in ids:
+                if case_id not in current:
+                    raise StoreError(f"no case with id {case_id!r}")
+                if current[case_id] != expected[case_id]:
+                    raise CaseStatusConflict(case_id, expected[case_id], str(current[case_id]))
+            run(_CASES_SET_STATUS, {"ids": ids, "status": status})
+            run(_CASES_ALERTS_SET_STATUS, {"ids": ids, "status": status})
 
         self._write_all(change)
 

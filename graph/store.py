@@ -152,6 +152,11 @@ class Store(Protocol):
         """Move a case and its alerts through the workflow (compare-and-set with ``expected_status``)."""
         ...
 
+    def set_case_states(self, expected: Mapping[str, str], status: str) -> None:
+        """Move many cases (case id -> the status each must be in) and their alerts to ``status``
+        in one transaction, all or none (:class:`graph.errors.CaseStatusConflict`)."""
+        ...
+
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {label: n}, "relationships": {type: n}, "alerts": {level: n}}``."""
         ...

@@ -19,7 +19,7 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,6 +94,17 @@ class AuditProblem:
         return f"audit entry at line {self.line}{seq}: {self.reason}"
 
 
+@dataclass
+class _ReadState:
+    """How far :meth:`AuditLog.entries` has read the file: which file, up to which byte, the bytes
+    just before it (to tell the same file grown from another), and the entries read."""
+
+    inode: tuple[int, int]
+    offset: int
+    tail: bytes
+    entries: list[dict[str, Any]]
+
+
 class AuditLog:
     """The trail kept in ``folder`` (``audit.jsonl`` and ``audit.head``)."""
 
@@ -102,53 +113,104 @@ class AuditLog:
         self.path = self.folder / "audit.jsonl"
         self.head_path = self.folder / "audit.head"
         self._lock_path = self.folder / "audit.lock"
+        self._read: _ReadState | None = None
 
     def _locked(self) -> AbstractContextManager[None]:
         return exclusive_lock(self._lock_path)
 
     def _last(self) -> tuple[int, str]:
+        """The last entry's sequence number and hash, read from the end of the file (an append
+        costs the same in a trail of ten entries and of a million)."""
         if not self.path.exists():
             return 0, GENESIS
-        last_line = ""
         with self.path.open("rb") as handle:
-            for raw in handle:
-                if raw.strip():
-                    last_line = raw.decode("utf-8")
-        if not last_line:
+            size = handle.seek(0, os.SEEK_END)
+            chunk = 1 << 16
+            while True:
+                start = max(0, size - chunk)
+                handle.seek(start)
+                lines = [line for line in handle.read().split(b"\n") if line.strip()]
+                # the first line of a chunk that starts mid-file may be cut: widen until another is whole
+                if start == 0 or len(lines) > 1:
+                    break
+                chunk *= 4
+        if not lines:
             return 0, GENESIS
-        entry = json.loads(last_line)
+        entry = json.loads(lines[-1].decode("utf-8"))
         return int(entry["seq"]), str(entry["hash"])
 
     def append(
         self, action: str, details: Mapping[str, Any] | None = None, actor: str | None = None
     ) -> dict[str, Any]:
         """Append one entry and return it."""
+        return self.append_many([(action, details, actor)])[0]
+
+    def append_many(
+        self, items: Sequence[tuple[str, Mapping[str, Any] | None, str | None]]
+    ) -> list[dict[str, Any]]:
+        """Append entries ``(action, details, actor)`` in order, chained one to the next, under
+        one lock and with one flush to disk; returns them."""
+        if not items:
+            return []
         with self._locked():
             seq, prev = self._last()
-            entry: dict[str, Any] = {
-                "seq": seq + 1,
-                "at": datetime.now().isoformat(timespec="seconds"),
-                "actor": actor or current_actor(),
-                "action": action,
-                "details": dict(details or {}),
-                "prev": prev,
-            }
-            entry["hash"] = _digest(entry)
-            line = json.dumps(entry, ensure_ascii=False, sort_keys=True, default=str)
+            at = datetime.now().isoformat(timespec="seconds")
+            entries, lines = [], []
+            for action, details, actor in items:
+                seq += 1
+                entry: dict[str, Any] = {
+                    "seq": seq,
+                    "at": at,
+                    "actor": actor or current_actor(),
+                    "action": action,
+                    "details": dict(details or {}),
+                    "prev": prev,
+                }
+                entry["hash"] = prev = _digest(entry)
+                entries.append(entry)
+                lines.append(json.dumps(entry, ensure_ascii=False, sort_keys=True, default=str) + "\n")
             with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line + "\n")
+                handle.write("".join(lines))
                 handle.flush()
                 os.fsync(handle.fileno())
             tmp = self.head_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"seq": entry["seq"], "hash": entry["hash"]}), encoding="utf-8")
+            tmp.write_text(json.dumps({"seq": seq, "hash": prev}), encoding="utf-8")
             tmp.replace(self.head_path)
-            return entry
+            return entries
 
     def entries(self) -> list[dict[str, Any]]:
+        """Every entry, oldest first (the entries are shared between calls: read, never modify them).
+
+        The trail only grows, so a second call parses only what was appended since the first
+        (the same file, at least as long, the bytes before the end of the last read unchanged);
+        anything else is read afresh. :meth:`verify` always reads the whole file."""
         if not self.path.exists():
+            self._read = None
             return []
-        with self.path.open(encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+        with self.path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            known = self._read
+            entries: list[dict[str, Any]] = []
+            offset = 0
+            if (
+                known is not None
+                and known.inode == (stat.st_dev, stat.st_ino)
+                and stat.st_size >= known.offset
+            ):
+                handle.seek(known.offset - len(known.tail))
+                if handle.read(len(known.tail)) == known.tail:
+                    entries, offset = list(known.entries), known.offset
+            handle.seek(offset)
+            body = handle.read()
+            complete = body[: body.rfind(b"\n") + 1]  # a line being written is read next time
+            end = offset + len(complete)
+            handle.seek(max(0, end - 64))
+            tail = handle.read(end - max(0, end - 64))
+        entries += [json.loads(line) for line in complete.decode("utf-8").splitlines() if line.strip()]
+        self._read = _ReadState((stat.st_dev, stat.st_ino), end, tail, entries)
+        rest = body[len(complete) :]
+        # a last line without its newline (written by hand) is read, but not kept as read
+        return [*entries, json.loads(rest)] if rest.strip() else list(entries)
 
     def verify(self) -> AuditProblem | None:
         """``None`` when the chain is intact, else the first broken entry."""

@@ -19,11 +19,14 @@ Next to each market stands the supervised reference of
 tenders with the labels and tested on the rest (bid level, García's protocol).
 It is an upper reference for the unsupervised figures, which use no labels at all.
 
-The learned figures (``learned_tender_roc_auc``, ``learned_tender_pr_auc``) are those of the
-learner of ``sunlight learn`` (:mod:`sunlight.learning`), trained within each market on its
-labels: 10 stratified 80/20 splits of the tenders, the bid screens and graph features relative
-to the training split's collusive tenders (:func:`learned_market_figures`). Those stand beside
-the supervised reference (which is bid-level, ours tender-level).
+The learned figures (``learned_tender_roc_auc``, ``learned_tender_pr_auc``) go through the
+same code as a customer's decisions (:func:`learned_market_figures`): each tender is a case in a
+store (one ``bid_rigging`` alert naming it, scored by its screens); over 10 stratified 80/20
+splits of the tenders the training tenders are confirmed or dismissed through the case workflow
+(:func:`sunlight.cases.change_statuses`), ``sunlight learn``'s code (:mod:`sunlight.relearn`)
+trains on the store's dispositions and writes the learned scores, and the held-out tenders' learned
+scores are read back from the store. They stand beside the supervised reference (which is
+bid-level, ours tender-level).
 
 ``evaluate_cartels(data_dir)`` returns ``{MARKET: {"tenders", "tender_roc_auc",
 "tender_pr_auc", "firm_recall_at_k", "k", ...}}``; ``sunlight eval-cartels --data
@@ -214,7 +217,7 @@ def evaluate_market(
     out["flagged_precision"] = _round(labels[flagged].mean()) if flagged.any() else None
     out["flagged_recall"] = _round(labels[flagged].sum() / labels.sum()) if labels.sum() else None
     if learned:
-        out.update(learned_market_figures(snap, screens, labels))
+        out.update(learned_market_figures(market, screens, labels))
     screened = time.perf_counter()
 
     if market.has_firm_ids:
@@ -319,8 +322,8 @@ def evaluate_cartels(
 #: Repetitions of the tender-grouped 80/20 split (García's protocol, as the reference re-run).
 LEARN_REPETITIONS = 10
 LEARN_TEST_SHARE = 0.2
-#: The tender screens the learner reads (every market has them; no label, no market extra).
-_SCREEN_FEATURES = (
+#: The tender screens an alert's evidence carries (every market has them; no label, no market extra).
+_SCREEN_METRICS = (
     "n_bids",
     "cv",
     "spread",
@@ -336,72 +339,159 @@ _SCREEN_FEATURES = (
     "p_kurt",
     "screen_score",
     "agreement",
-    "score",
     "n_winners",
+    "mean",
+    "lowest",
+    "second",
+    "winning_amount",
+    "has_identical",
+    "is_single",
+    "cover",
+    "distribution",
 )
-_LOGGED = ("n_bids", "mean", "lowest", "second", "winning_amount")
+#: The reason the simulated investigator gives when dismissing a tender found competitive.
+DISMISSAL_REASON = "核查未见串通：竞争性投标"
+#: Who decides the training tenders (an admin, through the case workflow).
+EVALUATOR = "评估员"
 
 
-def tender_items(screens: pd.DataFrame, labels: pd.Series) -> Any:
-    """The tenders of a market as the learner's items (:class:`sunlight.learning.Items`): their
-    screens (amounts on a log scale), the tender as the entity it names (its bidders are one hop
-    away in the bid graph), each tender its own group."""
-    from sunlight.learning import Items
+def tender_alerts(screens: pd.DataFrame, currency: str) -> list[Any]:
+    """One ``bid_rigging`` alert per tender, naming the tender, scored by its screens (the
+    ``score`` column): the queue of an organisation that reviews every tender's bids, each
+    tender its own case. The evidence's metrics are the tender's screens, as the learner reads
+    an alert's measured values."""
+    from detectors.base import Finding, to_alert
+    from detectors.registry import get_detector
 
-    features = pd.DataFrame(index=pd.Index(screens.index.astype(str), name="id"))
-    for column in _SCREEN_FEATURES:
-        if column in screens:
-            features[column] = pd.to_numeric(screens[column], errors="coerce").to_numpy(dtype=float)
-    # the bid-rigging score is the tenders' rule score, as an alert's is (sunlight.learning.PRIOR_FEATURES)
-    features["rule_score"] = pd.to_numeric(screens["score"], errors="coerce").to_numpy(dtype=float)
-    for column in _LOGGED:
-        if column in screens:
-            features[f"log_{column}"] = np.log1p(
-                pd.to_numeric(screens[column], errors="coerce").clip(lower=0)
-            ).to_numpy()
-    for column in ("has_identical", "is_single", "cover", "distribution"):
-        if column in screens:
-            features[column] = screens[column].astype(float).to_numpy()
-    features = features.replace([np.inf, -np.inf], np.nan).fillna(0.0)
-    ids = list(features.index)
-    return Items(
-        features=features,
-        entities={t: frozenset({f"tender:{t}"}) for t in ids},
-        groups=pd.Series(ids, index=ids),
-        labels=pd.Series(labels.reindex(screens.index).fillna(0).astype(int).to_numpy(), index=ids),
+    detector = get_detector("bid_rigging")
+    alerts = []
+    for tender_id, row in screens.iterrows():
+        metrics: dict[str, Any] = {}
+        for column in _SCREEN_METRICS:
+            value = row.get(column)
+            if isinstance(value, bool | np.bool_):
+                metrics[column] = bool(value)
+            elif value is not None and pd.notna(value) and np.isfinite(float(value)):
+                metrics[column] = round(float(value), 6)
+        score = float(row["score"])
+        text = f"投标 {tender_id} 报价筛查分 {score:.2f}"
+        finding = Finding(
+            detector="bid_rigging",
+            subject=f"tender|{tender_id}",
+            score=score,
+            entities=(f"tender:{tender_id}",),
+            explanation_zh=text,
+            explanation_en=f"tender {tender_id}: bid screens score {score:.2f} ({currency})",
+            evidence={"rule": "tender", "metrics": metrics},
+        )
+        alerts.append(to_alert(finding, detector))
+    return alerts
+
+
+def tender_store(market: CartelMarket, screens: pd.DataFrame, folder: Path) -> None:
+    """A store in ``folder`` with the market (through the loader, as :func:`market_snapshot`), its
+    tenders as alerts (:func:`tender_alerts`) grouped into cases as ``sunlight detect`` groups
+    them, and the trail beside it."""
+    from detectors.registry import all_detectors
+    from graph.stores import open_store
+    from sunlight.audit import AuditLog
+    from sunlight.cases import update_cases
+
+    store = open_store(folder)
+    try:
+        store.write(market_graph_data(market))
+        seen_at = pd.Timestamp("2026-01-01").to_pydatetime()
+        store.save_alerts(tender_alerts(screens, market.currency), seen_at)
+        update_cases(store, AuditLog(folder), {d.id: d.family for d in all_detectors()}, seen_at)
+    finally:
+        store.close()
+
+
+def tender_cases(store: Any) -> pd.Series:
+    """Tender id -> the id of the case its alert is in."""
+    alerts = store.alerts().drop_duplicates("alert_id")
+    tenders = alerts[alerts["entity_type"] == "tender"]
+    return pd.Series(tenders["case_id"].to_numpy(), index=tenders["entity_id"].astype(str).to_numpy())
+
+
+def decide_tenders(store: Any, audit: Any, labels: pd.Series) -> None:
+    """Record the investigators' decisions on the tenders of ``labels`` (tender id -> 1 collusive,
+    0 not) through the case workflow, as an admin would: collusive ones reviewed and confirmed,
+    the others dismissed with a reason."""
+    from sunlight.auth import Role, User
+    from sunlight.cases import change_statuses
+
+    actor = User(EVALUATOR, Role.ADMIN)
+    case_of = tender_cases(store)
+    positive = [case_of[t] for t in labels.index[labels == 1] if t in case_of.index]
+    negative = [case_of[t] for t in labels.index[labels == 0] if t in case_of.index]
+    change_statuses(store, audit, negative, "dismissed", actor, reason=DISMISSAL_REASON)
+    change_statuses(store, audit, positive, "reviewing", actor)
+    change_statuses(store, audit, positive, "confirmed", actor)
+
+
+def learned_tender_scores(store: Any, audit: Any) -> pd.Series | None:
+    """``sunlight learn`` on the store (train on its dispositions, write the learned scores), then
+    the learned score of every tender nobody decided; None while the rules stand alone (too few
+    decisions)."""
+    from sunlight.relearn import apply_plan, plan_learning
+
+    plan = plan_learning(store, audit)
+    apply_plan(store, audit, plan, actor=EVALUATOR)
+    if plan.status == "rules_only":
+        return None
+    alerts = store.alerts().drop_duplicates("alert_id")
+    open_tenders = alerts[(alerts["entity_type"] == "tender") & alerts["learned_score"].notna()]
+    return pd.Series(
+        open_tenders["learned_score"].astype(float).to_numpy(),
+        index=open_tenders["entity_id"].astype(str).to_numpy(),
     )
 
 
-def learned_market_figures(
-    snapshot: GraphSnapshot, screens: pd.DataFrame, labels: pd.Series
-) -> dict[str, Any]:
-    """The learner of ``sunlight learn`` trained within the market: over
-    :data:`LEARN_REPETITIONS` stratified, tender-grouped 80/20 splits, the held-out tenders'
-    ROC-AUC and PR-AUC (mean and standard deviation), with the bid screens and the graph
-    features relative to the training split's collusive tenders (shared bidders, personalised
-    PageRank over the bid graph, the bidders' collusive rate)."""
+def learned_market_figures(market: CartelMarket, screens: pd.DataFrame, labels: pd.Series) -> dict[str, Any]:
+    """The held-out tenders' ROC-AUC and PR-AUC (mean and standard deviation) over
+    :data:`LEARN_REPETITIONS` stratified 80/20 splits of the tenders (each tender its own case):
+    per split, a copy of the market's store (:func:`tender_store`) gets the training tenders'
+    decisions through the case workflow (:func:`decide_tenders`), ``sunlight learn``'s code
+    trains on them and scores the rest (:func:`learned_tender_scores`)."""
+    import shutil
+
     from sklearn.model_selection import StratifiedShuffleSplit
 
-    from sunlight.learning import entity_graph, fit_and_score, party_circles, snapshot_pairs
+    from graph.stores import open_store
+    from sunlight.audit import AuditLog
 
-    items = tender_items(screens, labels)
-    graph = entity_graph(snapshot_pairs(snapshot))
-    circles = party_circles(items, graph)
-    ids = np.asarray(items.ids)
-    y = items.labels.reindex(ids).to_numpy()
+    ids = np.asarray([str(t) for t in screens.index])
+    y = labels.reindex(screens.index).fillna(0).astype(int).to_numpy()
     if y.sum() < 5 or (1 - y).sum() < 5:
         return {
             "learned_tender_roc_auc": None,
             "learned_tender_pr_auc": None,
             "learned_note": "too few of a class",
         }
+    truth = pd.Series(y, index=ids)
     splitter = StratifiedShuffleSplit(n_splits=LEARN_REPETITIONS, test_size=LEARN_TEST_SHARE, random_state=0)
-    rocs, prs = [], []
-    for train, test in splitter.split(ids, y):
-        scored = fit_and_score(items, graph, circles, list(ids[train]), list(ids[test]))
-        truth = items.labels.loc[scored.index].to_numpy()
-        rocs.append(roc_auc(truth, scored.to_numpy()))
-        prs.append(average_precision(truth, scored.to_numpy()))
+    rocs, prs, statuses = [], [], []
+    with tempfile.TemporaryDirectory(prefix=f"sunlight-learn-{market.key}-") as tmp:
+        base = Path(tmp) / "base"
+        tender_store(market, screens, base)
+        for repetition, (train, test) in enumerate(splitter.split(ids, y)):
+            folder = Path(tmp) / f"split-{repetition}"
+            shutil.copytree(base, folder)
+            store, audit = open_store(folder), AuditLog(folder)
+            try:
+                decide_tenders(store, audit, truth.iloc[train])
+                scored = learned_tender_scores(store, audit)
+            finally:
+                store.close()
+            shutil.rmtree(folder, ignore_errors=True)
+            statuses.append("trained" if scored is not None else "rules_only")
+            if scored is None:
+                continue
+            held = truth.iloc[test]
+            scores = scored.reindex(held.index)
+            rocs.append(roc_auc(held.to_numpy(), scores.to_numpy()))
+            prs.append(average_precision(held.to_numpy(), scores.to_numpy()))
     rocs_f = [r for r in rocs if r is not None]
     prs_f = [p for p in prs if p is not None]
     return {
@@ -409,5 +499,9 @@ def learned_market_figures(
         "learned_tender_roc_auc_sd": _round(float(np.std(rocs_f))) if rocs_f else None,
         "learned_tender_pr_auc": _round(float(np.mean(prs_f))) if prs_f else None,
         "learned_tender_pr_auc_sd": _round(float(np.std(prs_f))) if prs_f else None,
-        "learned_protocol": f"{LEARN_REPETITIONS} stratified tender splits {1 - LEARN_TEST_SHARE:.0%}/{LEARN_TEST_SHARE:.0%}",
+        "learned_models": statuses.count("trained"),
+        "learned_protocol": (
+            f"{LEARN_REPETITIONS} stratified tender splits {1 - LEARN_TEST_SHARE:.0%}/{LEARN_TEST_SHARE:.0%}; "
+            "the training tenders decided as cases in a store, sunlight learn trains on the store"
+        ),
     }

@@ -32,6 +32,7 @@ Workflow::
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from graph.cases import read_cases, resolve_case, set_case_state, write_cases
+from graph.cases import case_alert_ids, read_case, read_cases, set_case_state, write_cases
 from graph.errors import CaseStatusConflict, StoreUnavailable
 from graph.store import Store
 from sunlight.audit import AuditLog, audit_log_for, exclusive_lock
@@ -66,6 +67,7 @@ __all__ = [
     "case_history",
     "case_state",
     "change_status",
+    "change_statuses",
     "history_frame",
     "outcome_of",
     "pending_requests",
@@ -128,7 +130,6 @@ class CaseState:
     status: str
     assignee: str | None
     rows: pd.DataFrame
-    all_rows: pd.DataFrame  # every alert row, for the role checks
 
     @property
     def alert_ids(self) -> list[str]:
@@ -200,14 +201,13 @@ def allowed_next(status: str) -> tuple[str, ...]:
 # ---- reading a case ---------------------------------------------------------------------------------
 def case_state(store: Store, target: str) -> CaseState:
     """The case ``target`` names — a case id (a merged-away one leads to where its work went)
-    or the id of one of its alerts — as the store has it now, not as a page last showed it."""
-    rows = store.alerts()
-    cases = read_cases(store)
-    known = set(cases["case_id"])
-    if target in known:
-        case_id = resolve_case(cases, target)
-    else:
-        mine = rows[rows["alert_id"] == target]
+    or the id of one of its alerts — as the store has it now, not as a page last showed it.
+
+    Only that case and its alerts are read, so an action costs the same in a store of a
+    hundred cases and of a hundred thousand."""
+    record = read_case(store, target)
+    if record is None:
+        mine = store.alert(target)
         if mine.empty:
             raise CaseError("err_unknown_alert", f"no case or alert with id {target!r}", alert_id=target)
         owner = mine.iloc[0].get("case_id")
@@ -217,17 +217,30 @@ def case_state(store: Store, target: str) -> CaseState:
                 f"alert {target} belongs to no case yet: run `sunlight detect` to group alerts into cases",
                 alert_id=target,
             )
-        case_id = resolve_case(cases, owner)
-    record = cases[cases["case_id"] == case_id]
-    if record.empty:
-        raise CaseError("err_unknown_alert", f"no case with id {case_id!r}", alert_id=case_id)
-    first = record.iloc[0]
+        record = read_case(store, owner)
+        if record is None:
+            raise CaseError("err_unknown_alert", f"no case with id {owner!r}", alert_id=owner)
+    seen = {record["case_id"]}
+    while record["merged_into"] and record["merged_into"] not in seen:
+        into = read_case(store, record["merged_into"])
+        if into is None:
+            raise CaseError(
+                "err_unknown_alert",
+                f"no case with id {record['merged_into']!r}",
+                alert_id=record["merged_into"],
+            )
+        record = into
+        seen.add(record["case_id"])
+    case_id = record["case_id"]
+    parts = [store.alert(a) for a in case_alert_ids(store, case_id)]
+    rows = pd.concat(parts, ignore_index=True) if parts else store.alert("")
+    if not rows.empty:
+        rows = rows.sort_values(["score", "alert_id"], ascending=[False, True], kind="stable")
     return CaseState(
         case_id=case_id,
-        status=str(first["status"]),
-        assignee=first["assignee"] if isinstance(first["assignee"], str) and first["assignee"] else None,
-        rows=rows[rows["case_id"] == case_id],
-        all_rows=rows,
+        status=record["status"],
+        assignee=record["assignee"],
+        rows=rows,
     )
 
 
@@ -243,7 +256,7 @@ def _require_actor(actor: User) -> User:
 def _may_act(actor: User, case: CaseState) -> bool:
     if case.rows.empty:
         return actor.role == Role.ADMIN
-    return can_act_on_case(actor, case.alert_ids[0], case.all_rows)
+    return can_act_on_case(actor, case.alert_ids[0], case.rows)
 
 
 def _refuse_unless(allowed: bool, audit: AuditLog, actor: User, action: str, case_id: str) -> None:
@@ -515,6 +528,116 @@ def change_status(
         store, audit, target, new_status, actor, reason=reason, note=note, expected_status=expected_status
     )
     return _done(submit(audit, request, lambda work: work(store)))
+
+
+def change_statuses(
+    store: Store,
+    audit: AuditLog,
+    case_ids: Sequence[str],
+    new_status: str,
+    actor: User,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
+) -> list[dict[str, Any]]:
+    """Move many cases to ``new_status`` at once (a reviewer dismissing a page of the queue with
+    one reason), with ``store`` open for writing; returns the trail entries, one per case.
+
+    Each case is checked as :func:`change_status` checks it (the role, the workflow, a reason
+    for a dismissal, a note for 销号), all before anything is recorded, so one case that may
+    not move stops them all. Each case gets its own ``case.request`` and ``case.status``
+    entries, as one by one; the store moves them in one transaction. When other people's
+    requests are waiting, or the store's writer is busy, they are applied one by one in the
+    order they were made (:func:`apply_pending`)."""
+    actor = _require_actor(actor)
+    reason = (reason or "").strip() or None
+    note = (note or "").strip() or None
+    known = read_cases(store).set_index("case_id")
+    requests = []
+    for case_id in dict.fromkeys(case_ids):
+        if case_id not in known.index:
+            raise CaseError("err_unknown_alert", f"no case with id {case_id!r}", alert_id=case_id)
+        record = known.loc[case_id]
+        if isinstance(record["merged_into"], str) and record["merged_into"]:
+            raise CaseError(
+                "err_merged",
+                f"case {case_id} was merged into {record['merged_into']}",
+                case_id=case_id,
+                into=record["merged_into"],
+                status=str(record["status"]),
+            )
+        assignee = record["assignee"] if isinstance(record["assignee"], str) and record["assignee"] else None
+        case = CaseState(case_id, str(record["status"]), assignee, pd.DataFrame())
+        may = actor.role == Role.ADMIN or (actor.role == Role.INVESTIGATOR and assignee == actor.name)
+        _refuse_unless(may, audit, actor, "case.status", case_id)
+        _check_status(case, new_status, None, reason, note)
+        requests.append(
+            CaseRequest(
+                "case.status",
+                case_id,
+                actor.name,
+                actor.role.value,
+                to=new_status,
+                expected_status=case.status,
+                reason=reason,
+                note=note,
+            )
+        )
+    if not requests:
+        return []
+    recorded = audit.append_many([(REQUEST_ACTION, r.details(), r.actor) for r in requests])
+    mine = {r.action_id for r in requests}
+    with _apply_lock(audit):
+        waiting = pending_requests(audit)
+        if {str((e.get("details") or {}).get("action_id")) for e in waiting} == mine:
+            try:
+                store.set_case_states({r.case_id: str(r.expected_status) for r in requests}, new_status)
+            except (CaseStatusConflict, StoreUnavailable):
+                pass  # a case moved meanwhile, or the writer is busy: one by one below
+            else:
+                try:
+                    return _record_applied(audit, requests, recorded, new_status, actor)
+                except Exception:
+                    # changes the trail does not show must not stay in the store
+                    by_status: dict[str, dict[str, str]] = {}
+                    for r in requests:
+                        by_status.setdefault(str(r.expected_status), {})[r.case_id] = new_status
+                    for status, cases in by_status.items():
+                        store.set_case_states(cases, status)
+                    raise
+    with contextlib.suppress(StoreUnavailable):
+        apply_pending(store, audit)
+    outcomes = [outcome_of(audit, r.action_id) for r in requests]
+    return [_done(o) for o in outcomes if o.state != "pending"]
+
+
+def _record_applied(
+    audit: AuditLog,
+    requests: Sequence[CaseRequest],
+    recorded: Sequence[Mapping[str, Any]],
+    new_status: str,
+    actor: User,
+) -> list[dict[str, Any]]:
+    """The ``case.status`` entries of requests applied together, as :func:`_apply` writes them."""
+    return audit.append_many(
+        [
+            (
+                "case.status",
+                {
+                    "action_id": r.action_id,
+                    "case_id": r.case_id,
+                    "requested_at": entry.get("at"),
+                    "request_seq": entry.get("seq"),
+                    "from": r.expected_status,
+                    "to": new_status,
+                    "reason": r.reason,
+                    "note": r.note,
+                },
+                actor.name,
+            )
+            for r, entry in zip(requests, recorded, strict=True)
+        ]
+    )
 
 
 def assign(store: Store, audit: AuditLog, target: str, assignee: str, actor: User) -> dict[str, Any]:

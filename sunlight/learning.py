@@ -467,8 +467,10 @@ class LearnedModel:
 
 def predict(model: LearnedModel, frame: pd.DataFrame) -> np.ndarray:
     """Calibrated probabilities that investigators would confirm each row of ``frame``."""
+    from scipy.special import expit
+
     a, b = model.calibration
-    return 1.0 / (1.0 + np.exp(a * model.decision(frame) + b))
+    return expit(-(a * model.decision(frame) + b))
 
 
 #: Features the model keeps close to at little cost: their standardised values are multiplied by

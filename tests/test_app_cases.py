@@ -25,6 +25,7 @@ from sunlight.cases import (
     case_history,
     case_state,
     change_status,
+    change_statuses,
     history_frame,
     outcome_of,
     pending_requests,
@@ -128,6 +129,35 @@ def test_a_step_the_workflow_does_not_allow_changes_nothing(store, audit):
     assert refused.value.values["allowed"] == ("reviewing", "dismissed")
     assert status_of(store, PAIR_ALERT)[0] == "open"
     assert case_history(audit, case_of(store, PAIR_ALERT)) == []
+
+
+def test_many_cases_dismissed_at_once_leave_the_same_trail_as_one_by_one(store, audit):
+    pair, mine = case_of(store, PAIR_ALERT), case_of(store, SELF_ALERT)
+    entries = change_statuses(store, audit, [pair, mine], "dismissed", LEADER, reason="框架协议内采购")
+    assert status_of(store, PAIR_ALERT)[0] == status_of(store, PHONE_ALERT)[0] == "dismissed"
+    assert status_of(store, SELF_ALERT)[0] == "dismissed"
+    assert [e["details"]["case_id"] for e in entries] == [pair, mine]
+    for case_id in (pair, mine):
+        history = case_history(audit, case_id)
+        assert [(a.action, a.details["from"], a.details["to"], a.details["reason"]) for a in history] == [
+            ("case.status", "open", "dismissed", "框架协议内采购")
+        ]
+    assert pending_requests(audit) == [] and audit.verify() is None
+
+
+def test_many_cases_at_once_stop_at_the_first_that_may_not_move(store, audit):
+    pair, mine = case_of(store, PAIR_ALERT), case_of(store, SELF_ALERT)
+    with pytest.raises(CaseError) as refused:
+        change_statuses(store, audit, [pair, mine], "dismissed", LEADER, reason=" ")
+    assert refused.value.code == "err_reason"
+    change_status(store, audit, SELF_ALERT, "reviewing", LEADER)
+    with pytest.raises(CaseError) as refused:
+        change_statuses(store, audit, [pair, mine], "confirmed", LEADER)
+    assert refused.value.code == "err_transition"  # the pair is open: it cannot be confirmed
+    assert status_of(store, PAIR_ALERT)[0] == "open" and status_of(store, SELF_ALERT)[0] == "reviewing"
+    with pytest.raises(AccessDenied):
+        change_statuses(store, audit, [pair], "reviewing", JIA)  # not assigned to her
+    assert case_history(audit, pair) == []
 
 
 def test_a_status_someone_else_changed_meanwhile_is_not_overwritten(store, audit):

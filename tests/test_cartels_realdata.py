@@ -142,3 +142,42 @@ def test_learning_from_japans_labels_ranks_its_held_out_tenders_well_beyond_the_
     result = evaluate_market(markets["japan"])
     assert result["learned_tender_roc_auc"] > 0.9 > result["tender_roc_auc"] + 0.1
     assert result["learned_tender_pr_auc"] > 2 * result["tender_pr_auc"]
+
+
+def test_the_learned_figures_come_from_the_cases_decided_in_the_store(markets, tmp_path):
+    """eval-cartels' learned figures go through the store: the training tenders are cases an admin
+    decides through the case workflow, and sunlight learn's code trains on those decisions."""
+    from detectors import bid_rigging
+    from graph.cases import read_cases
+    from graph.stores import open_store
+    from sunlight.audit import AuditLog
+    from sunlight.cartel_eval import decide_tenders, learned_tender_scores, tender_store
+
+    market = markets["brazil"]
+    screens = bid_rigging.tender_screens(market_snapshot(market))
+    tender_store(market, screens, tmp_path / "store")
+    store, audit = open_store(tmp_path / "store"), AuditLog(tmp_path / "store")
+    try:
+        # no dispositions in the store: the rules stand alone and there is no learned figure
+        assert learned_tender_scores(store, audit) is None
+        labels = market.tender_labels.astype(int)
+        labels.index = labels.index.astype(str)
+        rng = np.random.default_rng(3)
+        train = labels.index[rng.random(len(labels)) < 0.8]
+        decide_tenders(store, audit, labels.loc[train])
+        statuses = read_cases(store)["status"].value_counts().to_dict()
+        assert statuses == {
+            "confirmed": int(labels.loc[train].sum()),
+            "dismissed": int((labels.loc[train] == 0).sum()),
+            "open": len(labels) - len(train),
+        }
+        scored = learned_tender_scores(store, audit)
+    finally:
+        store.close()
+    assert scored is not None and set(scored.index) == set(labels.index) - set(train)
+    held = labels.loc[scored.index]
+    assert roc_auc(held, scored) > 0.75
+    learned = [e for e in audit.entries() if e["action"] == "learn"]
+    assert learned[-1]["details"]["status"] == "trained"
+    assert learned[-1]["details"]["positive"] == int(labels.loc[train].sum())
+    assert audit.verify() is None

@@ -749,6 +749,22 @@ def test_a_case_moves_with_its_alerts_by_compare_and_set(alerted: Store) -> None
     assert read_cases(store).set_index("case_id").loc[other, "status"] == "open"
 
 
+def test_many_cases_move_in_one_transaction_all_or_none(alerted: Store) -> None:
+    store = alerted
+    plan = group_alerts(store.alerts(), CASE_FAMILY)
+    write_cases(store, plan.cases, {}, CASE_SEEN)
+    pair, price = plan.case_of()["AL-1"], plan.case_of()["AL-3"]
+    set_case_state(store, price, "reviewing")
+    # one of them is no longer where the caller saw it: neither moves
+    with pytest.raises(CaseStatusConflict) as conflict:
+        store.set_case_states({pair: "open", price: "open"}, "dismissed")
+    assert conflict.value.actual == "reviewing"
+    assert read_cases(store).set_index("case_id")["status"].to_dict() == {pair: "open", price: "reviewing"}
+    store.set_case_states({pair: "open", price: "reviewing"}, "dismissed")
+    assert set(read_cases(store)["status"]) == {"dismissed"}
+    assert set(store.alerts()["status"]) == {"dismissed"}  # every alert of both cases with them
+
+
 def test_regrouping_keeps_ids_and_work_and_keeps_a_merged_case_findable(
     alerted: Store, tmp_path: Path
 ) -> None:
