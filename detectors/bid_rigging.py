@@ -62,6 +62,15 @@ least ``min_confirming`` of ``rd``, ``skew``, ``kurt`` fire too) or an event scr
 fires. ``spread`` moves with ``cv`` almost one for one, so it counts in the score
 and is reported, but does not confirm ``cv``.
 
+**Auction format.** Where the lowest bid wins fewer than ``average_bid_lowest_share`` of a
+peer group's tenders (at least 10 with three bids or more), the peer group holds average-bid
+auctions: the bid nearest a (trimmed) average wins, so every bidder aims at the same average
+and a tender's bids bunch by design. A ring there works by entering en masse, its members
+placing coordinated bids in most of the market's auctions to move the average (Conley &
+Decarolis 2016), so the tender's screen score is instead ``p_regulars``: its percentile, among
+the peer group's tenders, of its bidders' mean number of the peer group's tenders (a tender
+bid by the market's regulars first). The fences and flags stay as they are.
+
 Score = ``screen score · (0.4 + 0.6 · agreement)``: ``agreement`` is 0.5 when a
 dispersion screen fires (``cv`` or ``spread``) plus 0.5 when a separation screen
 fires (``rd``, ``skew`` or ``kurt``, which all measure the winner standing apart

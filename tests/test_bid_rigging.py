@@ -316,3 +316,58 @@ def test_competitors_who_always_meet_but_lose_to_outsiders_are_not_a_ring():
     bids, contracts = _market()
     _closed_group(bids, contracts, ["K1", "K2", "K3"], tenders=10, outsider_wins=(1, 4, 7))
     assert not [f for f in run(_snapshot(bids, contracts), Params()) if f.subject.startswith("ring|")]
+
+
+def _average_bid_market(seed: int = 5, tenders: int = 30):
+    """Average-bid auctions: the bid nearest the mean wins, not the lowest. Regulars K1-K4 (the
+    ring) bid in every third tender; the others are drawn from the twenty firms."""
+    rng = np.random.default_rng(seed)
+    bids, contracts = [], []
+    for t in range(tenders):
+        who = [FIRMS[w] for w in rng.choice(len(FIRMS), 5, replace=False)]
+        if t % 3 == 0:
+            who = ["K1", "K2", "K3", "K4", *who[:2]]
+        est = float(rng.uniform(4e5, 3e6))
+        amounts = np.round(est * rng.uniform(0.9, 1.1, len(who)), -2)
+        nearest = who[int(np.argmin(np.abs(amounts - amounts.mean())))]
+        if nearest == who[int(np.argmin(amounts))]:
+            amounts[int(np.argmin(amounts))] *= 0.97  # the lowest bid is not the one nearest the mean
+        tender = f"A{t:03d}"
+        for supplier, amount in zip(who, amounts, strict=True):
+            bids.append(
+                {
+                    "tender_id": tender,
+                    "supplier_id": supplier,
+                    "bid_amount": float(amount),
+                    "is_winner": supplier == nearest,
+                }
+            )
+        contracts.append(
+            {
+                "contract_id": f"C{tender}",
+                "supplier_id": nearest,
+                "amount": float(amounts[who.index(nearest)]),
+                "signed_date": "2024-05-01",
+                "category": "道路",
+                "method": "open",
+                "tender_id": tender,
+            }
+        )
+    return bids, contracts
+
+
+def test_in_average_bid_auctions_the_tenders_of_the_markets_regulars_rank_first():
+    bids, contracts = _average_bid_market()
+    first_bids, first_contracts = _market(tenders=30)
+    screens = tender_screens(_snapshot(bids + first_bids, contracts + first_contracts))
+    average = screens[screens["category"] == "道路"]
+    assert set(average["auction_format"]) == {"average_bid"}
+    assert set(screens.loc[screens["category"] == "电缆", "auction_format"]) == {"first_price"}
+    # there the screen score is the regulars' percentile: the ring's tenders come first
+    assert (average["screen_score"] == average["p_regulars"]).all()
+    ring = average.index.str[1:].astype(int) % 3 == 0
+    assert average.loc[ring, "screen_score"].min() > average.loc[~ring, "screen_score"].max()
+    # in the first-price category the screens are the bids' dispersion and shape, as before
+    first = screens[screens["category"] == "电缆"]
+    p_cols = ["p_cv", "p_spread", "p_rd", "p_skew", "p_kurt"]
+    assert np.allclose(first["screen_score"], first[p_cols].mean(axis=1, skipna=True).fillna(0.0))

@@ -49,6 +49,11 @@ CONFIRMING_SCREENS = ("rd", "skew", "kurt")
 TUKEY_SCREENS = {"cv", "spread"}
 _LOG_SCALE = {"cv", "spread", "loser_cv"}
 
+#: Tenders (≥ 3 bids, a recorded winner) a peer group needs before its auction format is read from them.
+MIN_FORMAT_TENDERS = 10
+AVERAGE_BID = "average_bid"
+FIRST_PRICE = "first_price"
+
 IDENTICAL_FLOOR = 0.75
 SINGLE_BID_FLOOR = 0.6
 COVER_FLOOR = 0.55
@@ -80,6 +85,11 @@ class ScreenParams:
     )
     max_event_share: float = param(
         0.1, "ratio", "identical or single bids in more of the peer group's tenders are its norm, not a flag"
+    )
+    average_bid_lowest_share: float = param(
+        0.5,
+        "ratio",
+        "a peer group whose lowest bid wins fewer of its tenders (≥ 3 bids) than this holds average-bid auctions",
     )
 
 
@@ -250,6 +260,39 @@ def _peer_percentiles(frame: pd.DataFrame, params: ScreenParams) -> pd.DataFrame
     return frame
 
 
+def _auction_format(frame: pd.DataFrame, bids: pd.DataFrame, params: ScreenParams) -> pd.DataFrame:
+    """The auction format of each peer group, read from who wins, and the regulars screen.
+
+    In a first-price auction the lowest bid wins; in an average-bid auction (Italian public works)
+    the bid nearest a trimmed average does, so every bidder aims at the same average and a
+    tender's bids bunch by design: their dispersion and shape say little there. A ring in such
+    auctions works by entering en masse, its members placing coordinated bids in most of the
+    market's auctions to move the average (Conley & Decarolis 2016): the sign is a tender whose
+    bidders are the market's regulars. ``p_regulars`` is the tender's percentile, within its
+    peer group, of its bidders' mean number of the peer group's tenders; in an average-bid peer
+    group it is the tender's ``screen_score``."""
+    contested = (frame["n_bids"] >= 3) & (frame["n_winners"] > 0)
+    lowest_won = pd.Series(
+        np.isclose(frame["winning_amount"], frame["lowest"], rtol=1e-9, atol=0.0), index=frame.index
+    )
+    per_group = lowest_won[contested].groupby(frame.loc[contested, "peer_group"]).agg(["mean", "size"])
+    average_bid = per_group.index[
+        (per_group["size"] >= MIN_FORMAT_TENDERS) & (per_group["mean"] < params.average_bid_lowest_share)
+    ]
+    frame["auction_format"] = np.where(frame["peer_group"].isin(average_bid), AVERAGE_BID, FIRST_PRICE)
+    group_of = bids["tender_id"].map(frame["peer_group"])
+    tenders_of = bids.groupby([group_of, bids["supplier_id"]]).size()
+    bidder_tenders = pd.Series(
+        tenders_of.reindex(pd.MultiIndex.from_arrays([group_of, bids["supplier_id"]])).to_numpy(),
+        index=bids.index,
+    )
+    frame["regulars"] = bidder_tenders.groupby(bids["tender_id"]).mean().reindex(frame.index)
+    frame["p_regulars"] = frame["regulars"].groupby(frame["peer_group"]).rank(pct=True)
+    aba = frame["auction_format"] == AVERAGE_BID
+    frame["screen_score"] = frame["screen_score"].where(~aba, frame["p_regulars"].fillna(0.0))
+    return frame
+
+
 def tender_screens(snapshot: GraphSnapshot, params: ScreenParams) -> pd.DataFrame:
     """Every tender with bids, its screens, percentiles, fences, flags and score (index: tender id).
 
@@ -275,6 +318,7 @@ def tender_screens(snapshot: GraphSnapshot, params: ScreenParams) -> pd.DataFram
     method_ok = method.map(lambda m: m is None or str(m).strip().lower() in competitive)
     frame["is_single"] = (frame["n_bids"] == 1) & method_ok.astype(bool)
     frame = _peer_percentiles(frame, params)
+    frame = _auction_format(frame, bids, params)
 
     # an event that a large share of the peers show is that market's norm (a published
     # floor price everyone bids, a rural market with one dairy), not a sign of collusion
