@@ -201,6 +201,25 @@ def evidence_keys(book: vm.AlertBook, alert_ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _learned_rows(case: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """The learned score beside the rule score and why it moved, as the case page shows them;
+    nothing while no learned model has scored the case."""
+    learned = case.get("learned_score")
+    if learned is None or pd.isna(learned):
+        return []
+    beside = t("case_learned_beside", lang, rule=f"{float(case['score']):.2f}")
+    rows = [
+        (
+            t("case_learned_score", lang),
+            f"{float(learned):.2f}（{beside}）" if lang != "en" else f"{float(learned):.2f} ({beside})",
+        )
+    ]
+    reasons = [str(r.get("en" if lang == "en" else "zh", "")) for r in case.get("learned_reasons") or []]
+    if reasons:
+        rows.append((t("case_learned_why", lang), "\n".join(r for r in reasons if r)))
+    return rows
+
+
 def build_report(
     book: vm.AlertBook,
     graph: Subgraph,
@@ -256,6 +275,7 @@ def build_report(
             (t("col_case_id", lang), case_id),
             (t("col_grade", lang), level_text(case["grade"], case["level"])),
             (t("col_case_score", lang), f"{float(case['score']):.2f}"),
+            *_learned_rows(case, lang),
             (t("col_status", lang), status_name(str(case["status"]), lang)),
             (t("col_assignee", lang), case["assignee"] or t("unassigned", lang)),
             (

@@ -221,3 +221,51 @@ def test_the_case_page_offers_the_report_download(store, monkeypatch):
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == ["下载核查报告"]
     assert not at.exception
+
+
+def test_the_report_shows_the_learned_score_beside_the_rule_score_and_why_it_moved(store):
+    import pandas as pd
+
+    from graph.ladybug_store import LadybugStore
+    from graph.learned import write_learned_scores
+    from sunlight.report import report_from_store
+
+    reasons = [
+        {
+            "code": "kind_dismissed",
+            "weight": -1.2,
+            "zh": "同类已排除案件 7 件：正常业务",
+            "en": "7 dismissed cases of the same kind: 正常业务",
+        }
+    ]
+    writer = LadybugStore(store)
+    try:
+        case_id = str(writer.alert(PHONE_ALERT).iloc[0]["case_id"])
+        rule = float(writer.alert(PHONE_ALERT).iloc[0]["score"])
+        write_learned_scores(
+            writer,
+            pd.DataFrame(
+                {
+                    "id": [PHONE_ALERT],
+                    "learned_score": [0.35],
+                    "learned_level": ["low"],
+                    "learned_reasons": [reasons],
+                    "learned_model": ["LM-1"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "id": [case_id],
+                    "learned_score": [0.35],
+                    "learned_level": ["low"],
+                    "learned_reasons": [reasons],
+                }
+            ),
+        )
+        zh = report_from_store(writer, AuditLog(store), case_id).text()
+        en = report_from_store(writer, AuditLog(store), case_id, lang="en").text()
+    finally:
+        writer.close()
+    assert "学习分数" in zh and "0.35（规则分数 " in zh and "同类已排除案件 7 件：正常业务" in zh
+    assert "Learned score" in en and "0.35 (rule score " in en and "7 dismissed cases of the same kind" in en
+    assert rule > 0.35
