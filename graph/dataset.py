@@ -29,8 +29,11 @@ class GraphData:
     rels: dict[RelKey, pd.DataFrame] = field(default_factory=dict)
     policy: dict[str, Any] | None = None
 
-    def add_nodes(self, label: str, frame: pd.DataFrame) -> None:
-        """Add nodes of ``label``; rows with an id already added are merged, last wins."""
+    def add_nodes(self, label: str, frame: pd.DataFrame, unique: bool = False) -> None:
+        """Add nodes of ``label``; rows with an id already added are merged, last wins.
+
+        ``unique``: the frame's ids are distinct already (a key the loader has checked), so a
+        first frame of ``label`` is taken as it is rather than searched for repeats."""
         known = set(node_type(label).prop_names)
         unknown = [c for c in frame.columns if c not in known]
         if unknown:
@@ -39,10 +42,17 @@ class GraphData:
             return
         if label in self.nodes:
             frame = pd.concat([self.nodes[label], frame], ignore_index=True)
+        elif unique:
+            self.nodes[label] = frame.reset_index(drop=True)
+            return
         self.nodes[label] = frame.drop_duplicates("id", keep="last").reset_index(drop=True)
 
-    def add_rels(self, rel: str, src_label: str, dst_label: str, frame: pd.DataFrame) -> None:
-        """Add relationships; duplicates of (src, dst, key properties) are merged, last wins."""
+    def add_rels(
+        self, rel: str, src_label: str, dst_label: str, frame: pd.DataFrame, unique: bool = False
+    ) -> None:
+        """Add relationships; duplicates of (src, dst, key properties) are merged, last wins.
+
+        ``unique``: as for :meth:`add_nodes`, the rows are distinct on that identity already."""
         spec = rel_type(rel)
         if (src_label, dst_label) not in spec.ends:
             raise ValueError(f"{rel} does not join {src_label} to {dst_label}")
@@ -55,6 +65,9 @@ class GraphData:
         key = (rel, src_label, dst_label)
         if key in self.rels:
             frame = pd.concat([self.rels[key], frame], ignore_index=True)
+        elif unique:
+            self.rels[key] = frame.reset_index(drop=True)
+            return
         identity = ["src", "dst", *[k for k in spec.key_props if k in frame.columns]]
         self.rels[key] = frame.drop_duplicates(identity, keep="last").reset_index(drop=True)
 

@@ -236,10 +236,14 @@ class _Builder:
         if checked is None:
             return
         frame = checked.frame
-        self.data.add_nodes("Contract", _node_frame(checked, "Contract", "contract_id"))
+        # Validated tables have unique keys (a repeated key is an error), and every relationship of
+        # a contract, a payment, an approval or a bid carries its row's key: no repeats to look for.
+        self.data.add_nodes("Contract", _node_frame(checked, "Contract", "contract_id"), unique=True)
         ids = frame["contract_id"]
         if "supplier_id" in frame:
-            self.data.add_rels("AWARDED_TO", "Contract", "Supplier", _pairs(ids, frame["supplier_id"]))
+            self.data.add_rels(
+                "AWARDED_TO", "Contract", "Supplier", _pairs(ids, frame["supplier_id"]), unique=True
+            )
         if "department_id" in frame:
             referenced = _ids(frame["department_id"])
             new = referenced[~referenced["id"].isin(employee_departments)]
@@ -247,12 +251,18 @@ class _Builder:
                 # Departments already in the store are left as they are (their names included).
                 new = new[~isin(new["id"], self.existing("Department"))]
             self.data.add_nodes("Department", new.reset_index(drop=True))
-            self.data.add_rels("ORDERED_BY", "Contract", "Department", _pairs(ids, frame["department_id"]))
+            self.data.add_rels(
+                "ORDERED_BY", "Contract", "Department", _pairs(ids, frame["department_id"]), unique=True
+            )
         if "requester_id" in frame:
-            self.data.add_rels("REQUESTED", "Employee", "Contract", _pairs(frame["requester_id"], ids))
+            self.data.add_rels(
+                "REQUESTED", "Employee", "Contract", _pairs(frame["requester_id"], ids), unique=True
+            )
         if "tender_id" in frame:
             self.data.add_nodes("Tender", _ids(frame["tender_id"]))
-            self.data.add_rels("FROM_TENDER", "Contract", "Tender", _pairs(ids, frame["tender_id"]))
+            self.data.add_rels(
+                "FROM_TENDER", "Contract", "Tender", _pairs(ids, frame["tender_id"]), unique=True
+            )
 
     def approvals(self) -> None:
         checked = self.checked.get("approvals")
@@ -263,7 +273,7 @@ class _Builder:
         if "decision" not in props:
             props["decision"] = pd.Series("approve", index=frame.index, dtype="str")
         pairs = _pairs(frame["approver_id"], frame["contract_id"], **props)
-        self.data.add_rels("APPROVED", "Employee", "Contract", pairs)
+        self.data.add_rels("APPROVED", "Employee", "Contract", pairs, unique=True)  # the approvals' key
 
     def bids(self) -> None:
         checked = self.checked.get("bids")
@@ -274,7 +284,11 @@ class _Builder:
         props = {"amount": frame["bid_amount"]}
         props.update({p: frame[p] for p in ("is_winner", "submitted_at") if p in frame})
         self.data.add_rels(
-            "BID_ON", "Supplier", "Tender", _pairs(frame["supplier_id"], frame["tender_id"], **props)
+            "BID_ON",
+            "Supplier",
+            "Tender",
+            _pairs(frame["supplier_id"], frame["tender_id"], **props),
+            unique=True,
         )
 
     def payments(self) -> None:
@@ -282,16 +296,18 @@ class _Builder:
         if checked is None:
             return
         frame = checked.frame
-        self.data.add_nodes("Payment", _node_frame(checked, "Payment", "payment_id"))
+        self.data.add_nodes("Payment", _node_frame(checked, "Payment", "payment_id"), unique=True)
         ids = frame["payment_id"]
         if "contract_id" in frame:
-            self.data.add_rels("PAYS_FOR", "Payment", "Contract", _pairs(ids, frame["contract_id"]))
+            self.data.add_rels(
+                "PAYS_FOR", "Payment", "Contract", _pairs(ids, frame["contract_id"]), unique=True
+            )
         account_of = _long_enough(normalize_account)
         accounts = per_unique(frame["payee_account"], lambda v: next(iter(account_of(v)), None))
         pairs = _pairs(ids, accounts)
         if len(pairs):
             self.data.add_nodes("BankAccount", _ids(pairs["dst"]))
-            self.data.add_rels("PAID_TO", "Payment", "BankAccount", pairs)
+            self.data.add_rels("PAID_TO", "Payment", "BankAccount", pairs, unique=True)
 
 
 def build_graph(
