@@ -146,6 +146,7 @@ from detectors.outliers import tukey_fences
 from detectors.policy_rules import built_in_holidays, holidays, workdays, working_hours
 from detectors.prepare.lookalikes import season_factor
 from detectors.records import records_by
+from detectors.significance import benjamini_hochberg
 from detectors.windows import window_episodes
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -159,6 +160,8 @@ SMALL_HOURS = (1 * 60, 5 * 60)
 NIGHT_TIE_SHARE = 0.8
 #: Fewest approvals of a supplier by the others before their small-hours share of it is judged (count).
 NIGHT_TRADE_MIN_APPROVALS = 10
+#: Share of an approver's approvals for one supplier that must be off-hours for an off-hours tie (ratio).
+OFF_HOURS_TIE_SHARE = 0.8
 #: A season at least this much busier than usual is named in the explanation (ratio).
 SEASON_NOTE = 1.5
 #: A calendar holiday with at least this share of an ordinary working day's approvals was worked (ratio).
@@ -279,7 +282,10 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     off_per = late[~late.set_index(["approver_id", "contract_id"]).index.isin(in_spates)]
     counts = pd.DataFrame({"n": per["size"], "off": off_per.groupby("approver_id").size()}).fillna(0)
     findings += _habitual(snapshot, counts, off_per, hours, params)
-    findings += _night_ties(snapshot, everyone, in_spates, hours, params)
+    night_ties = _night_ties(snapshot, everyone, in_spates, hours, params)
+    findings += night_ties + _off_hours_ties(
+        snapshot, everyone, in_spates, {f.subject.split("|", 1)[1] for f in night_ties}, hours, params
+    )
     findings.sort(key=lambda f: -f.score)
     return findings
 
@@ -313,6 +319,7 @@ def _everyone(approvals: pd.DataFrame, off: np.ndarray, non_working: np.ndarray)
             "approved_at": approvals["approved_at"].to_numpy(),
             "day": approvals["approved_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
             "off": off,
+            "non_working": non_working,
             "deep": off & deep,
             "small": off & small,
         }
@@ -786,6 +793,192 @@ def _night_tie_finding(
                 "small_hours": window,
                 "min_night_tie": params.min_night_tie,
                 "night_tie_share": NIGHT_TIE_SHARE,
+                "min_approvals": params.min_approvals,
+                "night_trade_min_approvals": NIGHT_TRADE_MIN_APPROVALS,
+                "alpha": params.alpha,
+            },
+            "rows": rows,
+            "subgraph": list(entities[:40]),
+        },
+    )
+
+
+def _off_hours_ties(
+    snapshot: GraphSnapshot,
+    everyone: pd.DataFrame,
+    in_spates: pd.MultiIndex,
+    night_tied: set[str],
+    hours: dict[str, Any],
+    params: Params,
+) -> list[Finding]:
+    """Approver–supplier pairs whose approvals are nearly all off-hours when the approver's others are not.
+
+    The pair's view of the night tie: *k* of the pair's *n* approvals off-hours (outside spates),
+    *k* ≥ ``min_night_tie`` and *k*/*n* ≥ ``OFF_HOURS_TIE_SHARE``; the binomial tail
+    ``P(X ≥ k | n, p)``, *p* = the approver's off-hours share of their other approvals (at least
+    ``min_approvals``), and the Poisson tail of *k* against the others' off-hours share of this
+    supplier (when they signed it at least 10 times) or of everything, times *n*; both at most
+    ``alpha``, and the larger one's Benjamini–Hochberg q over the pairs tested at most ``alpha``
+    too (every pair of the organisation is looked at). Pairs already told as a night tie are left out.
+    """
+    supplier_of = snapshot.contracts.drop_duplicates("id").set_index("id")["supplier_id"]
+    frame = everyone.assign(supplier_id=everyone["contract_id"].map(supplier_of)).dropna(
+        subset=["supplier_id"]
+    )
+    if frame.empty or not frame["off"].any():
+        return []
+    in_spate = frame.set_index(["approver_id", "contract_id"]).index.isin(in_spates)
+    frame = frame.assign(counted=frame["off"].to_numpy() & ~in_spate)
+    pair = frame.groupby(["approver_id", "supplier_id"]).agg(
+        n=("counted", "size"), k=("counted", "sum"), off=("off", "sum")
+    )
+    candidates = pair[(pair["k"] >= params.min_night_tie) & (pair["k"] >= OFF_HOURS_TIE_SHARE * pair["n"])]
+    if candidates.empty:
+        return []
+    per_approver = frame.groupby("approver_id")["off"].agg(["size", "sum"])
+    per_supplier = frame.groupby("supplier_id")["off"].agg(["size", "sum"])
+    total, total_off = len(frame), int(frame["off"].sum())
+    tested = []
+    for (approver, supplier), row in candidates.iterrows():
+        if f"{approver}|{supplier}" in night_tied:
+            continue
+        n, k, pair_off = int(row["n"]), int(row["k"]), int(row["off"])
+        n_all, off_all = (int(v) for v in per_approver.loc[approver])
+        other_n, other_off = n_all - n, off_all - pair_off
+        if other_n < params.min_approvals:
+            continue
+        other_share = other_off / other_n
+        binomial_tail = float(binom.sf(k - 1, n, other_share))
+        others_n, others_off = total - n_all, total_off - off_all
+        others_rate = others_off / others_n if others_n else 0.0
+        sup_n, sup_off = (int(v) for v in per_supplier.loc[supplier])
+        trade_n, trade_off = sup_n - n, sup_off - pair_off
+        trade_rate = trade_off / trade_n if trade_n >= NIGHT_TRADE_MIN_APPROVALS else 0.0
+        expected = n * max(others_rate, trade_rate)
+        poisson_tail = float(poisson.sf(k - 1, expected))
+        tested.append(
+            (
+                approver,
+                supplier,
+                {
+                    "supplier_approvals": n,
+                    "off_hours_for_supplier": k,
+                    "approver_other_approvals": other_n,
+                    "approver_other_off_hours_share": round(other_share, 6),
+                    "binomial_tail": binomial_tail,
+                    "others_off_hours_share": round(others_rate, 6),
+                    "supplier_off_hours_share_by_others": round(trade_rate, 6),
+                    "expected_by_others": round(expected, 6),
+                    "poisson_tail": poisson_tail,
+                },
+            )
+        )
+    if not tested:
+        return []
+    tails = np.array([max(m["binomial_tail"], m["poisson_tail"]) for _, _, m in tested])
+    q_values = benjamini_hochberg(tails)
+    ties = frame[frame["counted"].to_numpy()]
+    ties = ties[ties.set_index(["approver_id", "supplier_id"]).index.isin(candidates.index)]
+    by_pair = records_by(ties, ["approver_id", "supplier_id"])
+    out = []
+    for (approver, supplier, metrics), tail, q in zip(tested, tails, q_values, strict=True):
+        if tail > params.alpha or q > params.alpha:
+            continue
+        metrics["q_value"] = float(q)
+        out.append(_off_hours_tie_finding(snapshot, by_pair[(approver, supplier)], metrics, hours, params))
+    return out
+
+
+def _off_hours_tie_finding(
+    snapshot: GraphSnapshot,
+    ties: list[dict[str, Any]],
+    metrics: dict[str, Any],
+    hours: dict[str, Any],
+    params: Params,
+) -> Finding:
+    approver, supplier = str(ties[0]["approver_id"]), str(ties[0]["supplier_id"])
+    ties = sorted(ties, key=lambda r: r["approved_at"])
+    k, n = metrics["off_hours_for_supplier"], metrics["supplier_approvals"]
+    deep = sum(bool(r["deep"]) for r in ties)
+    day_off = sum(bool(r["non_working"]) and not bool(r["deep"]) for r in ties)
+    evening = k - deep - day_off
+    # late at night counts fully, a day off by day half, an evening not at all (as for a spate)
+    lateness = (deep + 0.5 * day_off) / k
+    tail = max(metrics["binomial_tail"], metrics["poisson_tail"])
+    score = (
+        0.45
+        + 0.1 * min(1.0, (k - params.min_night_tie + 1) / 4)
+        + 0.15 * min(1.0, -np.log10(max(tail, 1e-300)) / 8)
+        + 0.15 * lateness
+    )
+    first, last = pd.Timestamp(ties[0]["approved_at"]), pd.Timestamp(ties[-1]["approved_at"])
+    amounts = snapshot.contracts.drop_duplicates("id").set_index("id")["amount"]
+    total = float(
+        sum(0.0 if pd.isna(amounts.get(r["contract_id"])) else amounts[r["contract_id"]] for r in ties)
+    )
+    emp, firm = snapshot.name("Employee", approver), snapshot.name("Supplier", supplier)
+    how_many_zh = f"全部{k}份" if k == n else f"{n}份中的{k}份"
+    how_many_en = f"all {k}" if k == n else f"{k} of the {n}"
+    zh = (
+        f"审批人{emp}（{approver}）审批供应商{firm}（{supplier}）的合同，{how_many_zh}在非工作时间"
+        f"（{first:%Y-%m-%d}至{last:%Y-%m-%d}；深夜{deep}份、非工作日{day_off}份、晚间{evening}份，合计{wan(total)}），"
+        f"而其对其他供应商的{metrics['approver_other_approvals']}份审批仅"
+        f"{metrics['approver_other_off_hours_share']:.1%}在非工作时间，偶然如此的概率为{metrics['binomial_tail']:.1e}；"
+        f"其他审批人的非工作时间审批比例为{metrics['others_off_hours_share']:.2%}"
+        f"（该供应商{metrics['supplier_off_hours_share_by_others']:.2%}），预计仅{metrics['expected_by_others']:.2f}份"
+        f"（泊松检验p={metrics['poisson_tail']:.1e}，校正后q={metrics['q_value']:.1e}）。与一家供应商的往来总在"
+        f"非工作时间办理，避开了同事和合规的审核（规则：至少{params.min_night_tie}份、占该供应商审批的"
+        f"{OFF_HOURS_TIE_SHARE:.0%}以上且两项检验p≤{params.alpha:g}）。"
+    )
+    en = (
+        f"Approver {emp} ({approver}) signed {how_many_en} contracts of supplier {firm} ({supplier}) off-hours "
+        f"({first:%Y-%m-%d} to {last:%Y-%m-%d}: {deep} late at night, {day_off} on days off, {evening} in the "
+        f"evening; {yuan(total)}), where only {metrics['approver_other_off_hours_share']:.1%} of their "
+        f"{metrics['approver_other_approvals']} approvals of other suppliers are off-hours: by chance p = "
+        f"{metrics['binomial_tail']:.1e}; the others sign {metrics['others_off_hours_share']:.2%} of their approvals "
+        f"off-hours ({metrics['supplier_off_hours_share_by_others']:.2%} of this supplier's), which predicts "
+        f"{metrics['expected_by_others']:.2f} (Poisson p = {metrics['poisson_tail']:.1e}, BH-adjusted q = "
+        f"{metrics['q_value']:.1e}). Dealings with one firm done only when the office is empty avoid colleagues' "
+        f"and compliance review (rule: at least {params.min_night_tie}, {OFF_HOURS_TIE_SHARE:.0%} or more of the "
+        f"pair's approvals, both p ≤ {params.alpha:g})."
+    )
+    contract_ids = [str(r["contract_id"]) for r in ties]
+    entities = (
+        entity_key("Employee", approver),
+        entity_key("Supplier", supplier),
+        *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
+    )
+    rows = [
+        {
+            "contract_id": r["contract_id"],
+            "approved_at": f"{pd.Timestamp(r['approved_at']):%Y-%m-%dT%H:%M:%S}",
+            "supplier_id": supplier,
+            "amount": None if pd.isna(amounts.get(r["contract_id"])) else float(amounts[r["contract_id"]]),
+        }
+        for r in ties[: params.max_rows]
+    ]
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"off_hours_tie|{approver}|{supplier}",
+        score=float(min(1.0, score)),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "off_hours_tie",
+            "metrics": {
+                **metrics,
+                "late_night": deep,
+                "non_working": day_off,
+                "evening": evening,
+                "value": total,
+                "first": f"{first:%Y-%m-%dT%H:%M:%S}",
+                "last": f"{last:%Y-%m-%dT%H:%M:%S}",
+            },
+            "thresholds": {
+                **hours,
+                "min_night_tie": params.min_night_tie,
+                "off_hours_tie_share": OFF_HOURS_TIE_SHARE,
                 "min_approvals": params.min_approvals,
                 "night_trade_min_approvals": NIGHT_TRADE_MIN_APPROVALS,
                 "alpha": params.alpha,

@@ -295,3 +295,59 @@ def test_a_supplier_that_is_most_of_the_approvers_day_work_is_no_night_tie():
         contracts.append(contract(f"N{i}", supplier="S1"))
         approvals.append(approval(f"N{i}", "E1", when))
     assert [f for f in findings_of(contracts, approvals) if f.evidence["rule"] == "night_tie"] == []
+
+
+TIES = ("night_tie", "off_hours_tie")
+TEN_SUPPLIERS = [f"S{i}" for i in range(1, 11)]
+# seven Saturdays, weeks apart, by day: off-hours, not the small hours, never a spate
+SATURDAYS = [
+    f"{day:%Y-%m-%d}T{10 + i}:20:00"
+    for i, day in enumerate(pd.date_range("2024-02-03", periods=7, freq="6W-SAT"))
+]
+
+
+def test_a_supplier_whose_every_approval_is_signed_on_a_day_off_is_an_off_hours_tie():
+    """Seven Saturday sign-offs over a year, the supplier's only approvals by an approver who
+    otherwise signs on weekdays and has evenings for other firms too: the pair is off-hours."""
+    contracts, approvals = a_year_of_office_work("E1", TEN_SUPPLIERS)
+    for i, day in enumerate(pd.bdate_range("2024-01-08", periods=12, freq="3W-MON")):
+        # evenings for the ordinary suppliers, so the approver's off-hours are not all this firm's
+        contracts.append(contract(f"V{i}", supplier=f"S{i % 4 + 2}"))
+        approvals.append(approval(f"V{i}", "E1", f"{day:%Y-%m-%d}T20:15:00"))
+    for i, when in enumerate(SATURDAYS):
+        contracts.append(contract(f"W{i}", supplier="S11"))
+        approvals.append(approval(f"W{i}", "E1", when))
+    ties = [f for f in findings_of(contracts, approvals) if f.evidence["rule"] in TIES]
+    assert [f.subject for f in ties] == ["off_hours_tie|E1|S11"]
+    metrics = ties[0].evidence["metrics"]
+    assert (metrics["supplier_approvals"], metrics["off_hours_for_supplier"], metrics["non_working"]) == (
+        7,
+        7,
+        7,
+    )
+    # one office day falls on the 1 October holiday: 13 of the 252 other approvals are off-hours
+    assert metrics["approver_other_off_hours_share"] == pytest.approx(13 / 252, abs=1e-6)
+    assert metrics["binomial_tail"] == pytest.approx((13 / 252) ** 7)
+    assert ties[0].entities[:2] == ("employee:E1", "supplier:S11")
+    assert "非工作时间" in ties[0].explanation_zh and "all 7" in ties[0].explanation_en
+
+
+def test_a_weekend_duty_approver_who_signs_a_firm_off_hours_as_often_as_any_other_is_no_tie():
+    """An approver on weekend duty signs a third of everything off-hours: four Saturdays for one firm are their job."""
+    contracts, approvals = a_year_of_office_work("E1", TEN_SUPPLIERS, days=80)
+    for i, day in enumerate(pd.date_range("2024-01-06", periods=40, freq="W-SAT")):
+        contracts.append(contract(f"D{i}", supplier=TEN_SUPPLIERS[i % 10]))
+        approvals.append(approval(f"D{i}", "E1", f"{day:%Y-%m-%d}T11:00:00"))
+    for i, when in enumerate(SATURDAYS[:4]):
+        contracts.append(contract(f"W{i}", supplier="S11"))
+        approvals.append(approval(f"W{i}", "E1", when))
+    assert [f for f in findings_of(contracts, approvals) if f.evidence["rule"] in TIES] == []
+
+
+def test_a_supplier_signed_by_day_with_a_few_evenings_is_no_off_hours_tie():
+    """Four evenings among twenty approvals of one firm: most of the pair's work is by day."""
+    contracts, approvals = a_year_of_office_work("E1", TEN_SUPPLIERS)
+    for i, day in enumerate(pd.bdate_range("2024-02-05", periods=4, freq="8W-MON")):
+        contracts.append(contract(f"V{i}", supplier="S1"))
+        approvals.append(approval(f"V{i}", "E1", f"{day:%Y-%m-%d}T20:15:00"))
+    assert [f for f in findings_of(contracts, approvals) if f.evidence["rule"] == "off_hours_tie"] == []
