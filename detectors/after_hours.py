@@ -66,6 +66,18 @@ steps of one contract counts once.
   organisations plant no night tie, so its kind (``after_hours/night_tie``) has no
   fitted curve of its own and is calibrated on the detector's (six small-hours
   approvals of one firm at a tail of 1e-6 are high, four at 1e-4 medium).
+* **Off-hours tie** — the pair's view of the same thing: an approver–supplier pair
+  whose approvals are nearly all off-hours (at least ``min_night_tie`` and 80 % of
+  the pair's, outside spates) when the approver's approvals of other suppliers are
+  not: the binomial tail of *k* of the pair's *n* against the approver's off-hours
+  share of the others (at least ``min_approvals`` of them), and the Poisson tail
+  against the others' off-hours share of this supplier (or of everything), both at
+  most ``alpha`` and the larger one's Benjamini–Hochberg q over the pairs tested at
+  most ``alpha``; pairs told as a night tie are left out. Score = 0.45 +
+  0.1·min(1, (k − ``min_night_tie`` + 1)/4) + 0.15·min(1, −log10(tail)/8) +
+  0.15·lateness; held at medium (``evidence["ceiling"]``): timing alone, and an
+  on-duty engineer who signs the one maintenance contractor's call-outs at night
+  has the same shape — another family in the case is what lifts it.
 
 Example
 -------
@@ -99,7 +111,7 @@ Output
 Entities: the approver and the contracts of the spate (suppliers are named in
 the explanation and the rows, not flagged: a utility bill signed late is not
 the utility's doing); for a night tie the approver, the supplier (the tie is the
-finding) and the night's contracts. Evidence: ``rule`` (``spate``, ``habitual`` or ``night_tie``),
+finding) and the night's contracts. Evidence: ``rule`` (``spate``, ``habitual``, ``night_tie`` or ``off_hours_tie``),
 ``metrics`` (approvals, days, usual rate, Poisson tail, off-hours share),
 ``thresholds`` (working hours and their source; for habitual, the fence from
 the data with q1, q3 and n), ``rows`` and ``subgraph``.
@@ -162,6 +174,10 @@ NIGHT_TIE_SHARE = 0.8
 NIGHT_TRADE_MIN_APPROVALS = 10
 #: Share of an approver's approvals for one supplier that must be off-hours for an off-hours tie (ratio).
 OFF_HOURS_TIE_SHARE = 0.8
+#: The highest an off-hours tie scores on its own (medium): timing alone, and an on-duty engineer
+#: who signs the one maintenance contractor's call-outs at night has the same shape; corroboration
+#: from another family in its case is what lifts it.
+OFF_HOURS_TIE_CEILING = 0.65
 #: A season at least this much busier than usual is named in the explanation (ratio).
 SEASON_NOTE = 1.5
 #: A calendar holiday with at least this share of an ordinary working day's approvals was worked (ratio).
@@ -966,6 +982,7 @@ def _off_hours_tie_finding(
         explanation_en=en,
         evidence={
             "rule": "off_hours_tie",
+            "ceiling": {"score": OFF_HOURS_TIE_CEILING, "reason": "timing_alone"},
             "metrics": {
                 **metrics,
                 "late_night": deep,

@@ -330,6 +330,8 @@ def test_a_supplier_whose_every_approval_is_signed_on_a_day_off_is_an_off_hours_
     assert metrics["binomial_tail"] == pytest.approx((13 / 252) ** 7)
     assert ties[0].entities[:2] == ("employee:E1", "supplier:S11")
     assert "非工作时间" in ties[0].explanation_zh and "all 7" in ties[0].explanation_en
+    # timing alone is a lead: medium at most, whatever the calibration curve says
+    assert level_of(calibrate(ties[0]).score) == "medium"
 
 
 def test_a_weekend_duty_approver_who_signs_a_firm_off_hours_as_often_as_any_other_is_no_tie():
