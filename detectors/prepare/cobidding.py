@@ -17,12 +17,21 @@ __all__ = ["tender_pairs", "tender_winners", "usable_bids"]
 
 
 def usable_bids(snapshot: GraphSnapshot, max_bidders: int) -> pd.DataFrame:
-    """Bids with a positive amount, one per (tender, supplier), in tenders of 2..``max_bidders`` bids."""
-    bids = snapshot.bids[["tender_id", "supplier_id", "amount", "is_winner"]]
-    bids = bids[bids["amount"].notna() & (bids["amount"] > 0) & bids["tender_id"].notna()]
-    bids = bids.drop_duplicates(["tender_id", "supplier_id"])
-    size = bids.groupby("tender_id")["supplier_id"].transform("size")
-    return bids[(size >= 2) & (size <= max_bidders)].reset_index(drop=True)
+    """Bids with a positive amount, one per (tender, supplier), in tenders of 2..``max_bidders`` bids.
+
+    Built once per snapshot and ``max_bidders`` and shared (callers must not modify it): the
+    bid-rigging rings read it twice and the co-bidding communities once, and each build sorts out
+    duplicates among every bid.
+    """
+
+    def compute() -> pd.DataFrame:
+        bids = snapshot.bids[["tender_id", "supplier_id", "amount", "is_winner"]]
+        bids = bids[bids["amount"].notna() & (bids["amount"] > 0) & bids["tender_id"].notna()]
+        bids = bids.drop_duplicates(["tender_id", "supplier_id"])
+        size = bids.groupby("tender_id")["supplier_id"].transform("size")
+        return bids[(size >= 2) & (size <= max_bidders)].reset_index(drop=True)
+
+    return snapshot.derived(("cobidding:usable_bids", max_bidders), compute)
 
 
 def tender_winners(bids: pd.DataFrame) -> pd.Series:
