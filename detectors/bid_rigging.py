@@ -67,11 +67,13 @@ peer group's tenders (at least 10 with three bids or more), the peer group holds
 auctions: the bid nearest a (trimmed) average wins, so every bidder aims at the same average
 and a tender's bids bunch by design. A ring there works by entering en masse, its members
 placing coordinated bids in most of the market's auctions to move the average (Conley &
-Decarolis 2016), so the tender's screen score is instead ``p_regulars``: its percentile, among
-the peer group's tenders, of its bidders' mean number of the peer group's tenders (a tender
-bid by the market's regulars first). The fences and flags stay as they are.
+Decarolis 2016), so the tender's score is built on ``p_regulars`` instead of the screen score: its
+percentile, among the peer group's tenders, of its bidders' mean number of the peer group's
+tenders (a tender bid by the market's regulars first). The screen score, fences and flags stay
+as they are (rings and communities pool the bids' evidence, not the bidders' regularity).
 
-Score = ``screen score · (0.4 + 0.6 · agreement)``: ``agreement`` is 0.5 when a
+Score = ``basis · (0.4 + 0.6 · agreement)``, the basis being the screen score (first-price
+auctions) or ``p_regulars`` (average-bid auctions): ``agreement`` is 0.5 when a
 dispersion screen fires (``cv`` or ``spread``) plus 0.5 when a separation screen
 fires (``rd``, ``skew`` or ``kurt``, which all measure the winner standing apart
 from the bunch and so count once), and 0 below ``min_bids`` bids. A tender reaches

@@ -363,11 +363,13 @@ def test_in_average_bid_auctions_the_tenders_of_the_markets_regulars_rank_first(
     average = screens[screens["category"] == "道路"]
     assert set(average["auction_format"]) == {"average_bid"}
     assert set(screens.loc[screens["category"] == "电缆", "auction_format"]) == {"first_price"}
-    # there the screen score is the regulars' percentile: the ring's tenders come first
-    assert (average["screen_score"] == average["p_regulars"]).all()
+    # there the score is built on the regulars' percentile: the ring's tenders come first
+    assert (average["score_basis"] == average["p_regulars"]).all()
     ring = average.index.str[1:].astype(int) % 3 == 0
-    assert average.loc[ring, "screen_score"].min() > average.loc[~ring, "screen_score"].max()
-    # in the first-price category the screens are the bids' dispersion and shape, as before
-    first = screens[screens["category"] == "电缆"]
+    assert average.loc[ring, "score_basis"].min() > average.loc[~ring, "score_basis"].max()
+    assert average.loc[ring, "score"].mean() > average.loc[~ring, "score"].mean()
+    # the screen score stays the bids' dispersion and shape everywhere (rings and communities pool it)
     p_cols = ["p_cv", "p_spread", "p_rd", "p_skew", "p_kurt"]
-    assert np.allclose(first["screen_score"], first[p_cols].mean(axis=1, skipna=True).fillna(0.0))
+    assert np.allclose(screens["screen_score"], screens[p_cols].mean(axis=1, skipna=True).fillna(0.0))
+    first = screens[screens["category"] == "电缆"]
+    assert (first["score_basis"] == first["screen_score"]).all()

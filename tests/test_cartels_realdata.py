@@ -181,3 +181,18 @@ def test_the_learned_figures_come_from_the_cases_decided_in_the_store(markets, t
     assert learned[-1]["details"]["status"] == "trained"
     assert learned[-1]["details"]["positive"] == int(labels.loc[train].sum())
     assert audit.verify() is None
+
+
+def test_italys_average_bid_auctions_are_read_from_who_wins_and_ranked_by_their_regulars(markets):
+    """In Italy the bid nearest a trimmed average wins, never the lowest: the screens read the
+    format from the data (no label) and build the tender score on the bidders' regularity."""
+    from detectors import bid_rigging
+
+    screens = bid_rigging.tender_screens(market_snapshot(markets["italy"]))
+    assert set(screens["auction_format"]) == {"average_bid"}
+    for key in ("brazil", "japan", "switzerland_ticino"):  # first-price markets keep their screens
+        other = bid_rigging.tender_screens(market_snapshot(markets[key]))
+        assert set(other["auction_format"]) == {"first_price"}, key
+    result = evaluate_market(markets["italy"], learned=False)
+    assert result["tender_roc_auc"] > 0.8
+    assert result["screen_roc_auc_3plus_bids"] < 0.7  # the bids' dispersion alone says little there

@@ -270,7 +270,8 @@ def _auction_format(frame: pd.DataFrame, bids: pd.DataFrame, params: ScreenParam
     market's auctions to move the average (Conley & Decarolis 2016): the sign is a tender whose
     bidders are the market's regulars. ``p_regulars`` is the tender's percentile, within its
     peer group, of its bidders' mean number of the peer group's tenders; in an average-bid peer
-    group it is the tender's ``screen_score``."""
+    group the tender's score is built on it (``score_basis``) instead of the bids' ``screen_score``,
+    which stays as it is for the detectors that pool the bids' evidence (rings, communities)."""
     contested = (frame["n_bids"] >= 3) & (frame["n_winners"] > 0)
     lowest_won = pd.Series(
         np.isclose(frame["winning_amount"], frame["lowest"], rtol=1e-9, atol=0.0), index=frame.index
@@ -289,7 +290,7 @@ def _auction_format(frame: pd.DataFrame, bids: pd.DataFrame, params: ScreenParam
     frame["regulars"] = bidder_tenders.groupby(bids["tender_id"]).mean().reindex(frame.index)
     frame["p_regulars"] = frame["regulars"].groupby(frame["peer_group"]).rank(pct=True)
     aba = frame["auction_format"] == AVERAGE_BID
-    frame["screen_score"] = frame["screen_score"].where(~aba, frame["p_regulars"].fillna(0.0))
+    frame["score_basis"] = frame["screen_score"].where(~aba, frame["p_regulars"].fillna(0.0))
     return frame
 
 
@@ -344,7 +345,7 @@ def tender_screens(snapshot: GraphSnapshot, params: ScreenParams) -> pd.DataFram
     separation = frame[[f"fires_{s}" for s in CONFIRMING_SCREENS]].any(axis=1)
     agreement = 0.5 * dispersion.astype(float) + 0.5 * separation.astype(float)
     frame["agreement"] = agreement.where(frame["n_bids"] >= params.min_bids, 0.0)
-    score = (frame["screen_score"] * (0.4 + 0.6 * frame["agreement"])).to_numpy(dtype=float)
+    score = (frame["score_basis"] * (0.4 + 0.6 * frame["agreement"])).to_numpy(dtype=float)
     score = np.where(frame["identical"], np.maximum(score, IDENTICAL_FLOOR), score)
     score = np.where(frame["single_bid"], np.maximum(score, SINGLE_BID_FLOOR), score)
     score = np.where(frame["cover"], np.maximum(score, COVER_FLOOR), score)
