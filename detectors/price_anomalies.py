@@ -34,6 +34,25 @@ Methodology
   ``fixed_upper_fence`` in CNY replaces the computed fence when set. Score =
   0.35 + 0.15·min(1, (log10 amount − fence)/IQR) + 0.1 when the method is
   single-source or direct (at most medium: a big contract is a lead).
+* **steady_premium** — a supplier that marks up *every* price a little: per item and
+  calendar year with at least ``min_market_sellers`` other suppliers (their prices are
+  the item's market), the supplier's premium on each contract is its log price over
+  the median of the other suppliers' median log prices (leaving itself out). A
+  supplier with at least ``min_premium_contracts`` such contracts is flagged when the
+  median of its premiums is at least ``min_steady_premium`` (×1.2), lies above the
+  Tukey fence Q3 + 1.5·IQR of all such suppliers' median premiums (the ordinary spread
+  of suppliers' price levels), and its contracts above the market are unlikely by
+  chance (sign test ``P(X ≥ above | n, ½)`` at most ``premium_alpha``). A supplier
+  already flagged by unit_price is left to that finding, and its contracts won as the
+  lowest bid of a tender that three or more suppliers bid for, unflagged by the bid
+  screens (:func:`detectors.prepare.lookalikes.competed_contracts`), are not judged:
+  the competition set that price. ×1.3 on every contract is
+  never 1.5× the median and seldom 3.5 robust deviations, so no single price shows it;
+  the habit does. Score = 0.55 + 0.15·min(1, (premium − ``min_steady_premium``)/0.3) +
+  0.1·min(1, −log10(tail)/6) + 0.1·(share awarded without competition). The generated
+  organisations plant inflation at ×1.5 or more (found by unit_price), so the kind
+  ``price_anomalies/steady_premium`` has no fitted curve of its own and is calibrated on
+  the detector's.
 * **drift** — per supplier and item with at least ``min_drift_contracts``
   priced contracts spanning ``min_drift_days`` days, each price relative to
   the item's median that year; the median relative price of the supplier's
@@ -75,7 +94,8 @@ Configuration
 (log ratio), ``fence_k`` (IQR multiples), ``fixed_upper_fence`` (CNY; 0 = from
 the data), ``competitive_methods`` (list), ``min_drift_contracts`` (count),
 ``min_drift_days`` (days), ``min_drift`` (ratio), ``min_final_premium``
-(ratio), ``max_rows`` (count).
+(ratio), ``min_premium_contracts`` (count), ``min_market_sellers`` (count),
+``min_steady_premium`` (ratio), ``premium_alpha`` (probability), ``max_rows`` (count).
 
 Exclusions
 ----------
@@ -94,10 +114,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 from detectors.base import Detector, Finding, param, wan, yuan
-from detectors.outliers import MAD_TO_Z, group_fences, group_robust_z
+from detectors.outliers import MAD_TO_Z, group_fences, group_robust_z, tukey_fences
 from detectors.policy_rules import exempt_categories, exempt_contracts, require_names
+from detectors.prepare.lookalikes import competed_contracts
 from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -130,6 +152,18 @@ class Params:
     min_drift_days: int = param(180, "days", "shortest span of those contracts")
     min_drift: float = param(1.3, "ratio", "late relative price over early relative price")
     min_final_premium: float = param(1.15, "ratio", "late price over the market median")
+    min_premium_contracts: int = param(
+        8, "count", "fewest priced contracts of a supplier, on items others also sell, for a steady premium"
+    )
+    min_market_sellers: int = param(
+        3, "count", "fewest other suppliers of an item in a year for their prices to be its market"
+    )
+    min_steady_premium: float = param(
+        1.2, "ratio", "a steady premium's median price over the other suppliers' median"
+    )
+    premium_alpha: float = param(
+        0.01, "probability", "sign-test tail a steady premium's contracts above the market must fall below"
+    )
     max_rows: int = param(30, "count", "contracts listed in the evidence")
 
     def __post_init__(self) -> None:
@@ -163,6 +197,8 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     priced = _priced(contracts, params)
     findings = _unit_price(snapshot, priced, params)
     findings += _drift(snapshot, priced, params)
+    outliers = {f.entities[0] for f in findings if f.evidence["metrics"].get("direction") == "high"}
+    findings += _steady_premium(snapshot, priced, outliers, params)
     findings += _contract_value(snapshot, contracts, params)
     findings.sort(key=lambda f: -f.score)
     return findings
@@ -404,6 +440,154 @@ def _drift_finding(
                     "relative_to_market": round(float(r["relative"]), 4),
                 }
                 for r in rows[-params.max_rows :]
+            ],
+            "subgraph": list(entities[:40]),
+        },
+    )
+
+
+def _others_median(cells: pd.DataFrame, min_sellers: int) -> pd.Series:
+    """Per (item, year, supplier) cell: the median of the *other* suppliers' cell medians (NaN when too few)."""
+    out = np.full(len(cells), np.nan)
+    position = 0
+    for _, group in cells.groupby(["item", "year"], sort=True):
+        values = group["cell"].to_numpy()
+        n = len(values)
+        if n - 1 >= min_sellers:
+            for i in range(n):
+                out[position + i] = float(np.median(np.delete(values, i)))
+        position += n
+    return pd.Series(out, index=cells.index)
+
+
+def _steady_premium(
+    snapshot: GraphSnapshot, priced: pd.DataFrame, outliers: set[str], params: Params
+) -> list[Finding]:
+    """Suppliers whose prices sit steadily above the other suppliers' for the same items, below any fence."""
+    if priced.empty:
+        return []
+    cells = (
+        priced.groupby(["item", "year", "supplier_id"], sort=True)["log_price"]
+        .median()
+        .rename("cell")
+        .reset_index()
+    )
+    cells["market"] = _others_median(cells, params.min_market_sellers)
+    frame = priced.merge(cells.dropna(subset=["market"]), on=["item", "year", "supplier_id"])
+    if frame.empty:
+        return []
+    frame["premium"] = frame["log_price"] - frame["market"]
+    # a price that won a tender as the lowest of several bids is what the competition asked, not a mark-up
+    frame = frame[~frame["id"].isin(competed_contracts(snapshot).index)]
+    per = frame.groupby("supplier_id").agg(
+        contracts=("id", "size"),
+        above=("premium", lambda p: int((p > 0).sum())),
+        median=("premium", "median"),
+        items=("item", "nunique"),
+    )
+    per = per[per["contracts"] >= params.min_premium_contracts]
+    # the spread of ordinary suppliers' levels: a dear supplier within it is a market's spread
+    fence = tukey_fences(per["median"], min_sample=5)
+    if fence is None:
+        return []
+    per["tail"] = binom.sf(per["above"] - 1, per["contracts"], 0.5)
+    hits = per[
+        (per["median"] > fence["upper"])
+        & (per["median"] >= math.log(params.min_steady_premium))
+        & (per["tail"] <= params.premium_alpha)
+        & ~per.index.isin([key.partition(":")[2] for key in outliers])
+    ]
+    if hits.empty:
+        return []
+    by_supplier = records_by(
+        frame[frame["supplier_id"].isin(hits.index)].sort_values(["supplier_id", "signed_date", "id"]),
+        "supplier_id",
+    )
+    return [
+        _steady_finding(snapshot, str(supplier), row, fence, by_supplier[supplier], params)
+        for supplier, row in hits.iterrows()
+    ]
+
+
+def _steady_finding(
+    snapshot: GraphSnapshot,
+    supplier: str,
+    row: pd.Series,
+    fence: dict[str, float],
+    rows: list[dict[str, Any]],
+    params: Params,
+) -> Finding:
+    n, above, items = int(row["contracts"]), int(row["above"]), int(row["items"])
+    premium, tail = math.exp(float(row["median"])), float(row["tail"])
+    ordinary = math.exp(fence["upper"])
+    overpaid = float(sum((r["unit_price"] - math.exp(r["market"])) * r["quantity"] for r in rows))
+    non_competitive = sum(r["method"] in NON_COMPETITIVE for r in rows) / n
+    score = (
+        0.55
+        + 0.15 * min(1.0, (premium - params.min_steady_premium) / 0.3)
+        + 0.1 * min(1.0, -math.log10(max(tail, 1e-300)) / 6)
+        + 0.1 * non_competitive
+    )
+    sup = snapshot.name("Supplier", supplier)
+    first, last = rows[0]["signed_date"], rows[-1]["signed_date"]
+    zh = (
+        f"供应商{sup}（{supplier}）在{first:%Y-%m-%d}至{last:%Y-%m-%d}的{n}份合同（{items}个品目，均有至少"
+        f"{params.min_market_sellers}家其他供应商同期供应）中有{above}份单价高于同期同品目其他供应商的中位价，"
+        f"中位溢价{premium - 1:.0%}（符号检验p={tail:.1e}），而其他供应商的价格水平上限为中位价的{ordinary:.0%}"
+        f"（Q3+1.5·IQR）；单笔未超出单价异常上限，但持续加价，按其他供应商中位价计多付约{wan(overpaid)}"
+        f"（规则：至少{params.min_premium_contracts}份、溢价≥{params.min_steady_premium - 1:.0%}、"
+        f"p≤{params.premium_alpha:g}）。"
+    )
+    en = (
+        f"Supplier {sup} ({supplier}) priced {above} of its {n} contracts between {first:%Y-%m-%d} and "
+        f"{last:%Y-%m-%d} ({items} items, each sold by at least {params.min_market_sellers} other suppliers that "
+        f"year) above the other suppliers' median for the item: a median premium of {premium - 1:.0%} (sign test "
+        f"p = {tail:.1e}), where the other suppliers' levels reach {ordinary:.0%} of the median at most (Q3 + 1.5·IQR). "
+        f"No single price crosses the unit-price fence, but the mark-up is steady: about {yuan(overpaid)} paid above "
+        f"the others' median (rule: at least {params.min_premium_contracts} contracts, a premium of at least "
+        f"{params.min_steady_premium - 1:.0%}, p ≤ {params.premium_alpha:g})."
+    )
+    contract_ids = [str(r["id"]) for r in rows]
+    entities = (
+        entity_key("Supplier", supplier),
+        *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
+    )
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"steady_premium|{supplier}",
+        score=float(min(1.0, score)),
+        entities=entities,
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence={
+            "rule": "steady_premium",
+            "metrics": {
+                "contracts": n,
+                "above_market": above,
+                "items": items,
+                "median_premium": round(premium, 4),
+                "sign_test_tail": tail,
+                "paid_above_others_median": round(overpaid, 2),
+                "non_competitive_share": round(non_competitive, 4),
+            },
+            "thresholds": {
+                "min_premium_contracts": params.min_premium_contracts,
+                "min_market_sellers": params.min_market_sellers,
+                "min_steady_premium": params.min_steady_premium,
+                "premium_alpha": params.premium_alpha,
+                "ordinary_level_upper": round(ordinary, 4),
+                "suppliers_compared": int(fence["n"]),
+            },
+            "rows": [
+                {
+                    "contract_id": r["id"],
+                    "signed_date": f"{r['signed_date']:%Y-%m-%d}",
+                    "item": r["item"],
+                    "unit_price": float(r["unit_price"]),
+                    "others_median": round(math.exp(float(r["market"])), 4),
+                    "method": r["method"],
+                }
+                for r in rows[: params.max_rows]
             ],
             "subgraph": list(entities[:40]),
         },

@@ -46,11 +46,12 @@ def market(item="电力电缆", date="2024-05-10", prices=MARKET_PRICES):
     ]
 
 
-def findings_of(contracts, params=None, policy=None):
+def findings_of(contracts, params=None, policy=None, bids=()):
     snapshot = snapshot_of(
         contracts=contracts,
         suppliers=[{"supplier_id": "S9", "name": "华信物资有限公司"}],
         policy=policy or {},
+        bids=bids,
     )
     return {f.subject: f for f in run(snapshot, params or Params())}
 
@@ -160,3 +161,96 @@ def test_a_supplier_whose_price_creeps_up_against_the_market():
     drift = found["drift|S9|轴承"].evidence["metrics"]
     assert drift["drift"] >= 1.3 and drift["late_relative_price"] >= 1.15
     assert level_of(found["drift|S9|轴承"].score) == "medium"
+
+
+def steady_market(item, year, sellers=5, contracts_each=4, base=100.0):
+    """Ordinary sellers of ``item`` in ``year``: each at its own level within ±4 % of ``base``, ±3 % a contract."""
+    out = []
+    for s in range(sellers):
+        level = 1 + 0.02 * (s - sellers // 2)
+        for i in range(contracts_each):
+            price = round(base * level * (1 + 0.015 * ((i % 3) - 1)), 2)
+            out.append(line(f"K{item}{year}{s}{i}", f"M{s}", price, f"{year}-0{1 + 2 * i}-15", item))
+    return out
+
+
+def test_a_steady_premium_on_items_others_also_sell():
+    """×1.3 on every contract, three items, never 1.5× the median: no single price is an outlier, the habit is."""
+    contracts, premium = [], []
+    for item, base in (("电力电缆", 100.0), ("控制电缆", 40.0), ("电缆桥架", 250.0)):
+        contracts += steady_market(item, 2024, base=base)
+        for i in range(4):
+            cid = f"X{item}{i}"
+            premium.append(cid)
+            contracts.append(
+                line(
+                    cid,
+                    "S9",
+                    round(base * 1.3 * (1 + 0.01 * (i % 2)), 2),
+                    f"2024-0{2 + 2 * i}-10",
+                    item,
+                    method="negotiation",
+                )
+            )
+    findings = findings_of(contracts)
+    assert not [s for s in findings if s.startswith("unit_price|S9")], "no single price is 1.5× the median"
+    steady = findings["steady_premium|S9"]
+    metrics = steady.evidence["metrics"]
+    assert metrics["contracts"] == 12 and metrics["above_market"] == 12 and metrics["items"] == 3
+    assert metrics["median_premium"] == pytest.approx(1.3, abs=0.02)
+    assert metrics["sign_test_tail"] == pytest.approx(0.5**12)
+    assert steady.entities[0] == "supplier:S9" and f"contract:{premium[0]}" in steady.entities
+    assert f"中位溢价{metrics['median_premium'] - 1:.0%}" in steady.explanation_zh
+    assert "华信物资有限公司" in steady.explanation_zh
+    assert "12 of its 12" in steady.explanation_en
+    premium, tail = metrics["median_premium"], metrics["sign_test_tail"]
+    # negotiated, not single-source or direct: no credit for the method
+    expected = 0.55 + 0.15 * min(1, (premium - 1.2) / 0.3) + 0.1 * min(1, -math.log10(tail) / 6)
+    assert steady.score == pytest.approx(expected, abs=1e-3)
+
+
+def test_ordinary_sellers_at_their_own_level_have_no_steady_premium():
+    """Sellers 4 % apart, and one 12 % dearer on every contract, are a market's spread, not inflation."""
+    contracts = []
+    for item, base in (("电力电缆", 100.0), ("控制电缆", 40.0), ("电缆桥架", 250.0)):
+        contracts += steady_market(item, 2024, base=base)
+        contracts += [
+            line(f"Y{item}{i}", "S9", round(base * 1.12, 2), f"2024-0{2 + 2 * i}-10", item) for i in range(4)
+        ]
+    assert [s for s in findings_of(contracts) if s.startswith("steady_premium")] == []
+
+
+def test_a_supplier_that_sells_an_item_alone_has_no_market_to_compare():
+    """Where fewer than three other suppliers sell the item, a higher price has no market behind it."""
+    contracts = []
+    for item, base in (("电力电缆", 100.0), ("控制电缆", 40.0), ("电缆桥架", 250.0)):
+        contracts += steady_market(item, 2024, sellers=2, base=base)
+        contracts += [
+            line(f"Z{item}{i}", "S9", round(base * 1.3, 2), f"2024-0{2 + 2 * i}-10", item) for i in range(4)
+        ]
+    assert [s for s in findings_of(contracts) if s.startswith("steady_premium")] == []
+
+
+def test_a_dear_price_won_as_the_lowest_of_three_bids_is_the_competitions_not_a_mark_up():
+    """The same ×1.3, each contract won in its own tender with two dearer rivals: the tender set the price."""
+    contracts, bids = [], []
+    for item, base in (("电力电缆", 100.0), ("控制电缆", 40.0), ("电缆桥架", 250.0)):
+        contracts += steady_market(item, 2024, base=base)
+        for i in range(4):
+            tender, price = f"T{item}{i}", round(base * 1.3, 2)
+            contracts.append(
+                {
+                    **line(f"X{item}{i}", "S9", price, f"2024-0{2 + 2 * i}-10", item, method="open"),
+                    "tender_id": tender,
+                }
+            )
+            bids += [
+                {
+                    "tender_id": tender,
+                    "supplier_id": s,
+                    "bid_amount": price * 1000 * f,
+                    "is_winner": s == "S9",
+                }
+                for s, f in (("S9", 1.0), ("M1", 1.04 + 0.01 * i), ("M2", 1.09 + 0.02 * i))
+            ]
+    assert [s for s in findings_of(contracts, bids=bids) if s.startswith("steady_premium")] == []
