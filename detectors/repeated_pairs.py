@@ -75,6 +75,11 @@ is the only approver (no baseline to compare with).
 
 Legitimate look-alikes
 ----------------------
+A habitual supplier: where the supplier also has at least 15 % of the colleagues'
+approvals in the market, they use it too, less often; the approver's leaning on it is a
+habit. The finding says so first (惯用供应商 / Habitual supplier) and carries
+``evidence["ceiling"]``: its calibrated score is held at 0.6, medium at most. A
+favourite the colleagues hardly use (a few per cent) is not held.
 A pair whose contracts are a natural monopoly's bills, a sole source's items or the
 call-offs of a competed framework agreement (:mod:`detectors.prepare.lookalikes`) is lowered
 to a low note that says so, with the facts.
@@ -83,7 +88,7 @@ to a low note that says so, with the facts.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -115,6 +120,10 @@ class Params:
 
 
 MARKET_SEPARATOR = "\x1f"
+#: A supplier with at least this share of the colleagues' approvals in the market is one they use too (ratio).
+HABITUAL_BASELINE = 0.15
+#: The calibrated score a habitual supplier's pair is held at: medium, the approver's habit alone.
+HABITUAL_CEILING = 0.6
 
 
 def _pair_table(snapshot: GraphSnapshot) -> pd.DataFrame:
@@ -244,8 +253,36 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         best = group.iloc[0]
         contracts = contracts_of[(approver, supplier)].sort_values("signed_date")
         finding = _finding(snapshot, approver, supplier, best, group, contracts, thresholds, params.max_rows)
-        findings.append(soften(snapshot, finding, contracts["contract_id"]))
+        findings.append(soften(snapshot, _habitual(finding), contracts["contract_id"]))
     return merge_explained(findings)
+
+
+def _habitual(finding: Finding) -> Finding:
+    """``finding`` held at medium when the colleagues also give the supplier a good share of their orders."""
+    baseline = float(finding.evidence["metrics"]["baseline"])
+    if baseline < HABITUAL_BASELINE:
+        return finding
+    zh = (
+        f"惯用供应商：该供应商在本部门其他审批人处也占{baseline:.0%}，同事同样选用，只是较少；审批人偏向它是个人习惯，"
+        f"单凭此不列为高风险（上限为中风险）。"
+    )
+    en = (
+        f"Habitual supplier: the supplier has {baseline:.0%} of the department's other approvers' contracts too; the "
+        f"colleagues use it, less often. The approver's leaning on it is a habit, held at medium on its own."
+    )
+    return replace(
+        finding,
+        explanation_zh=zh + finding.explanation_zh,
+        explanation_en=f"{en} {finding.explanation_en}",
+        evidence={
+            **finding.evidence,
+            "ceiling": {
+                "score": HABITUAL_CEILING,
+                "reason": "habitual_supplier",
+                "min_baseline": HABITUAL_BASELINE,
+            },
+        },
+    )
 
 
 def _finding(

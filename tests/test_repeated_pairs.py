@@ -87,3 +87,25 @@ def test_a_supplier_with_half_of_the_colleagues_orders_too_is_the_markets():
     assert [f.subject for f in run(world, Params())] == []
     sparse = [orders("XJ", a, ["S1", *[f"S{i}" for i in range(2, 11)]], 30) for a in ("A1", "A2")]
     assert [f.subject for f in run(snap(*sparse, orders("XJ", "A3", ["S1"], 40)), Params())] == ["A3|S1"]
+
+
+def test_a_habitual_supplier_the_colleagues_use_less_is_held_at_medium():
+    """A3 gives S1 most of his orders; A1 and A2 give it a fifth of theirs: a habit, not a favourite."""
+    from detectors.calibration import calibrate
+
+    colleagues = [orders("XJ", a, ["S1", "S2", "S3", "S4", "S5"], 40) for a in ("A1", "A2")]
+    world = snap(*colleagues, orders("XJ", "A3", ["S1", "S1", "S1", "S2"], 40))
+    findings = {f.subject: f for f in run(world, Params())}
+    habit = findings["A3|S1"]
+    assert habit.evidence["ceiling"]["reason"] == "habitual_supplier"
+    assert habit.explanation_zh.startswith("惯用供应商") and "Habitual supplier" in habit.explanation_en
+    assert level_of(calibrate(habit).score) != "high"
+    # the favourite the colleagues hardly use (F1 in the first test) carries no ceiling
+    steered = snap(
+        orders("HQ", "A1", HQ_MARKET, 40),
+        orders("HQ", "A2", HQ_MARKET, 40),
+        orders("HQ", "A3", ["F1"], 12),
+        orders("HQ", "A3", HQ_MARKET, 12, start=100),
+    )
+    favourite = {f.subject: f for f in run(steered, Params())}["A3|F1"]
+    assert "ceiling" not in favourite.evidence and level_of(calibrate(favourite).score) == "high"
