@@ -53,6 +53,9 @@ Methodology
   organisations plant inflation at ×1.5 or more (found by unit_price), so the kind
   ``price_anomalies/steady_premium`` has no fitted curve of its own and is calibrated on
   the detector's.
+  When one approver first-approved at least 60 % of the contracts judged, the finding
+  names them (an entity, and a sentence): a department head whose one supplier charges
+  a quarter more than the others on the same items is the story, not the price alone.
 * **drift** — per supplier and item with at least ``min_drift_contracts``
   priced contracts spanning ``min_drift_days`` days, each price relative to
   the item's median that year; the median relative price of the supplier's
@@ -119,7 +122,7 @@ from scipy.stats import binom
 from detectors.base import Detector, Finding, param, wan, yuan
 from detectors.outliers import MAD_TO_Z, group_fences, group_robust_z, tukey_fences
 from detectors.policy_rules import exempt_categories, exempt_contracts, require_names
-from detectors.prepare.lookalikes import competed_contracts
+from detectors.prepare.lookalikes import competed_contracts, first_approver_of
 from detectors.records import records_by
 from graph.schema import entity_key
 from graph.snapshot import GraphSnapshot
@@ -509,6 +512,18 @@ def _steady_premium(
     ]
 
 
+#: One approver who signed at least this share of a steady premium's contracts is named with it (ratio).
+STEADY_SIGNER_SHARE = 0.6
+
+
+def _steady_signer(snapshot: GraphSnapshot, contract_ids: list[str]) -> tuple[str, int] | None:
+    """The approver who first approved most of these contracts, when one did most of them."""
+    signers = first_approver_of(snapshot).reindex(contract_ids).dropna().value_counts()
+    if signers.empty or signers.iloc[0] < STEADY_SIGNER_SHARE * len(contract_ids):
+        return None
+    return str(signers.index[0]), int(signers.iloc[0])
+
+
 def _steady_finding(
     snapshot: GraphSnapshot,
     supplier: str,
@@ -530,11 +545,18 @@ def _steady_finding(
     )
     sup = snapshot.name("Supplier", supplier)
     first, last = rows[0]["signed_date"], rows[-1]["signed_date"]
+    contract_ids = [str(r["id"]) for r in rows]
+    signer = _steady_signer(snapshot, contract_ids)
+    signer_zh = signer_en = ""
+    if signer is not None:
+        name = snapshot.name("Employee", signer[0])
+        signer_zh = f"其中{signer[1]}份由审批人{name}（{signer[0]}）首级审批；"
+        signer_en = f" {signer[1]} of them were first approved by {name} ({signer[0]})."
     zh = (
         f"供应商{sup}（{supplier}）在{first:%Y-%m-%d}至{last:%Y-%m-%d}的{n}份合同（{items}个品目，均有至少"
         f"{params.min_market_sellers}家其他供应商同期供应）中有{above}份单价高于同期同品目其他供应商的中位价，"
         f"中位溢价{premium - 1:.0%}（符号检验p={tail:.1e}），而其他供应商的价格水平上限为中位价的{ordinary:.0%}"
-        f"（Q3+1.5·IQR）；单笔未超出单价异常上限，但持续加价，按其他供应商中位价计多付约{wan(overpaid)}"
+        f"（Q3+1.5·IQR）；{signer_zh}单笔未超出单价异常上限，但持续加价，按其他供应商中位价计多付约{wan(overpaid)}"
         f"（规则：至少{params.min_premium_contracts}份、溢价≥{params.min_steady_premium - 1:.0%}、"
         f"p≤{params.premium_alpha:g}）。"
     )
@@ -542,14 +564,14 @@ def _steady_finding(
         f"Supplier {sup} ({supplier}) priced {above} of its {n} contracts between {first:%Y-%m-%d} and "
         f"{last:%Y-%m-%d} ({items} items, each sold by at least {params.min_market_sellers} other suppliers that "
         f"year) above the other suppliers' median for the item: a median premium of {premium - 1:.0%} (sign test "
-        f"p = {tail:.1e}), where the other suppliers' levels reach {ordinary:.0%} of the median at most (Q3 + 1.5·IQR). "
-        f"No single price crosses the unit-price fence, but the mark-up is steady: about {yuan(overpaid)} paid above "
+        f"p = {tail:.1e}), where the other suppliers' levels reach {ordinary:.0%} of the median at most (Q3 + 1.5·IQR)."
+        f"{signer_en} No single price crosses the unit-price fence, but the mark-up is steady: about {yuan(overpaid)} paid above "
         f"the others' median (rule: at least {params.min_premium_contracts} contracts, a premium of at least "
         f"{params.min_steady_premium - 1:.0%}, p ≤ {params.premium_alpha:g})."
     )
-    contract_ids = [str(r["id"]) for r in rows]
     entities = (
         entity_key("Supplier", supplier),
+        *((entity_key("Employee", signer[0]),) if signer is not None else ()),
         *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
     )
     return Finding(
@@ -569,6 +591,8 @@ def _steady_finding(
                 "sign_test_tail": tail,
                 "paid_above_others_median": round(overpaid, 2),
                 "non_competitive_share": round(non_competitive, 4),
+                "main_approver": signer[0] if signer is not None else None,
+                "main_approver_contracts": signer[1] if signer is not None else 0,
             },
             "thresholds": {
                 "min_premium_contracts": params.min_premium_contracts,

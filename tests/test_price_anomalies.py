@@ -46,9 +46,11 @@ def market(item="电力电缆", date="2024-05-10", prices=MARKET_PRICES):
     ]
 
 
-def findings_of(contracts, params=None, policy=None, bids=()):
+def findings_of(contracts, params=None, policy=None, bids=(), approvals=()):
     snapshot = snapshot_of(
         contracts=contracts,
+        approvals=approvals,
+        employees=[{"employee_id": "E7", "name": "周立"}, {"employee_id": "E8", "name": "吴敏"}],
         suppliers=[{"supplier_id": "S9", "name": "华信物资有限公司"}],
         policy=policy or {},
         bids=bids,
@@ -174,8 +176,8 @@ def steady_market(item, year, sellers=5, contracts_each=4, base=100.0):
     return out
 
 
-def test_a_steady_premium_on_items_others_also_sell():
-    """×1.3 on every contract, three items, never 1.5× the median: no single price is an outlier, the habit is."""
+def premium_contracts():
+    """Five ordinary sellers of three items, and S9 at ×1.3 on four contracts of each."""
     contracts, premium = [], []
     for item, base in (("电力电缆", 100.0), ("控制电缆", 40.0), ("电缆桥架", 250.0)):
         contracts += steady_market(item, 2024, base=base)
@@ -192,6 +194,12 @@ def test_a_steady_premium_on_items_others_also_sell():
                     method="negotiation",
                 )
             )
+    return contracts, premium
+
+
+def test_a_steady_premium_on_items_others_also_sell():
+    """×1.3 on every contract, three items, never 1.5× the median: no single price is an outlier, the habit is."""
+    contracts, premium = premium_contracts()
     findings = findings_of(contracts)
     assert not [s for s in findings if s.startswith("unit_price|S9")], "no single price is 1.5× the median"
     steady = findings["steady_premium|S9"]
@@ -207,6 +215,30 @@ def test_a_steady_premium_on_items_others_also_sell():
     # negotiated, not single-source or direct: no credit for the method
     expected = 0.55 + 0.15 * min(1, (premium - 1.2) / 0.3) + 0.1 * min(1, -math.log10(tail) / 6)
     assert steady.score == pytest.approx(expected, abs=1e-3)
+
+
+def test_a_steady_premium_names_the_approver_who_signed_most_of_it():
+    """Who let the mark-up through is half the story: one approver first-approved 9 of the 12."""
+    contracts, premium = premium_contracts()
+    signed = [
+        {
+            "contract_id": cid,
+            "step": 1,
+            "approver_id": "E7" if i < 9 else "E8",
+            "approved_at": "2024-06-01T10:00:00",
+        }
+        for i, cid in enumerate(premium)
+    ]
+    steady = findings_of(contracts, approvals=signed)["steady_premium|S9"]
+    assert steady.entities[:2] == ("supplier:S9", "employee:E7")
+    assert steady.evidence["metrics"]["main_approver"] == "E7"
+    assert steady.evidence["metrics"]["main_approver_contracts"] == 9
+    assert "其中9份由审批人周立（E7）首级审批" in steady.explanation_zh
+    assert "9 of them were first approved by 周立 (E7)" in steady.explanation_en
+    # signed half each: nobody is named
+    shared = [{**a, "approver_id": "E7" if i % 2 else "E8"} for i, a in enumerate(signed)]
+    steady = findings_of(contracts, approvals=shared)["steady_premium|S9"]
+    assert "employee:E7" not in steady.entities and steady.evidence["metrics"]["main_approver"] is None
 
 
 def test_ordinary_sellers_at_their_own_level_have_no_steady_premium():

@@ -85,6 +85,7 @@ __all__ = [
     "Recognition",
     "competed_contracts",
     "contract_patterns",
+    "first_approver_of",
     "frameworks",
     "lower",
     "merge_explained",
@@ -202,6 +203,12 @@ def _contracts(snapshot: Any) -> pd.DataFrame:
         return contracts.assign(approver_id=contracts["id"].map(_first_approvers(snapshot)))
 
     return snapshot.derived(("lookalike:contracts_with_first_approver",), compute)
+
+
+def first_approver_of(snapshot: Any) -> pd.Series:
+    """Contract id -> the approver of its first approving step (from the shared table)."""
+    contracts = _contracts(snapshot)
+    return pd.Series(contracts["approver_id"].to_numpy(), index=contracts["id"].to_numpy())
 
 
 def _sources(contracts: pd.DataFrame, by: str) -> pd.DataFrame:
