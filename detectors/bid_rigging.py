@@ -491,7 +491,12 @@ def _ring_finding(
         + 0.1 * (not sharing.empty)
     )
     ordered_members = sorted(members, key=lambda m: (-wins[m], m))
-    listed = rows.assign(_flag=~rows["flagged"]).sort_values(["_flag", "score"], ascending=[True, False])
+    # ties in tender id order: the same data lists the same tenders in the same order on every run
+    listed = (
+        rows.assign(_flag=~rows["flagged"])
+        .sort_index()
+        .sort_values(["_flag", "score"], ascending=[True, False], kind="stable")
+    )
     listed = listed.head(params.max_rows)
     departments = rows["department_id"].dropna().astype(str).value_counts()
     categories = rows["category"].astype(str).value_counts()
@@ -622,7 +627,7 @@ def _buyer_findings(
     lone = lone.assign(_buyer=lone["department_id"].astype(object).where(lone["department_id"].notna(), None))
     out = []
     for buyer, rows in lone.groupby(lone["_buyer"].fillna(UNKNOWN_BUYER), sort=True):
-        rows = rows.sort_values("score", ascending=False)
+        rows = rows.sort_index().sort_values("score", ascending=False, kind="stable")
         identical = int(rows["identical"].sum())
         score = LONE_IDENTICAL_SCORE if identical else LONE_SCORE
         listed = rows.head(params.max_rows)

@@ -117,6 +117,23 @@ def _ring(bids, contracts, tenders=5, members=RING, prefix="R"):
         )
 
 
+def test_a_buyers_note_lists_equally_scored_tenders_in_tender_order_whatever_the_input_order():
+    """Re-runs must not see a changed alert: ties keep one order (the rows came in hash order before)."""
+    orders = []
+    for names in (("T903", "T901", "T902"), ("T902", "T903", "T901")):
+        bids, contracts = _market()
+        for name in names:
+            # the same bunched shape from different firms each time: three lone leads of one buyer
+            firms = [(f"L{name}{j}", amount) for j, (_, amount) in enumerate(RIGGED)]
+            _add(bids, contracts, name, firms)
+        notes = [f for f in run(_snapshot(bids, contracts), Params()) if f.subject.startswith("buyer|")]
+        assert len(notes) == 1
+        tenders = tuple(e for e in notes[0].entities if e.startswith("tender:"))
+        orders.append((tenders, [r["tender_id"] for r in notes[0].evidence["rows"]]))
+    assert orders[0] == orders[1]
+    assert orders[0][0] == ("tender:T901", "tender:T902", "tender:T903")
+
+
 def test_one_rigged_looking_tender_is_a_low_note_of_its_buyer():
     bids, contracts = _market()
     _add(bids, contracts, "T900", RIGGED)
