@@ -727,6 +727,36 @@ def _night_ties(
     return out
 
 
+def _tie_listing(
+    snapshot: GraphSnapshot, records: list[dict[str, Any]], approver: str, supplier: str, max_rows: int
+) -> tuple[pd.Timestamp, pd.Timestamp, float, tuple[str, ...], list[dict[str, Any]]]:
+    """What a tie (night or off-hours) lists: its first and last approval, the contracts' value,
+    the entities (approver, supplier, contracts) and the evidence rows; ``records`` in time order."""
+    first, last = pd.Timestamp(records[0]["approved_at"]), pd.Timestamp(records[-1]["approved_at"])
+    amounts = snapshot.contracts.drop_duplicates("id").set_index("id")["amount"]
+
+    def amount(contract_id: Any) -> float | None:
+        value = amounts.get(contract_id)
+        return None if value is None or pd.isna(value) else float(value)
+
+    total = float(sum(amount(r["contract_id"]) or 0.0 for r in records))
+    entities = (
+        entity_key("Employee", approver),
+        entity_key("Supplier", supplier),
+        *(entity_key("Contract", str(r["contract_id"])) for r in records[:max_rows]),
+    )
+    rows = [
+        {
+            "contract_id": r["contract_id"],
+            "approved_at": f"{pd.Timestamp(r['approved_at']):%Y-%m-%dT%H:%M:%S}",
+            "supplier_id": supplier,
+            "amount": amount(r["contract_id"]),
+        }
+        for r in records[:max_rows]
+    ]
+    return first, last, total, entities, rows
+
+
 def _night_tie_finding(
     snapshot: GraphSnapshot,
     nights: list[dict[str, Any]],
@@ -744,11 +774,7 @@ def _night_tie_finding(
         + 0.15 * min(1.0, -np.log10(max(tail, 1e-300)) / 8)
         + 0.1 * k / m
     )
-    first, last = pd.Timestamp(nights[0]["approved_at"]), pd.Timestamp(nights[-1]["approved_at"])
-    amounts = snapshot.contracts.drop_duplicates("id").set_index("id")["amount"]
-    total = float(
-        sum(0.0 if pd.isna(amounts.get(r["contract_id"])) else amounts[r["contract_id"]] for r in nights)
-    )
+    first, last, total, entities, rows = _tie_listing(snapshot, nights, approver, supplier, params.max_rows)
     window = f"{SMALL_HOURS[0] // 60:02d}:00-{SMALL_HOURS[1] // 60:02d}:00"
     emp, firm = snapshot.name("Employee", approver), snapshot.name("Supplier", supplier)
     how_many_zh = "全部" if k == m else f"{m}份中的{k}份"
@@ -774,21 +800,6 @@ def _night_tie_finding(
         f"compliance review (rule: at least {params.min_night_tie}, {NIGHT_TIE_SHARE:.0%} or more of the approver's "
         f"small-hours approvals, both p ≤ {params.alpha:g})."
     )
-    contract_ids = [str(r["contract_id"]) for r in nights]
-    entities = (
-        entity_key("Employee", approver),
-        entity_key("Supplier", supplier),
-        *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
-    )
-    rows = [
-        {
-            "contract_id": r["contract_id"],
-            "approved_at": f"{pd.Timestamp(r['approved_at']):%Y-%m-%dT%H:%M:%S}",
-            "supplier_id": supplier,
-            "amount": None if pd.isna(amounts.get(r["contract_id"])) else float(amounts[r["contract_id"]]),
-        }
-        for r in nights[: params.max_rows]
-    ]
     return Finding(
         detector=DETECTOR.id,
         subject=f"night_tie|{approver}|{supplier}",
@@ -927,11 +938,7 @@ def _off_hours_tie_finding(
         + 0.15 * min(1.0, -np.log10(max(tail, 1e-300)) / 8)
         + 0.15 * lateness
     )
-    first, last = pd.Timestamp(ties[0]["approved_at"]), pd.Timestamp(ties[-1]["approved_at"])
-    amounts = snapshot.contracts.drop_duplicates("id").set_index("id")["amount"]
-    total = float(
-        sum(0.0 if pd.isna(amounts.get(r["contract_id"])) else amounts[r["contract_id"]] for r in ties)
-    )
+    first, last, total, entities, rows = _tie_listing(snapshot, ties, approver, supplier, params.max_rows)
     emp, firm = snapshot.name("Employee", approver), snapshot.name("Supplier", supplier)
     how_many_zh = f"全部{k}份" if k == n else f"{n}份中的{k}份"
     how_many_en = f"all {k}" if k == n else f"{k} of the {n}"
@@ -958,21 +965,6 @@ def _off_hours_tie_finding(
         f"and compliance review (rule: at least {params.min_night_tie}, {OFF_HOURS_TIE_SHARE:.0%} or more of the "
         f"pair's approvals, both p ≤ {params.alpha:g})."
     )
-    contract_ids = [str(r["contract_id"]) for r in ties]
-    entities = (
-        entity_key("Employee", approver),
-        entity_key("Supplier", supplier),
-        *(entity_key("Contract", c) for c in contract_ids[: params.max_rows]),
-    )
-    rows = [
-        {
-            "contract_id": r["contract_id"],
-            "approved_at": f"{pd.Timestamp(r['approved_at']):%Y-%m-%dT%H:%M:%S}",
-            "supplier_id": supplier,
-            "amount": None if pd.isna(amounts.get(r["contract_id"])) else float(amounts[r["contract_id"]]),
-        }
-        for r in ties[: params.max_rows]
-    ]
     return Finding(
         detector=DETECTOR.id,
         subject=f"off_hours_tie|{approver}|{supplier}",
