@@ -258,8 +258,10 @@ class LadybugStore(CypherStore):
         import ladybug
 
         db_file = self.folder / DB_FILENAME
-        # A reader cannot open while a writer in another process is checkpointing; that
-        # lasts moments, so readers (the app, exports) wait for it rather than fail.
+        # A reader cannot open while a writer in another process is checkpointing, and one
+        # that opens while the writer is appending to the write-ahead log can read its last
+        # record half-written (a checksum failure); both last moments, so readers (the app,
+        # exports) try again rather than fail. A log that stays bad fails at the deadline.
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -272,7 +274,12 @@ class LadybugStore(CypherStore):
                 self._conn = ladybug.Connection(self._db)
                 break
             except RuntimeError as exc:
-                busy = "checkpoint" in str(exc).lower() or "lock" in str(exc).lower()
+                text = str(exc).lower()
+                busy = (
+                    "checkpoint" in text
+                    or "lock" in text
+                    or (self.read_only and "wal file is corrupted" in text)
+                )
                 if not busy or time.monotonic() >= deadline:
                     raise StoreUnavailable(f"cannot open the store at {self.folder}: {exc}") from exc
                 time.sleep(0.05)
