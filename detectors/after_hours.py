@@ -260,7 +260,7 @@ def worked_holidays(stamps: pd.Series, calendar_days: frozenset[str]) -> frozens
         return frozenset()
     day = stamps.dt.strftime("%Y-%m-%d")
     per_day = day.value_counts()
-    weekday = pd.to_datetime(per_day.index).dayofweek < 5
+    weekday = pd.to_datetime(per_day.index).day_of_week < 5
     ordinary = per_day[weekday & ~per_day.index.isin(calendar_days)]
     if ordinary.empty:
         return frozenset()

@@ -85,7 +85,7 @@ def detect_and_save(
     chosen_params = params if params is not None else load_settings(settings_path, detectors)
     snapshot = store.snapshot()
     apply_requests()
-    # a community detector set to `engine: gds` (or `auto`) partitions on the store's server
+    # a community detector set to `engine: gds` partitions on the store's server (`auto` never picks gds)
     with on_server(store.gds_runner()):
         result = run_detectors(
             snapshot, chosen_params, only=only, detectors=detectors, between=apply_requests
