@@ -676,7 +676,7 @@ class Neo4jStore(CypherStore):
         connection_timeout: float = 15.0,
     ) -> None:
         from neo4j import GraphDatabase
-        from neo4j.exceptions import DriverError, Neo4jError
+        from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
         scheme = uri.partition("://")[0].lower() if "://" in uri else ""
         if scheme not in BOLT_SCHEMES:
@@ -705,6 +705,12 @@ class Neo4jStore(CypherStore):
             self._driver.verify_connectivity()
         except (DriverError, Neo4jError, OSError) as exc:
             self._driver.close()
+            if isinstance(exc, AuthError) and (auth is None or not auth[1]):
+                # the driver's "missing key `scheme`" does not tell the user what to set
+                raise StoreUnavailable(
+                    f"Neo4j at {uri} asks for a password and none was given: "
+                    "set NEO4J_USERNAME and NEO4J_PASSWORD"
+                ) from exc
             raise translate_error(exc, uri, self.database) from exc
 
     @classmethod

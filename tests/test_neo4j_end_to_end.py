@@ -129,3 +129,15 @@ def test_the_command_line_gives_the_same_graph_alerts_and_cases_on_both_stores(
     assert (
         outcomes["neo4j"] == outcomes["ladybug"] == ("reviewing", "李审计", "err_changed", "err_transition")
     )
+
+
+def test_a_server_that_needs_a_password_when_none_is_set_says_which_variables_to_set(
+    neo4j_server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEO4J_URI", neo4j_server.uri)
+    monkeypatch.setenv("NEO4J_USERNAME", neo4j_server.auth[0])
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    assert main(["--lang", "en", "alerts"]) != 0
+    message = capsys.readouterr().err
+    assert "asks for a password and none was given" in message and "NEO4J_PASSWORD" in message
+    assert "missing key" not in message
