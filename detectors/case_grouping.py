@@ -33,6 +33,12 @@ and the investigator opens a case of unrelated stories. A broad alert that share
 with a narrow case joins an earlier broad one naming mostly the same parties (the same
 ring seen by two screens), or stands alone.
 
+A *low* alert (scored below ``min_bridge_score``, the medium cut-off) joins cases the same
+way: a department's note gathering its small split episodes, or two firms' weak price
+screen, is a lead about each party it names, not a tie strong enough to make the stories of
+two requesters one case. One shared entity is enough for a low note naming at most
+``max_bridge_parties`` parties; low notes about one tender or contract alone are one case.
+
 The case score
 --------------
 Per detector family the case takes its *best* alert score (a hard flag counts at least
@@ -73,7 +79,7 @@ from typing import Any
 
 import pandas as pd
 
-from detectors.base import FAMILIES, HIGH, grade_of, level_of, param
+from detectors.base import FAMILIES, HIGH, MEDIUM, grade_of, level_of, param
 
 __all__ = [
     "LINKING_ENTITY_TYPES",
@@ -114,6 +120,9 @@ class GroupingParams:
     max_case_alerts: int = param(40, "count", "a merge that would make a case larger than this is not made")
     max_bridge_parties: int = param(
         6, "count", "an alert naming more parties than this joins one case and never links two"
+    )
+    min_bridge_score: float = param(
+        MEDIUM, "score", "an alert scored below this (a low note) joins one case and never links two"
     )
     broad_min_shared: int = param(
         2,
@@ -291,7 +300,11 @@ def _components(alerts: Sequence[_Alert], params: GroupingParams) -> list[list[i
         parent[b] = a
         size[a] += size[b]
 
-    broad = {i for i, alert in enumerate(alerts) if len(_parties(alert)) > params.max_bridge_parties}
+    broad = {
+        i
+        for i, alert in enumerate(alerts)
+        if len(_parties(alert)) > params.max_bridge_parties or alert.score < params.min_bridge_score
+    }
     named_by: dict[str, list[int]] = {}
     for index, alert in enumerate(alerts):
         for key in alert.entities:
@@ -332,16 +345,22 @@ def _components(alerts: Sequence[_Alert], params: GroupingParams) -> list[list[i
         for key in alert.entities:
             for member in {root(m) for m in narrow_of.get(key, ())}:
                 shared[member] = shared.get(member, 0) + 1
+        parties = _parties(alert)
+        # many parties need two in common with a case; a low note about a pair needs one
+        min_shared = params.broad_min_shared if len(parties) > params.max_bridge_parties else 1
         fitting = [
             r
             for r in shared
-            if shared[r] >= params.broad_min_shared and size[r] + size[root(index)] <= params.max_case_alerts
+            if shared[r] >= min_shared and size[r] + size[root(index)] <= params.max_case_alerts
         ]
         if fitting:
             best = min(fitting, key=lambda r: (-shared[r], alerts[r].id))
             join(best, index)
             continue
-        parties = _parties(alert)
+        if not parties:  # a note about a tender or contract alone: the same one is the same case
+            parties = {k for k in alert.entities if k.partition(":")[0] in LINKING_ENTITY_TYPES}
+            if not parties:
+                continue
         for member, first_parties in broad_cases:
             overlap = len(parties & first_parties) / len(parties | first_parties)
             if overlap >= params.broad_overlap and size[root(member)] < params.max_case_alerts:

@@ -134,6 +134,40 @@ def test_a_broad_alert_joins_one_case_and_never_links_two():
     assert set(cases_by_alerts(plan)) == {("A1", "A2"), ("B1",), ("C1", "R1")}
 
 
+def test_a_low_note_naming_two_stories_links_neither_and_joins_the_one_it_shares_most_with():
+    plan = group_alerts(
+        rows(
+            ("S1", "split_purchase", 0.9, "high", ["employee:E1", "supplier:S1", "contract:C1"]),
+            ("S2", "split_purchase", 0.9, "high", ["employee:E2", "supplier:S2", "contract:C2"]),
+            # the department's low note of its small episodes names both requesters and firms
+            (
+                "N1",
+                "split_purchase",
+                0.1,
+                "low",
+                ["employee:E1", "supplier:S1", "employee:E2", "supplier:S3"],
+            ),
+        ),
+        {**FAMILY, "split_purchase": "approval"},
+    )
+    assert set(cases_by_alerts(plan)) == {("N1", "S1"), ("S2",)}
+
+
+def test_a_low_note_joins_the_case_of_the_party_it_names_and_low_notes_of_one_tender_are_one_case():
+    plan = group_alerts(
+        rows(
+            ("H1", "repeated_pairs", 0.8, "high", ["employee:E1", "supplier:S1"]),
+            ("L1", "concentration", 0.1, "low", ["supplier:S1", "department:D1"]),
+            ("L2", "price_anomalies", 0.1, "low", ["contract:C9"]),
+            # two low screens of one tender are one case even though neither names a party
+            ("T1", "bid_rigging", 0.2, "low", ["tender:T7"]),
+            ("T2", "price_anomalies", 0.3, "low", ["tender:T7"]),
+        ),
+        FAMILY,
+    )
+    assert set(cases_by_alerts(plan)) == {("H1", "L1"), ("L2",), ("T1", "T2")}
+
+
 def test_two_broad_alerts_about_mostly_the_same_parties_are_one_case():
     ring = [f"supplier:S{i}" for i in range(1, 10)]
     plan = group_alerts(
