@@ -5,7 +5,10 @@ Summary
 Flags an approver whose approvals in a category go to one supplier far more
 often than that supplier wins with the approver's colleagues — the other
 approvers of the same department, who buy in the same market — more than chance
-explains.
+explains; and an approver who hands one supplier a run of awards without a
+contest (direct, single-source, negotiated) where the department competes the
+rest of that category (*steered awards*), which is how a department head who
+signs every order of the department favours a firm.
 
 Methodology
 -----------
@@ -35,6 +38,24 @@ markets is one finding, reported at its strongest.
 Score = 0.35·lift term (log10, full at 10×) + 0.25·significance term (full at
 q = 1e-8) + 0.2·count term (full at 10 contracts) + 0.2·share.
 
+*Steered awards* (``evidence["rule"] = "steered"``). The share test needs
+colleagues, and the head of a department signs nearly all of its small orders
+first: the favourite's share of the head's orders is the department's, and the
+few other signers co-sign the same larger orders, so there is no independent
+baseline. The second test asks instead how the firm was chosen. Each contract
+counts once, for its first signer (lowest step). Per market, first signer *a*
+and supplier *j*: ``n`` contracts, ``k`` of them by a method where the buyer
+picks the firm (``direct``, ``single_source``, ``negotiation``; open and
+invited tenders and inquiries are contests); ``baseline`` = the share of the
+market's contracts with **other suppliers** awarded that way (add-one smoothed;
+at least ``min_peer_contracts`` of them); one-sided binomial ``P(X >= k)``,
+``X ~ Binomial(n, baseline)``, BH-adjusted over every pair tested. Flagged when
+``n >= min_contracts``, ``k >= min_contracts``, ``q <= alpha`` and the pair's
+rate ``k/n`` is at least ``min_share_lift`` × the baseline; scored by the same
+formula with that rate ratio as the lift and the pair's share of the signer's
+orders in the market as the share. A pair flagged by the share test is not
+reported again.
+
 Example
 -------
 张伟 approves 40 of 信息中心's IT-equipment contracts; 18 go to 华信科技, a supplier
@@ -61,7 +82,10 @@ Output
 ------
 Entities: the approver (employee) and the supplier. Evidence: ``metrics`` (n, N,
 share, value, value_share, baseline, lift, p_value, q_value, category,
-categories), ``rows`` (the contracts), ``thresholds`` and ``subgraph``.
+categories), ``rows`` (the contracts), ``thresholds`` and ``subgraph``. A steered
+finding has ``rule`` ``steered`` and ``metrics`` n, buyer_chosen,
+approver_contracts, share, value, others_contracts, others_buyer_chosen,
+baseline, lift, p_value, q_value; its rows carry each contract's method.
 
 Configuration
 -------------
@@ -75,6 +99,11 @@ is the only approver (no baseline to compare with).
 
 Legitimate look-alikes
 ----------------------
+A department's own market bought without contests (a branch's local repair shops,
+all ordered directly) has a baseline near 100 %: no firm stands out, nothing is
+steered. A habitual supplier that wins its orders through inquiries like the
+department's other firms is chosen by a contest, not by the signer, and is not
+steered either.
 A habitual supplier: where the supplier also has at least 15 % of the colleagues'
 approvals in the market, they use it too, less often; the approver's leaning on it is a
 habit. The finding says so first (惯用供应商 / Habitual supplier) and carries
@@ -89,6 +118,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,6 +154,9 @@ MARKET_SEPARATOR = "\x1f"
 HABITUAL_BASELINE = 0.15
 #: The calibrated score a habitual supplier's pair is held at: medium, the approver's habit alone.
 HABITUAL_CEILING = 0.6
+#: Methods where the buyer picks the firm rather than a contest: direct purchase, single source, and
+#: negotiation (竞争性谈判, with firms the buyer invites). Open and invited tenders and inquiries are contests.
+BUYER_CHOSEN_METHODS = frozenset({"direct", "single_source", "negotiation"})
 
 
 def _pair_table(snapshot: GraphSnapshot) -> pd.DataFrame:
@@ -142,6 +175,7 @@ def _pair_table(snapshot: GraphSnapshot) -> pd.DataFrame:
             "market",
             "amount",
             "signed_date",
+            "method",
         ]
     ]
 
@@ -214,10 +248,7 @@ def _scored_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
     pairs["lift"] = pairs["share"] / pairs["baseline"]
     pairs["p_value"] = binom.sf(pairs["n"] - 1, pairs["approver_n"], pairs["baseline"])
     pairs["q_value"] = benjamini_hochberg(pairs["p_value"].to_numpy(dtype=float))
-    lift_term = (np.log10(pairs["lift"].clip(lower=1.0))).clip(upper=1.0)
-    sig_term = (-np.log10(pairs["q_value"].clip(lower=1e-300)) / 8).clip(upper=1.0)
-    count_term = (pairs["n"] / 10).clip(upper=1.0)
-    pairs["score"] = 0.35 * lift_term + 0.25 * sig_term + 0.2 * count_term + 0.2 * pairs["share"]
+    pairs["score"] = _score(pairs["lift"], pairs["q_value"], pairs["n"], pairs["share"])
     # a pair flagged by its share must still stand out from the colleagues: where the supplier has half
     # of their approvals too (the market's only inspection firm), signing it is what everybody does
     pairs["flagged"] = (pairs["q_value"] <= params.alpha) & (
@@ -227,13 +258,91 @@ def _scored_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
     return pairs
 
 
+def _score(lift: pd.Series, q: pd.Series, n: pd.Series, share: pd.Series) -> pd.Series:
+    """The raw score of a pair: lift (log10, full at 10×), significance (full at q = 1e-8), count
+    (full at 10 contracts) and share, weighted 0.35 / 0.25 / 0.2 / 0.2."""
+    lift_term = (np.log10(lift.clip(lower=1.0))).clip(upper=1.0)
+    sig_term = (-np.log10(q.clip(lower=1e-300)) / 8).clip(upper=1.0)
+    count_term = (n / 10).clip(upper=1.0)
+    return 0.35 * lift_term + 0.25 * sig_term + 0.2 * count_term + 0.2 * share
+
+
+def _first_approvals(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per contract: the approval of its first signer (lowest step)."""
+    return rows.sort_values(["contract_id", "step"], na_position="last", kind="stable").drop_duplicates(
+        "contract_id"
+    )
+
+
+def _steered_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Per (market, first approver, supplier): how many of the pair's contracts the buyer chose the firm for,
+    against the same rate for the market's contracts with other suppliers, with a binomial tail and BH q.
+
+    A contract counts once, for the approver who signed it first: the second signature of a larger
+    order is the superior's, and counting it again made the superior look like a second favourer.
+    """
+    first = _first_approvals(rows)
+    method = (
+        first["method"].astype(object).where(first["method"].notna(), "").astype(str).str.strip().str.lower()
+    )
+    first = first.assign(chosen=method.isin(BUYER_CHOSEN_METHODS).to_numpy(dtype=np.int64))
+    market = first.groupby("market", sort=False)["chosen"].agg(market_n="size", market_k="sum")
+    supplier = first.groupby(["market", "supplier_id"], sort=False)["chosen"].agg(
+        supplier_n="size", supplier_k="sum"
+    )
+    approver = first.groupby(["market", "approver_id"], sort=False)["chosen"].agg(approver_n="size")
+    pairs = (
+        first.groupby(["market", "approver_id", "supplier_id"], sort=True)
+        .agg(
+            n=("chosen", "size"), k=("chosen", "sum"), value=("amount", "sum"), category=("category", "first")
+        )
+        .reset_index()
+        .join(market, on="market")
+        .join(supplier, on=["market", "supplier_id"])
+        .join(approver, on=["market", "approver_id"])
+    )
+    others_n = pairs["market_n"] - pairs["supplier_n"]
+    pairs = pairs[
+        (pairs["n"] >= params.min_contracts) & (others_n >= max(1, params.min_peer_contracts))
+    ].copy()
+    if pairs.empty:
+        return pairs
+    others_n = pairs["market_n"] - pairs["supplier_n"]
+    others_k = pairs["market_k"] - pairs["supplier_k"]
+    pairs["department_id"] = pairs["market"].str.partition(MARKET_SEPARATOR)[0]
+    pairs["others_n"], pairs["others_k"] = others_n, others_k
+    pairs["baseline"] = (others_k + 1) / (
+        others_n + 2
+    )  # add-one smoothing: a market that never chose still may
+    pairs["rate"] = pairs["k"] / pairs["n"]
+    pairs["lift"] = pairs["rate"] / pairs["baseline"]
+    pairs["share"] = pairs["n"] / pairs["approver_n"]
+    pairs["p_value"] = binom.sf(pairs["k"] - 1, pairs["n"], pairs["baseline"])
+    pairs["q_value"] = benjamini_hochberg(pairs["p_value"].to_numpy(dtype=float))
+    pairs["score"] = _score(pairs["lift"], pairs["q_value"], pairs["n"], pairs["share"])
+    pairs["flagged"] = (
+        (pairs["q_value"] <= params.alpha)
+        & (pairs["k"] >= params.min_contracts)
+        & (pairs["lift"] >= params.min_share_lift)
+    )
+    return pairs
+
+
 def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     rows = _pair_table(snapshot)
     if rows.empty:
         return []
     pairs = _scored_pairs(rows, params)
-    if pairs.empty:
-        return []
+    findings = [] if pairs.empty else _share_findings(snapshot, rows, pairs, params)
+    already = {(f.subject.partition("|")[0], f.subject.partition("|")[2]) for f in findings}
+    findings.extend(_steered_findings(snapshot, rows, params, already))
+    return merge_explained(findings)
+
+
+def _share_findings(
+    snapshot: GraphSnapshot, rows: pd.DataFrame, pairs: pd.DataFrame, params: Params
+) -> list[Finding]:
+    """Findings of the share test: the pairs that stand out from the colleagues, each at its strongest market."""
     flagged = pairs[pairs["flagged"]].sort_values("score", ascending=False)
     findings = []
     thresholds = {
@@ -254,7 +363,36 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
         contracts = contracts_of[(approver, supplier)].sort_values("signed_date")
         finding = _finding(snapshot, approver, supplier, best, group, contracts, thresholds, params.max_rows)
         findings.append(soften(snapshot, _habitual(finding), contracts["contract_id"]))
-    return merge_explained(findings)
+    return findings
+
+
+def _steered_findings(
+    snapshot: GraphSnapshot, rows: pd.DataFrame, params: Params, already: set[tuple[str, str]]
+) -> list[Finding]:
+    """Findings of the steering test for the pairs the share test did not flag, each at its strongest market."""
+    pairs = _steered_pairs(rows, params)
+    if pairs.empty:
+        return []
+    flagged = pairs[pairs["flagged"]].sort_values(["score", "market"], ascending=[False, True], kind="stable")
+    new = np.array(
+        [(a, s) not in already for a, s in zip(flagged["approver_id"], flagged["supplier_id"], strict=True)],
+        dtype=bool,
+    )
+    flagged = flagged[new].drop_duplicates(["approver_id", "supplier_id"])
+    if flagged.empty:
+        return []
+    first = _first_approvals(rows).merge(
+        flagged[["approver_id", "supplier_id", "market"]], on=["approver_id", "supplier_id", "market"]
+    )
+    contracts_of = dict(tuple(first.groupby(["approver_id", "supplier_id"], sort=False)))
+    findings = []
+    for best in flagged.itertuples(index=False):
+        contracts = contracts_of[(best.approver_id, best.supplier_id)].sort_values(
+            ["signed_date", "contract_id"]
+        )
+        finding = _steered_finding(snapshot, best, contracts, params)
+        findings.append(soften(snapshot, finding, contracts["contract_id"]))
+    return findings
 
 
 def _habitual(finding: Finding) -> Finding:
@@ -363,6 +501,86 @@ def _finding(
         detector=DETECTOR.id,
         subject=f"{approver}|{supplier}",
         score=float(min(1.0, max(0.0, best["score"]))),
+        entities=(entity_key("Employee", approver), entity_key("Supplier", supplier)),
+        explanation_zh=zh,
+        explanation_en=en,
+        evidence=evidence,
+    )
+
+
+def _steered_finding(snapshot: GraphSnapshot, best: Any, contracts: pd.DataFrame, params: Params) -> Finding:
+    approver, supplier = str(best.approver_id), str(best.supplier_id)
+    emp = snapshot.name("Employee", approver)
+    sup = snapshot.name("Supplier", supplier)
+    department = str(best.department_id)
+    dept = snapshot.name("Department", department) if department else "未知部门"
+    dept_en = dept if department else "an unknown department"
+    n, k, others_n, others_k = int(best.n), int(best.k), int(best.others_n), int(best.others_k)
+    baseline, q, category = float(best.baseline), float(best.q_value), str(best.category)
+    first = contracts["signed_date"].min()
+    last = contracts["signed_date"].max()
+    period_zh = f"{first:%Y-%m-%d}至{last:%Y-%m-%d}" if pd.notna(first) else ""
+    period_en = f" between {first:%Y-%m-%d} and {last:%Y-%m-%d}" if pd.notna(first) else ""
+    zh = (
+        f"定向选商：审批人{emp}（{approver}）{period_zh}首签了{dept}与供应商{sup}（{supplier}）的{n}份“{category}”类合同"
+        f"（合计{wan(float(best.value))}，占其首签的本部门该类合同的{best.share:.0%}），其中{k}份以直接采购、单一来源或谈判方式"
+        f"选定该供应商，未经招标或询价；本部门该类与其他供应商的合同只有{others_k}/{others_n}以这些方式授予"
+        f"（单侧二项检验，校正后q={q:.1e}；阈值：至少{params.min_contracts}份，q≤{params.alpha:g}，"
+        f"比率≥{params.min_share_lift:g}倍）。"
+    )
+    en = (
+        f"Steered awards: approver {emp} ({approver}) first signed {n} '{category}' contracts of {dept_en} with "
+        f"supplier {sup} ({supplier}){period_en}, worth {yuan(float(best.value))} ({best.share:.0%} of the "
+        f"department's such contracts they first signed); {k} of them chose the firm directly, single-source or by "
+        f"negotiation, with no tender or inquiry, while {others_k} of the department's {others_n} such contracts "
+        f"with other suppliers were awarded that way (one-sided binomial test, BH-adjusted q = {q:.1e}; thresholds: "
+        f"at least {params.min_contracts} contracts, q ≤ {params.alpha:g}, rate ≥ {params.min_share_lift:g}× the "
+        f"others')."
+    )
+    listed = contracts.head(params.max_rows)
+    evidence = {
+        "rule": "steered",
+        "metrics": {
+            "category": category,
+            "department": department,
+            "n": n,
+            "buyer_chosen": k,
+            "approver_contracts": int(best.approver_n),
+            "share": round(float(best.share), 4),
+            "value": float(best.value),
+            "others_contracts": others_n,
+            "others_buyer_chosen": others_k,
+            "baseline": round(baseline, 6),
+            "lift": round(float(best.lift), 3),
+            "p_value": float(best.p_value),
+            "q_value": q,
+        },
+        "thresholds": {
+            "min_contracts": params.min_contracts,
+            "min_share_lift": params.min_share_lift,
+            "min_peer_contracts": params.min_peer_contracts,
+            "alpha": params.alpha,
+            "methods": sorted(BUYER_CHOSEN_METHODS),
+        },
+        "rows": [
+            {
+                "contract_id": r.contract_id,
+                "signed_date": None if pd.isna(r.signed_date) else f"{r.signed_date:%Y-%m-%d}",
+                "amount": float(r.amount),
+                "method": None if pd.isna(r.method) else str(r.method),
+            }
+            for r in listed.itertuples(index=False)
+        ],
+        "subgraph": [
+            entity_key("Employee", approver),
+            entity_key("Supplier", supplier),
+            *(entity_key("Contract", c) for c in listed["contract_id"].head(20)),
+        ],
+    }
+    return Finding(
+        detector=DETECTOR.id,
+        subject=f"{approver}|{supplier}",
+        score=float(min(1.0, max(0.0, best.score))),
         entities=(entity_key("Employee", approver), entity_key("Supplier", supplier)),
         explanation_zh=zh,
         explanation_en=en,

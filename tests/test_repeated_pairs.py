@@ -5,11 +5,13 @@ from __future__ import annotations
 from detector_snapshots import snapshot_of
 
 from detectors.base import level_of
+from detectors.calibration import calibrate
 from detectors.repeated_pairs import Params, run
 
 
-def orders(department, approver, suppliers, n, start=0, category="物资材料"):
-    """``n`` orders of ``department`` signed by ``approver``, cycling through ``suppliers``."""
+def orders(department, approver, suppliers, n, start=0, category="物资材料", method=None, second=None):
+    """``n`` orders of ``department`` signed by ``approver`` (and by ``second`` at step 2), cycling through
+    ``suppliers``."""
     contracts, approvals = [], []
     for i in range(n):
         cid = f"{department}-{approver}-{start + i}"
@@ -21,11 +23,16 @@ def orders(department, approver, suppliers, n, start=0, category="物资材料")
                 "signed_date": f"2024-{1 + i % 12:02d}-10",
                 "department_id": department,
                 "category": category,
+                **({"method": method} if method else {}),
             }
         )
         approvals.append(
             {"contract_id": cid, "step": 1, "approver_id": approver, "approved_at": "2024-01-10T10:00:00"}
         )
+        if second:
+            approvals.append(
+                {"contract_id": cid, "step": 2, "approver_id": second, "approved_at": "2024-01-11T10:00:00"}
+            )
     return contracts, approvals
 
 
@@ -109,3 +116,33 @@ def test_a_habitual_supplier_the_colleagues_use_less_is_held_at_medium():
     )
     favourite = {f.subject: f for f in run(steered, Params())}["A3|F1"]
     assert "ceiling" not in favourite.evidence and level_of(calibrate(favourite).score) == "high"
+
+
+def test_a_department_head_steering_one_firm_past_competition_is_flagged():
+    """The head signs every order of the department, so there are no colleagues to compare with: the
+    department competes its orders by inquiry, but one firm gets a run of direct and single-source awards."""
+    world = snap(
+        orders("XJ", "B1", XJ_MARKET, 45, method="inquiry"),
+        orders("XJ", "B1", ["F1"], 8, start=100, method="direct"),
+        orders("XJ", "B1", ["F1"], 6, start=200, method="single_source"),
+    )
+    findings = {f.subject: f for f in run(world, Params())}
+    assert list(findings) == ["B1|F1"]
+    finding = findings["B1|F1"]
+    assert finding.evidence["rule"] == "steered"
+    metrics = finding.evidence["metrics"]
+    assert (metrics["n"], metrics["buyer_chosen"], metrics["others_buyer_chosen"]) == (14, 14, 0)
+    assert level_of(calibrate(finding).score) == "high"
+    assert "定向选商" in finding.explanation_zh and "Steered awards" in finding.explanation_en
+
+
+def test_a_department_that_buys_everything_directly_steers_nothing():
+    """The look-alike: a department whose whole market is bought directly (small local firms, no contests),
+    and a habitual supplier that wins its share through inquiries like everyone else."""
+    world = snap(
+        orders("XJ", "B1", XJ_MARKET, 45, method="direct"),
+        orders("XJ", "B1", ["F1"], 14, start=100, method="direct"),
+        orders("HQ", "A1", HQ_MARKET, 30, method="inquiry"),
+        orders("HQ", "A1", ["F2"], 30, start=100, method="inquiry"),
+    )
+    assert run(world, Params()) == []
