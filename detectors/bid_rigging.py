@@ -181,7 +181,8 @@ See the parameter table: ``min_bids`` (count), ``min_peer_tenders`` (count),
 ``competitive_methods`` (list); for the rings ``min_joint_tenders``,
 ``min_flagged_joint`` (count), ``alpha`` (false discovery rate), ``max_bidders``
 (count), ``min_closure`` and ``min_member_win_share`` (ratio),
-``max_contact_parties`` (count); ``max_rows`` (count).
+``max_contact_parties`` (count); for the buyers' own market ``market_min_member_share`` and
+``market_max_cv_percentile`` (ratio); ``max_rows`` (count).
 
 Exclusions
 ----------
@@ -190,13 +191,32 @@ competitive for the single-bid screen. Distribution screens on tenders with too
 few bids for them (see Methodology); peer groups whose IQR is 0 or whose percentile fence equals the median;
 identical and single bids in peer groups where they are common (``max_event_share``). Pairs that met in fewer than ``min_joint_tenders`` tenders
 (their tenders stay in the buyer notes).
+
+Legitimate look-alikes
+----------------------
+The buyers' own market: a branch that buys a local service (property management,
+building works, vehicle repair) can only invite the few firms of its city, and a
+category that two or three firms make has nobody else to invite; such firms meet in
+every tender because they are the whole market, not by arrangement, so the
+co-bidding look finds them "closed" and, with no outsider ever bidding, winning all
+of their tenders. When a ring that only the co-bidding look found (no screened pair,
+no shared contact) places at least ``market_min_member_share`` of the bids in its
+buyers' tenders of its categories (every tender of a buying department and category
+in which the ring's tenders are; the other suppliers there are few or none) and its
+tenders' bids are as dispersed as their peers' (the mean of their ``cv`` percentiles
+``p`` at most ``market_max_cv_percentile``, the peer group's typical tender being 0.5:
+no tight cover band), the finding says so first (本地市场 / The buyers' own market),
+with the share, the other suppliers, that mean and how often the lowest bid won,
+and carries ``evidence["ceiling"]``: its calibrated score is held at 0.6, medium at
+most. A ring whose buyers also invite other firms, or whose bids bunch above the
+winner, is not held: keeping outsiders out, or cover bids, is what a ring does.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
@@ -220,6 +240,8 @@ __all__ = ["DETECTOR", "IDENTICAL_FLOOR", "Params", "run", "tender_screens"]
 LONE_SCORE = 0.3
 LONE_IDENTICAL_SCORE = 0.45
 UNKNOWN_BUYER = "?"
+#: The calibrated score a closed group that is its buyers' whole market is held at: medium.
+MARKET_CEILING = 0.6
 
 _EVENT_NAMES = {
     "distribution": ("报价分布异常", "bunched bid distributions"),
@@ -251,6 +273,17 @@ class Params(ScreenParams):
         5,
         "count",
         "a phone, address or account co-bidders share ties them when at most this many parties hold it",
+    )
+    market_min_member_share: float = param(
+        0.8,
+        "ratio",
+        "share of the bids in its buyers' tenders of its categories a closed group places: their whole market",
+    )
+    market_max_cv_percentile: float = param(
+        0.7,
+        "ratio",
+        "highest mean cv percentile of a closed group's tenders whose bids are as dispersed as their peers' "
+        "(typical 0.5)",
     )
     max_rows: int = param(30, "count", "tenders listed in the evidence")
 
@@ -284,11 +317,14 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     bids = bids[bids["tender_id"].isin(frame.index)]
     tenders_of = bids.groupby("supplier_id")["tender_id"].agg(list).to_dict()
     currency = str(snapshot.policy.get("currency") or "CNY")
+    cells = _buyer_cells(frame) if rings else pd.Series(dtype=object)
     findings, in_rings = [], set()
     for members in rings:
         seen = Counter(t for m in members for t in tenders_of.get(m, ()))
         ring_tenders = sorted(t for t, k in seen.items() if k >= 2)
-        finding = _ring_finding(snapshot, frame, pairs, members, ring_tenders, bids, tested, params, currency)
+        finding = _ring_finding(
+            snapshot, frame, pairs, members, ring_tenders, bids, cells, tested, params, currency
+        )
         if finding is not None:
             in_rings.update(ring_tenders)
             findings.append(finding)
@@ -442,6 +478,88 @@ def _gini(values: list[int]) -> float:
     return float((2 * weighted) / (n * total) - (n + 1) / n)
 
 
+def _buyer_cells(frame: pd.DataFrame) -> pd.Series:
+    """Tender id -> its buying department and category (tenders of a known department only)."""
+    known = frame[frame["department_id"].notna()]
+    return known["department_id"].astype(str) + "\x1f" + known["category"].astype(str)
+
+
+def _buyers_market(
+    frame: pd.DataFrame,
+    bids: pd.DataFrame,
+    cells: pd.Series,
+    members: frozenset[str],
+    ring_tenders: list[str],
+    winner_of: dict[str, Any],
+    params: Params,
+) -> dict[str, Any] | None:
+    """The facts that show a closed group is its buyers' whole market at ordinary prices, else None.
+
+    The market is every tender of a buying department and category in which the group's
+    tenders are (and the group's tenders of unknown buyers); the group must place at least
+    ``market_min_member_share`` of its bids, and the mean percentile of its tenders' ``cv``
+    among their peers must be at most ``market_max_cv_percentile`` (the peers' typical
+    tender is at 0.5, the most bunched at 1): their bids are as dispersed as everybody's.
+    """
+    rows = frame.loc[ring_tenders]
+    scored = rows[rows["n_bids"] >= 2]
+    if scored.empty:
+        return None
+    dispersion = float(scored["p_cv"].mean())
+    if dispersion > params.market_max_cv_percentile:
+        return None
+    ring_cells = set(cells.reindex(ring_tenders).dropna())
+    market = set(ring_tenders).union(cells.index[cells.isin(ring_cells)])
+    market_bids = bids[bids["tender_id"].isin(market)]
+    if market_bids.empty:
+        return None
+    theirs = market_bids["supplier_id"].isin(members)
+    member_share = float(theirs.mean())
+    if member_share < params.market_min_member_share:
+        return None
+    lowest = market_bids.sort_values(["tender_id", "amount"]).drop_duplicates("tender_id")
+    lowest_of = dict(zip(lowest["tender_id"], lowest["supplier_id"], strict=True))
+    lowest_won = sum(winner_of.get(t) == lowest_of.get(t) for t in ring_tenders) / len(ring_tenders)
+    return {
+        "buyers": int(rows["department_id"].dropna().nunique()),
+        "market_tenders": len(market),
+        "member_bid_share": round(member_share, 4),
+        "other_suppliers": int(market_bids.loc[~theirs, "supplier_id"].nunique()),
+        "mean_cv_percentile": round(dispersion, 4),
+        "lowest_won_share": round(lowest_won, 4),
+        "min_member_bid_share": params.market_min_member_share,
+        "max_mean_cv_percentile": params.market_max_cv_percentile,
+    }
+
+
+def _as_buyers_market(finding: Finding, market: dict[str, Any], members: int) -> Finding:
+    """``finding`` said to be its buyers' whole market first, in both languages, and held at medium."""
+    zh = (
+        f"本地市场：这{members}家就是其买方在这些类别中的全部投标人——{market['buyers']}个采购部门在这些类别的"
+        f"{market['market_tenders']}次招标中，{market['member_bid_share']:.0%}的报价来自这几家（其他供应商"
+        f"{market['other_suppliers']}家），每次同场是这样的市场本来的样子；报价离散程度与同类招标相当（离散度在同类中的平均"
+        f"百分位{market['mean_cv_percentile']:.2f}，典型招标为0.5，最集中为1），没有紧贴中标价的陪标，最低价中标"
+        f"{market['lowest_won_share']:.0%}。单凭同场频繁不列为高风险（上限为中风险）。"
+    )
+    en = (
+        f"The buyers' own market: these {members} firms are all the bidders their buyers have in these categories — "
+        f"{market['member_bid_share']:.0%} of the bids in the {market['market_tenders']} tenders of these categories "
+        f"of the {market['buyers']} buying departments are theirs ({market['other_suppliers']} other suppliers), so "
+        f"meeting every time is what such a market gives. Their bids are as dispersed as their peers' (mean cv "
+        f"percentile {market['mean_cv_percentile']:.2f}, the peers' typical tender 0.5, the most bunched 1), with no cover band just above the "
+        f"winner, and the lowest bid won {market['lowest_won_share']:.0%}. Meeting often alone is held at medium."
+    )
+    return replace(
+        finding,
+        explanation_zh=f"{zh}{finding.explanation_zh}",
+        explanation_en=f"{en} {finding.explanation_en}",
+        evidence={
+            **finding.evidence,
+            "ceiling": {"score": MARKET_CEILING, "reason": "buyers_market", **market},
+        },
+    )
+
+
 def _ring_finding(
     snapshot: GraphSnapshot,
     frame: pd.DataFrame,
@@ -449,6 +567,7 @@ def _ring_finding(
     members: frozenset[str],
     ring_tenders: list[str],
     bids: pd.DataFrame,
+    cells: pd.Series,
     tested: int,
     params: Params,
     currency: str,
@@ -570,7 +689,7 @@ def _ring_finding(
     )
     tender_keys = [entity_key("Tender", t) for t in listed.index]
     member_keys = [entity_key("Supplier", m) for m in ordered_members]
-    return Finding(
+    finding = Finding(
         detector=DETECTOR.id,
         subject="ring|" + "|".join(sorted(members)),
         score=float(min(1.0, score)),
@@ -616,6 +735,13 @@ def _ring_finding(
             "subgraph": [*member_keys, *tender_keys[:20]],
         },
     )
+    # only the co-bidding look found it: meeting every time may be all a small market can do
+    market = (
+        _buyers_market(frame, bids, cells, members, ring_tenders, winner_of, params)
+        if screened.empty and sharing.empty
+        else None
+    )
+    return finding if market is None else _as_buyers_market(finding, market, len(members))
 
 
 def _buyer_findings(

@@ -12,6 +12,7 @@ from scipy import stats
 
 from detectors.base import level_of
 from detectors.bid_rigging import Params, run, tender_screens
+from detectors.calibration import calibrate
 from detectors.prepare.screens import ALL_PEERS
 
 FIRMS = [f"S{i:02d}" for i in range(1, 21)]
@@ -61,7 +62,8 @@ def _add(bids, contracts, tender, entries, method="open", category="电缆"):
 
 
 def _snapshot(bids, contracts, phones=None, **policy):
-    suppliers = [{"supplier_id": s, "name": f"{s}电缆有限公司"} for s in (*FIRMS, "K1", "K2", "K3", "K4")]
+    listed = dict.fromkeys((*FIRMS, "K1", "K2", "K3", "K4", *(b["supplier_id"] for b in bids)))
+    suppliers = [{"supplier_id": s, "name": f"{s}电缆有限公司"} for s in listed]
     return snapshot_of(
         contracts=contracts, bids=bids, suppliers=suppliers, policy=policy or None, supplier_phones=phones
     )
@@ -333,6 +335,81 @@ def test_competitors_who_always_meet_but_lose_to_outsiders_are_not_a_ring():
     bids, contracts = _market()
     _closed_group(bids, contracts, ["K1", "K2", "K3"], tenders=10, outsider_wins=(1, 4, 7))
     assert not [f for f in run(_snapshot(bids, contracts), Params()) if f.subject.startswith("ring|")]
+
+
+BRANCHES = {"D7": ("L1", "L2", "L3"), "D8": ("L4", "L5", "L6"), "D9": ("K1", "K2", "K3")}
+
+
+def _local_markets(bids, contracts, cover=None, tenders=12):
+    """Three branches each buying property management from its own city's only firms, who all bid
+    every time: independent bids ±10 % around the estimate, the lowest wins. With ``cover``, D9's
+    firms take turns instead, the others bidding ``cover`` above the designated winner."""
+    rng = np.random.default_rng(17)
+    for buyer, firms in BRANCHES.items():
+        for t in range(tenders):
+            base = float(rng.uniform(2e5, 6e5))
+            if cover is None or buyer != "D9":
+                entries = [(f, float(round(base * rng.uniform(0.9, 1.1), -2))) for f in firms]
+            else:
+                winner = firms[t % len(firms)]
+                others = [f for f in firms if f != winner]
+                entries = [
+                    (winner, base),
+                    *((f, base * (1 + cover + 0.002 * i)) for i, f in enumerate(others)),
+                ]
+            _add(bids, contracts, f"{buyer}-{t:02d}", entries, category="物业服务")
+            contracts[-1]["department_id"] = buyer
+
+
+def _held(finding) -> bool:
+    return (finding.evidence.get("ceiling") or {}).get("reason") == "buyers_market"
+
+
+def _local_rings(bids, contracts):
+    snapshot = _snapshot(bids, contracts)
+    return {f.subject: calibrate(f) for f in run(snapshot, Params()) if f.subject.startswith("ring|")}
+
+
+def test_a_branchs_few_local_firms_that_meet_every_time_are_its_market_held_at_medium():
+    """The look-alike: a city's firms are all the bidders its branch has, so they always meet
+    (far more often than if they chose among all the category's tenders), and win every time."""
+    bids, contracts = _market()
+    _local_markets(bids, contracts)
+    rings = _local_rings(bids, contracts)
+    assert sorted(rings) == ["ring|K1|K2|K3", "ring|L1|L2|L3", "ring|L4|L5|L6"]
+    for ring in rings.values():
+        assert ring.evidence["metrics"]["pairs"][0]["closed"]
+        assert _held(ring) and level_of(ring.score) == "medium"
+    market = rings["ring|K1|K2|K3"].evidence["ceiling"]
+    assert market["member_bid_share"] == 1.0 and market["other_suppliers"] == 0 and market["buyers"] == 1
+    assert market["market_tenders"] == 12
+    assert market["mean_cv_percentile"] <= Params().market_max_cv_percentile
+    ring = rings["ring|K1|K2|K3"]
+    assert ring.explanation_zh.startswith("本地市场") and ring.explanation_en.startswith(
+        "The buyers' own market"
+    )
+    json.dumps(ring.evidence)
+
+
+def test_a_ring_of_a_branchs_local_firms_bidding_a_tight_cover_band_stays_high():
+    bids, contracts = _market()
+    _local_markets(bids, contracts, cover=0.03)
+    ring = _local_rings(bids, contracts)["ring|K1|K2|K3"]
+    assert not _held(ring) and level_of(ring.score) == "high"
+
+
+def test_local_firms_that_meet_every_time_while_their_buyer_also_invites_others_stay_a_ring():
+    """Other firms bid in the branch's other tenders of the category: the three keep them out of theirs."""
+    bids, contracts = _market()
+    _local_markets(bids, contracts)
+    rng = np.random.default_rng(23)
+    for t in range(12):
+        entries = [(f, float(round(4e5 * rng.uniform(0.9, 1.1), -2))) for f in FIRMS[:4]]
+        _add(bids, contracts, f"D9-X{t:02d}", entries, category="物业服务")
+        contracts[-1]["department_id"] = "D9"
+    rings = _local_rings(bids, contracts)
+    assert not _held(rings["ring|K1|K2|K3"]) and level_of(rings["ring|K1|K2|K3"].score) == "high"
+    assert _held(rings["ring|L1|L2|L3"])
 
 
 def _average_bid_market(seed: int = 5, tenders: int = 30):
