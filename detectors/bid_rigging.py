@@ -205,7 +205,9 @@ buyers' tenders of its categories (every tender of a buying department and categ
 in which the ring's tenders are; the other suppliers there are few or none) and its
 tenders' bids are as dispersed as their peers' (the mean of their ``cv`` percentiles
 ``p`` at most ``market_max_cv_percentile``, the peer group's typical tender being 0.5:
-no tight cover band), the finding says so first (本地市场 / The buyers' own market),
+no tight cover band), and no two of them are under one control (one owns the other,
+or one person owns, directs or represents both: such firms do not bid independently),
+the finding says so first (本地市场 / The buyers' own market),
 with the share, the other suppliers, that mean and how often the lowest bid won,
 and carries ``evidence["ceiling"]``: its calibrated score is held at 0.6, medium at
 most. A ring whose buyers also invite other firms, or whose bids bunch above the
@@ -227,7 +229,7 @@ from scipy.stats import chi2, norm, poisson
 from detectors.base import Detector, Finding, money, param
 from detectors.prepare import prepare
 from detectors.prepare.cobidding import tender_pairs, usable_bids
-from detectors.prepare.parties import PIVOT_WORDS
+from detectors.prepare.parties import PIVOT_WORDS, supplier_parties
 from detectors.prepare.screens import IDENTICAL_FLOOR, SCREENS, ScreenParams
 from detectors.significance import benjamini_hochberg
 from graph.schema import entity_key
@@ -318,12 +320,13 @@ def run(snapshot: GraphSnapshot, params: Params) -> list[Finding]:
     tenders_of = bids.groupby("supplier_id")["tender_id"].agg(list).to_dict()
     currency = str(snapshot.policy.get("currency") or "CNY")
     cells = _buyer_cells(frame) if rings else pd.Series(dtype=object)
+    parties = supplier_parties(snapshot) if rings else pd.DataFrame(columns=["supplier_id", "party"])
     findings, in_rings = [], set()
     for members in rings:
         seen = Counter(t for m in members for t in tenders_of.get(m, ()))
         ring_tenders = sorted(t for t, k in seen.items() if k >= 2)
         finding = _ring_finding(
-            snapshot, frame, pairs, members, ring_tenders, bids, cells, tested, params, currency
+            snapshot, frame, pairs, members, ring_tenders, bids, cells, parties, tested, params, currency
         )
         if finding is not None:
             in_rings.update(ring_tenders)
@@ -484,6 +487,13 @@ def _buyer_cells(frame: pd.DataFrame) -> pd.Series:
     return known["department_id"].astype(str) + "\x1f" + known["category"].astype(str)
 
 
+def _under_one_control(parties: pd.DataFrame, members: frozenset[str]) -> bool:
+    """Whether two members are under one control: one owns the other, or one party owns,
+    directs or represents both (:func:`~detectors.prepare.parties.supplier_parties`)."""
+    held = parties[parties["supplier_id"].isin(members)]
+    return bool(held.groupby("party")["supplier_id"].nunique().ge(2).any())
+
+
 def _buyers_market(
     frame: pd.DataFrame,
     bids: pd.DataFrame,
@@ -568,6 +578,7 @@ def _ring_finding(
     ring_tenders: list[str],
     bids: pd.DataFrame,
     cells: pd.Series,
+    parties: pd.DataFrame,
     tested: int,
     params: Params,
     currency: str,
@@ -738,7 +749,7 @@ def _ring_finding(
     # only the co-bidding look found it: meeting every time may be all a small market can do
     market = (
         _buyers_market(frame, bids, cells, members, ring_tenders, winner_of, params)
-        if screened.empty and sharing.empty
+        if screened.empty and sharing.empty and not _under_one_control(parties, members)
         else None
     )
     return finding if market is None else _as_buyers_market(finding, market, len(members))

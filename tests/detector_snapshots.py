@@ -41,6 +41,7 @@ def snapshot_of(
     bids: Iterable[Row] = (),
     policy: Mapping[str, Any] | None = None,
     supplier_phones: Mapping[str, str] | None = None,
+    relations: Iterable[tuple[str, str, str, str, str]] = (),
 ) -> GraphSnapshot:
     """A snapshot holding exactly these records (employees' bank accounts become identifiers,
     and so do ``supplier_phones``: supplier id -> its phone, already normalised)."""
@@ -91,6 +92,11 @@ def snapshot_of(
         raw["ident:HAS_PHONE:Supplier"] = pd.DataFrame(
             {"party_id": list(supplier_phones), "value": list(supplier_phones.values())}
         )
+    # (source label, source id, relation, target label, target id), e.g. one supplier OWNS another
+    for src_label, src_id, relation, dst_label, dst_id in relations:
+        key = f"rel:{relation}:{src_label}:{dst_label}"
+        row = pd.DataFrame({"src_id": [src_id], "dst_id": [dst_id], "share": [float("nan")]})
+        raw[key] = pd.concat([raw[key], row], ignore_index=True) if key in raw else row
     if policy is not None:
         raw["policy"] = pd.DataFrame({"id": ["policy"], "document": [json.dumps(dict(policy))]})
     return assemble_snapshot(raw)

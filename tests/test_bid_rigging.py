@@ -61,11 +61,16 @@ def _add(bids, contracts, tender, entries, method="open", category="电缆"):
     )
 
 
-def _snapshot(bids, contracts, phones=None, **policy):
+def _snapshot(bids, contracts, phones=None, relations=(), **policy):
     listed = dict.fromkeys((*FIRMS, "K1", "K2", "K3", "K4", *(b["supplier_id"] for b in bids)))
     suppliers = [{"supplier_id": s, "name": f"{s}电缆有限公司"} for s in listed]
     return snapshot_of(
-        contracts=contracts, bids=bids, suppliers=suppliers, policy=policy or None, supplier_phones=phones
+        contracts=contracts,
+        bids=bids,
+        suppliers=suppliers,
+        policy=policy or None,
+        supplier_phones=phones,
+        relations=relations,
     )
 
 
@@ -396,6 +401,17 @@ def test_a_ring_of_a_branchs_local_firms_bidding_a_tight_cover_band_stays_high()
     _local_markets(bids, contracts, cover=0.03)
     ring = _local_rings(bids, contracts)["ring|K1|K2|K3"]
     assert not _held(ring) and level_of(ring.score) == "high"
+
+
+def test_a_branchs_local_firms_under_one_owner_are_not_its_independent_market():
+    """K1 owns K2: the branch's three bidders are not three independent firms, so nothing is held."""
+    bids, contracts = _market()
+    _local_markets(bids, contracts)
+    owned = [("Supplier", "K1", "OWNS", "Supplier", "K2")]
+    snapshot = _snapshot(bids, contracts, relations=owned)
+    rings = {f.subject: calibrate(f) for f in run(snapshot, Params()) if f.subject.startswith("ring|")}
+    assert not _held(rings["ring|K1|K2|K3"]) and level_of(rings["ring|K1|K2|K3"].score) == "high"
+    assert _held(rings["ring|L1|L2|L3"])
 
 
 def test_local_firms_that_meet_every_time_while_their_buyer_also_invites_others_stay_a_ring():
