@@ -46,7 +46,8 @@ baseline. The second test asks instead how the firm was chosen. Each contract
 counts once, for its first signer (lowest step). Per market, first signer *a*
 and supplier *j*: ``n`` contracts, ``k`` of them by a method where the buyer
 picks the firm (``direct``, ``single_source``, ``negotiation``; open and
-invited tenders and inquiries are contests); ``baseline`` = the share of the
+invited tenders and inquiries are contests, and so is an order that carries a
+tender id, a call-off of a competed framework); ``baseline`` = the share of the
 market's contracts with **other suppliers** awarded that way (add-one smoothed;
 at least ``min_peer_contracts`` of them); one-sided binomial ``P(X >= k)``,
 ``X ~ Binomial(n, baseline)``, BH-adjusted over every pair tested. Flagged when
@@ -103,7 +104,8 @@ A department's own market bought without contests (a branch's local repair shops
 all ordered directly) has a baseline near 100 %: no firm stands out, nothing is
 steered. A habitual supplier that wins its orders through inquiries like the
 department's other firms is chosen by a contest, not by the signer, and is not
-steered either.
+steered either; nor are the direct call-offs of a framework agreement, which carry
+the framework's tender id.
 A habitual supplier: where the supplier also has at least 15 % of the colleagues'
 approvals in the market, they use it too, less often; the approver's leaning on it is a
 habit. The finding says so first (惯用供应商 / Habitual supplier) and carries
@@ -176,6 +178,7 @@ def _pair_table(snapshot: GraphSnapshot) -> pd.DataFrame:
             "amount",
             "signed_date",
             "method",
+            "tender_id",
         ]
     ]
 
@@ -285,7 +288,10 @@ def _steered_pairs(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
     method = (
         first["method"].astype(object).where(first["method"].notna(), "").astype(str).str.strip().str.lower()
     )
-    first = first.assign(chosen=method.isin(BUYER_CHOSEN_METHODS).to_numpy(dtype=np.int64))
+    # a direct order carrying a tender id is a call-off of a competed framework: the contest picked the firm
+    called_off = first["tender_id"].notna() & (first["tender_id"].astype(str).str.strip() != "")
+    chosen = method.isin(BUYER_CHOSEN_METHODS) & ~called_off
+    first = first.assign(chosen=chosen.to_numpy(dtype=np.int64))
     market = first.groupby("market", sort=False)["chosen"].agg(market_n="size", market_k="sum")
     supplier = first.groupby(["market", "supplier_id"], sort=False)["chosen"].agg(
         supplier_n="size", supplier_k="sum"

@@ -9,7 +9,9 @@ from detectors.calibration import calibrate
 from detectors.repeated_pairs import Params, run
 
 
-def orders(department, approver, suppliers, n, start=0, category="物资材料", method=None, second=None):
+def orders(
+    department, approver, suppliers, n, start=0, category="物资材料", method=None, second=None, tender=None
+):
     """``n`` orders of ``department`` signed by ``approver`` (and by ``second`` at step 2), cycling through
     ``suppliers``."""
     contracts, approvals = [], []
@@ -24,6 +26,7 @@ def orders(department, approver, suppliers, n, start=0, category="物资材料",
                 "department_id": department,
                 "category": category,
                 **({"method": method} if method else {}),
+                **({"tender_id": tender} if tender else {}),
             }
         )
         approvals.append(
@@ -138,8 +141,11 @@ def test_a_department_head_steering_one_firm_past_competition_is_flagged():
 
 def test_a_department_that_buys_everything_directly_steers_nothing():
     """The look-alike: a department whose whole market is bought directly (small local firms, no contests),
-    and a habitual supplier that wins its share through inquiries like everyone else."""
+    a habitual supplier that wins its share through inquiries like everyone else, and the direct call-offs of
+    a framework agreement, which carry the framework's tender id."""
     world = snap(
+        orders("XJ", "B2", XJ_MARKET, 45, category="轨道材料", method="inquiry"),
+        orders("XJ", "B2", ["F3"], 14, start=100, category="轨道材料", method="direct", tender="T-2024-01"),
         orders("XJ", "B1", XJ_MARKET, 45, method="direct"),
         orders("XJ", "B1", ["F1"], 14, start=100, method="direct"),
         orders("HQ", "A1", HQ_MARKET, 30, method="inquiry"),
