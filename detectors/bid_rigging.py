@@ -544,17 +544,20 @@ def _buyers_market(
 
 def _as_buyers_market(finding: Finding, market: dict[str, Any], members: int) -> Finding:
     """``finding`` said to be its buyers' whole market first, in both languages, and held at medium."""
+    others = market["other_suppliers"]
+    others_zh = f"其他供应商{others}家" if others else "没有其他供应商"
+    others_en = f"{others} other supplier{'s' if others != 1 else ''}" if others else "no other supplier"
     zh = (
         f"本地市场：这{members}家就是其买方在这些类别中的全部投标人——{market['buyers']}个采购部门在这些类别的"
-        f"{market['market_tenders']}次招标中，{market['member_bid_share']:.0%}的报价来自这几家（其他供应商"
-        f"{market['other_suppliers']}家），每次同场是这样的市场本来的样子；报价离散程度与同类招标相当（离散度在同类中的平均"
+        f"{market['market_tenders']}次招标中，{market['member_bid_share']:.0%}的报价来自这几家（{others_zh}）"
+        f"，每次同场是这样的市场本来的样子；报价离散程度与同类招标相当（离散度在同类中的平均"
         f"百分位{market['mean_cv_percentile']:.2f}，典型招标为0.5，最集中为1），没有紧贴中标价的陪标，最低价中标"
         f"{market['lowest_won_share']:.0%}。单凭同场频繁不列为高风险（上限为中风险）。"
     )
     en = (
         f"The buyers' own market: these {members} firms are all the bidders their buyers have in these categories — "
         f"{market['member_bid_share']:.0%} of the bids in the {market['market_tenders']} tenders of these categories "
-        f"of the {market['buyers']} buying departments are theirs ({market['other_suppliers']} other suppliers), so "
+        f"of the {market['buyers']} buying departments are theirs ({others_en}), so "
         f"meeting every time is what such a market gives. Their bids are as dispersed as their peers' (mean cv "
         f"percentile {market['mean_cv_percentile']:.2f}, the peers' typical tender 0.5, the most bunched 1), with no cover band just above the "
         f"winner, and the lowest bid won {market['lowest_won_share']:.0%}. Meeting often alone is held at medium."

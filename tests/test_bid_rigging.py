@@ -393,6 +393,7 @@ def test_a_branchs_few_local_firms_that_meet_every_time_are_its_market_held_at_m
     assert ring.explanation_zh.startswith("本地市场") and ring.explanation_en.startswith(
         "The buyers' own market"
     )
+    assert "没有其他供应商" in ring.explanation_zh and "(no other supplier)" in ring.explanation_en
     json.dumps(ring.evidence)
 
 
