@@ -160,6 +160,23 @@ def test_a_write_resolves_foreign_keys_in_the_snapshot(store: Store) -> None:
     assert set(snap.identifiers.query("kind == 'Phone'")["label"]) == {"Employee", "Supplier"}
 
 
+def test_a_snapshot_holds_each_distinct_text_once_and_missing_text_as_none(store: Store) -> None:
+    store.write(extract())
+    snap = store.snapshot()
+    # a contract's id appears once per approval, a decision once per approval: one object each
+    for frame, column in (
+        (snap.approvals, "contract_id"),
+        (snap.approvals, "decision"),
+        (snap.contracts, "id"),
+    ):
+        values = frame[column]
+        assert values.dtype == object
+        assert len({id(v) for v in values}) == values.nunique(dropna=False), column
+    assert sorted(snap.approvals["contract_id"]) == ["C1", "C1", "C2"]
+    # a text property no record carries is None, as it always was, not NaN
+    assert snap.employees["address"].map(lambda v: v is None).all()
+
+
 def test_writing_the_same_extract_again_changes_nothing(store: Store) -> None:
     store.write(extract())
     counts, before = store.counts(), frames(store)
