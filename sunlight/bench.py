@@ -198,6 +198,48 @@ def app_reads_child(store_path: str) -> None:
     )
 
 
+def drilldown_ms(store: Any, alerts: Any, seed: int, drilldowns: int = 100) -> dict[str, Any]:
+    """What opening an alert's graph costs: ``store.subgraph`` of up to 20 of its evidence keys,
+    one hop, for ``drilldowns`` alerts drawn with ``seed``; p50 and p95 in ms."""
+    rng = random.Random(seed)
+    picks = rng.sample(list(alerts["evidence"]), min(drilldowns, len(alerts)))
+    latencies = []
+    for evidence in picks:
+        keys = (json.loads(evidence or "{}").get("subgraph") or [])[:20]
+        if not keys:
+            continue
+        t0 = time.perf_counter()
+        store.subgraph(keys, hops=1, limit=200)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+
+    def pct(p: float) -> float | None:
+        if not latencies:
+            return None
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
+
+    return {"p50": pct(0.5), "p95": pct(0.95), "samples": len(latencies)}
+
+
+def bench_reads(spec: str, seed: int, drilldowns: int = 100) -> dict[str, Any]:
+    """The reads of an investigator on an existing store, which is not changed: what the overview
+    and the queue fetch from a fresh process, and the drill-down latency."""
+    app_reads = _child("app_reads_child", spec)
+    store = _open(spec, read_only=True)
+    try:
+        alerts = store.alerts().drop_duplicates("alert_id")
+        contracts = int(store.counts()["nodes"].get("Contract", 0))
+        drilldown = drilldown_ms(store, alerts, seed, drilldowns)
+    finally:
+        store.close()
+    return {
+        "store_contracts": contracts,
+        "alerts": len(alerts),
+        "app_reads": app_reads,
+        "drilldown_ms": drilldown,
+    }
+
+
 def bench_one_scale(
     scale: int,
     seed: int,
@@ -235,23 +277,7 @@ def bench_one_scale(
         snapshot = store.snapshot()
 
         alerts = store.alerts().drop_duplicates("alert_id")
-        rng = random.Random(seed)
-        picks = rng.sample(list(alerts["evidence"]), min(drilldowns, len(alerts)))
-        latencies = []
-        for evidence in picks:
-            keys = (json.loads(evidence or "{}").get("subgraph") or [])[:20]
-            if not keys:
-                continue
-            t0 = time.perf_counter()
-            store.subgraph(keys, hops=1, limit=200)
-            latencies.append((time.perf_counter() - t0) * 1000)
-        latencies.sort()
-
-        def pct(p: float) -> float | None:
-            if not latencies:
-                return None
-            return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
-
+        drilldown = drilldown_ms(store, alerts, seed, drilldowns)
         gds = store.gds_runner()
         with on_server(gds):
             community = _community(
@@ -277,7 +303,7 @@ def bench_one_scale(
             "store": "neo4j" if neo4j_uri else "embedded",
             # a server's files are not the client's to measure: see docs/benchmarks.md
             "store_bytes": None if neo4j_uri else _dir_bytes(work / "store"),
-            "drilldown_ms": {"p50": pct(0.5), "p95": pct(0.95), "samples": len(latencies)},
+            "drilldown_ms": drilldown,
             "community": community,
             "counts": {"nodes": counts["nodes"], "relationships": counts["relationships"]},
         }

@@ -586,6 +586,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     if args.sessions:
         return _bench_sessions(args, cache)
+    if args.reads:
+        return _bench_reads(args)
     try:
         results = run_bench(
             scales, args.seed, cache, engines, neo4j_uri=args.neo4j or os.environ.get("NEO4J_URI")
@@ -596,6 +598,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.out:
         Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
         print(t("exported", args.lang, n=len(results), path=args.out))
+    return 0
+
+
+def _bench_reads(args: argparse.Namespace) -> int:
+    """``bench --reads``: an investigator's reads on the store the user named, left unchanged."""
+    from sunlight.bench import bench_reads
+
+    spec = args.neo4j or os.environ.get("NEO4J_URI") or args.store or os.environ.get("SUNLIGHT_STORE")
+    if not spec:
+        raise UsageError("bench --reads measures an existing store: give --store FOLDER or --neo4j URI")
+    if not spec.startswith(("bolt", "neo4j")) and not Path(spec).exists():
+        raise CommandFailed(f"bench --reads: no store at {spec}")
+    result = bench_reads(spec, args.seed)
+    reads, drill = result["app_reads"], result["drilldown_ms"]
+    print(
+        f"{result['store_contracts']:,} contracts, {result['alerts']:,} alerts: overview {reads['overview_seconds']} s, "
+        f"queue {reads['queue_seconds']} s, search index {reads['search_index_seconds']} s, "
+        f"drill-down p50 {drill['p50']} ms p95 {drill['p95']} ms ({drill['samples']} alerts)"
+    )
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 
 
@@ -959,6 +982,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--rounds", type=_count, default=3, help="with --sessions: queue, case, search rounds each"
+    )
+    p.add_argument(
+        "--reads",
+        action="store_true",
+        help="instead: the overview's and the queue's reads and the drill-down latency on the existing "
+        "store of --store or --neo4j, which is left unchanged",
     )
     p.set_defaults(func=cmd_bench)
 

@@ -248,3 +248,21 @@ def test_bench_measures_a_tiny_scale_with_the_keys_cli_md_names(tmp_path: Path):
     assert set(result["detectors_cpu"]) == set(result["detectors"])
     table = format_table([result])
     assert f"{MIN_SCALE:,}" in table and f"{leiden['speedup']}× python-louvain, modularity" in table
+
+
+def test_bench_reads_measures_an_existing_store_and_leaves_it_as_it_was(store, capsys, tmp_path):
+    assert run(capsys, "load", str(FIXTURE))[0] == 0
+    assert run(capsys, "detect")[0] == 0
+    before = run(capsys, "alerts", "--format", "csv")[1]
+    out_file = tmp_path / "reads.json"
+    code, out, _ = run(
+        capsys, "--lang", "en", "bench", "--store", str(store), "--reads", "--out", str(out_file)
+    )
+    result = json.loads(out_file.read_text(encoding="utf-8"))
+    assert code == 0 and "drill-down p50" in out
+    assert result["alerts"] > 0 and result["drilldown_ms"]["samples"] > 0
+    assert result["drilldown_ms"]["p95"] >= result["drilldown_ms"]["p50"] > 0
+    assert result["app_reads"]["queue_alerts"] == result["alerts"]
+    assert run(capsys, "alerts", "--format", "csv")[1] == before
+    code, _, err = run(capsys, "bench", "--store", str(tmp_path / "nowhere"), "--reads")
+    assert code != 0 and "nowhere" in err
