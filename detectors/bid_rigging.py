@@ -72,8 +72,17 @@ percentile, among the peer group's tenders, of its bidders' mean number of the p
 tenders (a tender bid by the market's regulars first). The screen score, fences and flags stay
 as they are (rings and communities pool the bids' evidence, not the bidders' regularity).
 
-Score = ``basis · (0.4 + 0.6 · agreement)``, the basis being the screen score (first-price
-auctions) or ``p_regulars`` (average-bid auctions): ``agreement`` is 0.5 when a
+**Award near the estimate** (P03). Where the data gives the tender's estimate (the contract's
+``estimate``: the buyer's budget or ceiling price), ``award_ratio`` = winning bid / estimate and
+``p_award`` its percentile among the peer group's tenders with an estimate (high = suspicious):
+a ring's designated winner bids up to the buyer's estimate, which competitors undercut. In a
+first-price auction the price level against the estimate is a second family of evidence beside
+the bids' distribution, so the basis there is the mean of the screen score and ``p_award``; it
+does not fire a flag on its own (an estimate may be set generously).
+
+Score = ``basis · (0.4 + 0.6 · agreement)``, the basis being the screen score, averaged with
+``p_award`` where the estimate is known (first-price auctions), or ``p_regulars`` (average-bid
+auctions): ``agreement`` is 0.5 when a
 dispersion screen fires (``cv`` or ``spread``) plus 0.5 when a separation screen
 fires (``rd``, ``skew`` or ``kurt``, which all measure the winner standing apart
 from the bunch and so count once), and 0 below ``min_bids`` bids. A tender reaches
@@ -154,7 +163,7 @@ bidders must be re-tendered, so a single bid awarded is a process breach too.
 Based on
 --------
 INDICATORS C14 (bid-distribution screens: Imhof 2017; Huber & Imhof 2019, IJIO
-65), C05 (identical bid prices, cardinal R028), C01 (single bid, cardinal R018),
+65), P03 (award near the estimate, OCP R031), C05 (identical bid prices, cardinal R028), C01 (single bid, cardinal R018),
 C03 (price close to the winner, cardinal R024) for the cover-bid gap. Dispersion
 fences are cardinal's Tukey fences of the peer group (INDICATORS 4.7); INDICATORS
 C14 proposes P10/P90, which for the dispersion screens would flag a tenth of a
@@ -167,8 +176,8 @@ first), then its tenders (flagged first). Evidence: ``rule`` = ``ring``,
 ``metrics`` (members, tenders, flagged_tenders, member_win_share, value_won, wins,
 gini, rotation, departments, categories, and the ring's pairs with joint, flagged,
 expected, z, q), ``thresholds`` (the parameters and how many pairs were tested),
-``rows`` (per tender: category, department, bids, winner, cv, diffp, rd, screen
-score, the screens that fired) and ``subgraph``. Per buyer (subject ``buyer|`` +
+``rows`` (per tender: category, department, bids, winner, cv, diffp, rd, the award ratio
+where the estimate is known, screen score, the screens that fired) and ``subgraph``. Per buyer (subject ``buyer|`` +
 the department id, ``?`` when unknown): the department and its flagged tenders, with
 the same rows. :func:`tender_screens` is the per-tender table (the evaluation on
 labelled cartel markets ranks tenders by its ``score``).
@@ -837,6 +846,7 @@ def _tender_row(tender_id: str, row: pd.Series, winner: Any, currency: str) -> d
         "cv": _num(row["cv"]),
         "diffp": _num(row["diffp"]),
         "rd": _num(row["rd"]),
+        "award_ratio": _num(row["award_ratio"]),
         "screen_score": round(float(row["screen_score"]), 4),
         "score": round(float(row["score"]), 4),
         "flagged": bool(row["flagged"]),

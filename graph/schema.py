@@ -212,6 +212,11 @@ NODE_TYPES: tuple[NodeType, ...] = (
             Prop("item", S),
             Prop("quantity", F),
             Prop("unit_price", F),
+            Prop(
+                "estimate",
+                F,
+                doc="the buyer's estimate or ceiling price of the purchase (预算金额, 最高投标限价)",
+            ),
             Prop("method", S, doc="open, invited, negotiation, single_source, inquiry, direct"),
             _EXTRA,
         ),

@@ -26,6 +26,8 @@ Mapping choices
   the source's date (unix seconds; Ohio and the USA: 1 September of the school
   year). Italy and GR/See-Gaster have no calendar dates (none, resp. an anonymised
   day index), so they get no contracts: their tenders have bids only.
+* ``estimate`` = the source's pre-tender estimate (Brazil, Italy, Japan; Italy has no
+  contracts to carry it).
 * ``category`` = the market's trade (GR/See-Gaster: its ``Contract_type``).
 * Amounts stay in the market's currency (BRL, EUR, JPY, USD per half-pint, CHF);
   ``currency`` is in the market's policy.
@@ -119,6 +121,8 @@ GARCIA_MARKETS: dict[str, _GarciaSpec] = {
     ),
 }
 OHIO = "ohio_school_milk"
+#: the pre-tender estimate of Brazil, Italy and Japan: the contracts' ``estimate``
+_ESTIMATE = "Pre-Tender Estimate (PTE)"
 
 _CONTRACT_COLUMNS = [
     "contract_id",
@@ -127,6 +131,7 @@ _CONTRACT_COLUMNS = [
     "signed_date",
     "department_id",
     "category",
+    "estimate",
     "tender_id",
 ]
 _EMPTY = {
@@ -188,16 +193,26 @@ def _winner_flags(values: pd.Series) -> pd.Series:
 
 
 def _contracts(
-    bids: pd.DataFrame, dates: pd.Series, categories: pd.Series, departments: pd.Series
+    bids: pd.DataFrame,
+    dates: pd.Series,
+    categories: pd.Series,
+    departments: pd.Series,
+    estimates: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """One contract per winning bid that has a date; a tender with several winners gets several."""
-    dates, categories, departments = (s.reindex(bids.index) for s in (dates, categories, departments))
+    """One contract per winning bid that has a date; a tender with several winners gets several.
+    ``estimates`` (per bid row, the tender's pre-tender estimate) become the contracts' ``estimate``."""
+    if estimates is None:
+        estimates = pd.Series(float("nan"), index=bids.index)
+    dates, categories, departments, estimates = (
+        s.reindex(bids.index) for s in (dates, categories, departments, estimates)
+    )
     won = bids[bids["is_winner"] & dates.notna()].copy()
     if won.empty:
         return pd.DataFrame(columns=_CONTRACT_COLUMNS)
     won["signed_date"] = dates[won.index]
     won["category"] = categories[won.index]
     won["department_id"] = departments[won.index]
+    won["estimate"] = pd.to_numeric(estimates[won.index], errors="coerce")
     nth = won.groupby("tender_id").cumcount()
     several = won.groupby("tender_id")["tender_id"].transform("size") > 1
     won["contract_id"] = won["tender_id"].where(~several, won["tender_id"] + "-" + (nth + 1).astype(str))
@@ -272,7 +287,8 @@ def load_garcia_market(data_dir: Path, key: str) -> CartelMarket:
         else _dates(raw["Tender"], "none")
     )
     departments = pd.Series(None, index=raw.index, dtype=object)
-    contracts = _contracts(bids, dates, categories, departments)
+    estimates = raw[_ESTIMATE] if _ESTIMATE in raw.columns else None
+    contracts = _contracts(bids, dates, categories, departments, estimates)
     if contracts.empty:
         notes.append("no calendar dates in the source: tenders have bids only, no contracts")
 

@@ -207,7 +207,7 @@ TABLES: dict[str, Table] = {
             "contracts",
             True,
             (
-                *_node_columns("Contract", "contract_id", money=("amount", "unit_price")),
+                *_node_columns("Contract", "contract_id", money=("amount", "unit_price", "estimate")),
                 Column("supplier_id", _ID, True, refers_to="suppliers"),
                 Column("department_id", _ID),
                 Column("requester_id", _ID, refers_to="employees"),

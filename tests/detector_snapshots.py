@@ -18,7 +18,16 @@ from graph.snapshot import GraphSnapshot, assemble_snapshot
 
 Row = Mapping[str, Any]
 
-_CONTRACT_PROPS = ("amount", "signed_date", "category", "item", "quantity", "unit_price", "method")
+_CONTRACT_PROPS = (
+    "amount",
+    "signed_date",
+    "category",
+    "item",
+    "quantity",
+    "unit_price",
+    "estimate",
+    "method",
+)
 
 
 def _frame(rows: Iterable[Row]) -> pd.DataFrame:

@@ -484,3 +484,25 @@ def test_in_average_bid_auctions_the_tenders_of_the_markets_regulars_rank_first(
     assert np.allclose(screens["screen_score"], screens[p_cols].mean(axis=1, skipna=True).fillna(0.0))
     first = screens[screens["category"] == "电缆"]
     assert (first["score_basis"] == first["screen_score"]).all()
+
+
+def test_a_tender_won_near_its_estimate_ranks_above_the_same_bids_won_well_below_it():
+    """Award near the estimate (P03): where the contract carries the buyer's estimate, the
+    winning bid's ratio to it is a second family of evidence beside the bids' distribution."""
+    bids, contracts = _market(tenders=40)
+    for i, contract in enumerate(contracts):
+        contract["estimate"] = contract["amount"] / (0.99 if i % 2 == 0 else 0.85)
+    screens = tender_screens(_snapshot(bids, contracts))
+    assert np.allclose(screens["award_ratio"], screens["winning_amount"] / screens["estimate"])
+    near = screens.index.str[1:].astype(int) % 2 == 0
+    assert screens.loc[near, "award_ratio"].round(6).eq(0.99).all()
+    assert screens.loc[near, "p_award"].min() > screens.loc[~near, "p_award"].max()
+    # the bids' screens are untouched; the basis counts them and the award ratio alike
+    assert np.allclose(screens["score_basis"], (screens["screen_score"] + screens["p_award"]) / 2)
+    assert screens.loc[near, "score"].mean() > screens.loc[~near, "score"].mean()
+    assert not screens["flagged"].any()  # a generous estimate alone flags nothing
+    # without an estimate nothing changes: the basis is the screen score
+    plain = tender_screens(_snapshot(*_market(tenders=40)))
+    assert plain["award_ratio"].isna().all()
+    assert (plain["score_basis"] == plain["screen_score"]).all()
+    assert np.allclose(plain["screen_score"], screens["screen_score"])

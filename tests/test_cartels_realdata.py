@@ -226,3 +226,17 @@ def test_the_pair_test_finds_the_ohio_cartel_whose_ring_outsiders_win_too_often(
     ]
     member_wins = frame.loc[joint, "winner_id"].isin(ring).mean()
     assert 0.8 < member_wins < params.min_member_win_share  # why no ring alert names them
+
+
+def test_the_pre_tender_estimate_travels_through_the_store_to_the_award_ratio(markets):
+    """Brazil's and Japan's estimates reach the screens as the contracts' ``estimate``; the Ohio
+    file has none, and its tenders keep the bids' screen score as their basis."""
+    from detectors import bid_rigging
+
+    for key in ("brazil", "japan"):
+        screens = bid_rigging.tender_screens(market_snapshot(markets[key]))
+        assert screens["award_ratio"].notna().mean() > 0.9, key  # tenders without a dated contract have none
+        assert 0.5 < screens["award_ratio"].median() < 1.1, key
+    usa = bid_rigging.tender_screens(market_snapshot(markets["usa"]))
+    assert usa["award_ratio"].isna().all()
+    assert (usa["score_basis"] == usa["screen_score"]).all()

@@ -25,7 +25,7 @@ VALID = FIXTURES / "valid"
 BROKEN = FIXTURES / "broken"
 MAPPED = FIXTURES / "mapped"
 
-MONEY_COLUMNS = {"amount", "bid_amount", "unit_price", "registered_capital"}
+MONEY_COLUMNS = {"amount", "bid_amount", "unit_price", "estimate", "registered_capital"}
 NUMBER_COLUMNS = {"quantity", "share"}
 DATE_COLUMNS = {"hire_date", "leave_date", "registered_date", "signed_date", "since"}
 TIMESTAMP_COLUMNS = {"approved_at", "submitted_at", "paid_at"}

@@ -103,10 +103,13 @@ def screen_params_of(params: Any) -> ScreenParams:
 
 
 def _per_tender_context(snapshot: GraphSnapshot) -> pd.DataFrame:
-    """Category, method and department of each tender, from the first contract that came from it."""
+    """Category, method, department and estimate of each tender, from the first contract that
+    came from it (the estimate is NaN where the data has none)."""
     contracts = snapshot.contracts
     linked = contracts[contracts["tender_id"].notna()]
-    cols = ["tender_id", "category", "method", "department_id"]
+    if "estimate" not in linked.columns:
+        linked = linked.assign(estimate=np.nan)
+    cols = ["tender_id", "category", "method", "department_id", "estimate"]
     return linked[cols].drop_duplicates("tender_id").set_index("tender_id")
 
 
@@ -289,8 +292,15 @@ def _auction_format(frame: pd.DataFrame, bids: pd.DataFrame, params: ScreenParam
     )
     frame["regulars"] = bidder_tenders.groupby(bids["tender_id"]).mean().reindex(frame.index)
     frame["p_regulars"] = frame["regulars"].groupby(frame["peer_group"]).rank(pct=True)
+    frame["p_award"] = frame["award_ratio"].groupby(frame["peer_group"]).rank(pct=True)
     aba = frame["auction_format"] == AVERAGE_BID
-    frame["score_basis"] = frame["screen_score"].where(~aba, frame["p_regulars"].fillna(0.0))
+    # award near the estimate (P03): in a first-price auction a ring's winner bids up to the buyer's
+    # estimate, which competitors undercut; the price level against the estimate is a second family
+    # of evidence beside the bids' distribution, so the two count alike where the estimate is known
+    bids_and_award = ((frame["screen_score"] + frame["p_award"]) / 2).where(
+        frame["p_award"].notna(), frame["screen_score"]
+    )
+    frame["score_basis"] = bids_and_award.where(~aba, frame["p_regulars"].fillna(0.0))
     return frame
 
 
@@ -314,6 +324,9 @@ def tender_screens(snapshot: GraphSnapshot, params: ScreenParams) -> pd.DataFram
     frame = frame.join(_winners(bids))
     frame["n_winners"] = frame["n_winners"].fillna(0).astype(np.int64)
     frame["winning_amount"] = frame["winning_amount"].fillna(frame["lowest"])
+    estimate = pd.to_numeric(frame.index.map(context["estimate"]), errors="coerce")
+    frame["estimate"] = np.where(estimate > 0, estimate, np.nan)
+    frame["award_ratio"] = frame["winning_amount"] / frame["estimate"]
     competitive = {m.strip().lower() for m in params.competitive_methods if m.strip()}
     method = frame["method"].astype(object).where(frame["method"].notna(), None)
     method_ok = method.map(lambda m: m is None or str(m).strip().lower() in competitive)
