@@ -258,6 +258,24 @@ class LadybugStore(CypherStore):
             raise StoreUnavailable(f"{self.folder} is a file, not a store folder")
         self.folder.mkdir(parents=True, exist_ok=True)
         self._open_engine(wait_seconds=_READER_WAIT_SECONDS if read_only else 0)
+        if read_only and _added_columns(self._columns()):
+            self._upgrade_for_reading()
+
+    def _upgrade_for_reading(self) -> None:
+        """A store made by an older Sunlight lacks the properties added since, and a reader
+        cannot add them (every read of those nodes would fail): add them once as a writer
+        opening it would, then read. A writer holding the store has added them at its open."""
+        self.close()
+        with contextlib.suppress(StoreUnavailable):  # a writer holds it: it upgraded it at its open
+            LadybugStore(self.folder).close()
+        self._open_engine(wait_seconds=_READER_WAIT_SECONDS)
+        missing = _added_columns(self._columns())
+        if missing:
+            self.close()
+            raise StoreUnavailable(
+                f"the store at {self.folder} was made by an older Sunlight and lacks "
+                f"{len(missing)} properties; run `sunlight detect` (or any command that writes) once"
+            )
 
     def _open_engine(self, wait_seconds: float) -> None:
         import ladybug

@@ -238,3 +238,17 @@ def test_a_newer_extract_replaces_single_valued_links(store):
     steps = snap.approvals.query("contract_id == 'C1'").set_index("step")["approver_id"]
     assert steps.to_dict() == {1: "E1", 2: "E1"}
     assert store.counts()["relationships"]["AWARDED_TO"] == 2
+
+
+def test_a_store_made_before_a_property_existed_opens_for_reading_with_it_empty(tmp_path) -> None:
+    folder = tmp_path / "store"
+    store = LadybugStore(folder)
+    store.write(small_graph())
+    store._execute("ALTER TABLE Contract DROP estimate")  # as a store of an earlier schema
+    store.close()
+    reader = LadybugStore(folder, read_only=True)
+    try:
+        contracts = reader.snapshot().contracts
+        assert len(contracts) > 0 and "estimate" in contracts and contracts["estimate"].isna().all()
+    finally:
+        reader.close()
