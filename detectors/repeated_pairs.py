@@ -119,6 +119,7 @@ to a low note that says so, with the facts.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -488,30 +489,9 @@ def _finding(
             "q_value": q,
         },
         "thresholds": thresholds,
-        "rows": [
-            {
-                "contract_id": r.contract_id,
-                "signed_date": None if pd.isna(r.signed_date) else f"{r.signed_date:%Y-%m-%d}",
-                "amount": float(r.amount),
-                "step": None if pd.isna(r.step) else int(r.step),
-            }
-            for r in listed.itertuples(index=False)
-        ],
-        "subgraph": [
-            entity_key("Employee", approver),
-            entity_key("Supplier", supplier),
-            *(entity_key("Contract", c) for c in listed["contract_id"].head(20)),
-        ],
     }
-    return Finding(
-        detector=DETECTOR.id,
-        subject=f"{approver}|{supplier}",
-        score=float(min(1.0, max(0.0, best["score"]))),
-        entities=(entity_key("Employee", approver), entity_key("Supplier", supplier)),
-        explanation_zh=zh,
-        explanation_en=en,
-        evidence=evidence,
-    )
+    step = {"step": lambda r: None if pd.isna(r.step) else int(r.step)}
+    return _pair_finding(approver, supplier, best["score"], listed, step, zh, en, evidence)
 
 
 def _steered_finding(snapshot: GraphSnapshot, best: Any, contracts: pd.DataFrame, params: Params) -> Finding:
@@ -568,25 +548,42 @@ def _steered_finding(snapshot: GraphSnapshot, best: Any, contracts: pd.DataFrame
             "alpha": params.alpha,
             "methods": sorted(BUYER_CHOSEN_METHODS),
         },
-        "rows": [
-            {
-                "contract_id": r.contract_id,
-                "signed_date": None if pd.isna(r.signed_date) else f"{r.signed_date:%Y-%m-%d}",
-                "amount": float(r.amount),
-                "method": None if pd.isna(r.method) else str(r.method),
-            }
-            for r in listed.itertuples(index=False)
-        ],
-        "subgraph": [
-            entity_key("Employee", approver),
-            entity_key("Supplier", supplier),
-            *(entity_key("Contract", c) for c in listed["contract_id"].head(20)),
-        ],
     }
+    method = {"method": lambda r: None if pd.isna(r.method) else str(r.method)}
+    return _pair_finding(approver, supplier, best.score, listed, method, zh, en, evidence)
+
+
+def _pair_finding(
+    approver: str,
+    supplier: str,
+    score: float,
+    listed: pd.DataFrame,
+    row_extra: Mapping[str, Callable[[Any], Any]],
+    zh: str,
+    en: str,
+    evidence: dict[str, Any],
+) -> Finding:
+    """A finding about one approver–supplier pair: ``evidence`` gains the ``listed`` contracts as
+    rows (date, amount and the ``row_extra`` fields each test shows) and the pair with up to 20 of
+    them as the drill-down's subgraph."""
+    evidence["rows"] = [
+        {
+            "contract_id": r.contract_id,
+            "signed_date": None if pd.isna(r.signed_date) else f"{r.signed_date:%Y-%m-%d}",
+            "amount": float(r.amount),
+            **{name: value(r) for name, value in row_extra.items()},
+        }
+        for r in listed.itertuples(index=False)
+    ]
+    evidence["subgraph"] = [
+        entity_key("Employee", approver),
+        entity_key("Supplier", supplier),
+        *(entity_key("Contract", c) for c in listed["contract_id"].head(20)),
+    ]
     return Finding(
         detector=DETECTOR.id,
         subject=f"{approver}|{supplier}",
-        score=float(min(1.0, max(0.0, best.score))),
+        score=float(min(1.0, max(0.0, score))),
         entities=(entity_key("Employee", approver), entity_key("Supplier", supplier)),
         explanation_zh=zh,
         explanation_en=en,
